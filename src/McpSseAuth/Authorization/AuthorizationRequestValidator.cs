@@ -1,0 +1,132 @@
+using McpSseAuth.Discovery;
+using McpSseAuth.Http;
+using McpSseAuth.Registration;
+using McpSseAuth.Stores;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace McpSseAuth.Authorization;
+
+/// <summary>The outcome of checking an authorization request.</summary>
+internal sealed record ValidatedAuthorizationRequest(
+    ClientRegistration Client,
+    string RedirectUri,
+    bool RedirectUriGiven,
+    string? State,
+    string CodeChallenge,
+    IReadOnlyList<string> Scopes,
+    string Resource);
+
+/// <summary>
+/// Checks an authorization request in the order that decides where an error may go: until the client and its
+/// redirect URI are verified, errors are shown as a page, never redirected (RFC 6749 §4.1.2.1, RFC 9700 §4.11).
+/// </summary>
+internal sealed class AuthorizationRequestValidator(
+    IClientStore clients,
+    ResourceIndicators resources,
+    IOptions<McpOAuthOptions> options)
+{
+    /// <summary>Errors to show as a page (<c>PageError</c>) or to redirect to the verified redirect URI (<c>RedirectError</c>).</summary>
+    public async Task<(ValidatedAuthorizationRequest? Request, OAuthError? PageError, OAuthError? RedirectError, string? RedirectUri, string? State)> ValidateAsync(
+        HttpContext context, OAuthParameters parameters)
+    {
+        var clientId = parameters["client_id"];
+        if (clientId is null)
+        {
+            return Page(OAuthError.InvalidRequest("The client_id parameter is missing."));
+        }
+
+        var client = await clients.FindAsync(clientId, context.RequestAborted);
+        if (client is null)
+        {
+            return Page(OAuthError.InvalidClient("This application is not registered with this server (unknown client_id). It should register again."));
+        }
+
+        var redirectUri = parameters["redirect_uri"];
+        var redirectUriGiven = redirectUri is not null;
+        if (redirectUri is null)
+        {
+            if (client.RedirectUris.Count != 1)
+            {
+                return Page(OAuthError.InvalidRequest("The redirect_uri parameter is missing."));
+            }
+
+            redirectUri = client.RedirectUris[0];
+        }
+        else if (!RedirectUriRules.Matches(redirectUri, client.RedirectUris))
+        {
+            return Page(OAuthError.InvalidRequest("The redirect_uri does not match any redirect URI registered for this application."));
+        }
+
+        var state = parameters["state"];
+        (ValidatedAuthorizationRequest?, OAuthError?, OAuthError?, string?, string?) Redirect(OAuthError error) => (null, null, error, redirectUri, state);
+
+        var responseType = parameters["response_type"];
+        if (responseType is null)
+        {
+            return Redirect(OAuthError.InvalidRequest("The response_type parameter is missing."));
+        }
+
+        if (responseType != "code")
+        {
+            return Redirect(OAuthError.UnsupportedResponseType("Only response_type=code is supported."));
+        }
+
+        if (parameters["response_mode"] is { } responseMode && responseMode != "query")
+        {
+            return Redirect(OAuthError.InvalidRequest("Only response_mode=query is supported."));
+        }
+
+        var challenge = parameters["code_challenge"];
+        if (challenge is null)
+        {
+            return Redirect(OAuthError.InvalidRequest("code_challenge is required: use PKCE with code_challenge_method=S256."));
+        }
+
+        if (parameters["code_challenge_method"] != Pkce.S256)
+        {
+            return Redirect(OAuthError.InvalidRequest("code_challenge_method must be S256; plain and a missing method are not accepted."));
+        }
+
+        if (!Pkce.IsValidChallenge(challenge))
+        {
+            return Redirect(OAuthError.InvalidRequest("code_challenge must be 43 base64url characters (the S256 hash of the code verifier)."));
+        }
+
+        var o = options.Value;
+        string[] scopes;
+        if (parameters["scope"] is { } scopeParameter)
+        {
+            scopes = scopeParameter.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToArray();
+            var unknown = scopes.FirstOrDefault(s => !o.Scopes.ContainsKey(s));
+            if (unknown is not null)
+            {
+                return Redirect(OAuthError.InvalidScope($"The scope '{(unknown.Length > 60 ? unknown[..60] : unknown)}' is not known to this server."));
+            }
+        }
+        else
+        {
+            scopes = [];
+        }
+
+        if (scopes.Length == 0)
+        {
+            scopes = [.. o.DefaultScopes];
+        }
+
+        var resource = resources.Resolve(context, parameters["resource"], out var resourceError);
+        if (resource is null)
+        {
+            return Redirect(resourceError!);
+        }
+
+        if (parameters["prompt"] is { } prompt && prompt.Split(' ').Contains("none", StringComparer.Ordinal))
+        {
+            return Redirect(new OAuthError("consent_required", "This server always asks the user; prompt=none cannot be honoured.", 400));
+        }
+
+        return (new ValidatedAuthorizationRequest(client, redirectUri, redirectUriGiven, state, challenge, scopes, resource), null, null, redirectUri, state);
+    }
+
+    private static (ValidatedAuthorizationRequest?, OAuthError?, OAuthError?, string?, string?) Page(OAuthError error) => (null, error, null, null, null);
+}

@@ -1,0 +1,28 @@
+using McpSseAuth.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace McpSseAuth.Authorization;
+
+/// <summary>Redirects back to a verified redirect URI with the result, <c>state</c> and <c>iss</c> (RFC 9207).</summary>
+internal static class AuthorizationResponse
+{
+    public static void RedirectWithCode(HttpContext context, string redirectUri, string code, string? state, string issuer)
+        => Redirect(context, redirectUri, new Dictionary<string, string?> { ["code"] = code, ["state"] = state, ["iss"] = issuer });
+
+    public static void RedirectWithError(HttpContext context, string redirectUri, OAuthError error, string? state, string issuer)
+        => Redirect(context, redirectUri, new Dictionary<string, string?>
+        {
+            ["error"] = error.Error,
+            ["error_description"] = error.Description,
+            ["state"] = state,
+            ["iss"] = issuer,
+        });
+
+    private static void Redirect(HttpContext context, string redirectUri, Dictionary<string, string?> parameters)
+    {
+        var present = parameters.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value);
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.Redirect(QueryHelpers.AddQueryString(redirectUri, present));
+    }
+}

@@ -1,0 +1,80 @@
+using McpSseAuth.Discovery;
+using McpSseAuth.Http;
+using McpSseAuth.Identity;
+using McpSseAuth.Stores;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace McpSseAuth.Authorization;
+
+/// <summary>
+/// The authorization endpoint (RFC 6749 §3.1, OAuth 2.1 §4.1.1): checks the request, has the user sign in through
+/// the configured scheme, then shows the consent page.
+/// </summary>
+internal sealed class AuthorizeEndpoint(
+    AuthorizationRequestValidator validator,
+    IPendingAuthorizationStore pending,
+    ConsentPage consentPage,
+    ServerUris uris,
+    TimeProvider time,
+    IOptions<McpOAuthOptions> options,
+    ILogger<AuthorizeEndpoint> logger)
+{
+    private static readonly TimeSpan PendingLifetime = TimeSpan.FromMinutes(10);
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (!OAuthParameters.TryFromQuery(context.Request.Query, out var parameters, out var parameterError))
+        {
+            Log.AuthorizationRefused(logger, null, parameterError.Error, parameterError.Description);
+            await HtmlPage.WriteErrorAsync(context, parameterError);
+            return;
+        }
+
+        var (request, pageError, redirectError, redirectUri, state) = await validator.ValidateAsync(context, parameters);
+        if (pageError is not null)
+        {
+            Log.AuthorizationRefused(logger, parameters["client_id"], pageError.Error, pageError.Description);
+            await HtmlPage.WriteErrorAsync(context, pageError);
+            return;
+        }
+
+        if (redirectError is not null)
+        {
+            Log.AuthorizationRefused(logger, parameters["client_id"], redirectError.Error, redirectError.Description);
+            AuthorizationResponse.RedirectWithError(context, redirectUri!, redirectError, state, uris.Issuer(context));
+            return;
+        }
+
+        var signIn = await context.AuthenticateAsync(McpOAuthDefaults.SignInCookieScheme);
+        var user = SignedInUser.From(signIn.Principal);
+        if (user is null)
+        {
+            var o = options.Value;
+            await context.ChallengeAsync(o.ChallengeScheme ?? McpOAuthDefaults.SignInCookieScheme, new AuthenticationProperties
+            {
+                RedirectUri = context.Request.PathBase + context.Request.Path + context.Request.QueryString,
+            });
+            return;
+        }
+
+        var handle = OpaqueHandle.Create();
+        await pending.StoreAsync(handle, new PendingAuthorization
+        {
+            ClientId = request!.Client.ClientId,
+            RedirectUri = request.RedirectUri,
+            RedirectUriGiven = request.RedirectUriGiven,
+            State = request.State,
+            CodeChallenge = request.CodeChallenge,
+            Scopes = request.Scopes,
+            Resource = request.Resource,
+            Subject = user.Subject,
+            ExpiresAt = time.GetUtcNow() + PendingLifetime,
+        }, context.RequestAborted);
+
+        context.User = signIn.Principal!;
+        await consentPage.WriteAsync(context, handle, request.Client, request.RedirectUri, request.Scopes, request.Resource, user);
+    }
+}

@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace McpSseAuth.Discovery;
+
+/// <summary>
+/// The issuer and the URIs derived from it, built one way so the issuer is byte-identical everywhere it appears
+/// (AS metadata, PRM <c>authorization_servers</c>, token <c>iss</c>): RFC 8414 §3.3, RFC 9207.
+/// </summary>
+internal sealed class ServerUris(IOptions<McpOAuthOptions> options)
+{
+    private readonly string? _configuredIssuer = options.Value.Issuer is { } issuer ? Canonical(issuer) : null;
+
+    /// <summary>The issuer: configured, or scheme://host[:port] + PathBase of the request.</summary>
+    public string Issuer(HttpContext context)
+    {
+        if (_configuredIssuer is not null)
+        {
+            return _configuredIssuer;
+        }
+
+        var request = context.Request;
+        return Canonical(new Uri($"{request.Scheme}://{request.Host.ToUriComponent()}{request.PathBase}"));
+    }
+
+    /// <summary>An absolute URI under the issuer.</summary>
+    public string Under(HttpContext context, PathString path) => Issuer(context) + path.ToUriComponent();
+
+    /// <summary>The canonical URI of a protected resource path (RFC 8707 §2, MCP authorization "canonical server URI").</summary>
+    public string Resource(HttpContext context, PathString resourcePath) => Under(context, resourcePath).TrimEnd('/');
+
+    /// <summary>Lower-case scheme and host, default port dropped, no trailing slash, no query or fragment.</summary>
+    public static string Canonical(Uri uri)
+    {
+        var authority = uri.IsDefaultPort ? uri.IdnHost : $"{uri.IdnHost}:{uri.Port}";
+        if (uri.HostNameType == UriHostNameType.IPv6)
+        {
+            authority = uri.IsDefaultPort ? $"[{uri.IdnHost.Trim('[', ']')}]" : $"[{uri.IdnHost.Trim('[', ']')}]:{uri.Port}";
+        }
+
+        return $"{uri.Scheme.ToLowerInvariant()}://{authority.ToLowerInvariant()}{uri.AbsolutePath.TrimEnd('/')}";
+    }
+
+    /// <summary>Canonical form of a resource parameter, or null when it is not an absolute http(s) URI without fragment.</summary>
+    public static string? CanonicalResource(string value)
+    {
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) ||
+            (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) ||
+            value.Contains('#', StringComparison.Ordinal) || !string.IsNullOrEmpty(uri.Query))
+        {
+            return null;
+        }
+
+        return Canonical(uri);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
+
+namespace McpSseAuth.Http;
+
+/// <summary>An OAuth error as RFC 6749 §5.2 / RFC 7591 §3.2.2 shape it, with the HTTP status it maps to.</summary>
+internal sealed record OAuthError(string Error, string Description, int StatusCode)
+{
+    // One table: error code → status (RFC 6749 §5.2, RFC 7591 §3.2.2, RFC 8707 §2, RFC 6750 §3.1).
+    public static OAuthError InvalidRequest(string description) => new(OAuthErrorCodes.InvalidRequest, description, 400);
+    public static OAuthError InvalidClient(string description) => new(OAuthErrorCodes.InvalidClient, description, 401);
+    public static OAuthError InvalidGrant(string description) => new(OAuthErrorCodes.InvalidGrant, description, 400);
+    public static OAuthError UnauthorizedClient(string description) => new(OAuthErrorCodes.UnauthorizedClient, description, 400);
+    public static OAuthError UnsupportedGrantType(string description) => new(OAuthErrorCodes.UnsupportedGrantType, description, 400);
+    public static OAuthError InvalidScope(string description) => new(OAuthErrorCodes.InvalidScope, description, 400);
+    public static OAuthError InvalidTarget(string description) => new(OAuthErrorCodes.InvalidTarget, description, 400);
+    public static OAuthError UnsupportedResponseType(string description) => new(OAuthErrorCodes.UnsupportedResponseType, description, 400);
+    public static OAuthError AccessDenied(string description) => new(OAuthErrorCodes.AccessDenied, description, 403);
+    public static OAuthError InvalidRedirectUri(string description) => new(OAuthErrorCodes.InvalidRedirectUri, description, 400);
+    public static OAuthError InvalidClientMetadata(string description) => new(OAuthErrorCodes.InvalidClientMetadata, description, 400);
+    public static OAuthError TemporarilyUnavailable(string description) => new(OAuthErrorCodes.TemporarilyUnavailable, description, 503);
+    public static OAuthError PayloadTooLarge(string description) => new(OAuthErrorCodes.InvalidRequest, description, 413);
+    public static OAuthError UnsupportedMediaType(string description) => new(OAuthErrorCodes.InvalidRequest, description, 415);
+
+    /// <summary>Writes <c>{"error", "error_description"}</c> with <c>Cache-Control: no-store</c>.</summary>
+    public Task WriteAsync(HttpContext context)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCode;
+        response.Headers.CacheControl = "no-store";
+        response.Headers.Pragma = "no-cache";
+        if (StatusCode == 401 && Error == OAuthErrorCodes.InvalidClient)
+        {
+            // RFC 6749 §5.2: a 401 for invalid_client carries a challenge.
+            response.Headers.WWWAuthenticate = "Basic realm=\"oauth\"";
+        }
+        return response.WriteAsJsonAsync(new Body(Error, Description), OAuthJsonContext.Default.OAuthErrorBody, contentType: "application/json", context.RequestAborted);
+    }
+
+    internal sealed record Body(
+        [property: JsonPropertyName("error")] string Error,
+        [property: JsonPropertyName("error_description")] string Description);
+}
+
+/// <summary>Error codes of RFC 6749, RFC 6750, RFC 7591 and RFC 8707.</summary>
+internal static class OAuthErrorCodes
+{
+    public const string InvalidRequest = "invalid_request";
+    public const string InvalidClient = "invalid_client";
+    public const string InvalidGrant = "invalid_grant";
+    public const string UnauthorizedClient = "unauthorized_client";
+    public const string UnsupportedGrantType = "unsupported_grant_type";
+    public const string InvalidScope = "invalid_scope";
+    public const string InvalidTarget = "invalid_target";
+    public const string UnsupportedResponseType = "unsupported_response_type";
+    public const string AccessDenied = "access_denied";
+    public const string ServerError = "server_error";
+    public const string TemporarilyUnavailable = "temporarily_unavailable";
+    public const string InvalidRedirectUri = "invalid_redirect_uri";
+    public const string InvalidClientMetadata = "invalid_client_metadata";
+    public const string InvalidToken = "invalid_token";
+}
+
+[JsonSerializable(typeof(OAuthError.Body), TypeInfoPropertyName = "OAuthErrorBody")]
+[JsonSerializable(typeof(Dictionary<string, object>))]
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(object[]))]
+[JsonSerializable(typeof(bool))]
+[JsonSerializable(typeof(long))]
+[JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(string))]
+internal sealed partial class OAuthJsonContext : JsonSerializerContext;

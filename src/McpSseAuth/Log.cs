@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+
+namespace McpSseAuth;
+
+/// <summary>Every log message of McpSseAuth, with stable event ids (1xxx). Never logs secrets or tokens.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1001, LogLevel.Information, "Created a development signing key at {Path}.", EventName = "SigningKeyCreated")]
+    public static partial void SigningKeyCreated(ILogger logger, string path);
+
+    [LoggerMessage(1002, LogLevel.Information, "Loaded the signing key from {Path}.", EventName = "SigningKeyLoaded")]
+    public static partial void SigningKeyLoaded(ILogger logger, string path);
+
+    [LoggerMessage(1003, LogLevel.Warning, "No McpOAuthOptions.Issuer is set: the issuer is derived from each request's Host. Set it in production.", EventName = "IssuerDerivedFromRequest")]
+    public static partial void IssuerDerivedFromRequest(ILogger logger);
+
+    [LoggerMessage(1101, LogLevel.Information, "Registered client {ClientId} ({ClientName}).", EventName = "ClientRegistered")]
+    public static partial void ClientRegistered(ILogger logger, string clientId, string? clientName);
+
+    [LoggerMessage(1102, LogLevel.Information, "Refused a client registration: {Error} {Description}", EventName = "ClientRegistrationRefused")]
+    public static partial void ClientRegistrationRefused(ILogger logger, string error, string description);
+
+    [LoggerMessage(1201, LogLevel.Information, "Refused an authorization request from client {ClientId}: {Error} {Description}", EventName = "AuthorizationRefused")]
+    public static partial void AuthorizationRefused(ILogger logger, string? clientId, string error, string description);
+
+    [LoggerMessage(1202, LogLevel.Information, "User {Subject} {Decision} client {ClientId} for {Resource}.", EventName = "ConsentDecided")]
+    public static partial void ConsentDecided(ILogger logger, string subject, string decision, string clientId, string resource);
+
+    [LoggerMessage(1203, LogLevel.Information, "User {UserName} signed in.", EventName = "UserSignedIn")]
+    public static partial void UserSignedIn(ILogger logger, string userName);
+
+    [LoggerMessage(1204, LogLevel.Warning, "A sign-in failed for user name {UserName}.", EventName = "SignInFailed")]
+    public static partial void SignInFailed(ILogger logger, string userName);
+
+    [LoggerMessage(1301, LogLevel.Information, "Issued tokens to client {ClientId} for {Subject} by {GrantType}, audience {Resource}.", EventName = "TokenIssued")]
+    public static partial void TokenIssued(ILogger logger, string clientId, string subject, string grantType, string resource);
+
+    [LoggerMessage(1302, LogLevel.Information, "Refused a token request from client {ClientId}: {Error} {Description}", EventName = "TokenRefused")]
+    public static partial void TokenRefused(ILogger logger, string? clientId, string error, string description);
+
+    [LoggerMessage(1303, LogLevel.Warning, "A {Kind} was presented again after use by client {ClientId}; grant {GrantId} is revoked.", EventName = "TokenReplayed")]
+    public static partial void TokenReplayed(ILogger logger, string kind, string clientId, string grantId);
+
+    [LoggerMessage(1401, LogLevel.Information, "Refused an access token at {Path}: {Reason}", EventName = "AccessTokenRefused")]
+    public static partial void AccessTokenRefused(ILogger logger, string path, string reason);
+}

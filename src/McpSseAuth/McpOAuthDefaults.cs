@@ -1,0 +1,26 @@
+namespace McpSseAuth;
+
+/// <summary>Names and paths used by McpSseAuth.</summary>
+public static class McpOAuthDefaults
+{
+    /// <summary>The cookie scheme that remembers who signed in to the authorization server.</summary>
+    public const string SignInCookieScheme = "McpOAuth.SignIn";
+
+    /// <summary>The JWT bearer scheme that validates access tokens on the MCP endpoints.</summary>
+    public const string BearerScheme = "McpOAuth.Bearer";
+
+    /// <summary>The authorization policy that protects the MCP endpoints mapped by <c>MapMcpSse</c>.</summary>
+    public const string AuthorizationPolicy = "McpOAuth";
+
+    /// <summary>The scope granted when a client asks for none.</summary>
+    public const string DefaultScope = "mcp:tools";
+
+    /// <summary>RFC 8414 authorization server metadata path.</summary>
+    public const string AuthorizationServerMetadataPath = "/.well-known/oauth-authorization-server";
+
+    /// <summary>OpenID Connect discovery path, serving the same facts for clients that only look there.</summary>
+    public const string OpenIdConfigurationPath = "/.well-known/openid-configuration";
+
+    /// <summary>RFC 9728 protected resource metadata path prefix.</summary>
+    public const string ProtectedResourceMetadataPath = "/.well-known/oauth-protected-resource";
+}

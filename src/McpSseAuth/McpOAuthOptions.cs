@@ -1,0 +1,138 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.IdentityModel.Tokens;
+
+namespace McpSseAuth;
+
+/// <summary>Settings of the McpSseAuth authorization server and of the protection of MCP endpoints.</summary>
+public sealed class McpOAuthOptions
+{
+    /// <summary>
+    /// The issuer identifier (RFC 8414 §2): https scheme, no query, no fragment, no trailing slash needed.
+    /// When null the issuer is derived from each request's scheme, host and path base, which suits development
+    /// on loopback; set it in production so a forged <c>Host</c> header cannot change it.
+    /// </summary>
+    public Uri? Issuer { get; set; }
+
+    /// <summary>A human-readable name of the protected MCP server, published as the PRM <c>resource_name</c>.</summary>
+    public string? ResourceName { get; set; }
+
+    /// <summary>
+    /// Serve legacy HTTP+SSE (<c>GET /sse</c> + <c>POST /message</c>) besides Streamable HTTP. Legacy SSE needs server
+    /// sessions, so when this is on and the SDK's session mode is <c>Stateless</c>, it becomes
+    /// <c>StatefulForInitializeClients</c> (stateless for 2026-07-28 clients, sessions for older ones). Default true.
+    /// </summary>
+    public bool EnableLegacySse { get; set; } = true;
+
+    /// <summary>Scopes this server knows, with the words the consent page shows for each.</summary>
+    public IDictionary<string, string> Scopes { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [McpOAuthDefaults.DefaultScope] = "Use the tools, prompts and resources of this MCP server",
+    };
+
+    /// <summary>Scopes granted when the client asks for none. Each must be in <see cref="Scopes"/>.</summary>
+    public IList<string> DefaultScopes { get; } = [McpOAuthDefaults.DefaultScope];
+
+    /// <summary>Lifetime of access tokens. Default 1 hour.</summary>
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Lifetime of refresh tokens; each use rotates the token. Default 30 days.</summary>
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Lifetime of authorization codes (RFC 6749 §4.1.2 recommends at most 10 minutes). Default 1 minute.</summary>
+    public TimeSpan AuthorizationCodeLifetime { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a sign-in to the authorization server is remembered. Default 8 hours.</summary>
+    public TimeSpan SignInLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>Allowed clock skew when validating access tokens. Default 30 seconds.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Local users for the built-in login page. Passwords are stored as <c>PasswordHasher</c> hashes.</summary>
+    public IList<McpOAuthUser> Users { get; } = [];
+
+    /// <summary>
+    /// The key that signs access tokens (asymmetric: ECDSA or RSA). When null, an ECDSA P-256 key is created
+    /// and, if <see cref="KeyDirectory"/> is set, kept there across restarts.
+    /// </summary>
+    public SigningCredentials? SigningCredentials { get; set; }
+
+    /// <summary>Folder where the generated signing key is kept. Null keeps it in memory only.</summary>
+    public string? KeyDirectory { get; set; }
+
+    /// <summary>
+    /// The authentication scheme challenged when a user must sign in. Null uses the built-in login page for
+    /// <see cref="Users"/>. Any remote scheme (OpenID Connect, OAuth) whose <c>SignInScheme</c> is
+    /// <see cref="McpOAuthDefaults.SignInCookieScheme"/> can take its place.
+    /// </summary>
+    public string? ChallengeScheme { get; set; }
+
+    /// <summary>
+    /// URI schemes allowed for redirect URIs besides https and loopback http, for native apps that use
+    /// private-use schemes (RFC 8252 §7.1), e.g. <c>cursor</c>. Empty by default.
+    /// </summary>
+    public ISet<string> AllowedRedirectUriSchemes { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Upper bound on dynamically registered clients held by the in-memory store. Default 10,000.</summary>
+    public int MaxRegisteredClients { get; set; } = 10_000;
+
+    /// <summary>
+    /// Allows an http issuer on a host that is not loopback. Only for development behind a trusted network:
+    /// tokens and passwords then travel in clear text.
+    /// </summary>
+    public bool AllowInsecureHttp { get; set; }
+
+    /// <summary>Path of the authorization endpoint.</summary>
+    public PathString AuthorizationEndpointPath { get; set; } = "/oauth/authorize";
+
+    /// <summary>Path of the token endpoint.</summary>
+    public PathString TokenEndpointPath { get; set; } = "/oauth/token";
+
+    /// <summary>Path of the dynamic client registration endpoint.</summary>
+    public PathString RegistrationEndpointPath { get; set; } = "/oauth/register";
+
+    /// <summary>Path of the JSON Web Key Set.</summary>
+    public PathString JwksPath { get; set; } = "/oauth/jwks";
+
+    /// <summary>Path of the built-in login page.</summary>
+    public PathString LoginPath { get; set; } = "/oauth/login";
+
+    /// <summary>Path the consent form posts to.</summary>
+    public PathString ConsentPath { get; set; } = "/oauth/consent";
+
+    /// <summary>Path that signs the user out of the authorization server.</summary>
+    public PathString LogoutPath { get; set; } = "/oauth/logout";
+
+    /// <summary>Hooks into the authorization server's steps.</summary>
+    public McpOAuthEvents Events { get; set; } = new();
+
+    /// <summary>Adds a local user whose password is hashed here; suitable for development and tests.</summary>
+    /// <param name="userName">The name typed on the login page; also the token subject.</param>
+    /// <param name="password">The password in clear text; only its hash is kept.</param>
+    /// <returns>These options, for chaining.</returns>
+    public McpOAuthOptions AddUser(string userName, string password)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(userName);
+        ArgumentException.ThrowIfNullOrEmpty(password);
+        Users.Add(new McpOAuthUser { UserName = userName, PasswordHash = Identity.LocalUserPasswords.Hash(userName, password) });
+        return this;
+    }
+}
+
+/// <summary>A local user of the built-in login page.</summary>
+public sealed class McpOAuthUser
+{
+    /// <summary>The name typed on the login page; the token subject is derived from it.</summary>
+    public string UserName { get; set; } = "";
+
+    /// <summary>A hash made by ASP.NET Core's <c>PasswordHasher</c> (see <c>McpOAuthUser.HashPassword</c>).</summary>
+    public string PasswordHash { get; set; } = "";
+
+    /// <summary>A display name for pages and the <c>name</c> claim; defaults to <see cref="UserName"/>.</summary>
+    public string? DisplayName { get; set; }
+
+    /// <summary>Makes a password hash for configuration files.</summary>
+    /// <param name="userName">The user the hash is for.</param>
+    /// <param name="password">The password in clear text.</param>
+    /// <returns>The hash to put in <see cref="PasswordHash"/>.</returns>
+    public static string HashPassword(string userName, string password) => Identity.LocalUserPasswords.Hash(userName, password);
+}

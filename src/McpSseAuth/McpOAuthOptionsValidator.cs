@@ -1,0 +1,136 @@
+using McpSseAuth.Registration;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace McpSseAuth;
+
+/// <summary>Checks <see cref="McpOAuthOptions"/> at startup; each message says how to fix the setting.</summary>
+internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOptions>
+{
+    public ValidateOptionsResult Validate(string? name, McpOAuthOptions options)
+    {
+        var failures = new List<string>();
+
+        if (options.Issuer is { } issuer)
+        {
+            if (!issuer.IsAbsoluteUri)
+            {
+                failures.Add($"McpOAuthOptions.Issuer must be an absolute URL such as https://mcp.example.com (got '{issuer}').");
+            }
+            else if (!string.IsNullOrEmpty(issuer.Query) || !string.IsNullOrEmpty(issuer.Fragment))
+            {
+                failures.Add($"McpOAuthOptions.Issuer must have no query or fragment (RFC 8414 §2); remove them from '{issuer}'.");
+            }
+            else if (issuer.Scheme != Uri.UriSchemeHttps && !(issuer.Scheme == Uri.UriSchemeHttp && (RedirectUriRules.IsLoopbackHost(issuer) || options.AllowInsecureHttp)))
+            {
+                failures.Add($"McpOAuthOptions.Issuer must use https (got '{issuer}'). Use an https URL, or set AllowInsecureHttp = true for development on a trusted network.");
+            }
+        }
+
+        if (options.Scopes.Count == 0)
+        {
+            failures.Add("McpOAuthOptions.Scopes is empty: keep at least the default scope 'mcp:tools'.");
+        }
+
+        foreach (var scope in options.Scopes.Keys)
+        {
+            // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+            if (scope.Length == 0 || scope.Any(c => c < 0x21 || c == 0x22 || c == 0x5C || c > 0x7E))
+            {
+                failures.Add($"The scope '{scope}' is not a valid scope token (RFC 6749 §3.3): use printable ASCII without spaces, quotes or backslashes.");
+            }
+        }
+
+        if (options.DefaultScopes.Count == 0)
+        {
+            failures.Add("McpOAuthOptions.DefaultScopes is empty: name the scopes granted when a client asks for none.");
+        }
+
+        foreach (var scope in options.DefaultScopes.Where(s => !options.Scopes.ContainsKey(s)))
+        {
+            failures.Add($"The default scope '{scope}' is not in McpOAuthOptions.Scopes: add it there with a description.");
+        }
+
+        Positive(failures, nameof(options.AccessTokenLifetime), options.AccessTokenLifetime);
+        Positive(failures, nameof(options.RefreshTokenLifetime), options.RefreshTokenLifetime);
+        Positive(failures, nameof(options.SignInLifetime), options.SignInLifetime);
+        Positive(failures, nameof(options.AuthorizationCodeLifetime), options.AuthorizationCodeLifetime);
+        if (options.AuthorizationCodeLifetime > TimeSpan.FromMinutes(10))
+        {
+            failures.Add("McpOAuthOptions.AuthorizationCodeLifetime must be at most 10 minutes (RFC 6749 §4.1.2); 1 minute is the default.");
+        }
+
+        if (options.ClockSkew < TimeSpan.Zero || options.ClockSkew > TimeSpan.FromMinutes(5))
+        {
+            failures.Add("McpOAuthOptions.ClockSkew must be between 0 and 5 minutes.");
+        }
+
+        if (options.MaxRegisteredClients <= 0)
+        {
+            failures.Add("McpOAuthOptions.MaxRegisteredClients must be positive.");
+        }
+
+        if (options.SigningCredentials is { Key: SymmetricSecurityKey })
+        {
+            failures.Add("McpOAuthOptions.SigningCredentials must use an asymmetric key (ECDSA or RSA) so resource servers can verify with the public key; leave it null to have one created.");
+        }
+
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var user in options.Users)
+        {
+            if (string.IsNullOrWhiteSpace(user.UserName))
+            {
+                failures.Add("A user in McpOAuthOptions.Users has no UserName.");
+                continue;
+            }
+
+            if (!seen.Add(user.UserName))
+            {
+                failures.Add($"The user name '{user.UserName}' appears more than once in McpOAuthOptions.Users.");
+            }
+
+            if (string.IsNullOrEmpty(user.PasswordHash) || !IsBase64(user.PasswordHash))
+            {
+                failures.Add($"The user '{user.UserName}' has no valid PasswordHash: make one with McpOAuthUser.HashPassword(name, password), or call options.AddUser(name, password).");
+            }
+        }
+
+        if (options.ChallengeScheme is null && options.Users.Count == 0)
+        {
+            failures.Add("No one can sign in: add local users (options.AddUser(name, password), or McpOAuth:Users in configuration), or set McpOAuthOptions.ChallengeScheme to a sign-in scheme such as OpenID Connect.");
+        }
+
+        foreach (var (label, path) in new[]
+        {
+            (nameof(options.AuthorizationEndpointPath), options.AuthorizationEndpointPath),
+            (nameof(options.TokenEndpointPath), options.TokenEndpointPath),
+            (nameof(options.RegistrationEndpointPath), options.RegistrationEndpointPath),
+            (nameof(options.JwksPath), options.JwksPath),
+            (nameof(options.LoginPath), options.LoginPath),
+            (nameof(options.ConsentPath), options.ConsentPath),
+            (nameof(options.LogoutPath), options.LogoutPath),
+        })
+        {
+            if (!path.HasValue || path.Value!.Length < 2)
+            {
+                failures.Add($"McpOAuthOptions.{label} must be a path such as /oauth/x.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void Positive(List<string> failures, string name, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            failures.Add($"McpOAuthOptions.{name} must be positive (got {value}).");
+        }
+    }
+
+    private static bool IsBase64(string value)
+    {
+        Span<byte> buffer = stackalloc byte[value.Length];
+        return Convert.TryFromBase64String(value, buffer, out var written) && written > 0;
+    }
+}

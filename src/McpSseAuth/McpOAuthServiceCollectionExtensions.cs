@@ -1,0 +1,101 @@
+using McpSseAuth;
+using McpSseAuth.Authorization;
+using McpSseAuth.Discovery;
+using McpSseAuth.Identity;
+using McpSseAuth.Registration;
+using McpSseAuth.Stores;
+using McpSseAuth.Tokens;
+using McpSseAuth.Transport;
+using McpSseAuth.Validation;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.AspNetCore;
+using ModelContextProtocol.AspNetCore.Authentication;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers McpSseAuth: an OAuth 2.1 authorization server and bearer protection for MCP endpoints.</summary>
+public static class McpOAuthServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the authorization server (metadata, dynamic client registration, authorization with PKCE, tokens,
+    /// login and consent), protected resource metadata and bearer validation for the endpoints that
+    /// <c>app.MapMcpSse()</c> maps. Safe to call more than once: later calls only add configuration.
+    /// Options are validated at startup.
+    /// </summary>
+    /// <param name="services">The application's services.</param>
+    /// <param name="configure">Configures <see cref="McpOAuthOptions"/>.</param>
+    /// <returns>The services, for chaining.</returns>
+    public static IServiceCollection AddMcpOAuth(this IServiceCollection services, Action<McpOAuthOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        if (services.Any(d => d.ServiceType == typeof(McpOAuthMarker)))
+        {
+            return services;
+        }
+
+        services.AddSingleton<McpOAuthMarker>();
+        services.AddOptions<McpOAuthOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<McpOAuthOptions>, McpOAuthOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.TryAddSingleton<ServerUris>();
+        services.TryAddSingleton<ProtectedResources>();
+        services.TryAddSingleton<ResourceIndicators>();
+        services.TryAddSingleton<SigningKeys>();
+        services.TryAddSingleton<AccessTokenIssuer>();
+
+        services.TryAddSingleton<IClientStore, InMemoryClientStore>();
+        services.TryAddSingleton<InMemoryGrantStore>();
+        services.TryAddSingleton<IAuthorizationCodeStore>(sp => sp.GetRequiredService<InMemoryGrantStore>());
+        services.TryAddSingleton<IRefreshTokenStore>(sp => sp.GetRequiredService<InMemoryGrantStore>());
+        services.TryAddSingleton<IPendingAuthorizationStore>(sp => sp.GetRequiredService<InMemoryGrantStore>());
+
+        services.TryAddSingleton<AuthorizationServerMetadataEndpoint>();
+        services.TryAddSingleton<JwksEndpoint>();
+        services.TryAddSingleton<ClientRegistrationEndpoint>();
+        services.TryAddSingleton<AuthorizationRequestValidator>();
+        services.TryAddSingleton<ConsentPage>();
+        services.TryAddSingleton<AuthorizeEndpoint>();
+        services.TryAddSingleton<ConsentEndpoint>();
+        services.TryAddSingleton<TokenEndpoint>();
+        services.TryAddSingleton<LoginEndpoint>();
+        services.TryAddSingleton<LogoutEndpoint>();
+
+        services.AddAntiforgery();
+        services.AddMcpServer().WithHttpTransport();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<HttpServerTransportOptions>, LegacySseTransportSetup>());
+
+        services.AddAuthentication()
+            .AddCookie(McpOAuthDefaults.SignInCookieScheme)
+            .AddJwtBearer(McpOAuthDefaults.BearerScheme)
+            .AddMcp();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CookieAuthenticationOptions>, SignInCookieSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<JwtBearerOptions>, AccessTokenValidation>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<McpAuthenticationOptions>, ProtectedResourceMetadataSetup>());
+
+        // Build on the SDK's handler: same scheme, same metadata serving, with an RFC 6750 challenge.
+        services.TryAddTransient<McpOAuthChallengeHandler>();
+        services.Configure<AuthenticationOptions>(o =>
+        {
+            if (o.SchemeMap.TryGetValue(McpAuthenticationDefaults.AuthenticationScheme, out var scheme))
+            {
+                scheme.HandlerType = typeof(McpOAuthChallengeHandler);
+            }
+        });
+
+        services.AddAuthorization(o => o.AddPolicy(McpOAuthDefaults.AuthorizationPolicy, policy => policy
+            .AddAuthenticationSchemes(McpAuthenticationDefaults.AuthenticationScheme)
+            .RequireAuthenticatedUser()));
+
+        return services;
+    }
+}

@@ -1,0 +1,151 @@
+using System.Diagnostics.CodeAnalysis;
+using McpSseAuth;
+using McpSseAuth.Authorization;
+using McpSseAuth.Discovery;
+using McpSseAuth.Identity;
+using McpSseAuth.Registration;
+using McpSseAuth.Tokens;
+using McpSseAuth.Transport;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.AspNetCore;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps MCP endpoints protected by McpSseAuth, and the authorization server's endpoints.</summary>
+public static class McpSseEndpointRouteBuilderExtensions
+{
+    private const string SseSuffix = "/sse";
+    private const string SseDisplayPrefix = "MCP HTTP with SSE";
+
+    /// <summary>
+    /// Maps the MCP server's Streamable HTTP endpoint and legacy HTTP+SSE endpoints (<c>GET {sse}</c> and
+    /// <c>POST {sse parent}/message</c>), each request requiring a valid access token for that endpoint; and, on the
+    /// first call, the authorization server: metadata, JWKS, registration, authorization, token, login and consent.
+    /// </summary>
+    /// <param name="endpoints">The app.</param>
+    /// <param name="streamablePattern">Path of the Streamable HTTP endpoint. Default <c>/mcp</c>.</param>
+    /// <param name="ssePattern">Path of the legacy SSE stream, ending in <c>/sse</c>; null maps no legacy SSE. Default <c>/sse</c>.</param>
+    /// <returns>A builder for conventions applied to every MCP endpoint (not to the OAuth endpoints).</returns>
+    /// <exception cref="InvalidOperationException"><c>AddMcpOAuth()</c> was not called, or the patterns are unusable.</exception>
+    public static IEndpointConventionBuilder MapMcpSse(
+        this IEndpointRouteBuilder endpoints,
+        [StringSyntax("Route")] string streamablePattern = "/mcp",
+        [StringSyntax("Route")] string? ssePattern = SseSuffix)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(streamablePattern);
+        var services = endpoints.ServiceProvider;
+        var state = services.GetService<McpOAuthMarker>()
+            ?? throw new InvalidOperationException("You must call AddMcpOAuth() before MapMcpSse(). Call builder.Services.AddMcpOAuth(o => ...) in application startup code.");
+
+        var key = (endpoints, streamablePattern, ssePattern);
+        lock (state)
+        {
+            if (state.Mapped.TryGetValue(key, out var existing))
+            {
+                return existing;
+            }
+
+            var resources = services.GetRequiredService<ProtectedResources>();
+            if (ssePattern is not null)
+            {
+                if (!ssePattern.EndsWith(SseSuffix, StringComparison.Ordinal))
+                {
+                    throw new InvalidOperationException($"The legacy SSE path must end in '/sse' (got '{ssePattern}'), e.g. MapMcpSse(\"/mcp\", \"/legacy/sse\"). Pass null to map no legacy SSE.");
+                }
+
+                var transport = services.GetRequiredService<IOptions<HttpServerTransportOptions>>().Value;
+                if (!LegacySseTransportSetup.IsLegacySseEnabled(transport))
+                {
+                    throw new InvalidOperationException("Legacy SSE is switched off (McpOAuthOptions.EnableLegacySse = false). Call MapMcpSse(streamablePattern, ssePattern: null), or turn EnableLegacySse back on.");
+                }
+            }
+
+            var builders = new List<IEndpointConventionBuilder>();
+
+            var streamable = new FilteredEndpointRouteBuilder(endpoints);
+            builders.Add(streamable.MapMcp(streamablePattern).WithMetadata(new ProtectedResourceMetadataPath(Path(streamablePattern))));
+            streamable.Commit(e => !IsLegacySse(e));
+            resources.Add(Path(streamablePattern), Path(streamablePattern));
+
+            if (ssePattern is not null)
+            {
+                var prefix = ssePattern[..^SseSuffix.Length];
+                var sse = new FilteredEndpointRouteBuilder(endpoints);
+                builders.Add(sse.MapMcp(prefix).WithMetadata(new ProtectedResourceMetadataPath(Path(ssePattern))));
+                sse.Commit(IsLegacySse);
+                resources.Add(Path(ssePattern), Path(ssePattern));
+                resources.Add(Path(prefix + "/message"), Path(ssePattern));
+            }
+
+            var result = new CompositeConventionBuilder(builders);
+            result.RequireAuthorization(McpOAuthDefaults.AuthorizationPolicy);
+
+            if (!state.AuthorizationServerMapped)
+            {
+                MapAuthorizationServer(endpoints);
+                state.AuthorizationServerMapped = true;
+            }
+
+            state.Mapped[key] = result;
+            return result;
+        }
+    }
+
+    private static void MapAuthorizationServer(IEndpointRouteBuilder endpoints)
+    {
+        var services = endpoints.ServiceProvider;
+        var o = services.GetRequiredService<IOptions<McpOAuthOptions>>().Value;
+
+        var metadata = services.GetRequiredService<AuthorizationServerMetadataEndpoint>();
+        var jwks = services.GetRequiredService<JwksEndpoint>();
+        var registration = services.GetRequiredService<ClientRegistrationEndpoint>();
+        var authorize = services.GetRequiredService<AuthorizeEndpoint>();
+        var consent = services.GetRequiredService<ConsentEndpoint>();
+        var token = services.GetRequiredService<TokenEndpoint>();
+        var login = services.GetRequiredService<LoginEndpoint>();
+        var logout = services.GetRequiredService<LogoutEndpoint>();
+
+        var group = endpoints.MapGroup("").AllowAnonymous().DisableAntiforgery().WithDisplayName(b => $"McpSseAuth | {b.DisplayName}");
+        Map(group, McpOAuthDefaults.AuthorizationServerMetadataPath, get: metadata.HandleAsync);
+        Map(group, McpOAuthDefaults.OpenIdConfigurationPath, get: metadata.HandleAsync);
+        Map(group, o.JwksPath, get: jwks.HandleAsync);
+        Map(group, o.RegistrationEndpointPath, post: registration.HandleAsync);
+        Map(group, o.AuthorizationEndpointPath, get: authorize.HandleAsync);
+        Map(group, o.ConsentPath, post: consent.HandleAsync);
+        Map(group, o.TokenEndpointPath, post: token.HandleAsync);
+        Map(group, o.LoginPath, get: login.HandleGetAsync, post: login.HandlePostAsync);
+        Map(group, o.LogoutPath, get: logout.HandleGetAsync, post: logout.HandlePostAsync);
+    }
+
+    private static void Map(RouteGroupBuilder group, PathString path, RequestDelegate? get = null, RequestDelegate? post = null)
+    {
+        if (get is not null)
+        {
+            group.MapMethods(path.Value!, [HttpMethods.Get, HttpMethods.Head], get);
+        }
+
+        if (post is not null)
+        {
+            group.MapMethods(path.Value!, [HttpMethods.Post], post);
+        }
+
+        // Any other method gets an RFC-shaped error rather than an empty 405.
+        string[] others = [.. new[] { HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch }
+            .Where(m => !(m == HttpMethods.Get && get is not null) && !(m == HttpMethods.Post && post is not null))];
+        var allow = string.Join(", ", new[] { get is null ? null : "GET", post is null ? null : "POST" }.Where(m => m is not null));
+        group.MapMethods(path.Value!, others, context =>
+        {
+            context.Response.Headers.Allow = allow;
+            return new McpSseAuth.Http.OAuthError("invalid_request", $"This endpoint accepts {allow} only.", StatusCodes.Status405MethodNotAllowed).WriteAsync(context);
+        });
+    }
+
+    private static bool IsLegacySse(RouteEndpoint endpoint)
+        => endpoint.DisplayName?.StartsWith(SseDisplayPrefix, StringComparison.Ordinal) == true;
+
+    private static PathString Path(string pattern) => new("/" + pattern.Trim('/'));
+}

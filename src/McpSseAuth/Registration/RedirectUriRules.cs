@@ -1,0 +1,123 @@
+using System.Net;
+
+namespace McpSseAuth.Registration;
+
+/// <summary>
+/// What a redirect URI may be, and when a requested one matches a registered one.
+/// Registration: https, or http on a loopback host (RFC 8252 §7.3), or an allowed private-use scheme (§7.1);
+/// never a fragment (RFC 6749 §3.1.2) or user info. Matching: exact string comparison (RFC 9700 §4.1.3), except
+/// that the port of a loopback http URI may differ (RFC 8252 §7.3).
+/// </summary>
+internal static class RedirectUriRules
+{
+    public static bool TryValidateForRegistration(string value, ISet<string> allowedPrivateSchemes, out string? problem)
+    {
+        problem = null;
+        if (value.Length > 2000)
+        {
+            problem = "is too long";
+            return false;
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri))
+        {
+            problem = "is not an absolute URI";
+            return false;
+        }
+
+        if (value.Contains('#', StringComparison.Ordinal))
+        {
+            problem = "must not contain a fragment";
+            return false;
+        }
+
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            problem = "must not contain user information";
+            return false;
+        }
+
+        if (uri.Scheme == Uri.UriSchemeHttps)
+        {
+            return true;
+        }
+
+        if (uri.Scheme == Uri.UriSchemeHttp)
+        {
+            if (IsLoopbackHost(uri))
+            {
+                return true;
+            }
+
+            problem = "must use https unless its host is loopback (127.0.0.1, [::1] or localhost)";
+            return false;
+        }
+
+        if (allowedPrivateSchemes.Contains(uri.Scheme))
+        {
+            return true;
+        }
+
+        problem = $"uses the scheme '{uri.Scheme}', which is not allowed (use https or loopback http)";
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="requested"/> matches one of the client's registered URIs.</summary>
+    public static bool Matches(string requested, IReadOnlyList<string> registered)
+    {
+        foreach (var candidate in registered)
+        {
+            if (string.Equals(requested, candidate, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        if (!Uri.TryCreate(requested, UriKind.Absolute, out var requestedUri) || requestedUri.Scheme != Uri.UriSchemeHttp || !IsLoopbackHost(requestedUri) ||
+            requested.Contains('#', StringComparison.Ordinal) || !string.IsNullOrEmpty(requestedUri.UserInfo))
+        {
+            return false;
+        }
+
+        foreach (var candidate in registered)
+        {
+            if (Uri.TryCreate(candidate, UriKind.Absolute, out var registeredUri) && registeredUri.Scheme == Uri.UriSchemeHttp && IsLoopbackHost(registeredUri) &&
+                string.Equals(WithoutPort(requested), WithoutPort(candidate), StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static bool IsLoopbackHost(Uri uri)
+    {
+        if (string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        return IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address);
+    }
+
+    // The original string with the port removed, so everything else still compares byte for byte.
+    private static string WithoutPort(string original)
+    {
+        var authorityStart = original.IndexOf("://", StringComparison.Ordinal) + 3;
+        var authorityEnd = original.IndexOfAny(['/', '?'], authorityStart);
+        if (authorityEnd < 0)
+        {
+            authorityEnd = original.Length;
+        }
+
+        var authority = original[authorityStart..authorityEnd];
+        var colon = authority.LastIndexOf(':');
+        if (colon >= 0 && !authority.EndsWith(']'))
+        {
+            authority = authority[..colon];
+        }
+
+        return original[..authorityStart].ToLowerInvariant() + authority + original[authorityEnd..];
+    }
+}

@@ -1,0 +1,53 @@
+namespace McpSseAuth.Stores;
+
+/// <summary>Who the tokens act for: the user's stable subject and the claims carried into access tokens.</summary>
+internal sealed record GrantSubject(string Subject, string? Name);
+
+/// <summary>An authorization code (RFC 6749 §4.1.2), kept only by its hash, redeemable once.</summary>
+internal sealed record AuthorizationCode
+{
+    public required string ClientId { get; init; }
+    public required string RedirectUri { get; init; }
+    /// <summary>RFC 6749 §4.1.3: the token request must repeat redirect_uri when the authorization request named it.</summary>
+    public required bool RedirectUriGiven { get; init; }
+    public required string CodeChallenge { get; init; }
+    public required GrantSubject User { get; init; }
+    public required IReadOnlyList<string> Scopes { get; init; }
+    public required string Resource { get; init; }
+    public required string GrantId { get; init; }
+    public required DateTimeOffset ExpiresAt { get; init; }
+}
+
+/// <summary>A refresh token (RFC 6749 §6), kept only by its hash; rotated on each use (OAuth 2.1 §4.3.1).</summary>
+internal sealed record RefreshToken
+{
+    public required string ClientId { get; init; }
+    public required GrantSubject User { get; init; }
+    public required IReadOnlyList<string> Scopes { get; init; }
+    public required string Resource { get; init; }
+    /// <summary>All tokens descending from one authorization code share the grant id; replay revokes them all.</summary>
+    public required string GrantId { get; init; }
+    public required DateTimeOffset ExpiresAt { get; init; }
+}
+
+/// <summary>An authorization request that passed validation and waits for the user's decision.</summary>
+internal sealed record PendingAuthorization
+{
+    public required string ClientId { get; init; }
+    public required string RedirectUri { get; init; }
+    public required bool RedirectUriGiven { get; init; }
+    public required string? State { get; init; }
+    public required string CodeChallenge { get; init; }
+    public required IReadOnlyList<string> Scopes { get; init; }
+    public required string Resource { get; init; }
+    public required string Subject { get; init; }
+    public required DateTimeOffset ExpiresAt { get; init; }
+}
+
+internal enum RedeemStatus
+{
+    Redeemed,
+    NotFound,
+    Expired,
+    Replayed,
+}

@@ -1,0 +1,42 @@
+namespace McpSseAuth.Stores;
+
+/// <summary>Registered clients.</summary>
+internal interface IClientStore
+{
+    ValueTask<ClientRegistration?> FindAsync(string clientId, CancellationToken cancellationToken);
+
+    /// <summary>Adds a client; false when the store is full.</summary>
+    ValueTask<bool> TryAddAsync(ClientRegistration client, CancellationToken cancellationToken);
+}
+
+/// <summary>Authorization codes, redeemable exactly once even under concurrent redemption.</summary>
+internal interface IAuthorizationCodeStore
+{
+    ValueTask StoreAsync(string handle, AuthorizationCode code, CancellationToken cancellationToken);
+
+    ValueTask<(RedeemStatus Status, AuthorizationCode? Code)> TryRedeemAsync(string handle, CancellationToken cancellationToken);
+}
+
+/// <summary>Refresh tokens, each redeemable exactly once; grants that can be revoked as a whole.</summary>
+internal interface IRefreshTokenStore
+{
+    ValueTask StoreAsync(string handle, RefreshToken token, CancellationToken cancellationToken);
+
+    ValueTask<(RedeemStatus Status, RefreshToken? Token)> TryRedeemAsync(string handle, CancellationToken cancellationToken);
+
+    ValueTask RevokeGrantAsync(string grantId, CancellationToken cancellationToken);
+
+    ValueTask<bool> IsGrantRevokedAsync(string grantId, CancellationToken cancellationToken);
+}
+
+/// <summary>Authorization requests waiting for the user's consent.</summary>
+internal interface IPendingAuthorizationStore
+{
+    ValueTask StoreAsync(string handle, PendingAuthorization request, CancellationToken cancellationToken);
+
+    /// <summary>Reads without consuming, to render the page again.</summary>
+    ValueTask<PendingAuthorization?> FindAsync(string handle, CancellationToken cancellationToken);
+
+    /// <summary>Consumes the request so one decision is taken once.</summary>
+    ValueTask<PendingAuthorization?> TryTakeAsync(string handle, CancellationToken cancellationToken);
+}

@@ -1,0 +1,47 @@
+using McpSseAuth.Stores;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace McpSseAuth.Tokens;
+
+/// <summary>
+/// Access tokens as JWTs in the RFC 9068 profile: header <c>typ: at+jwt</c> and a <c>kid</c>; claims <c>iss</c>,
+/// <c>aud</c> (the one resource requested, RFC 8707), <c>sub</c>, <c>client_id</c>, <c>scope</c>, <c>jti</c>,
+/// <c>iat</c>, <c>nbf</c>, <c>exp</c>.
+/// </summary>
+internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOptions<McpOAuthOptions> options)
+{
+    public const string TokenType = "at+jwt";
+    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    public (string Token, int ExpiresIn) Issue(string issuer, string audience, GrantSubject user, string clientId, IReadOnlyList<string> scopes)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var lifetime = options.Value.AccessTokenLifetime;
+        var claims = new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["sub"] = user.Subject,
+            ["client_id"] = clientId,
+            ["scope"] = string.Join(' ', scopes),
+            ["jti"] = OpaqueHandle.Create(),
+        };
+        if (user.Name is not null)
+        {
+            claims["name"] = user.Name;
+        }
+
+        var token = _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = audience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + lifetime,
+            Claims = claims,
+            SigningCredentials = keys.Current,
+            TokenType = TokenType,
+        });
+        return (token, (int)lifetime.TotalSeconds);
+    }
+}

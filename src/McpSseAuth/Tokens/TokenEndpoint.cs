@@ -1,0 +1,254 @@
+using McpSseAuth.Authorization;
+using McpSseAuth.Discovery;
+using McpSseAuth.Http;
+using McpSseAuth.Stores;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace McpSseAuth.Tokens;
+
+/// <summary>
+/// The token endpoint (RFC 6749 §3.2): <c>authorization_code</c> with PKCE, and <c>refresh_token</c> with rotation.
+/// Responses carry <c>Cache-Control: no-store</c> (RFC 6749 §5.1).
+/// </summary>
+internal sealed class TokenEndpoint(
+    IClientStore clients,
+    IAuthorizationCodeStore codes,
+    IRefreshTokenStore refreshTokens,
+    AccessTokenIssuer issuer,
+    ResourceIndicators resources,
+    ServerUris uris,
+    TimeProvider time,
+    IOptions<McpOAuthOptions> options,
+    ILogger<TokenEndpoint> logger)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        var (parameters, error) = await OAuthParameters.ReadFormAsync(context);
+        if (error is not null)
+        {
+            await RefuseAsync(context, null, error);
+            return;
+        }
+
+        var (client, clientError) = await AuthenticateClientAsync(context, parameters!);
+        if (clientError is not null)
+        {
+            await RefuseAsync(context, parameters!["client_id"], clientError);
+            return;
+        }
+
+        switch (parameters!["grant_type"])
+        {
+            case null:
+                await RefuseAsync(context, client!.ClientId, OAuthError.InvalidRequest("The grant_type parameter is missing."));
+                break;
+            case "authorization_code":
+                await RedeemCodeAsync(context, parameters, client!);
+                break;
+            case "refresh_token":
+                await RefreshAsync(context, parameters, client!);
+                break;
+            default:
+                await RefuseAsync(context, client!.ClientId, OAuthError.UnsupportedGrantType("Only authorization_code and refresh_token are supported."));
+                break;
+        }
+    }
+
+    /// <summary>Public clients identify themselves with client_id alone (RFC 6749 §3.2.1); they hold no secret.</summary>
+    private async Task<(ClientRegistration? Client, OAuthError? Error)> AuthenticateClientAsync(HttpContext context, OAuthParameters parameters)
+    {
+        if (context.Request.Headers.Authorization.Count > 0)
+        {
+            return (null, OAuthError.InvalidClient("Clients of this server are public clients: send client_id in the body and no Authorization header."));
+        }
+
+        if (parameters["client_secret"] is not null)
+        {
+            return (null, OAuthError.InvalidClient("Clients of this server are public clients and have no client_secret."));
+        }
+
+        var clientId = parameters["client_id"];
+        if (clientId is null)
+        {
+            return (null, OAuthError.InvalidClient("The client_id parameter is missing."));
+        }
+
+        var client = await clients.FindAsync(clientId, context.RequestAborted);
+        return client is null
+            ? (null, OAuthError.InvalidClient("Unknown client_id. The client should register again."))
+            : (client, null);
+    }
+
+    private async Task RedeemCodeAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client)
+    {
+        var handle = parameters["code"];
+        if (handle is null)
+        {
+            await RefuseAsync(context, client.ClientId, OAuthError.InvalidRequest("The code parameter is missing."));
+            return;
+        }
+
+        if (parameters["code_verifier"] is not { } verifier)
+        {
+            await RefuseAsync(context, client.ClientId, OAuthError.InvalidRequest("The code_verifier parameter is missing (PKCE is required)."));
+            return;
+        }
+
+        var (status, code) = await codes.TryRedeemAsync(handle, context.RequestAborted);
+        if (status == RedeemStatus.Replayed)
+        {
+            Log.TokenReplayed(logger, "authorization code", client.ClientId, code!.GrantId);
+        }
+
+        if (status != RedeemStatus.Redeemed || code is null)
+        {
+            await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The authorization code is invalid, expired or already used."));
+            return;
+        }
+
+        // Checked after redemption, so a stolen code tried with a wrong verifier is spent, not retried (RFC 9700 §4.5).
+        if (!string.Equals(code.ClientId, client.ClientId, StringComparison.Ordinal))
+        {
+            await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The authorization code was issued to another client."));
+            return;
+        }
+
+        var redirectUri = parameters["redirect_uri"];
+        if ((redirectUri is null && code.RedirectUriGiven) || (redirectUri is not null && !string.Equals(redirectUri, code.RedirectUri, StringComparison.Ordinal)))
+        {
+            await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("redirect_uri must be the one used in the authorization request."));
+            return;
+        }
+
+        if (!Pkce.Verify(verifier, code.CodeChallenge))
+        {
+            await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The code_verifier does not match the code_challenge."));
+            return;
+        }
+
+        if (!CheckResource(context, parameters, code.Resource, out var resourceError))
+        {
+            await RefuseAsync(context, client.ClientId, resourceError!);
+            return;
+        }
+
+        await IssueAsync(context, client, code.User, code.Scopes, code.Resource, code.GrantId, "authorization_code");
+    }
+
+    private async Task RefreshAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client)
+    {
+        var handle = parameters["refresh_token"];
+        if (handle is null)
+        {
+            await RefuseAsync(context, client.ClientId, OAuthError.InvalidRequest("The refresh_token parameter is missing."));
+            return;
+        }
+
+        var (status, token) = await refreshTokens.TryRedeemAsync(handle, context.RequestAborted);
+        if (status == RedeemStatus.Replayed)
+        {
+            Log.TokenReplayed(logger, "refresh token", client.ClientId, token!.GrantId);
+        }
+
+        if (status != RedeemStatus.Redeemed || token is null)
+        {
+            await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token is invalid, expired, revoked or already used."));
+            return;
+        }
+
+        if (!string.Equals(token.ClientId, client.ClientId, StringComparison.Ordinal))
+        {
+            await refreshTokens.RevokeGrantAsync(token.GrantId, context.RequestAborted);
+            await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token was issued to another client."));
+            return;
+        }
+
+        var scopes = token.Scopes;
+        if (parameters["scope"] is { } requested)
+        {
+            var asked = requested.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToArray();
+            if (asked.Length == 0 || asked.Any(s => !token.Scopes.Contains(s, StringComparer.Ordinal)))
+            {
+                await RefuseAsync(context, client.ClientId, OAuthError.InvalidScope("A refresh may only narrow the scopes originally granted (RFC 6749 §6)."));
+                return;
+            }
+
+            scopes = asked;
+        }
+
+        if (!CheckResource(context, parameters, token.Resource, out var resourceError))
+        {
+            await RefuseAsync(context, client.ClientId, resourceError!);
+            return;
+        }
+
+        // The narrowed scope applies to this access token; the grant keeps its original scopes.
+        await IssueAsync(context, client, token.User, scopes, token.Resource, token.GrantId, "refresh_token", token.Scopes);
+    }
+
+    private bool CheckResource(HttpContext context, OAuthParameters parameters, string granted, out OAuthError? error)
+    {
+        error = null;
+        if (parameters["resource"] is not { } requested)
+        {
+            return true;
+        }
+
+        var resolved = resources.Resolve(context, requested, out error);
+        if (resolved is null)
+        {
+            return false;
+        }
+
+        if (!string.Equals(resolved, granted, StringComparison.Ordinal))
+        {
+            error = OAuthError.InvalidTarget("The resource differs from the one this grant was issued for.");
+            return false;
+        }
+
+        return true;
+    }
+
+    private async Task IssueAsync(HttpContext context, ClientRegistration client, GrantSubject user, IReadOnlyList<string> scopes, string resource, string grantId, string grantType, IReadOnlyList<string>? grantScopes = null)
+    {
+        var issuerString = uris.Issuer(context);
+        var (accessToken, expiresIn) = issuer.Issue(issuerString, resource, user, client.ClientId, scopes);
+        var response = new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["access_token"] = accessToken,
+            ["token_type"] = "Bearer",
+            ["expires_in"] = expiresIn,
+            ["scope"] = string.Join(' ', scopes),
+        };
+
+        if (client.GrantTypes.Contains("refresh_token", StringComparer.Ordinal))
+        {
+            var refreshHandle = OpaqueHandle.Create();
+            await refreshTokens.StoreAsync(refreshHandle, new RefreshToken
+            {
+                ClientId = client.ClientId,
+                User = user,
+                Scopes = grantScopes ?? scopes,
+                Resource = resource,
+                GrantId = grantId,
+                ExpiresAt = time.GetUtcNow() + options.Value.RefreshTokenLifetime,
+            }, context.RequestAborted);
+            response["refresh_token"] = refreshHandle;
+        }
+
+        Log.TokenIssued(logger, client.ClientId, user.Subject, grantType, resource);
+        await options.Value.Events.TokenIssued(new TokenIssuedContext(context, client.ClientId, user.Subject, grantType, scopes, resource));
+
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers.Pragma = "no-cache";
+        await context.Response.WriteAsJsonAsync(response, OAuthJsonContext.Default.DictionaryStringObject, contentType: "application/json", context.RequestAborted);
+    }
+
+    private Task RefuseAsync(HttpContext context, string? clientId, OAuthError error)
+    {
+        Log.TokenRefused(logger, clientId, error.Error, error.Description);
+        return error.WriteAsync(context);
+    }
+}

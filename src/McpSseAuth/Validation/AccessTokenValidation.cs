@@ -1,0 +1,91 @@
+using McpSseAuth.Discovery;
+using McpSseAuth.Tokens;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace McpSseAuth.Validation;
+
+/// <summary>
+/// Configures JwtBearer to validate this server's access tokens locally (no network round trip): signature with the
+/// signing keys, <c>typ: at+jwt</c>, lifetime; then issuer and audience per request, so a token is accepted only by
+/// the MCP endpoint it was issued for (RFC 8707, MCP authorization "token audience binding"). Tokens come only from
+/// the <c>Authorization</c> header (RFC 6750 §2.1; OAuth 2.1 §5.2 forbids the query string).
+/// </summary>
+internal sealed class AccessTokenValidation(SigningKeys keys, ServerUris uris, IOptions<McpOAuthOptions> options, ILoggerFactory loggerFactory)
+    : IConfigureNamedOptions<JwtBearerOptions>
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger("McpSseAuth.Validation");
+
+    public void Configure(JwtBearerOptions options) => Configure(Options.DefaultName, options);
+
+    public void Configure(string? name, JwtBearerOptions bearer)
+    {
+        if (name != McpOAuthDefaults.BearerScheme)
+        {
+            return;
+        }
+
+        bearer.MapInboundClaims = false;
+        bearer.SaveToken = false;
+        bearer.IncludeErrorDetails = false;
+        bearer.TokenValidationParameters = new TokenValidationParameters
+        {
+            IssuerSigningKeys = keys.ValidationKeys,
+            ValidAlgorithms = [keys.Current.Algorithm],
+            ValidTypes = [AccessTokenIssuer.TokenType],
+            ValidateIssuerSigningKey = true,
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            ClockSkew = options.Value.ClockSkew,
+            // Both depend on the request (derived issuer, endpoint's resource): checked in OnTokenValidated below.
+            ValidateIssuer = false,
+            ValidateAudience = false,
+            NameClaimType = "name",
+            RoleClaimType = "role",
+        };
+        bearer.Events = new JwtBearerEvents
+        {
+            OnTokenValidated = context =>
+            {
+                var http = context.HttpContext;
+                var principal = context.Principal!;
+                if (!string.Equals(principal.FindFirst("iss")?.Value, uris.Issuer(http), StringComparison.Ordinal))
+                {
+                    Log.AccessTokenRefused(_logger, http.Request.Path, "issuer mismatch");
+                    context.Fail(new SecurityTokenInvalidIssuerException("The access token was issued by another server."));
+                    return Task.CompletedTask;
+                }
+
+                if (http.GetEndpoint()?.Metadata.GetMetadata<ProtectedResourceMetadataPath>() is not { } resource)
+                {
+                    context.Fail(new SecurityTokenInvalidAudienceException("This endpoint is not an MCP endpoint protected by McpSseAuth."));
+                    return Task.CompletedTask;
+                }
+
+                var expected = uris.Resource(http, resource.ResourcePath);
+                if (!principal.FindAll("aud").Any(a => string.Equals(a.Value, expected, StringComparison.Ordinal)))
+                {
+                    Log.AccessTokenRefused(_logger, http.Request.Path, "audience mismatch");
+                    context.Fail(new SecurityTokenInvalidAudienceException("The access token was issued for another resource."));
+                    return Task.CompletedTask;
+                }
+
+                if (principal.FindFirst("client_id") is null || principal.FindFirst("sub") is null)
+                {
+                    context.Fail(new SecurityTokenValidationException("The access token lacks sub or client_id."));
+                }
+
+                return Task.CompletedTask;
+            },
+            OnAuthenticationFailed = context =>
+            {
+                Log.AccessTokenRefused(_logger, context.HttpContext.Request.Path, context.Exception.GetType().Name);
+                return Task.CompletedTask;
+            },
+        };
+    }
+}

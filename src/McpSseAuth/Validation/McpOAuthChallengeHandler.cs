@@ -1,0 +1,59 @@
+using System.Text.Encodings.Web;
+using McpSseAuth.Discovery;
+using McpSseAuth.Http;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using Microsoft.Net.Http.Headers;
+using ModelContextProtocol.AspNetCore.Authentication;
+
+namespace McpSseAuth.Validation;
+
+/// <summary>
+/// The SDK's MCP authentication handler (it serves the protected resource metadata and forwards authentication to
+/// JwtBearer) with an RFC 6750 §3 challenge: <c>resource_metadata</c> (RFC 9728 §5.1) and <c>scope</c> always;
+/// <c>error="invalid_token"</c> only when a token was sent (§3.1: none when the request had no credentials).
+/// </summary>
+internal sealed class McpOAuthChallengeHandler(
+    IOptionsMonitor<McpAuthenticationOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    ServerUris uris,
+    ProtectedResources resources,
+    IOptions<McpOAuthOptions> oauthOptions)
+    : McpAuthenticationHandler(options, logger, encoder)
+{
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var resourcePath = Context.GetEndpoint()?.Metadata.GetMetadata<ProtectedResourceMetadataPath>()?.ResourcePath
+            ?? (resources.TryGetResource(Request.Path, out var known) ? known : Request.Path);
+        var metadataUri = uris.Issuer(Context) + McpOAuthDefaults.ProtectedResourceMetadataPath + resourcePath.ToUriComponent();
+        var scope = string.Join(' ', oauthOptions.Value.DefaultScopes);
+
+        var header = $"Bearer resource_metadata=\"{metadataUri}\", scope=\"{scope}\"";
+        var authorization = Request.Headers.Authorization.ToString();
+        if (authorization.Length > 0)
+        {
+            var failure = (await Context.AuthenticateAsync(McpOAuthDefaults.BearerScheme)).Failure;
+            header += $", error=\"{OAuthErrorCodes.InvalidToken}\", error_description=\"{Describe(failure, authorization)}\"";
+        }
+
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.Append(HeaderNames.WWWAuthenticate, header);
+        Response.Headers.CacheControl = "no-store";
+    }
+
+    // Fixed texts only: nothing from the token or the exception is echoed.
+    private static string Describe(Exception? failure, string authorization) => failure switch
+    {
+        _ when !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) => "Send the access token as Authorization: Bearer <token>",
+        SecurityTokenExpiredException => "The access token expired",
+        SecurityTokenInvalidAudienceException => "The access token was issued for another resource",
+        SecurityTokenInvalidIssuerException => "The access token was issued by another server",
+        SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "The access token signature is not valid",
+        SecurityTokenInvalidTypeException => "The token is not an access token (typ must be at+jwt)",
+        _ => "The access token is not valid",
+    };
+}

@@ -1,0 +1,50 @@
+using McpSseAuth.Discovery;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.AspNetCore.Authentication;
+using ModelContextProtocol.Authentication;
+
+namespace McpSseAuth.Validation;
+
+/// <summary>
+/// Configures the SDK's MCP authentication scheme: authentication forwarded to our JwtBearer scheme, and one
+/// protected resource metadata document (RFC 9728) per mapped MCP endpoint. <c>/sse</c> and <c>/message</c> share
+/// the <c>/sse</c> resource, because clients require the PRM <c>resource</c> to match the URL they connected to.
+/// Paths that are not MCP endpoints get no document.
+/// </summary>
+internal sealed class ProtectedResourceMetadataSetup(ServerUris uris, ProtectedResources resources, IOptions<McpOAuthOptions> options)
+    : IConfigureNamedOptions<McpAuthenticationOptions>
+{
+    public void Configure(McpAuthenticationOptions mcp) => Configure(Options.DefaultName, mcp);
+
+    public void Configure(string? name, McpAuthenticationOptions mcp)
+    {
+        if (name != McpAuthenticationDefaults.AuthenticationScheme)
+        {
+            return;
+        }
+
+        mcp.ForwardAuthenticate = McpOAuthDefaults.BearerScheme;
+        mcp.Events.OnResourceMetadataRequest = context =>
+        {
+            var http = context.HttpContext;
+            var suffix = http.Request.Path.StartsWithSegments(McpOAuthDefaults.ProtectedResourceMetadataPath, out var rest) ? rest : PathString.Empty;
+            if (!resources.TryGetResource(suffix.HasValue ? suffix : "/", out var resourcePath))
+            {
+                context.SkipHandler();
+                return Task.CompletedTask;
+            }
+
+            context.ResourceMetadata = new ProtectedResourceMetadata
+            {
+                Resource = uris.Resource(http, resourcePath),
+                AuthorizationServers = [uris.Issuer(http)],
+                ScopesSupported = [.. options.Value.Scopes.Keys],
+                BearerMethodsSupported = ["header"],
+                ResourceName = options.Value.ResourceName,
+            };
+            http.Response.Headers.CacheControl = "public, max-age=300";
+            return Task.CompletedTask;
+        };
+    }
+}
