@@ -56,6 +56,15 @@ function finish(exitCode, stdoutLine, stderrMessage) {
   }
 }
 
+// The page's visible text (scripts, styles and tags removed), for readable error messages.
+function visibleText(html, max = 500) {
+  const body = /<body\b[^>]*>([\s\S]*)<\/body>/i.exec(html)?.[1] ?? html;
+  const text = decodeEntities(body.replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ').replace(/<[^>]*>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim();
+  return excerpt(text, max);
+}
+
 function excerpt(text, max = 500) {
   return text.length > max ? text.slice(0, max) + '…' : text;
 }
@@ -258,7 +267,7 @@ async function driveAuthorization(authorizationUrl, { redirectUrl, user, passwor
 
     if (names.has('username') && names.has('password')) {
       if (postedLogin) {
-        throw new HarnessError(`login rejected: the login form was shown again at ${request.url}; body: ${excerpt(text)}`);
+        throw new HarnessError(`login rejected: the login form was shown again at ${request.url} (HTTP ${res.status}); page text: ${visibleText(text)}`);
       }
       postedLogin = true;
       fields.append('username', user);

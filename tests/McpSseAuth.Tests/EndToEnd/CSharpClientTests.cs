@@ -1,0 +1,36 @@
+using McpSseAuth.Tests.Infrastructure;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace McpSseAuth.Tests.EndToEnd;
+
+/// <summary>The official C# SDK client goes all the way on real Kestrel: discovery, registration, sign-in, consent, PKCE, token, tools.</summary>
+public sealed class CSharpClientTests : IAsyncLifetime
+{
+    private readonly SampleApp _app = new(kestrel: true);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Theory]
+    [InlineData("/mcp", HttpTransportMode.StreamableHttp, "alice")]
+    [InlineData("/sse", HttpTransportMode.Sse, "bob")]
+    public async Task SdkClient_CompletesOAuthFlow_AndCallsTools(string path, HttpTransportMode mode, string user)
+    {
+        await using var client = await SdkClients.ConnectAsync(new Uri(_app.BaseAddress, path), mode, user);
+
+        var tools = await client.ListToolsAsync();
+        Assert.Contains(tools, t => t.Name == "whoami");
+        Assert.Contains(tools, t => t.Name == "echo");
+
+        var whoami = await client.CallToolAsync("whoami");
+        var text = Assert.IsType<TextContentBlock>(Assert.Single(whoami.Content)).Text;
+        Assert.Contains($"user={user}", text, StringComparison.Ordinal);
+        Assert.Contains("scope=mcp:tools", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("client_id=(none)", text, StringComparison.Ordinal);
+
+        var echo = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "héllo <b>" });
+        Assert.Equal("héllo <b>", Assert.IsType<TextContentBlock>(Assert.Single(echo.Content)).Text);
+    }
+}

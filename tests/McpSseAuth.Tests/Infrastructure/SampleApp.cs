@@ -1,0 +1,74 @@
+using System.Net;
+using McpSseAuth;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace McpSseAuth.Tests.Infrastructure;
+
+/// <summary>
+/// The sample server in the Development environment (users alice and bob), either on the in-memory test server or on
+/// real Kestrel bound to a free loopback port. The signing key stays in memory.
+/// </summary>
+public sealed class SampleApp : WebApplicationFactory<Program>
+{
+    private readonly Action<McpOAuthOptions>? _configure;
+    private readonly Action<IServiceCollection>? _services;
+
+    public SampleApp(bool kestrel = false, Action<McpOAuthOptions>? configure = null, Action<IServiceCollection>? services = null)
+    {
+        _configure = configure;
+        _services = services;
+        IsKestrel = kestrel;
+        if (kestrel)
+        {
+            UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        }
+    }
+
+    public bool IsKestrel { get; }
+
+    /// <summary>Where the server listens: the Kestrel address, or http://localhost for the test server.</summary>
+    public Uri BaseAddress
+    {
+        get
+        {
+            if (!IsKestrel)
+            {
+                return new Uri("http://localhost");
+            }
+
+            StartServer();
+            var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            return new Uri(address);
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.ConfigureServices(services =>
+        {
+            services.AddMcpOAuth(o =>
+            {
+                o.KeyDirectory = null;
+                _configure?.Invoke(o);
+            });
+            _services?.Invoke(services);
+        });
+    }
+
+    /// <summary>An HTTP client that follows no redirects and keeps no cookies, for OAuth requests.</summary>
+    public HttpClient CreateRawClient()
+    {
+        if (IsKestrel)
+        {
+            StartServer();
+            return new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = BaseAddress };
+        }
+
+        return CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false, BaseAddress = BaseAddress });
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.WebUtilities;
+using ModelContextProtocol.Authentication;
+using ModelContextProtocol.Client;
+
+namespace McpSseAuth.Tests.Infrastructure;
+
+/// <summary>The official C# SDK client with OAuth, completing sign-in and consent headlessly through <see cref="Browser"/>.</summary>
+public static class SdkClients
+{
+    public static async Task<McpClient> ConnectAsync(Uri endpoint, HttpTransportMode mode, string user, HttpClient? http = null, string decision = "allow")
+    {
+        http ??= new HttpClient();
+        var browserHttp = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+        var transport = new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = endpoint,
+            TransportMode = mode,
+            OAuth = new ClientOAuthOptions
+            {
+                RedirectUri = new Uri("http://127.0.0.1:45123/callback"),
+                DynamicClientRegistration = new DynamicClientRegistrationOptions { ClientName = "McpSseAuth C# e2e" },
+                AuthorizationCallbackHandler = async (context, cancellationToken) =>
+                {
+                    var location = await new Browser(browserHttp).AuthorizeAsync(context.AuthorizationUri, user, user, decision);
+                    var query = QueryHelpers.ParseQuery(location.Query);
+                    if (query.TryGetValue("error", out var error))
+                    {
+                        throw new InvalidOperationException("authorization error: " + error);
+                    }
+
+                    return new AuthorizationResult { Code = query["code"].ToString(), State = query["state"].ToString(), Iss = query["iss"].ToString() };
+                },
+            },
+        }, http);
+        return await McpClient.CreateAsync(transport);
+    }
+}
