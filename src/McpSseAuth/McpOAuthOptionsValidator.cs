@@ -130,6 +130,12 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
 
     private static bool IsBase64(string value)
     {
+        // PasswordHasher's hashes are under 100 characters; anything much longer is not one.
+        if (value.Length > 1024)
+        {
+            return false;
+        }
+
         Span<byte> buffer = stackalloc byte[value.Length];
         return Convert.TryFromBase64String(value, buffer, out var written) && written > 0;
     }

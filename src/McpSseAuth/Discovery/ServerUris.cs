@@ -20,7 +20,18 @@ internal sealed class ServerUris(IOptions<McpOAuthOptions> options)
         }
 
         var request = context.Request;
-        return Canonical(new Uri($"{request.Scheme}://{request.Host.ToUriComponent()}{request.PathBase}"));
+        // HTTP/1.0 may omit Host: fall back to the address the request arrived on.
+        var host = request.Host.HasValue ? request.Host.ToUriComponent() : LocalAuthority(context);
+        return Uri.TryCreate($"{request.Scheme}://{host}{request.PathBase}", UriKind.Absolute, out var uri)
+            ? Canonical(uri)
+            : $"{request.Scheme}://{LocalAuthority(context)}";
+    }
+
+    private static string LocalAuthority(HttpContext context)
+    {
+        var address = context.Connection.LocalIpAddress ?? System.Net.IPAddress.Loopback;
+        var host = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+        return context.Connection.LocalPort > 0 ? $"{host}:{context.Connection.LocalPort}" : host;
     }
 
     /// <summary>An absolute URI under the issuer.</summary>

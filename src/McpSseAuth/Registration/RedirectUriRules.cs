@@ -19,9 +19,17 @@ internal static class RedirectUriRules
             return false;
         }
 
-        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri))
+        // A leading '/' is a path, though System.Uri reads it as file:// on Unix.
+        if (value.StartsWith('/') || !Uri.TryCreate(value, UriKind.Absolute, out var uri))
         {
             problem = "is not an absolute URI";
+            return false;
+        }
+
+        // Browsers read '\' as '/': the URI would not be the one compared (RFC 9700 §4.1.3).
+        if (value.Contains('\\', StringComparison.Ordinal))
+        {
+            problem = "must not contain a backslash";
             return false;
         }
 
@@ -74,7 +82,7 @@ internal static class RedirectUriRules
         }
 
         if (!Uri.TryCreate(requested, UriKind.Absolute, out var requestedUri) || requestedUri.Scheme != Uri.UriSchemeHttp || !IsLoopbackHost(requestedUri) ||
-            requested.Contains('#', StringComparison.Ordinal) || !string.IsNullOrEmpty(requestedUri.UserInfo))
+            requested.Contains('#', StringComparison.Ordinal) || requested.Contains('\\', StringComparison.Ordinal) || !string.IsNullOrEmpty(requestedUri.UserInfo))
         {
             return false;
         }
@@ -105,7 +113,7 @@ internal static class RedirectUriRules
     private static string WithoutPort(string original)
     {
         var authorityStart = original.IndexOf("://", StringComparison.Ordinal) + 3;
-        var authorityEnd = original.IndexOfAny(['/', '?'], authorityStart);
+        var authorityEnd = original.IndexOfAny(['/', '?', '\\'], authorityStart);
         if (authorityEnd < 0)
         {
             authorityEnd = original.Length;

@@ -1,0 +1,295 @@
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.Tokens;
+
+namespace McpSseAuth.Tests.Unit;
+
+public sealed class McpOAuthOptionsValidatorTests
+{
+    // One hash for the whole class: PBKDF2 is deliberately slow.
+    private static readonly string AliceHash = McpOAuthUser.HashPassword("alice", "secret");
+
+    private static McpOAuthOptions ValidOptions()
+    {
+        var options = new McpOAuthOptions();
+        options.Users.Add(new McpOAuthUser { UserName = "alice", PasswordHash = AliceHash });
+        return options;
+    }
+
+    private static IReadOnlyList<string> Failures(McpOAuthOptions options)
+    {
+        var result = new McpOAuthOptionsValidator().Validate(null, options);
+        Assert.True(result.Failed, "The configuration was expected to be refused.");
+        return [.. result.Failures!];
+    }
+
+    private static string SingleFailure(McpOAuthOptions options, string mentioning)
+    {
+        var failures = Failures(options);
+        return Assert.Single(failures, f => f.Contains(mentioning, StringComparison.Ordinal));
+    }
+
+    private static void AssertPasses(McpOAuthOptions options)
+    {
+        var result = new McpOAuthOptionsValidator().Validate(null, options);
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public void Validate_DefaultsWithOneUser_Pass()
+        => AssertPasses(ValidOptions());
+
+    [Fact]
+    public void Validate_UserAddedWithAddUser_Passes()
+        => AssertPasses(new McpOAuthOptions().AddUser("a", "a"));
+
+    [Theory]
+    [InlineData("https://mcp.example.com")]
+    [InlineData("https://mcp.example.com/tenant/")]
+    [InlineData("http://127.0.0.1:5000")]
+    [InlineData("http://localhost:5000")]
+    [InlineData("http://[::1]:5000")]
+    public void Validate_HttpsOrHttpLoopbackIssuer_Passes(string issuer)
+    {
+        var options = ValidOptions();
+        options.Issuer = new Uri(issuer);
+        AssertPasses(options);
+    }
+
+    [Theory]
+    [InlineData("http://mcp.example.com")]
+    [InlineData("http://192.168.1.10:5000")]
+    public void Validate_HttpIssuerOnNonLoopbackHost_FailsNamingIssuerAndHowToFix(string issuer)
+    {
+        var options = ValidOptions();
+        options.Issuer = new Uri(issuer);
+        var message = SingleFailure(options, "McpOAuthOptions.Issuer");
+        Assert.Contains("https", message, StringComparison.Ordinal);
+        Assert.Contains("AllowInsecureHttp", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_HttpLanIssuerWithAllowInsecureHttp_Passes()
+    {
+        var options = ValidOptions();
+        options.Issuer = new Uri("http://192.168.1.10:5000");
+        options.AllowInsecureHttp = true;
+        AssertPasses(options);
+    }
+
+    [Fact]
+    public void Validate_AllowInsecureHttp_DoesNotAllowOtherSchemes()
+    {
+        var options = ValidOptions();
+        options.Issuer = new Uri("ftp://mcp.example.com");
+        options.AllowInsecureHttp = true;
+        SingleFailure(options, "McpOAuthOptions.Issuer");
+    }
+
+    [Theory]
+    [InlineData("https://mcp.example.com/?tenant=1")]
+    [InlineData("https://mcp.example.com/#top")]
+    public void Validate_IssuerWithQueryOrFragment_FailsNamingIssuerAndSayingRemoveThem(string issuer)
+    {
+        var options = ValidOptions();
+        options.Issuer = new Uri(issuer);
+        var message = SingleFailure(options, "McpOAuthOptions.Issuer");
+        Assert.Contains("no query or fragment", message, StringComparison.Ordinal);
+        Assert.Contains("remove", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_RelativeIssuer_FailsAskingForAnAbsoluteUrl()
+    {
+        var options = ValidOptions();
+        options.Issuer = new Uri("/oauth", UriKind.Relative);
+        var message = SingleFailure(options, "McpOAuthOptions.Issuer");
+        Assert.Contains("absolute URL", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_EmptyScopes_FailsNamingScopesAndTheScopeToKeep()
+    {
+        var options = ValidOptions();
+        options.Scopes.Clear();
+        var message = SingleFailure(options, "McpOAuthOptions.Scopes is empty");
+        Assert.Contains("mcp:tools", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("read write")]
+    [InlineData("quote\"d")]
+    [InlineData("back\\slash")]
+    [InlineData("tab\there")]
+    [InlineData("caf\u00e9")]
+    [InlineData("")]
+    public void Validate_ScopeThatIsNotAScopeToken_FailsNamingTheScope(string scope)
+    {
+        var options = ValidOptions();
+        options.Scopes[scope] = "Something";
+        var message = SingleFailure(options, $"'{scope}'");
+        Assert.Contains("RFC 6749", message, StringComparison.Ordinal);
+        Assert.Contains("without spaces", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("mcp:admin")]
+    [InlineData("files.read")]
+    [InlineData("a!#[]~")]
+    public void Validate_ScopeOfPrintableAscii_Passes(string scope)
+    {
+        var options = ValidOptions();
+        options.Scopes[scope] = "Something";
+        AssertPasses(options);
+    }
+
+    [Fact]
+    public void Validate_DefaultScopeNotInScopes_FailsSayingToAddIt()
+    {
+        var options = ValidOptions();
+        options.DefaultScopes.Add("mcp:admin");
+        var message = SingleFailure(options, "'mcp:admin'");
+        Assert.Contains("McpOAuthOptions.Scopes", message, StringComparison.Ordinal);
+        Assert.Contains("add it", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_EmptyDefaultScopes_FailsNamingDefaultScopes()
+    {
+        var options = ValidOptions();
+        options.DefaultScopes.Clear();
+        SingleFailure(options, "McpOAuthOptions.DefaultScopes");
+    }
+
+    [Fact]
+    public void Validate_CodeLifetimeOverTenMinutes_FailsNamingTheLimit()
+    {
+        var options = ValidOptions();
+        options.AuthorizationCodeLifetime = TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1);
+        var message = SingleFailure(options, "McpOAuthOptions.AuthorizationCodeLifetime");
+        Assert.Contains("at most 10 minutes", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_CodeLifetimeOfExactlyTenMinutes_Passes()
+    {
+        var options = ValidOptions();
+        options.AuthorizationCodeLifetime = TimeSpan.FromMinutes(10);
+        AssertPasses(options);
+    }
+
+    [Theory]
+    [InlineData(nameof(McpOAuthOptions.AccessTokenLifetime))]
+    [InlineData(nameof(McpOAuthOptions.RefreshTokenLifetime))]
+    [InlineData(nameof(McpOAuthOptions.SignInLifetime))]
+    [InlineData(nameof(McpOAuthOptions.AuthorizationCodeLifetime))]
+    public void Validate_ZeroLifetime_FailsNamingTheLifetime(string property)
+    {
+        var options = ValidOptions();
+        typeof(McpOAuthOptions).GetProperty(property)!.SetValue(options, TimeSpan.Zero);
+        var message = SingleFailure(options, $"McpOAuthOptions.{property}");
+        Assert.Contains("must be positive", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(301)]
+    public void Validate_ClockSkewOutsideZeroToFiveMinutes_Fails(int seconds)
+    {
+        var options = ValidOptions();
+        options.ClockSkew = TimeSpan.FromSeconds(seconds);
+        SingleFailure(options, "McpOAuthOptions.ClockSkew");
+    }
+
+    [Fact]
+    public void Validate_NoRoomForClients_FailsNamingMaxRegisteredClients()
+    {
+        var options = ValidOptions();
+        options.MaxRegisteredClients = 0;
+        SingleFailure(options, "McpOAuthOptions.MaxRegisteredClients");
+    }
+
+    [Fact]
+    public void Validate_SymmetricSigningKey_FailsAskingForAnAsymmetricKey()
+    {
+        var options = ValidOptions();
+        options.SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)), SecurityAlgorithms.HmacSha256);
+        var message = SingleFailure(options, "McpOAuthOptions.SigningCredentials");
+        Assert.Contains("asymmetric", message, StringComparison.Ordinal);
+        Assert.Contains("leave it null", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_EcdsaSigningKey_Passes()
+    {
+        var options = ValidOptions();
+        options.SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP256)), SecurityAlgorithms.EcdsaSha256);
+        AssertPasses(options);
+    }
+
+    [Theory]
+    [InlineData("alice")]
+    [InlineData("ALICE")]
+    public void Validate_DuplicateUserName_FailsNamingTheUser(string second)
+    {
+        var options = ValidOptions();
+        options.Users.Add(new McpOAuthUser { UserName = second, PasswordHash = AliceHash });
+        var message = SingleFailure(options, "more than once");
+        Assert.Contains($"'{second}'", message, StringComparison.Ordinal);
+        Assert.Contains("McpOAuthOptions.Users", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("secret")]
+    [InlineData("not base64!")]
+    public void Validate_UserWithoutValidPasswordHash_FailsSayingHowToMakeOne(string hash)
+    {
+        var options = ValidOptions();
+        options.Users.Add(new McpOAuthUser { UserName = "bob", PasswordHash = hash });
+        var message = SingleFailure(options, "'bob'");
+        Assert.Contains("PasswordHash", message, StringComparison.Ordinal);
+        Assert.Contains("McpOAuthUser.HashPassword", message, StringComparison.Ordinal);
+        Assert.Contains("AddUser", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_UserWithoutName_Fails()
+    {
+        var options = ValidOptions();
+        options.Users.Add(new McpOAuthUser { UserName = " ", PasswordHash = AliceHash });
+        SingleFailure(options, "has no UserName");
+    }
+
+    [Fact]
+    public void Validate_NoUsersAndNoChallengeScheme_FailsNamingBothWaysToFixIt()
+    {
+        var message = SingleFailure(new McpOAuthOptions(), "No one can sign in");
+        Assert.Contains("AddUser", message, StringComparison.Ordinal);
+        Assert.Contains("McpOAuthOptions.ChallengeScheme", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_NoUsersButAChallengeScheme_Passes()
+        => AssertPasses(new McpOAuthOptions { ChallengeScheme = "oidc" });
+
+    [Fact]
+    public void Validate_EmptyEndpointPath_FailsNamingThePath()
+    {
+        var options = ValidOptions();
+        options.TokenEndpointPath = "/";
+        var message = SingleFailure(options, "McpOAuthOptions.TokenEndpointPath");
+        Assert.Contains("/oauth/x", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_SeveralProblems_ReportsEachOne()
+    {
+        var options = new McpOAuthOptions { Issuer = new Uri("http://mcp.example.com"), AuthorizationCodeLifetime = TimeSpan.FromHours(1) };
+        options.Scopes["a b"] = "x";
+        var failures = Failures(options);
+        Assert.Contains(failures, f => f.Contains("McpOAuthOptions.Issuer", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("'a b'", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("AuthorizationCodeLifetime", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("No one can sign in", StringComparison.Ordinal));
+    }
+}
