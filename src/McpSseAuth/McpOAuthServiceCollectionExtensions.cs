@@ -74,10 +74,15 @@ public static class McpOAuthServiceCollectionExtensions
         services.AddMcpServer().WithHttpTransport();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<HttpServerTransportOptions>, LegacySseTransportSetup>());
 
-        services.AddAuthentication()
+        var authentication = services.AddAuthentication()
             .AddCookie(McpOAuthDefaults.SignInCookieScheme)
-            .AddJwtBearer(McpOAuthDefaults.BearerScheme)
-            .AddMcp();
+            .AddJwtBearer(McpOAuthDefaults.BearerScheme);
+        if (!services.Any(d => d.ServiceType == typeof(McpAuthenticationHandler)))
+        {
+            // An app that already called AddMcp() keeps its registration; it is configured below all the same.
+            authentication.AddMcp();
+        }
+
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CookieAuthenticationOptions>, SignInCookieSetup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<JwtBearerOptions>, AccessTokenValidation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<McpAuthenticationOptions>, ProtectedResourceMetadataSetup>());

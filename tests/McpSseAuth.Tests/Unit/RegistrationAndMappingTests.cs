@@ -251,4 +251,18 @@ public sealed class RegistrationAndMappingTests
     }
 
     private sealed class ConventionMarker;
+
+    [Fact]
+    public async Task AddMcpOAuth_AfterTheAppsOwnAddMcp_KeepsOneMcpSchemeWithTheChallengeHandler()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Services.AddAuthentication().AddMcp();
+        builder.Services.AddMcpOAuth(o => o.AddUser("a", "a"));
+        await using var app = builder.Build();
+
+        var schemes = app.Services.GetRequiredService<Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider>();
+        var scheme = await schemes.GetSchemeAsync(ModelContextProtocol.AspNetCore.Authentication.McpAuthenticationDefaults.AuthenticationScheme);
+        Assert.Equal(typeof(McpSseAuth.Validation.McpOAuthChallengeHandler), scheme!.HandlerType);
+        Assert.Single(await schemes.GetAllSchemesAsync(), s => s.Name == scheme.Name);
+    }
 }
