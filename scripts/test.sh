@@ -4,11 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The TypeScript SDK client used by the end-to-end tests, pinned by tests/e2e-ts/package-lock.json.
-if ! command -v node >/dev/null 2>&1; then
-  echo "Node.js not found: installing it with apt-get" >&2
-  apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+# Debian packages the tests use: Chromium for the browser tests (driven by Playwright), Node.js for the TypeScript client.
+missing=()
+[ -x /usr/lib/chromium/chromium ] || [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing ${missing[*]} with apt-get" >&2
+  sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The TypeScript SDK client used by the end-to-end tests, pinned by tests/e2e-ts/package-lock.json.
 (cd tests/e2e-ts && npm ci --no-audit --no-fund --loglevel=error)
 
 results="artifacts/test-results"

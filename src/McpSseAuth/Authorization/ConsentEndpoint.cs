@@ -25,13 +25,6 @@ internal sealed class ConsentEndpoint(
 {
     public async Task HandleAsync(HttpContext context)
     {
-        var (parameters, error) = await OAuthParameters.ReadFormAsync(context);
-        if (error is not null)
-        {
-            await HtmlPage.WriteErrorAsync(context, error);
-            return;
-        }
-
         var signIn = await context.AuthenticateAsync(McpOAuthDefaults.SignInCookieScheme);
         var user = SignedInUser.From(signIn.Principal);
         if (user is null)
@@ -40,14 +33,14 @@ internal sealed class ConsentEndpoint(
             return;
         }
 
+        // The anti-forgery token was issued to this user: a token from another session does not validate.
         context.User = signIn.Principal!;
-        if (!await antiforgery.IsRequestValidAsync(context))
+        if (await HtmlForm.ReadAsync(context, antiforgery) is not { } parameters)
         {
-            await HtmlPage.WriteErrorAsync(context, OAuthError.InvalidRequest("The form has expired or did not come from this server. Return to the application and start again."));
             return;
         }
 
-        var decision = parameters!["decision"];
+        var decision = parameters["decision"];
         if (decision is not ("allow" or "deny"))
         {
             await HtmlPage.WriteErrorAsync(context, OAuthError.InvalidRequest("The decision must be allow or deny."));

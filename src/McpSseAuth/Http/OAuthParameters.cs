@@ -34,15 +34,9 @@ internal sealed class OAuthParameters
             return (null, OAuthError.UnsupportedMediaType("The request body must be application/x-www-form-urlencoded."));
         }
 
-        if (request.ContentLength > MaxBodyBytes)
+        if (RequestBodyLimit.Apply(context, MaxBodyBytes) is { } tooLarge)
         {
-            return (null, OAuthError.PayloadTooLarge($"The request body must not exceed {MaxBodyBytes} bytes."));
-        }
-
-        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false })
-        {
-            sizeFeature.MaxRequestBodySize = MaxBodyBytes;
+            return (null, tooLarge);
         }
 
         context.Features.Set<IFormFeature>(new FormFeature(request, new FormOptions
@@ -73,7 +67,9 @@ internal sealed class OAuthParameters
         {
             if (values.Count >= MaxParameterCount)
             {
-                break;
+                parameters = null;
+                error = OAuthError.InvalidRequest($"The request has more than {MaxParameterCount} parameters.");
+                return false;
             }
 
             if (value.Count > 1)

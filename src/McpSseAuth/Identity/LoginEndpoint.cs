@@ -1,5 +1,6 @@
 using System.Text;
 using McpSseAuth.Http;
+using McpSseAuth.Registration;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
@@ -24,20 +25,12 @@ internal sealed class LoginEndpoint(IAntiforgery antiforgery, IOptions<McpOAuthO
 
     public async Task HandlePostAsync(HttpContext context)
     {
-        var (parameters, error) = await OAuthParameters.ReadFormAsync(context);
-        if (error is not null)
+        if (await HtmlForm.ReadAsync(context, antiforgery) is not { } parameters)
         {
-            await HtmlPage.WriteErrorAsync(context, error);
             return;
         }
 
-        if (!await antiforgery.IsRequestValidAsync(context))
-        {
-            await HtmlPage.WriteErrorAsync(context, OAuthError.InvalidRequest("The form has expired or did not come from this server. Go back to the application and start again."));
-            return;
-        }
-
-        var returnUrl = parameters![ReturnUrlField] ?? "";
+        var returnUrl = parameters[ReturnUrlField] ?? "";
         if (!IsSafeReturnUrl(context, returnUrl))
         {
             returnUrl = "";
@@ -64,11 +57,14 @@ internal sealed class LoginEndpoint(IAntiforgery antiforgery, IOptions<McpOAuthO
         context.Response.Redirect(returnUrl);
     }
 
-    /// <summary>Only back to this server's authorization endpoint: the login page must not be an open redirector.</summary>
+    /// <summary>
+    /// Only back to this server's authorization endpoint: the login page must not be an open redirector. Printable
+    /// ASCII only, as the sign-in challenge builds it: a posted CR/LF would be written into the Location header.
+    /// </summary>
     private bool IsSafeReturnUrl(HttpContext context, string returnUrl)
     {
         var expected = (context.Request.PathBase + options.Value.AuthorizationEndpointPath).ToUriComponent();
-        return returnUrl.StartsWith(expected + "?", StringComparison.Ordinal);
+        return returnUrl.StartsWith(expected + "?", StringComparison.Ordinal) && RedirectUriRules.IsPrintableAscii(returnUrl);
     }
 
     private Task WritePageAsync(HttpContext context, int status, string returnUrl, string userName, string? problem)

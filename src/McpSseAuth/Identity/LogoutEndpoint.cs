@@ -21,16 +21,8 @@ internal sealed class LogoutEndpoint(IAntiforgery antiforgery, IOptions<McpOAuth
 
     public async Task HandlePostAsync(HttpContext context)
     {
-        var (_, error) = await OAuthParameters.ReadFormAsync(context);
-        if (error is not null)
+        if (await HtmlForm.ReadAsync(context, antiforgery) is null)
         {
-            await HtmlPage.WriteErrorAsync(context, error);
-            return;
-        }
-
-        if (!await antiforgery.IsRequestValidAsync(context))
-        {
-            await HtmlPage.WriteErrorAsync(context, OAuthError.InvalidRequest("The form has expired or did not come from this server."));
             return;
         }
 

@@ -69,15 +69,9 @@ internal sealed class ClientRegistrationEndpoint(
             return (null, OAuthError.UnsupportedMediaType("The registration request must be application/json (RFC 7591 §3.1)."));
         }
 
-        if (request.ContentLength > MaxBodyBytes)
+        if (RequestBodyLimit.Apply(context, MaxBodyBytes) is { } tooLarge)
         {
-            return (null, OAuthError.PayloadTooLarge($"The registration request must not exceed {MaxBodyBytes} bytes."));
-        }
-
-        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false })
-        {
-            sizeFeature.MaxRequestBodySize = MaxBodyBytes;
+            return (null, tooLarge);
         }
 
         try
@@ -95,7 +89,7 @@ internal sealed class ClientRegistrationEndpoint(
                 buffer.Write(chunk, 0, read);
             }
 
-            var document = JsonDocument.Parse(buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 16 });
+            var document = JsonDocument.Parse(buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 document.Dispose();
@@ -106,7 +100,7 @@ internal sealed class ClientRegistrationEndpoint(
         }
         catch (JsonException)
         {
-            return (null, OAuthError.InvalidClientMetadata("The registration request is not valid JSON."));
+            return (null, OAuthError.InvalidClientMetadata("The registration request is not valid JSON, or names a member twice."));
         }
         catch (BadHttpRequestException)
         {

@@ -19,6 +19,14 @@ internal static class RedirectUriRules
             return false;
         }
 
+        // RFC 3986 §2: a URI is printable ASCII. A space, CR/LF or raw non-ASCII would later be written unencoded into
+        // the Location header: header injection, or a 500 from Kestrel, which refuses such header values.
+        if (!IsPrintableAscii(value))
+        {
+            problem = "must be printable ASCII without spaces (percent-encode other characters)";
+            return false;
+        }
+
         // A leading '/' is a path, though System.Uri reads it as file:// on Unix.
         if (value.StartsWith('/') || !Uri.TryCreate(value, UriKind.Absolute, out var uri))
         {
@@ -98,6 +106,9 @@ internal static class RedirectUriRules
 
         return false;
     }
+
+    /// <summary>Only %x21-7E: what may be written into a header value as it is.</summary>
+    public static bool IsPrintableAscii(string value) => value.All(c => c is > ' ' and < (char)0x7F);
 
     public static bool IsLoopbackHost(Uri uri)
     {
