@@ -1,0 +1,55 @@
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace McpSseAuth.Tests.Unit;
+
+public sealed class StartupChecksTests
+{
+    private sealed class Environment(string name) : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = name;
+        public string ApplicationName { get; set; } = "test";
+        public string ContentRootPath { get; set; } = "/";
+        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
+    }
+
+    private sealed class ListLogger : ILogger<McpOAuthStartupChecks>
+    {
+        public List<EventId> Events { get; } = [];
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) => Events.Add(eventId);
+    }
+
+    private static async Task<List<EventId>> RunAsync(string environment, McpOAuthOptions options)
+    {
+        var logger = new ListLogger();
+        await new McpOAuthStartupChecks(Options.Create(options), new Environment(environment), logger).StartAsync(CancellationToken.None);
+        return logger.Events;
+    }
+
+    [Fact]
+    public async Task Production_WithoutIssuerOrKeyDirectory_WarnsAboutBoth()
+    {
+        var events = await RunAsync(Environments.Production, new McpOAuthOptions());
+
+        Assert.Contains(events, e => e.Id == 1003 && e.Name == "IssuerDerivedFromRequest");
+        Assert.Contains(events, e => e.Id == 1004 && e.Name == "SigningKeyInMemory");
+    }
+
+    [Fact]
+    public async Task Production_WithIssuerAndKeyDirectory_IsQuiet()
+    {
+        var events = await RunAsync(Environments.Production, new McpOAuthOptions { Issuer = new Uri("https://mcp.example.com"), KeyDirectory = "/tmp/keys" });
+
+        Assert.Empty(events);
+    }
+
+    [Fact]
+    public async Task Development_IsQuiet()
+    {
+        Assert.Empty(await RunAsync(Environments.Development, new McpOAuthOptions()));
+    }
+}
