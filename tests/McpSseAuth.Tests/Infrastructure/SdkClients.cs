@@ -7,7 +7,7 @@ namespace McpSseAuth.Tests.Infrastructure;
 /// <summary>The official C# SDK client with OAuth, completing sign-in and consent headlessly through <see cref="Browser"/>.</summary>
 public static class SdkClients
 {
-    public static async Task<McpClient> ConnectAsync(Uri endpoint, HttpTransportMode mode, string user, HttpClient? http = null, string decision = "allow")
+    public static async Task<McpClient> ConnectAsync(Uri endpoint, HttpTransportMode mode, string user, HttpClient? http = null, string decision = "allow", Action? onSignIn = null)
     {
         http ??= new HttpClient();
         var browserHttp = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
@@ -21,6 +21,7 @@ public static class SdkClients
                 DynamicClientRegistration = new DynamicClientRegistrationOptions { ClientName = "McpSseAuth C# e2e" },
                 AuthorizationCallbackHandler = async (context, cancellationToken) =>
                 {
+                    onSignIn?.Invoke();
                     var location = await new Browser(browserHttp).AuthorizeAsync(context.AuthorizationUri, user, user, decision);
                     var query = QueryHelpers.ParseQuery(location.Query);
                     if (query.TryGetValue("error", out var error))
