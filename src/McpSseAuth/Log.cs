@@ -35,8 +35,8 @@ internal static partial class Log
     [LoggerMessage(1204, LogLevel.Warning, "A sign-in failed for user name {UserName}.", EventName = "SignInFailed")]
     public static partial void SignInFailed(ILogger logger, string userName);
 
-    [LoggerMessage(1301, LogLevel.Information, "Issued tokens to client {ClientId} for {Subject} by {GrantType}, audience {Resource}.", EventName = "TokenIssued")]
-    public static partial void TokenIssued(ILogger logger, string clientId, string subject, string grantType, string resource);
+    [LoggerMessage(1301, LogLevel.Information, "Issued tokens to client {ClientId} for {Subject} by {GrantType}, audience {Audiences}.", EventName = "TokenIssued")]
+    public static partial void TokenIssued(ILogger logger, string clientId, string subject, string grantType, string audiences);
 
     [LoggerMessage(1302, LogLevel.Information, "Refused a token request from client {ClientId}: {Error} {Description}", EventName = "TokenRefused")]
     public static partial void TokenRefused(ILogger logger, string? clientId, string error, string description);

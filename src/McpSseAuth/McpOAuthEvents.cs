@@ -35,5 +35,5 @@ public sealed record ClientRegisteredContext(HttpContext HttpContext, string Cli
 /// <param name="Subject">The user the tokens act for.</param>
 /// <param name="GrantType">The grant type used.</param>
 /// <param name="Scopes">The granted scopes.</param>
-/// <param name="Resource">The audience of the access token.</param>
-public sealed record TokenIssuedContext(HttpContext HttpContext, string ClientId, string Subject, string GrantType, IReadOnlyList<string> Scopes, string Resource);
+/// <param name="Audiences">The audiences of the access token: the MCP endpoints it is valid for.</param>
+public sealed record TokenIssuedContext(HttpContext HttpContext, string ClientId, string Subject, string GrantType, IReadOnlyList<string> Scopes, IReadOnlyList<string> Audiences);

@@ -7,5 +7,6 @@ internal sealed class McpOAuthMarker
 {
     public Dictionary<(object Endpoints, string Streamable, string? Sse), IEndpointConventionBuilder> Mapped { get; } = [];
 
-    public bool AuthorizationServerMapped { get; set; }
+    /// <summary>The authorization server's endpoints, once mapped.</summary>
+    public IEndpointConventionBuilder? AuthorizationServer { get; set; }
 }

@@ -84,18 +84,32 @@ public static class McpSseEndpointRouteBuilderExtensions
             var result = new CompositeConventionBuilder(builders);
             result.RequireAuthorization(McpOAuthDefaults.AuthorizationPolicy);
 
-            if (!state.AuthorizationServerMapped)
-            {
-                MapAuthorizationServer(endpoints);
-                state.AuthorizationServerMapped = true;
-            }
-
+            state.AuthorizationServer ??= MapAuthorizationServer(endpoints);
             state.Mapped[key] = result;
             return result;
         }
     }
 
-    private static void MapAuthorizationServer(IEndpointRouteBuilder endpoints)
+    /// <summary>
+    /// Maps the authorization server's endpoints: metadata, JWKS, registration, authorization, token, login, consent and
+    /// logout. <c>MapMcpSse</c> does this on its first call; call it yourself first to add conventions to these endpoints,
+    /// e.g. <c>app.MapMcpOAuth().RequireRateLimiting("oauth")</c>. A second call returns the same builder.
+    /// </summary>
+    /// <param name="endpoints">The app.</param>
+    /// <returns>A builder for conventions applied to every OAuth endpoint.</returns>
+    /// <exception cref="InvalidOperationException"><c>AddMcpOAuth()</c> was not called.</exception>
+    public static IEndpointConventionBuilder MapMcpOAuth(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var state = endpoints.ServiceProvider.GetService<McpOAuthMarker>()
+            ?? throw new InvalidOperationException("You must call AddMcpOAuth() before MapMcpOAuth(). Call builder.Services.AddMcpOAuth(o => ...) in application startup code.");
+        lock (state)
+        {
+            return state.AuthorizationServer ??= MapAuthorizationServer(endpoints);
+        }
+    }
+
+    private static RouteGroupBuilder MapAuthorizationServer(IEndpointRouteBuilder endpoints)
     {
         var services = endpoints.ServiceProvider;
         var o = services.GetRequiredService<IOptions<McpOAuthOptions>>().Value;
@@ -119,6 +133,7 @@ public static class McpSseEndpointRouteBuilderExtensions
         Map(group, o.TokenEndpointPath, post: token.HandleAsync);
         Map(group, o.LoginPath, get: login.HandleGetAsync, post: login.HandlePostAsync);
         Map(group, o.LogoutPath, get: logout.HandleGetAsync, post: logout.HandlePostAsync);
+        return group;
     }
 
     private static void Map(RouteGroupBuilder group, PathString path, RequestDelegate? get = null, RequestDelegate? post = null)

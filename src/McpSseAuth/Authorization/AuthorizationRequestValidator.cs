@@ -15,7 +15,7 @@ internal sealed record ValidatedAuthorizationRequest(
     string? State,
     string CodeChallenge,
     IReadOnlyList<string> Scopes,
-    string Resource);
+    IReadOnlyList<string> Resources);
 
 /// <summary>
 /// Checks an authorization request in the order that decides where an error may go: until the client and its
@@ -115,7 +115,7 @@ internal sealed class AuthorizationRequestValidator(
         }
 
         var resource = resources.Resolve(context, parameters["resource"], out var resourceError);
-        if (resource is null)
+        if (resource is null or { Count: 0 })
         {
             return Redirect(resourceError!);
         }

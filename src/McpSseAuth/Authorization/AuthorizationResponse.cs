@@ -11,7 +11,14 @@ internal static class AuthorizationResponse
         => Redirect(context, redirectUri, new Dictionary<string, string?> { ["code"] = code, ["state"] = state, ["iss"] = issuer });
 
     public static void RedirectWithError(HttpContext context, string redirectUri, OAuthError error, string? state, string issuer)
-        => Redirect(context, redirectUri, new Dictionary<string, string?>
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.Redirect(ErrorUri(redirectUri, error, state, issuer));
+    }
+
+    /// <summary>The redirect URI carrying an error response (RFC 6749 §4.1.2.1, RFC 9207).</summary>
+    public static string ErrorUri(string redirectUri, OAuthError error, string? state, string issuer)
+        => Build(redirectUri, new Dictionary<string, string?>
         {
             ["error"] = error.Error,
             ["error_description"] = error.Description,
@@ -21,8 +28,10 @@ internal static class AuthorizationResponse
 
     private static void Redirect(HttpContext context, string redirectUri, Dictionary<string, string?> parameters)
     {
-        var present = parameters.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value);
         context.Response.Headers.CacheControl = "no-store";
-        context.Response.Redirect(QueryHelpers.AddQueryString(redirectUri, present));
+        context.Response.Redirect(Build(redirectUri, parameters));
     }
+
+    private static string Build(string redirectUri, Dictionary<string, string?> parameters)
+        => QueryHelpers.AddQueryString(redirectUri, parameters.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value));
 }

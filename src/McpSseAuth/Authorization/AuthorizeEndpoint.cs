@@ -1,6 +1,7 @@
 using McpSseAuth.Discovery;
 using McpSseAuth.Http;
 using McpSseAuth.Identity;
+using McpSseAuth.Registration;
 using McpSseAuth.Stores;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
@@ -44,7 +45,19 @@ internal sealed class AuthorizeEndpoint(
         if (redirectError is not null)
         {
             Log.AuthorizationRefused(logger, parameters["client_id"], redirectError.Error, redirectError.Description);
-            AuthorizationResponse.RedirectWithError(context, redirectUri!, redirectError, state, uris.Issuer(context));
+            var errorUri = AuthorizationResponse.ErrorUri(redirectUri!, redirectError, state, uris.Issuer(context));
+            if (RedirectUriRules.MayReceiveErrorsUnattended(redirectUri!, options.Value.AllowedRedirectUriSchemes))
+            {
+                context.Response.Headers.CacheControl = "no-store";
+                context.Response.Redirect(errorUri);
+            }
+            else
+            {
+                // RFC 9700 §4.11.2: with open registration any https URI can be registered, so an automatic error
+                // redirect would make this server an open redirector. The user reads the error and decides.
+                await HtmlPage.WriteErrorAsync(context, redirectError, errorUri);
+            }
+
             return;
         }
 
@@ -69,12 +82,12 @@ internal sealed class AuthorizeEndpoint(
             State = request.State,
             CodeChallenge = request.CodeChallenge,
             Scopes = request.Scopes,
-            Resource = request.Resource,
+            Resources = request.Resources,
             Subject = user.Subject,
             ExpiresAt = time.GetUtcNow() + PendingLifetime,
         }, context.RequestAborted);
 
         context.User = signIn.Principal!;
-        await consentPage.WriteAsync(context, handle, request.Client, request.RedirectUri, request.Scopes, request.Resource, user);
+        await consentPage.WriteAsync(context, handle, request.Client, request.RedirectUri, request.Scopes, request.Resources, user);
     }
 }

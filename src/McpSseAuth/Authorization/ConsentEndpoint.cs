@@ -17,6 +17,7 @@ namespace McpSseAuth.Authorization;
 internal sealed class ConsentEndpoint(
     IPendingAuthorizationStore pending,
     IAuthorizationCodeStore codes,
+    IClientStore clients,
     IAntiforgery antiforgery,
     ServerUris uris,
     TimeProvider time,
@@ -57,13 +58,14 @@ internal sealed class ConsentEndpoint(
         }
 
         var issuer = uris.Issuer(context);
-        Log.ConsentDecided(logger, user.Subject, decision == "allow" ? "allowed" : "denied", request.ClientId, request.Resource);
+        Log.ConsentDecided(logger, user.Subject, decision == "allow" ? "allowed" : "denied", request.ClientId, string.Join(' ', request.Resources));
         if (decision == "deny")
         {
             AuthorizationResponse.RedirectWithError(context, request.RedirectUri, OAuthError.AccessDenied("The user denied access."), request.State, issuer);
             return;
         }
 
+        await clients.MarkUsedAsync(request.ClientId, context.RequestAborted);
         var code = OpaqueHandle.Create();
         await codes.StoreAsync(code, new AuthorizationCode
         {
@@ -73,7 +75,7 @@ internal sealed class ConsentEndpoint(
             CodeChallenge = request.CodeChallenge,
             User = user,
             Scopes = request.Scopes,
-            Resource = request.Resource,
+            Resources = request.Resources,
             GrantId = OpaqueHandle.Create(),
             ExpiresAt = time.GetUtcNow() + options.Value.AuthorizationCodeLifetime,
         }, context.RequestAborted);

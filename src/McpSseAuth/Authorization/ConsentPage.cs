@@ -13,7 +13,7 @@ namespace McpSseAuth.Authorization;
 /// </summary>
 internal sealed class ConsentPage(IAntiforgery antiforgery, IOptions<McpOAuthOptions> options)
 {
-    public Task WriteAsync(HttpContext context, string requestHandle, ClientRegistration client, string redirectUri, IReadOnlyList<string> scopes, string resource, GrantSubject user)
+    public Task WriteAsync(HttpContext context, string requestHandle, ClientRegistration client, string redirectUri, IReadOnlyList<string> scopes, IReadOnlyList<string> resources, GrantSubject user)
     {
         var o = options.Value;
         var tokens = antiforgery.GetAndStoreTokens(context);
@@ -23,7 +23,7 @@ internal sealed class ConsentPage(IAntiforgery antiforgery, IOptions<McpOAuthOpt
 
         var body = new StringBuilder()
             .Append("<p><strong>").Append(HtmlPage.Encode(name)).Append("</strong> wants to access <strong>")
-            .Append(HtmlPage.Encode(resource)).Append("</strong> as <strong>").Append(HtmlPage.Encode(user.Name ?? user.Subject)).Append("</strong>.</p>")
+            .Append(HtmlPage.Encode(string.Join(", ", resources))).Append("</strong> as <strong>").Append(HtmlPage.Encode(user.Name ?? user.Subject)).Append("</strong>.</p>")
             .Append("<p class=\"muted\">After you decide, you will be sent to <strong>").Append(HtmlPage.Encode(redirectHost)).Append("</strong>.")
             .Append(client.ClientName is null ? "" : " The name above was given by the application itself and is not verified.")
             .Append("</p><p>It will be able to:</p><ul>");

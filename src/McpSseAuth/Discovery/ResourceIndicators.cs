@@ -5,11 +5,12 @@ namespace McpSseAuth.Discovery;
 
 /// <summary>
 /// Resolves the <c>resource</c> parameter (RFC 8707) to one of the resources this server protects, compared in
-/// canonical form. When none is named, the first mapped MCP endpoint is meant (clients that predate RFC 8707).
+/// canonical form. When none is named (clients that predate RFC 8707, often the legacy SSE ones), the grant is for every
+/// MCP endpoint of this server, so the token works on whichever endpoint the client connects to.
 /// </summary>
 internal sealed class ResourceIndicators(ServerUris uris, ProtectedResources resources)
 {
-    public string? Resolve(HttpContext context, string? requested, out OAuthError? error)
+    public IReadOnlyList<string>? Resolve(HttpContext context, string? requested, out OAuthError? error)
     {
         error = null;
         var known = resources.Resources.Select(path => uris.Resource(context, path)).ToArray();
@@ -21,7 +22,7 @@ internal sealed class ResourceIndicators(ServerUris uris, ProtectedResources res
 
         if (requested is null)
         {
-            return known[0];
+            return known;
         }
 
         var canonical = ServerUris.CanonicalResource(requested);
@@ -29,8 +30,9 @@ internal sealed class ResourceIndicators(ServerUris uris, ProtectedResources res
         if (match is null)
         {
             error = OAuthError.InvalidTarget("The resource parameter does not name an MCP endpoint protected by this server.");
+            return null;
         }
 
-        return match;
+        return [match];
     }
 }

@@ -37,10 +37,16 @@ internal static class HtmlPage
     }
 
     /// <summary>An error page for a browser caller: what went wrong, and no redirect to an unverified address.</summary>
-    public static Task WriteErrorAsync(HttpContext context, OAuthError error)
+    // returnUri: where the user may choose to take the error back to the application; null for none.
+    public static Task WriteErrorAsync(HttpContext context, OAuthError error, string? returnUri = null)
     {
         var body = $"<p class=\"error\">{Encode(error.Description)}</p><p class=\"muted\">Error code: <code>{Encode(error.Error)}</code>. " +
                    "Return to the application and try again; if it keeps happening, tell the application's developer.</p>";
+        if (returnUri is not null && Uri.TryCreate(returnUri, UriKind.Absolute, out var target))
+        {
+            body += $"<p><a href=\"{Encode(returnUri)}\" rel=\"noreferrer\">Return to {Encode(target.Authority)}</a></p>";
+        }
+
         return WriteAsync(context, error.StatusCode == 401 ? 400 : error.StatusCode, "Authorization failed", body);
     }
 

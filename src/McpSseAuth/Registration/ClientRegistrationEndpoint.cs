@@ -21,8 +21,9 @@ internal sealed class ClientRegistrationEndpoint(
     TimeProvider time,
     ILogger<ClientRegistrationEndpoint> logger)
 {
-    private const int MaxBodyBytes = 64 * 1024;
-    private const int MaxRedirectUris = 20;
+    // Registration is anonymous: keep what one request can make the server hold small.
+    private const int MaxBodyBytes = 16 * 1024;
+    private const int MaxRedirectUris = 10;
     private static readonly string[] KnownGrantTypes = ["authorization_code", "refresh_token"];
     private static readonly string[] KnownAuthMethods = ["none", "client_secret_post", "client_secret_basic"];
 
@@ -47,7 +48,7 @@ internal sealed class ClientRegistrationEndpoint(
 
             if (!await clients.TryAddAsync(client, context.RequestAborted))
             {
-                await OAuthError.TemporarilyUnavailable("This server holds the most clients it may; try again later.").WriteAsync(context);
+                await OAuthError.TemporarilyUnavailable("This server holds the most clients it may, all of them in use; try again later.").WriteAsync(context);
                 return;
             }
 

@@ -107,6 +107,14 @@ internal static class RedirectUriRules
         return false;
     }
 
+    /// <summary>
+    /// Whether an error may be sent to this redirect URI without the user's say: loopback and private-use URIs reach
+    /// only an app on the user's own device; any https URI could be an attacker's page (RFC 9700 §4.11.2).
+    /// </summary>
+    public static bool MayReceiveErrorsUnattended(string redirectUri, ISet<string> allowedPrivateSchemes)
+        => Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri) &&
+           ((uri.Scheme == Uri.UriSchemeHttp && IsLoopbackHost(uri)) || allowedPrivateSchemes.Contains(uri.Scheme));
+
     /// <summary>Only %x21-7E: what may be written into a header value as it is.</summary>
     public static bool IsPrintableAscii(string value) => value.All(c => c is > ' ' and < (char)0x7F);
 

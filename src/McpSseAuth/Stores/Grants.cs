@@ -13,7 +13,8 @@ internal sealed record AuthorizationCode
     public required string CodeChallenge { get; init; }
     public required GrantSubject User { get; init; }
     public required IReadOnlyList<string> Scopes { get; init; }
-    public required string Resource { get; init; }
+    /// <summary>The audiences: the one resource the client named (RFC 8707), or every protected resource when it named none.</summary>
+    public required IReadOnlyList<string> Resources { get; init; }
     public required string GrantId { get; init; }
     public required DateTimeOffset ExpiresAt { get; init; }
 }
@@ -24,7 +25,8 @@ internal sealed record RefreshToken
     public required string ClientId { get; init; }
     public required GrantSubject User { get; init; }
     public required IReadOnlyList<string> Scopes { get; init; }
-    public required string Resource { get; init; }
+    /// <summary>The audiences: the one resource the client named (RFC 8707), or every protected resource when it named none.</summary>
+    public required IReadOnlyList<string> Resources { get; init; }
     /// <summary>All tokens descending from one authorization code share the grant id; replay revokes them all.</summary>
     public required string GrantId { get; init; }
     public required DateTimeOffset ExpiresAt { get; init; }
@@ -39,7 +41,8 @@ internal sealed record PendingAuthorization
     public required string? State { get; init; }
     public required string CodeChallenge { get; init; }
     public required IReadOnlyList<string> Scopes { get; init; }
-    public required string Resource { get; init; }
+    /// <summary>The audiences: the one resource the client named (RFC 8707), or every protected resource when it named none.</summary>
+    public required IReadOnlyList<string> Resources { get; init; }
     public required string Subject { get; init; }
     public required DateTimeOffset ExpiresAt { get; init; }
 }

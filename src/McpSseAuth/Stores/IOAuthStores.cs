@@ -7,6 +7,9 @@ internal interface IClientStore
 
     /// <summary>Adds a client; false when the store is full.</summary>
     ValueTask<bool> TryAddAsync(ClientRegistration client, CancellationToken cancellationToken);
+
+    /// <summary>Notes that the client obtained a grant: it is no longer a candidate for eviction.</summary>
+    ValueTask MarkUsedAsync(string clientId, CancellationToken cancellationToken);
 }
 
 /// <summary>Authorization codes, redeemable exactly once even under concurrent redemption.</summary>

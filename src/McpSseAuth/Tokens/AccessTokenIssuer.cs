@@ -7,7 +7,7 @@ namespace McpSseAuth.Tokens;
 
 /// <summary>
 /// Access tokens as JWTs in the RFC 9068 profile: header <c>typ: at+jwt</c> and a <c>kid</c>; claims <c>iss</c>,
-/// <c>aud</c> (the one resource requested, RFC 8707), <c>sub</c>, <c>client_id</c>, <c>scope</c>, <c>jti</c>,
+/// <c>aud</c> (the resource requested, RFC 8707; a single string when there is one), <c>sub</c>, <c>client_id</c>, <c>scope</c>, <c>jti</c>,
 /// <c>iat</c>, <c>nbf</c>, <c>exp</c>.
 /// </summary>
 internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOptions<McpOAuthOptions> options)
@@ -15,7 +15,7 @@ internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOp
     public const string TokenType = "at+jwt";
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public (string Token, int ExpiresIn) Issue(string issuer, string audience, GrantSubject user, string clientId, IReadOnlyList<string> scopes)
+    public (string Token, int ExpiresIn) Issue(string issuer, IReadOnlyList<string> audiences, GrantSubject user, string clientId, IReadOnlyList<string> scopes)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var lifetime = options.Value.AccessTokenLifetime;
@@ -31,17 +31,25 @@ internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOp
             claims["name"] = user.Name;
         }
 
-        var token = _handler.CreateToken(new SecurityTokenDescriptor
+        var descriptor = new SecurityTokenDescriptor
         {
             Issuer = issuer,
-            Audience = audience,
+            Audience = audiences.Count == 1 ? audiences[0] : null,
             IssuedAt = now,
             NotBefore = now,
             Expires = now + lifetime,
             Claims = claims,
             SigningCredentials = keys.Current,
             TokenType = TokenType,
-        });
-        return (token, (int)lifetime.TotalSeconds);
+        };
+        if (audiences.Count > 1)
+        {
+            foreach (var audience in audiences)
+            {
+                descriptor.Audiences.Add(audience);
+            }
+        }
+
+        return (_handler.CreateToken(descriptor), (int)lifetime.TotalSeconds);
     }
 }

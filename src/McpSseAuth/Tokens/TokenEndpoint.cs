@@ -128,13 +128,13 @@ internal sealed class TokenEndpoint(
             return;
         }
 
-        if (!CheckResource(context, parameters, code.Resource, out var resourceError))
+        if (Audiences(context, parameters, code.Resources, out var resourceError) is not { } audiences)
         {
             await RefuseAsync(context, client.ClientId, resourceError!);
             return;
         }
 
-        await IssueAsync(context, client, code.User, code.Scopes, code.Resource, code.GrantId, "authorization_code");
+        await IssueAsync(context, client, code.User, code.Scopes, audiences, code.Resources, code.GrantId, "authorization_code");
     }
 
     private async Task RefreshAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client)
@@ -178,43 +178,43 @@ internal sealed class TokenEndpoint(
             scopes = asked;
         }
 
-        if (!CheckResource(context, parameters, token.Resource, out var resourceError))
+        if (Audiences(context, parameters, token.Resources, out var resourceError) is not { } audiences)
         {
             await RefuseAsync(context, client.ClientId, resourceError!);
             return;
         }
 
-        // The narrowed scope applies to this access token; the grant keeps its original scopes.
-        await IssueAsync(context, client, token.User, scopes, token.Resource, token.GrantId, "refresh_token", token.Scopes);
+        // The narrowed scope and audience apply to this access token; the grant keeps what was consented to.
+        await IssueAsync(context, client, token.User, scopes, audiences, token.Resources, token.GrantId, "refresh_token", token.Scopes);
     }
 
-    private bool CheckResource(HttpContext context, OAuthParameters parameters, string granted, out OAuthError? error)
+    /// <summary>The token's audiences: the grant's, or the one of them the request names (RFC 8707 §2.2).</summary>
+    private IReadOnlyList<string>? Audiences(HttpContext context, OAuthParameters parameters, IReadOnlyList<string> granted, out OAuthError? error)
     {
         error = null;
         if (parameters["resource"] is not { } requested)
         {
-            return true;
+            return granted;
         }
 
-        var resolved = resources.Resolve(context, requested, out error);
-        if (resolved is null)
+        if (resources.Resolve(context, requested, out error) is not [var resolved])
         {
-            return false;
+            return null;
         }
 
-        if (!string.Equals(resolved, granted, StringComparison.Ordinal))
+        if (!granted.Contains(resolved, StringComparer.Ordinal))
         {
-            error = OAuthError.InvalidTarget("The resource differs from the one this grant was issued for.");
-            return false;
+            error = OAuthError.InvalidTarget("The resource is not one this grant was issued for.");
+            return null;
         }
 
-        return true;
+        return [resolved];
     }
 
-    private async Task IssueAsync(HttpContext context, ClientRegistration client, GrantSubject user, IReadOnlyList<string> scopes, string resource, string grantId, string grantType, IReadOnlyList<string>? grantScopes = null)
+    private async Task IssueAsync(HttpContext context, ClientRegistration client, GrantSubject user, IReadOnlyList<string> scopes, IReadOnlyList<string> audiences, IReadOnlyList<string> grantResources, string grantId, string grantType, IReadOnlyList<string>? grantScopes = null)
     {
         var issuerString = uris.Issuer(context);
-        var (accessToken, expiresIn) = issuer.Issue(issuerString, resource, user, client.ClientId, scopes);
+        var (accessToken, expiresIn) = issuer.Issue(issuerString, audiences, user, client.ClientId, scopes);
         var response = new Dictionary<string, object>(StringComparer.Ordinal)
         {
             ["access_token"] = accessToken,
@@ -231,15 +231,15 @@ internal sealed class TokenEndpoint(
                 ClientId = client.ClientId,
                 User = user,
                 Scopes = grantScopes ?? scopes,
-                Resource = resource,
+                Resources = grantResources,
                 GrantId = grantId,
                 ExpiresAt = time.GetUtcNow() + options.Value.RefreshTokenLifetime,
             }, context.RequestAborted);
             response["refresh_token"] = refreshHandle;
         }
 
-        Log.TokenIssued(logger, client.ClientId, user.Subject, grantType, resource);
-        await options.Value.Events.TokenIssued(new TokenIssuedContext(context, client.ClientId, user.Subject, grantType, scopes, resource));
+        Log.TokenIssued(logger, client.ClientId, user.Subject, grantType, string.Join(' ', audiences));
+        await options.Value.Events.TokenIssued(new TokenIssuedContext(context, client.ClientId, user.Subject, grantType, scopes, audiences));
 
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Headers.Pragma = "no-cache";

@@ -177,4 +177,34 @@ public sealed class AuthorizeTests(SampleAppFixture fixture) : IClassFixture<Sam
 
         Assert.StartsWith(OAuthFlow.RedirectUri + "?", Http.Location(response).AbsoluteUri, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Authorize_ErrorForAnHttpsRedirectUri_IsShownAsAPageWithALinkNotRedirected()
+    {
+        // Anyone may register https://evil.example: an automatic error redirect would make this an open redirector (RFC 9700 §4.11.2).
+        var flow = new OAuthFlow(_http);
+        var clientId = await flow.RegisterAsync(redirectUri: "https://evil.example/phish");
+
+        var response = await _http.GetAsync(flow.AuthorizeUrl(clientId, Http.McpResource, "https://evil.example/phish",
+            overrides: new Dictionary<string, string?> { ["response_type"] = "token" }));
+
+        var html = await Http.AssertErrorPageAsync(response);
+        Assert.Contains("unsupported_response_type", html, StringComparison.Ordinal);
+        Assert.Contains("href=\"https://evil.example/phish?error=unsupported_response_type", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Authorize_ErrorForAnAllowedPrivateUseScheme_IsRedirected()
+    {
+        await using var app = new SampleApp(configure: o => o.AllowedRedirectUriSchemes.Add("com.example.app"));
+        using var http = app.CreateRawClient();
+        var flow = new OAuthFlow(http);
+        var clientId = await flow.RegisterAsync(redirectUri: "com.example.app:/oauth/callback");
+
+        var response = await http.GetAsync(flow.AuthorizeUrl(clientId, Http.McpResource, "com.example.app:/oauth/callback",
+            overrides: new Dictionary<string, string?> { ["code_challenge_method"] = "plain" }));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("com.example.app:/oauth/callback?error=invalid_request", response.Headers.Location!.OriginalString, StringComparison.Ordinal);
+    }
 }

@@ -62,6 +62,26 @@ public sealed class BearerTests(SampleAppFixture fixture) : IClassFixture<Sample
     }
 
     [Fact]
+    public async Task TokenGrantedWithoutResource_IsAcceptedOnMcpAndOnSse()
+    {
+        // Clients that predate RFC 8707 (often the legacy SSE ones) name no resource: the grant covers every MCP endpoint.
+        var flow = new OAuthFlow(_http);
+        var clientId = await flow.RegisterAsync();
+        var location = await new Browser(_http).AuthorizeAsync(
+            flow.AuthorizeUrl(clientId, Http.McpResource, overrides: new Dictionary<string, string?> { ["resource"] = null }), "alice", "alice");
+        var token = (await Http.ReadJsonAsync(await flow.RedeemAsync(clientId, Http.Query(location)["code"]))).GetProperty("access_token").GetString()!;
+
+        using var mcp = await Http.SendHeadersAsync(_http, Http.McpInitialize("/mcp", token));
+        using var sseRequest = new HttpRequestMessage(HttpMethod.Get, "/sse");
+        sseRequest.Headers.Authorization = new("Bearer", token);
+        sseRequest.Headers.Accept.ParseAdd("text/event-stream");
+        using var sse = await Http.SendHeadersAsync(_http, sseRequest);
+
+        Assert.Equal(HttpStatusCode.OK, mcp.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, sse.StatusCode);
+    }
+
+    [Fact]
     public async Task Sse_TokenIssuedForMcp_Is401InvalidToken()
     {
         var tokens = await new OAuthFlow(_http).GetTokensAsync(Http.McpResource);

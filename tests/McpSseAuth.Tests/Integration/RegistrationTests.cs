@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using McpSseAuth.Tests.Infrastructure;
 
 namespace McpSseAuth.Tests.Integration;
 
@@ -142,4 +143,38 @@ public sealed class RegistrationTests(SampleAppFixture fixture) : IClassFixture<
 
     private Task<HttpResponseMessage> RegisterAsync(string json)
         => _http.PostAsync("/oauth/register", new StringContent(json, Encoding.UTF8, "application/json"));
+
+    [Fact]
+    public async Task Register_WhenFull_EvictsTheOldestUnusedClient_AndKeepsClientsWithAGrant()
+    {
+        await using var app = new SampleApp(configure: o => o.MaxRegisteredClients = 2);
+        using var http = app.CreateRawClient();
+        var used = new OAuthFlow(http);
+        var usedId = await used.RegisterAsync("used");
+        await used.AuthorizeAsync(usedId, Http.McpResource);          // a grant: never evicted
+        var idle = await new OAuthFlow(http).RegisterAsync("idle");
+
+        var newcomer = await new OAuthFlow(http).RegisterAsync("newcomer");   // the store is full: "idle" makes room
+
+        Assert.Equal(HttpStatusCode.Redirect, (await AuthorizePageAsync(http, usedId)).StatusCode);
+        await Http.AssertErrorPageAsync(await AuthorizePageAsync(http, idle));
+        Assert.Equal(HttpStatusCode.Redirect, (await AuthorizePageAsync(http, newcomer)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Register_WhenFullOfClientsWithGrants_IsTemporarilyUnavailable()
+    {
+        await using var app = new SampleApp(configure: o => o.MaxRegisteredClients = 1);
+        using var http = app.CreateRawClient();
+        var flow = new OAuthFlow(http);
+        await flow.AuthorizeAsync(await flow.RegisterAsync(), Http.McpResource);
+
+        var response = await http.PostAsync("/oauth/register", new StringContent("""{"redirect_uris":["http://127.0.0.1/cb"]}""", System.Text.Encoding.UTF8, "application/json"));
+
+        await Http.AssertOAuthErrorAsync(response, HttpStatusCode.ServiceUnavailable, "temporarily_unavailable");
+    }
+
+    // Not signed in: a known client gets the redirect to the login page, an unknown one the error page.
+    private static Task<HttpResponseMessage> AuthorizePageAsync(HttpClient http, string clientId)
+        => http.GetAsync(new OAuthFlow(http).AuthorizeUrl(clientId, Http.McpResource));
 }

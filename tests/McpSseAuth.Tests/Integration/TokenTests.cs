@@ -52,7 +52,7 @@ public sealed class TokenTests(SampleAppFixture fixture) : IClassFixture<SampleA
     }
 
     [Fact]
-    public async Task Token_WithoutResource_IsBoundToTheFirstMcpEndpoint()
+    public async Task Token_WithoutResource_IsBoundToEveryMcpEndpointOfTheServer()
     {
         var flow = new OAuthFlow(_http);
         var clientId = await flow.RegisterAsync();
@@ -62,7 +62,21 @@ public sealed class TokenTests(SampleAppFixture fixture) : IClassFixture<SampleA
         var response = await flow.RedeemAsync(clientId, Http.Query(location)["code"]);
 
         var jwt = new JsonWebTokenHandler().ReadJsonWebToken((await Http.ReadJsonAsync(response)).GetProperty("access_token").GetString());
-        Assert.Equal([Http.McpResource], jwt.Audiences);
+        Assert.Equal([Http.McpResource, Http.SseResource], jwt.Audiences.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Token_GrantWithoutResource_CanBeNarrowedToOneEndpointAtTheTokenEndpoint()
+    {
+        var flow = new OAuthFlow(_http);
+        var clientId = await flow.RegisterAsync();
+        var location = await new Browser(_http).AuthorizeAsync(
+            flow.AuthorizeUrl(clientId, Http.McpResource, overrides: new Dictionary<string, string?> { ["resource"] = null }), "alice", "alice");
+
+        var response = await flow.RedeemAsync(clientId, Http.Query(location)["code"], resource: Http.SseResource);
+
+        var jwt = new JsonWebTokenHandler().ReadJsonWebToken((await Http.ReadJsonAsync(response)).GetProperty("access_token").GetString());
+        Assert.Equal([Http.SseResource], jwt.Audiences);
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class InMemoryGrantStoreTests : IDisposable
         CodeChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
         User = Alice,
         Scopes = ["mcp:tools"],
-        Resource = "https://mcp.example.com/mcp",
+        Resources = ["https://mcp.example.com/mcp"],
         GrantId = grantId,
         ExpiresAt = _time.GetUtcNow() + (lifetime ?? TimeSpan.FromMinutes(1)),
     };
@@ -43,7 +43,7 @@ public sealed class InMemoryGrantStoreTests : IDisposable
         ClientId = "client-1",
         User = Alice,
         Scopes = ["mcp:tools"],
-        Resource = "https://mcp.example.com/mcp",
+        Resources = ["https://mcp.example.com/mcp"],
         GrantId = grantId,
         ExpiresAt = _time.GetUtcNow() + (lifetime ?? TimeSpan.FromDays(30)),
     };
@@ -56,7 +56,7 @@ public sealed class InMemoryGrantStoreTests : IDisposable
         State = "xyz",
         CodeChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
         Scopes = ["mcp:tools"],
-        Resource = "https://mcp.example.com/mcp",
+        Resources = ["https://mcp.example.com/mcp"],
         Subject = "alice-sub",
         ExpiresAt = _time.GetUtcNow() + (lifetime ?? TimeSpan.FromMinutes(10)),
     };

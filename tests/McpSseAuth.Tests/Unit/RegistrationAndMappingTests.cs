@@ -265,4 +265,27 @@ public sealed class RegistrationAndMappingTests
         Assert.Equal(typeof(McpSseAuth.Validation.McpOAuthChallengeHandler), scheme!.HandlerType);
         Assert.Single(await schemes.GetAllSchemesAsync(), s => s.Name == scheme.Name);
     }
+
+    [Fact]
+    public void MapMcpOAuth_BeforeMapMcpSse_ReturnsTheBuilderOfTheOAuthEndpoints_AndMapsThemOnce()
+    {
+        using var app = BuildApp();
+        var oauth = app.MapMcpOAuth();
+        oauth.WithMetadata("oauth-convention");
+        Assert.Same(oauth, app.MapMcpOAuth());
+        app.MapMcpSse();
+
+        var token = Assert.Single(Endpoints(app), e => e.RoutePattern.RawText == "/oauth/token" && e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.Contains("POST") == true);
+        Assert.Contains("oauth-convention", token.Metadata);
+        Assert.DoesNotContain(Endpoints(app), e => e.RoutePattern.RawText?.TrimStart('/') == "mcp" && e.Metadata.Contains("oauth-convention"));
+    }
+
+    [Fact]
+    public void MapMcpOAuth_WithoutAddMcpOAuth_FailsWithAFixIt()
+    {
+        using var app = BuildApp(addMcpOAuth: false);
+
+        var error = Assert.Throws<InvalidOperationException>(() => app.MapMcpOAuth());
+        Assert.Contains("Call builder.Services.AddMcpOAuth", error.Message, StringComparison.Ordinal);
+    }
 }
