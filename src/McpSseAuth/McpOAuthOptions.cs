@@ -72,6 +72,12 @@ public sealed class McpOAuthOptions
     /// </summary>
     public ISet<string> AllowedRedirectUriSchemes { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Upper bound on entries (codes, refresh tokens, pending requests) in the in-memory grant store. When reached, new
+    /// sign-ins and refreshes answer <c>temporarily_unavailable</c> instead of growing memory. Default 200,000.
+    /// </summary>
+    public int MaxGrantStoreEntries { get; set; } = 200_000;
+
     /// <summary>Upper bound on dynamically registered clients held by the in-memory store. Default 10,000.</summary>
     public int MaxRegisteredClients { get; set; } = 10_000;
 

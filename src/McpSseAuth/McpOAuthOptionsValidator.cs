@@ -70,6 +70,11 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
             failures.Add("McpOAuthOptions.MaxRegisteredClients must be positive.");
         }
 
+        if (options.MaxGrantStoreEntries <= 0)
+        {
+            failures.Add("McpOAuthOptions.MaxGrantStoreEntries must be positive.");
+        }
+
         if (options.SigningCredentials is { Key: SymmetricSecurityKey })
         {
             failures.Add("McpOAuthOptions.SigningCredentials must use an asymmetric key (ECDSA or RSA) so resource servers can verify with the public key; leave it null to have one created.");

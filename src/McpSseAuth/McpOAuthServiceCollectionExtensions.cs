@@ -60,6 +60,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<IAuthorizationCodeStore>(sp => sp.GetRequiredService<InMemoryGrantStore>());
         services.TryAddSingleton<IRefreshTokenStore>(sp => sp.GetRequiredService<InMemoryGrantStore>());
         services.TryAddSingleton<IPendingAuthorizationStore>(sp => sp.GetRequiredService<InMemoryGrantStore>());
+        services.TryAddSingleton<IGrantRevocations>(sp => sp.GetRequiredService<InMemoryGrantStore>());
 
         services.TryAddSingleton<AuthorizationServerMetadataEndpoint>();
         services.TryAddSingleton<JwksEndpoint>();

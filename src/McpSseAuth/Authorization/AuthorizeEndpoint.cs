@@ -74,7 +74,7 @@ internal sealed class AuthorizeEndpoint(
         }
 
         var handle = OpaqueHandle.Create();
-        await pending.StoreAsync(handle, new PendingAuthorization
+        var stored = await pending.StoreAsync(handle, new PendingAuthorization
         {
             ClientId = request!.Client.ClientId,
             RedirectUri = request.RedirectUri,
@@ -86,6 +86,12 @@ internal sealed class AuthorizeEndpoint(
             Subject = user.Subject,
             ExpiresAt = time.GetUtcNow() + PendingLifetime,
         }, context.RequestAborted);
+        if (!stored)
+        {
+            await HtmlPage.WriteErrorAsync(context, OAuthError.TemporarilyUnavailable("The server is too busy to take this request; try again in a few minutes."));
+            return;
+        }
+
 
         context.User = signIn.Principal!;
         await consentPage.WriteAsync(context, handle, request.Client, request.RedirectUri, request.Scopes, request.Resources, user);

@@ -67,7 +67,7 @@ internal sealed class ConsentEndpoint(
 
         await clients.MarkUsedAsync(request.ClientId, context.RequestAborted);
         var code = OpaqueHandle.Create();
-        await codes.StoreAsync(code, new AuthorizationCode
+        var stored = await codes.StoreAsync(code, new AuthorizationCode
         {
             ClientId = request.ClientId,
             RedirectUri = request.RedirectUri,
@@ -79,6 +79,12 @@ internal sealed class ConsentEndpoint(
             GrantId = OpaqueHandle.Create(),
             ExpiresAt = time.GetUtcNow() + options.Value.AuthorizationCodeLifetime,
         }, context.RequestAborted);
+        if (!stored)
+        {
+            AuthorizationResponse.RedirectWithError(context, request.RedirectUri, OAuthError.TemporarilyUnavailable("The server is too busy; try again later."), request.State, issuer);
+            return;
+        }
+
 
         AuthorizationResponse.RedirectWithCode(context, request.RedirectUri, code, request.State, issuer);
     }

@@ -15,7 +15,8 @@ internal interface IClientStore
 /// <summary>Authorization codes, redeemable exactly once even under concurrent redemption.</summary>
 internal interface IAuthorizationCodeStore
 {
-    ValueTask StoreAsync(string handle, AuthorizationCode code, CancellationToken cancellationToken);
+    /// <summary>Stores a code; false when the store is full.</summary>
+    ValueTask<bool> StoreAsync(string handle, AuthorizationCode code, CancellationToken cancellationToken);
 
     ValueTask<(RedeemStatus Status, AuthorizationCode? Code)> TryRedeemAsync(string handle, CancellationToken cancellationToken);
 }
@@ -23,19 +24,28 @@ internal interface IAuthorizationCodeStore
 /// <summary>Refresh tokens, each redeemable exactly once; grants that can be revoked as a whole.</summary>
 internal interface IRefreshTokenStore
 {
-    ValueTask StoreAsync(string handle, RefreshToken token, CancellationToken cancellationToken);
+    /// <summary>Stores a refresh token; false when the store is full.</summary>
+    ValueTask<bool> StoreAsync(string handle, RefreshToken token, CancellationToken cancellationToken);
+
+    /// <summary>Reads a live token without spending it, so a request that fails its checks does not burn the token.</summary>
+    ValueTask<RefreshToken?> FindAsync(string handle, CancellationToken cancellationToken);
 
     ValueTask<(RedeemStatus Status, RefreshToken? Token)> TryRedeemAsync(string handle, CancellationToken cancellationToken);
 
     ValueTask RevokeGrantAsync(string grantId, CancellationToken cancellationToken);
+}
 
-    ValueTask<bool> IsGrantRevokedAsync(string grantId, CancellationToken cancellationToken);
+/// <summary>Revoked grants: their refresh tokens are refused and their access tokens stop working at once.</summary>
+internal interface IGrantRevocations
+{
+    ValueTask<bool> IsRevokedAsync(string grantId, CancellationToken cancellationToken);
 }
 
 /// <summary>Authorization requests waiting for the user's consent.</summary>
 internal interface IPendingAuthorizationStore
 {
-    ValueTask StoreAsync(string handle, PendingAuthorization request, CancellationToken cancellationToken);
+    /// <summary>Stores a request; false when the store is full.</summary>
+    ValueTask<bool> StoreAsync(string handle, PendingAuthorization request, CancellationToken cancellationToken);
 
     /// <summary>Reads without consuming, to render the page again.</summary>
     ValueTask<PendingAuthorization?> FindAsync(string handle, CancellationToken cancellationToken);

@@ -13,9 +13,12 @@ namespace McpSseAuth.Tokens;
 internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOptions<McpOAuthOptions> options)
 {
     public const string TokenType = "at+jwt";
+
+    /// <summary>The grant a token belongs to (a private claim): revoking the grant ends its access tokens at once.</summary>
+    public const string GrantIdClaim = "gid";
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public (string Token, int ExpiresIn) Issue(string issuer, IReadOnlyList<string> audiences, GrantSubject user, string clientId, IReadOnlyList<string> scopes)
+    public (string Token, int ExpiresIn) Issue(string issuer, IReadOnlyList<string> audiences, GrantSubject user, string clientId, IReadOnlyList<string> scopes, string? grantId = null)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var lifetime = options.Value.AccessTokenLifetime;
@@ -29,6 +32,11 @@ internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOp
         if (user.Name is not null)
         {
             claims["name"] = user.Name;
+        }
+
+        if (grantId is not null)
+        {
+            claims[GrantIdClaim] = grantId;
         }
 
         var descriptor = new SecurityTokenDescriptor

@@ -146,6 +146,23 @@ internal sealed class TokenEndpoint(
             return;
         }
 
+        // The request's own checks run before the token is spent: a retry after a mistake must not look like a replay.
+        if (await refreshTokens.FindAsync(handle, context.RequestAborted) is { } live &&
+            string.Equals(live.ClientId, client.ClientId, StringComparison.Ordinal))
+        {
+            if (NarrowedScopes(parameters, live.Scopes, out var scopeError) is null)
+            {
+                await RefuseAsync(context, client.ClientId, scopeError!);
+                return;
+            }
+
+            if (Audiences(context, parameters, live.Resources, out var targetError) is null)
+            {
+                await RefuseAsync(context, client.ClientId, targetError!);
+                return;
+            }
+        }
+
         var (status, token) = await refreshTokens.TryRedeemAsync(handle, context.RequestAborted);
         if (status == RedeemStatus.Replayed)
         {
@@ -165,27 +182,34 @@ internal sealed class TokenEndpoint(
             return;
         }
 
-        var scopes = token.Scopes;
-        if (parameters["scope"] is { } requested)
+        if (NarrowedScopes(parameters, token.Scopes, out var error) is not { } scopes ||
+            Audiences(context, parameters, token.Resources, out error) is not { } audiences)
         {
-            var asked = requested.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToArray();
-            if (asked.Length == 0 || asked.Any(s => !token.Scopes.Contains(s, StringComparer.Ordinal)))
-            {
-                await RefuseAsync(context, client.ClientId, OAuthError.InvalidScope("A refresh may only narrow the scopes originally granted (RFC 6749 §6)."));
-                return;
-            }
-
-            scopes = asked;
-        }
-
-        if (Audiences(context, parameters, token.Resources, out var resourceError) is not { } audiences)
-        {
-            await RefuseAsync(context, client.ClientId, resourceError!);
+            await RefuseAsync(context, client.ClientId, error!);
             return;
         }
 
         // The narrowed scope and audience apply to this access token; the grant keeps what was consented to.
         await IssueAsync(context, client, token.User, scopes, audiences, token.Resources, token.GrantId, "refresh_token", token.Scopes);
+    }
+
+    /// <summary>RFC 6749 §6: a refresh may ask for fewer scopes than were granted, never more.</summary>
+    private static IReadOnlyList<string>? NarrowedScopes(OAuthParameters parameters, IReadOnlyList<string> granted, out OAuthError? error)
+    {
+        error = null;
+        if (parameters["scope"] is not { } requested)
+        {
+            return granted;
+        }
+
+        var asked = requested.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToArray();
+        if (asked.Length == 0 || asked.Any(s => !granted.Contains(s, StringComparer.Ordinal)))
+        {
+            error = OAuthError.InvalidScope("A refresh may only narrow the scopes originally granted (RFC 6749 §6).");
+            return null;
+        }
+
+        return asked;
     }
 
     /// <summary>The token's audiences: the grant's, or the one of them the request names (RFC 8707 §2.2).</summary>
@@ -214,7 +238,7 @@ internal sealed class TokenEndpoint(
     private async Task IssueAsync(HttpContext context, ClientRegistration client, GrantSubject user, IReadOnlyList<string> scopes, IReadOnlyList<string> audiences, IReadOnlyList<string> grantResources, string grantId, string grantType, IReadOnlyList<string>? grantScopes = null)
     {
         var issuerString = uris.Issuer(context);
-        var (accessToken, expiresIn) = issuer.Issue(issuerString, audiences, user, client.ClientId, scopes);
+        var (accessToken, expiresIn) = issuer.Issue(issuerString, audiences, user, client.ClientId, scopes, grantId);
         var response = new Dictionary<string, object>(StringComparer.Ordinal)
         {
             ["access_token"] = accessToken,
@@ -226,7 +250,7 @@ internal sealed class TokenEndpoint(
         if (client.GrantTypes.Contains("refresh_token", StringComparer.Ordinal))
         {
             var refreshHandle = OpaqueHandle.Create();
-            await refreshTokens.StoreAsync(refreshHandle, new RefreshToken
+            var stored = await refreshTokens.StoreAsync(refreshHandle, new RefreshToken
             {
                 ClientId = client.ClientId,
                 User = user,
@@ -235,6 +259,12 @@ internal sealed class TokenEndpoint(
                 GrantId = grantId,
                 ExpiresAt = time.GetUtcNow() + options.Value.RefreshTokenLifetime,
             }, context.RequestAborted);
+            if (!stored)
+            {
+                await RefuseAsync(context, client.ClientId, OAuthError.TemporarilyUnavailable("The server cannot hold more grants now; try again later."));
+                return;
+            }
+
             response["refresh_token"] = refreshHandle;
         }
 

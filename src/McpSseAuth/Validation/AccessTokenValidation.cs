@@ -1,4 +1,5 @@
 using McpSseAuth.Discovery;
+using McpSseAuth.Stores;
 using McpSseAuth.Tokens;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
@@ -14,7 +15,7 @@ namespace McpSseAuth.Validation;
 /// the MCP endpoint it was issued for (RFC 8707, MCP authorization "token audience binding"). Tokens come only from
 /// the <c>Authorization</c> header (RFC 6750 §2.1; OAuth 2.1 §5.2 forbids the query string).
 /// </summary>
-internal sealed class AccessTokenValidation(SigningKeys keys, ServerUris uris, TimeProvider time, IOptions<McpOAuthOptions> options, ILoggerFactory loggerFactory)
+internal sealed class AccessTokenValidation(SigningKeys keys, ServerUris uris, IGrantRevocations revocations, TimeProvider time, IOptions<McpOAuthOptions> options, ILoggerFactory loggerFactory)
     : IConfigureNamedOptions<JwtBearerOptions>
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("McpSseAuth.Validation");
@@ -51,7 +52,7 @@ internal sealed class AccessTokenValidation(SigningKeys keys, ServerUris uris, T
         };
         bearer.Events = new JwtBearerEvents
         {
-            OnTokenValidated = context =>
+            OnTokenValidated = async context =>
             {
                 var http = context.HttpContext;
                 var principal = context.Principal!;
@@ -59,13 +60,13 @@ internal sealed class AccessTokenValidation(SigningKeys keys, ServerUris uris, T
                 {
                     Log.AccessTokenRefused(_logger, http.Request.Path, "issuer mismatch");
                     context.Fail(new SecurityTokenInvalidIssuerException("The access token was issued by another server."));
-                    return Task.CompletedTask;
+                    return;
                 }
 
                 if (http.GetEndpoint()?.Metadata.GetMetadata<ProtectedResourceMetadataPath>() is not { } resource)
                 {
                     context.Fail(new SecurityTokenInvalidAudienceException("This endpoint is not an MCP endpoint protected by McpSseAuth."));
-                    return Task.CompletedTask;
+                    return;
                 }
 
                 var expected = uris.Resource(http, resource.ResourcePath);
@@ -73,15 +74,22 @@ internal sealed class AccessTokenValidation(SigningKeys keys, ServerUris uris, T
                 {
                     Log.AccessTokenRefused(_logger, http.Request.Path, "audience mismatch");
                     context.Fail(new SecurityTokenInvalidAudienceException("The access token was issued for another resource."));
-                    return Task.CompletedTask;
+                    return;
                 }
 
                 if (principal.FindFirst("client_id") is null || principal.FindFirst("sub") is null)
                 {
                     context.Fail(new SecurityTokenValidationException("The access token lacks sub or client_id."));
+                    return;
                 }
 
-                return Task.CompletedTask;
+                // A revoked grant (replayed code or refresh token) ends its access tokens now, not at their expiry.
+                if (principal.FindFirst(AccessTokenIssuer.GrantIdClaim)?.Value is { } grantId &&
+                    await revocations.IsRevokedAsync(grantId, http.RequestAborted))
+                {
+                    Log.AccessTokenRefused(_logger, http.Request.Path, "grant revoked");
+                    context.Fail(new AccessTokenRevokedException("The access token's grant was revoked."));
+                }
             },
             OnAuthenticationFailed = context =>
             {

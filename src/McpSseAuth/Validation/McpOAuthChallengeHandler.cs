@@ -54,6 +54,7 @@ internal sealed class McpOAuthChallengeHandler(
         SecurityTokenInvalidIssuerException => "The access token was issued by another server",
         SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "The access token signature is not valid",
         SecurityTokenInvalidTypeException => "The token is not an access token (typ must be at+jwt)",
+        AccessTokenRevokedException => "The access token was revoked",
         _ => "The access token is not valid",
     };
 }

@@ -391,6 +391,39 @@ public sealed class TokenTests(SampleAppFixture fixture) : IClassFixture<SampleA
     }
 
     [Fact]
+    public async Task Token_RefreshRefusedForItsScope_LeavesTheRefreshTokenUsable()
+    {
+        await using var app = TwoScopeApp();
+        var http = app.CreateRawClient();
+        var tokens = await GetTokensWithScopeAsync(http, "mcp:read");
+        await Http.AssertOAuthErrorAsync(await RefreshWithScopeAsync(http, tokens.ClientId, tokens.RefreshToken, "mcp:read mcp:tools"), HttpStatusCode.BadRequest, "invalid_scope");
+
+        var retry = await new OAuthFlow(http).RefreshAsync(tokens.ClientId, tokens.RefreshToken);
+
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+    }
+
+    [Fact]
+    public async Task Token_ReplayedCode_EndsTheAccessTokenAlreadyIssuedFromIt()
+    {
+        var flow = new OAuthFlow(_http);
+        var clientId = await flow.RegisterAsync();
+        var code = (await flow.AuthorizeAsync(clientId, Http.McpResource))["code"];
+        var accessToken = (await Http.ReadJsonAsync(await flow.RedeemAsync(clientId, code))).GetProperty("access_token").GetString();
+        using (var before = await Http.SendHeadersAsync(_http, Http.McpInitialize("/mcp", accessToken)))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        await flow.RedeemAsync(clientId, code);   // the replay: RFC 6749 §4.1.2 says revoke what the code issued
+
+        using var after = await Http.SendHeadersAsync(_http, Http.McpInitialize("/mcp", accessToken));
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        Assert.Contains("error=\"invalid_token\"", after.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        Assert.Contains("revoked", after.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Token_ExpiredCode_IsInvalidGrant()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);

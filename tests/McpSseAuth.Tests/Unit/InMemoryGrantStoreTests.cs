@@ -8,6 +8,7 @@ public sealed class InMemoryGrantStoreTests : IDisposable
     private static readonly DateTimeOffset Start = new(2031, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
     private readonly FakeTimeProvider _time = new(Start);
+    private readonly McpOAuthOptions _options = new() { MaxGrantStoreEntries = 5 };
     private readonly InMemoryGrantStore _store;
     private readonly IAuthorizationCodeStore _codes;
     private readonly IRefreshTokenStore _refresh;
@@ -15,7 +16,7 @@ public sealed class InMemoryGrantStoreTests : IDisposable
 
     public InMemoryGrantStoreTests()
     {
-        _store = new InMemoryGrantStore(_time);
+        _store = new InMemoryGrantStore(_time, Microsoft.Extensions.Options.Options.Create(_options));
         _codes = _store;
         _refresh = _store;
         _pending = _store;
@@ -71,7 +72,7 @@ public sealed class InMemoryGrantStoreTests : IDisposable
 
         Assert.Equal(RedeemStatus.Redeemed, status);
         Assert.Equal(code, redeemed);
-        Assert.False(await _refresh.IsGrantRevokedAsync("grant-1", default));
+        Assert.False(await _store.IsRevokedAsync("grant-1", default));
     }
 
     [Fact]
@@ -110,8 +111,8 @@ public sealed class InMemoryGrantStoreTests : IDisposable
         var (status, _) = await _codes.TryRedeemAsync("handle-1", default);
 
         Assert.Equal(RedeemStatus.Replayed, status);
-        Assert.True(await _refresh.IsGrantRevokedAsync("grant-7", default));
-        Assert.False(await _refresh.IsGrantRevokedAsync("grant-other", default));
+        Assert.True(await _store.IsRevokedAsync("grant-7", default));
+        Assert.False(await _store.IsRevokedAsync("grant-other", default));
     }
 
     [Fact]
@@ -173,12 +174,12 @@ public sealed class InMemoryGrantStoreTests : IDisposable
     {
         await _refresh.StoreAsync("r1", Refresh("grant-9"), default);
         await _refresh.TryRedeemAsync("r1", default);
-        Assert.False(await _refresh.IsGrantRevokedAsync("grant-9", default));
+        Assert.False(await _store.IsRevokedAsync("grant-9", default));
 
         var (status, _) = await _refresh.TryRedeemAsync("r1", default);
 
         Assert.Equal(RedeemStatus.Replayed, status);
-        Assert.True(await _refresh.IsGrantRevokedAsync("grant-9", default));
+        Assert.True(await _store.IsRevokedAsync("grant-9", default));
     }
 
     [Fact]
@@ -257,5 +258,43 @@ public sealed class InMemoryGrantStoreTests : IDisposable
 
         Assert.Null(await _pending.FindAsync("p1", default));
         Assert.Null(await _pending.TryTakeAsync("p1", default));
+    }
+
+    [Fact]
+    public async Task Store_WhenFull_RefusesNewCodesAndPendingRequests_ButNeverARotatedRefreshToken()
+    {
+        for (var i = 0; i < _options.MaxGrantStoreEntries; i++)
+        {
+            Assert.True(await _codes.StoreAsync("code-" + i, Code(), default));
+        }
+
+        Assert.False(await _codes.StoreAsync("one-more", Code(), default));
+        Assert.False(await _pending.StoreAsync("pending-more", Pending(), default));
+        Assert.True(await _refresh.StoreAsync("refresh-more", Refresh(), default));
+        Assert.Equal(RedeemStatus.Redeemed, (await _refresh.TryRedeemAsync("refresh-more", default)).Status);
+    }
+
+    [Fact]
+    public async Task FindRefreshToken_DoesNotSpendIt_AndFindsNothingOnceSpent()
+    {
+        await _refresh.StoreAsync("r1", Refresh(), default);
+
+        Assert.NotNull(await _refresh.FindAsync("r1", default));
+        Assert.NotNull(await _refresh.FindAsync("r1", default));
+        Assert.Equal(RedeemStatus.Redeemed, (await _refresh.TryRedeemAsync("r1", default)).Status);
+        Assert.Null(await _refresh.FindAsync("r1", default));
+    }
+
+    [Fact]
+    public async Task SpentRefreshToken_ReplayedWithinADay_StillRevokesTheGrant()
+    {
+        await _refresh.StoreAsync("r2", Refresh("grant-late"), default);
+        await _refresh.TryRedeemAsync("r2", default);
+        _time.Advance(TimeSpan.FromHours(20));
+
+        var (status, _) = await _refresh.TryRedeemAsync("r2", default);
+
+        Assert.Equal(RedeemStatus.Replayed, status);
+        Assert.True(await _store.IsRevokedAsync("grant-late", default));
     }
 }
