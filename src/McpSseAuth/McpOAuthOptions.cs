@@ -44,6 +44,15 @@ public sealed class McpOAuthOptions
     /// <summary>How long a sign-in to the authorization server is remembered. Default 8 hours.</summary>
     public TimeSpan SignInLifetime { get; set; } = TimeSpan.FromHours(8);
 
+    /// <summary>
+    /// Failed sign-ins allowed per user name within <see cref="FailedSignInWindow"/> (five times as many per client
+    /// address); beyond that the login page answers 429 until the window ends. Default 10.
+    /// </summary>
+    public int MaxFailedSignIns { get; set; } = 10;
+
+    /// <summary>The window of <see cref="MaxFailedSignIns"/>. Default 5 minutes.</summary>
+    public TimeSpan FailedSignInWindow { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Allowed clock skew when validating access tokens. Default 30 seconds.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -70,6 +70,11 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
             failures.Add("McpOAuthOptions.MaxRegisteredClients must be positive.");
         }
 
+        if (options.MaxFailedSignIns <= 0 || options.FailedSignInWindow <= TimeSpan.Zero)
+        {
+            failures.Add("McpOAuthOptions.MaxFailedSignIns and FailedSignInWindow must be positive (defaults: 10 per 5 minutes).");
+        }
+
         if (options.MaxGrantStoreEntries <= 0)
         {
             failures.Add("McpOAuthOptions.MaxGrantStoreEntries must be positive.");

@@ -71,6 +71,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<ConsentEndpoint>();
         services.TryAddSingleton<TokenEndpoint>();
         services.TryAddSingleton<LoginEndpoint>();
+        services.TryAddSingleton<SignInThrottle>();
         services.TryAddSingleton<LogoutEndpoint>();
 
         services.AddAntiforgery();

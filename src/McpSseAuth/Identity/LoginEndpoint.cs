@@ -13,7 +13,7 @@ namespace McpSseAuth.Identity;
 /// The built-in login page for local users. The form posts <c>username</c> and <c>password</c>; on success the
 /// user is signed in to <see cref="McpOAuthDefaults.SignInCookieScheme"/> and sent back to the authorization request.
 /// </summary>
-internal sealed class LoginEndpoint(IAntiforgery antiforgery, IOptions<McpOAuthOptions> options, ILogger<LoginEndpoint> logger)
+internal sealed class LoginEndpoint(IAntiforgery antiforgery, SignInThrottle throttle, IOptions<McpOAuthOptions> options, ILogger<LoginEndpoint> logger)
 {
     private const string ReturnUrlField = "ReturnUrl";
 
@@ -38,10 +38,20 @@ internal sealed class LoginEndpoint(IAntiforgery antiforgery, IOptions<McpOAuthO
 
         var userName = parameters["username"] ?? "";
         var password = parameters["password"] ?? "";
+        if (!throttle.IsAllowed(context, userName))
+        {
+            Log.SignInThrottled(logger);
+            context.Response.Headers.RetryAfter = ((int)options.Value.FailedSignInWindow.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await WritePageAsync(context, StatusCodes.Status429TooManyRequests, returnUrl, userName, "Too many failed sign-ins. Wait a few minutes, then try again.");
+            return;
+        }
+
         var user = options.Value.Users.FirstOrDefault(u => string.Equals(u.UserName, userName, StringComparison.OrdinalIgnoreCase));
         if (!LocalUserPasswords.Verify(user, userName, password))
         {
-            Log.SignInFailed(logger, userName.Length > 64 ? userName[..64] : userName);
+            throttle.RecordFailure(context, userName);
+            // Only a known user name is logged: an unknown one is often a password typed into the wrong field.
+            Log.SignInFailed(logger, user?.UserName ?? "(unknown user)");
             await WritePageAsync(context, 200, returnUrl, userName, "The user name or password is not correct.");
             return;
         }

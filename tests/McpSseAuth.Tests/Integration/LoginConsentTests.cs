@@ -88,6 +88,36 @@ public sealed class LoginConsentTests(SampleAppFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task LoginPost_AfterTooManyFailures_Is429EvenWithTheRightPassword_AndOtherUsersStillSignIn()
+    {
+        await using var app = new SampleApp(configure: o => o.MaxFailedSignIns = 2);
+        using var http = app.CreateRawClient();
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await PostLoginAsync(http, "alice", "wrong")).StatusCode);
+        }
+
+        var throttled = await PostLoginAsync(http, "alice", "alice");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        Assert.NotNull(throttled.Headers.RetryAfter);
+        Assert.Contains("Too many failed sign-ins", await throttled.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(SetsSignInCookie(throttled));
+        Assert.True(SetsSignInCookie(await PostLoginAsync(http, "bob", "bob")));
+    }
+
+    private static async Task<HttpResponseMessage> PostLoginAsync(HttpClient http, string user, string password)
+    {
+        var browser = new Browser(http);
+        var login = new Uri("http://localhost/oauth/login");
+        var form = Browser.ParseForm(await (await browser.SendAsync(login)).Content.ReadAsStringAsync())!.Value;
+        var fields = form.Hidden;
+        fields["username"] = user;
+        fields["password"] = password;
+        return await browser.SendAsync(new Uri(login, form.Action), new FormUrlEncodedContent(fields));
+    }
+
+    [Fact]
     public async Task ConsentPage_ShowsScriptInClientNameEncoded()
     {
         var flow = new OAuthFlow(_http);
