@@ -5,6 +5,9 @@ namespace McpSseAuth;
 /// <summary>Every log message of McpSseAuth, with stable event ids (1xxx). Never logs secrets or tokens.</summary>
 internal static partial class Log
 {
+    /// <summary>Values from the request (client ids, user names) are logged at most 64 characters long.</summary>
+    public static string? Short(string? value) => value is { Length: > 64 } ? value[..64] + "…" : value;
+
     [LoggerMessage(1001, LogLevel.Information, "Created a development signing key at {Path}.", EventName = "SigningKeyCreated")]
     public static partial void SigningKeyCreated(ILogger logger, string path);
 

@@ -65,6 +65,14 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
             failures.Add("McpOAuthOptions.ClockSkew must be between 0 and 5 minutes.");
         }
 
+        foreach (var scheme in options.AllowedRedirectUriSchemes)
+        {
+            if (ForbiddenRedirectSchemes.Contains(scheme) || !IsUriScheme(scheme))
+            {
+                failures.Add($"'{scheme}' cannot be an allowed redirect URI scheme: use a private-use scheme in reverse-domain form such as com.example.app (RFC 8252 §7.1); https and loopback http are always allowed.");
+            }
+        }
+
         if (options.MaxRegisteredClients <= 0)
         {
             failures.Add("McpOAuthOptions.MaxRegisteredClients must be positive.");
@@ -129,6 +137,16 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    // Schemes that run code, read local data or are web schemes with their own rules.
+    private static readonly HashSet<string> ForbiddenRedirectSchemes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "http", "https", "javascript", "vbscript", "data", "file", "blob", "about", "ftp", "ws", "wss", "filesystem", "view-source", "chrome", "mailto", "tel",
+    };
+
+    // RFC 3986 §3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+    private static bool IsUriScheme(string scheme)
+        => scheme.Length > 0 && char.IsAsciiLetter(scheme[0]) && scheme.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.');
 
     private static void Positive(List<string> failures, string name, TimeSpan value)
     {

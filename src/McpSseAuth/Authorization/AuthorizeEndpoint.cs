@@ -37,14 +37,14 @@ internal sealed class AuthorizeEndpoint(
         var (request, pageError, redirectError, redirectUri, state) = await validator.ValidateAsync(context, parameters);
         if (pageError is not null)
         {
-            Log.AuthorizationRefused(logger, parameters["client_id"], pageError.Error, pageError.Description);
+            Log.AuthorizationRefused(logger, Log.Short(parameters["client_id"]), pageError.Error, pageError.Description);
             await HtmlPage.WriteErrorAsync(context, pageError);
             return;
         }
 
         if (redirectError is not null)
         {
-            Log.AuthorizationRefused(logger, parameters["client_id"], redirectError.Error, redirectError.Description);
+            Log.AuthorizationRefused(logger, Log.Short(parameters["client_id"]), redirectError.Error, redirectError.Description);
             var errorUri = AuthorizationResponse.ErrorUri(redirectUri!, redirectError, state, uris.Issuer(context));
             if (RedirectUriRules.MayReceiveErrorsUnattended(redirectUri!, options.Value.AllowedRedirectUriSchemes))
             {

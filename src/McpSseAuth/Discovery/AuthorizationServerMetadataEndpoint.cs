@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using McpSseAuth.Tokens;
 using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.Discovery;
@@ -7,9 +8,24 @@ namespace McpSseAuth.Discovery;
 /// RFC 8414 authorization server metadata, also served at the OpenID discovery path for clients that look only there
 /// (it describes this OAuth server; no ID tokens are issued).
 /// </summary>
-internal sealed class AuthorizationServerMetadataEndpoint(ServerUris uris, IOptions<McpOAuthOptions> options)
+internal sealed class AuthorizationServerMetadataEndpoint(ServerUris uris, SigningKeys keys, IOptions<McpOAuthOptions> options)
 {
     public Task HandleAsync(HttpContext context)
+    {
+        var metadata = Build(context);
+        if (context.Request.Path.StartsWithSegments(McpOAuthDefaults.OpenIdConfigurationPath))
+        {
+            // Members OpenID discovery requires, so clients that parse this path with an OIDC schema accept it.
+            // No ID tokens are issued: "openid" is not among scopes_supported.
+            metadata["subject_types_supported"] = new[] { "public" };
+            metadata["id_token_signing_alg_values_supported"] = new[] { keys.Current.Algorithm };
+        }
+
+        context.Response.Headers.CacheControl = uris.MetadataCacheControl;
+        return context.Response.WriteAsJsonAsync(metadata, Http.OAuthJsonContext.Default.DictionaryStringObject, contentType: "application/json", context.RequestAborted);
+    }
+
+    private Dictionary<string, object> Build(HttpContext context)
     {
         var o = options.Value;
         var metadata = new Dictionary<string, object>(StringComparer.Ordinal)
@@ -27,8 +43,6 @@ internal sealed class AuthorizationServerMetadataEndpoint(ServerUris uris, IOpti
             ["code_challenge_methods_supported"] = new[] { "S256" },
             ["authorization_response_iss_parameter_supported"] = true,
         };
-
-        context.Response.Headers.CacheControl = "public, max-age=300";
-        return context.Response.WriteAsJsonAsync(metadata, Http.OAuthJsonContext.Default.DictionaryStringObject, contentType: "application/json", context.RequestAborted);
+        return metadata;
     }
 }

@@ -20,8 +20,17 @@ internal sealed class ServerUris(IOptions<McpOAuthOptions> options)
         }
 
         var request = context.Request;
-        // HTTP/1.0 may omit Host: fall back to the address the request arrived on.
-        var host = request.Host.HasValue ? request.Host.ToUriComponent() : LocalAuthority(context);
+        // HTTP/1.0 may omit Host, and a malformed one (e.g. bad punycode) cannot be encoded: use the address the request arrived on.
+        string host;
+        try
+        {
+            host = request.Host.HasValue ? request.Host.ToUriComponent() : LocalAuthority(context);
+        }
+        catch (ArgumentException)
+        {
+            host = LocalAuthority(context);
+        }
+
         return Uri.TryCreate($"{request.Scheme}://{host}{request.PathBase}", UriKind.Absolute, out var uri)
             ? Canonical(uri)
             : $"{request.Scheme}://{LocalAuthority(context)}";
@@ -33,6 +42,12 @@ internal sealed class ServerUris(IOptions<McpOAuthOptions> options)
         var host = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
         return context.Connection.LocalPort > 0 ? $"{host}:{context.Connection.LocalPort}" : host;
     }
+
+    /// <summary>
+    /// Cache-Control for metadata documents: cacheable by anyone when the issuer is configured; when it is derived from
+    /// the request's Host, only by the client, so a shared cache cannot serve one host's URIs for another (cache poisoning).
+    /// </summary>
+    public string MetadataCacheControl => _configuredIssuer is null ? "private, max-age=60" : "public, max-age=300";
 
     /// <summary>An absolute URI under the issuer.</summary>
     public string Under(HttpContext context, PathString path) => Issuer(context) + path.ToUriComponent();

@@ -2,6 +2,8 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+using System.Text;
 
 namespace McpSseAuth.Http;
 
@@ -28,10 +30,16 @@ internal sealed class OAuthParameters
     public static async Task<(OAuthParameters? Parameters, OAuthError? Error)> ReadFormAsync(HttpContext context)
     {
         var request = context.Request;
-        if (!request.HasFormContentType || request.ContentType is null ||
-            !request.ContentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) ||
+            !mediaType.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
         {
             return (null, OAuthError.UnsupportedMediaType("The request body must be application/x-www-form-urlencoded."));
+        }
+
+        // RFC 6749 Appendix B: UTF-8. Other charsets are refused rather than decoded differently (UTF-7 would even throw).
+        if (mediaType.Charset.HasValue && !mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, OAuthError.UnsupportedMediaType("The request body must be UTF-8 encoded."));
         }
 
         if (RequestBodyLimit.Apply(context, MaxBodyBytes) is { } tooLarge)
@@ -52,7 +60,7 @@ internal sealed class OAuthParameters
         {
             form = await request.ReadFormAsync(context.RequestAborted);
         }
-        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
+        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException or NotSupportedException or DecoderFallbackException)
         {
             return (null, OAuthError.InvalidRequest("The request body is malformed or exceeds the size limits."));
         }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -8,8 +9,17 @@ namespace McpSseAuth.Identity;
 /// The cookie that remembers a sign-in to the authorization server: HttpOnly, SameSite=Lax, Secure and
 /// <c>__Host-</c> prefixed when the issuer is https.
 /// </summary>
-internal sealed class SignInCookieSetup(IOptions<McpOAuthOptions> options) : IConfigureNamedOptions<CookieAuthenticationOptions>
+internal sealed class SignInCookieSetup(IOptions<McpOAuthOptions> options) : IConfigureNamedOptions<CookieAuthenticationOptions>, IConfigureOptions<AntiforgeryOptions>
 {
+    /// <summary>The anti-forgery cookie of the login and consent forms: Secure when the issuer is https.</summary>
+    public void Configure(AntiforgeryOptions antiforgery)
+    {
+        if (options.Value.Issuer?.Scheme == Uri.UriSchemeHttps)
+        {
+            antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+        }
+    }
+
     public void Configure(CookieAuthenticationOptions cookie) => Configure(Options.DefaultName, cookie);
 
     public void Configure(string? name, CookieAuthenticationOptions cookie)

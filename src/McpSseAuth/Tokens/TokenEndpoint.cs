@@ -278,7 +278,7 @@ internal sealed class TokenEndpoint(
 
     private Task RefuseAsync(HttpContext context, string? clientId, OAuthError error)
     {
-        Log.TokenRefused(logger, clientId, error.Error, error.Description);
+        Log.TokenRefused(logger, Log.Short(clientId), error.Error, error.Description);
         return error.WriteAsync(context);
     }
 }

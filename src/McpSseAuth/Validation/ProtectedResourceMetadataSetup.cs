@@ -43,7 +43,7 @@ internal sealed class ProtectedResourceMetadataSetup(ServerUris uris, ProtectedR
                 BearerMethodsSupported = ["header"],
                 ResourceName = options.Value.ResourceName,
             };
-            http.Response.Headers.CacheControl = "public, max-age=300";
+            http.Response.Headers.CacheControl = uris.MetadataCacheControl;
             return Task.CompletedTask;
         };
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using McpSseAuth.Tests.Infrastructure;
 
 namespace McpSseAuth.Tests.Integration;
 
@@ -82,6 +83,40 @@ public sealed class HostileInputTests(SampleAppFixture fixture) : IClassFixture<
             Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
             Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
         }
+    }
+
+    [Theory]
+    [InlineData("/oauth/token", "utf-7")]
+    [InlineData("/oauth/token", "iso-8859-1")]
+    [InlineData("/oauth/login", "utf-7")]
+    public async Task FormInAnotherCharset_IsUnsupportedMediaType_Not500(string path, string charset)
+    {
+        var content = new StringContent("grant_type=authorization_code&client_id=x");
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse($"application/x-www-form-urlencoded; charset={charset}");
+
+        var response = await _http.PostAsync(path, content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/.well-known/oauth-authorization-server")]
+    [InlineData("/mcp")]
+    public async Task MalformedPunycodeHost_IsNot500(string path)
+    {
+        // On real Kestrel: the test server itself cannot carry such a Host header.
+        await using var app = new SampleApp(kestrel: true);
+        using var http = app.CreateRawClient();
+        using var request = new HttpRequestMessage(path == "/mcp" ? HttpMethod.Post : HttpMethod.Get, path);
+        request.Headers.Host = "xn--a";
+        if (path == "/mcp")
+        {
+            request.Content = new StringContent(Http.InitializeBody, System.Text.Encoding.UTF8, "application/json");
+        }
+
+        using var response = await http.SendAsync(request);
+
+        Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode}");
     }
 
     [Fact]

@@ -32,12 +32,20 @@ public sealed class MetadataTests(SampleAppFixture fixture) : IClassFixture<Samp
     }
 
     [Fact]
-    public async Task OpenIdConfiguration_IsTheSameDocument()
+    public async Task OpenIdConfiguration_HasTheSameFacts_PlusTheMembersOpenIdDiscoveryRequires()
     {
-        var oauth = await _http.GetStringAsync("/.well-known/oauth-authorization-server");
-        var openId = await _http.GetStringAsync("/.well-known/openid-configuration");
+        using var oauth = System.Text.Json.JsonDocument.Parse(await _http.GetStringAsync("/.well-known/oauth-authorization-server"));
+        using var openId = System.Text.Json.JsonDocument.Parse(await _http.GetStringAsync("/.well-known/openid-configuration"));
 
-        Assert.Equal(oauth, openId);
+        foreach (var member in oauth.RootElement.EnumerateObject())
+        {
+            Assert.Equal(member.Value.GetRawText(), openId.RootElement.GetProperty(member.Name).GetRawText());
+        }
+
+        Assert.Equal("""["public"]""", openId.RootElement.GetProperty("subject_types_supported").GetRawText());
+        Assert.Equal("""["ES256"]""", openId.RootElement.GetProperty("id_token_signing_alg_values_supported").GetRawText());
+        Assert.False(oauth.RootElement.TryGetProperty("subject_types_supported", out _));
+        Assert.DoesNotContain("openid", oauth.RootElement.GetProperty("scopes_supported").EnumerateArray().Select(s => s.GetString()));
     }
 
     [Theory]
@@ -122,6 +130,25 @@ public sealed class MetadataTests(SampleAppFixture fixture) : IClassFixture<Samp
         Assert.Equal("https://mcp.example.com/mcp", prm.GetProperty("resource").GetString());
         Assert.Equal("https://mcp.example.com", jwt.Issuer);
         Assert.Equal(["https://mcp.example.com/mcp"], jwt.Audiences);
+        // A configured issuer makes the documents the same for every request: shared caches may keep them.
+        Assert.Equal("public, max-age=300", (await http.GetAsync("/.well-known/oauth-authorization-server")).Headers.CacheControl!.ToString());
+        // The login form's anti-forgery cookie is Secure like the sign-in cookie.
+        var login = await http.GetAsync("/oauth/login");
+        Assert.All(login.Headers.GetValues("Set-Cookie"), c => Assert.Contains("secure", c, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Theory]
+    [InlineData("/.well-known/oauth-authorization-server")]
+    [InlineData("/.well-known/openid-configuration")]
+    [InlineData("/.well-known/oauth-protected-resource/mcp")]
+    [InlineData("/oauth/jwks")]
+    public async Task DerivedIssuer_MetadataIsCacheableByTheClientOnly(string path)
+    {
+        // The documents depend on the Host header then: a shared cache must not hand one host's URIs to another.
+        var response = await _http.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.CacheControl!.Private, response.Headers.CacheControl.ToString());
     }
 
     private static string[] Strings(JsonElement element, string name)

@@ -292,4 +292,27 @@ public sealed class McpOAuthOptionsValidatorTests
         Assert.Contains(failures, f => f.Contains("AuthorizationCodeLifetime", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("No one can sign in", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("javascript")]
+    [InlineData("data")]
+    [InlineData("file")]
+    [InlineData("https")]
+    [InlineData("not a scheme")]
+    public void Validate_DangerousOrInvalidPrivateUseScheme_FailsNamingTheReverseDomainForm(string scheme)
+    {
+        var options = ValidOptions();
+        options.AllowedRedirectUriSchemes.Add(scheme);
+
+        Assert.Contains("reverse-domain form", SingleFailure(options, $"'{scheme}'"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_ReverseDomainPrivateUseScheme_Passes()
+    {
+        var options = ValidOptions();
+        options.AllowedRedirectUriSchemes.Add("com.example.app");
+
+        AssertPasses(options);
+    }
 }
