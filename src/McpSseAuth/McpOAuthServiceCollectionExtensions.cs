@@ -75,6 +75,8 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<LogoutEndpoint>();
 
         services.AddAntiforgery();
+        services.AddCors();
+        services.TryAddSingleton<McpSseAuth.Http.PublicCors>();
         services.AddMcpServer().WithHttpTransport();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<HttpServerTransportOptions>, LegacySseTransportSetup>());
 

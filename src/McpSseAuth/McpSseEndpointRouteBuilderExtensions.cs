@@ -122,22 +122,33 @@ public static class McpSseEndpointRouteBuilderExtensions
         var token = services.GetRequiredService<TokenEndpoint>();
         var login = services.GetRequiredService<LoginEndpoint>();
         var logout = services.GetRequiredService<LogoutEndpoint>();
+        var cors = services.GetRequiredService<McpSseAuth.Http.PublicCors>();
 
         var group = endpoints.MapGroup("").AllowAnonymous().DisableAntiforgery().WithDisplayName(b => $"McpSseAuth | {b.DisplayName}");
-        Map(group, McpOAuthDefaults.AuthorizationServerMetadataPath, get: metadata.HandleAsync);
-        Map(group, McpOAuthDefaults.OpenIdConfigurationPath, get: metadata.HandleAsync);
-        Map(group, o.JwksPath, get: jwks.HandleAsync);
-        Map(group, o.RegistrationEndpointPath, post: registration.HandleAsync);
+        // Called by browser-based clients directly: CORS for any origin, without credentials.
+        Map(group, McpOAuthDefaults.AuthorizationServerMetadataPath, get: cors.Wrap(metadata.HandleAsync), cors: cors);
+        Map(group, McpOAuthDefaults.OpenIdConfigurationPath, get: cors.Wrap(metadata.HandleAsync), cors: cors);
+        Map(group, o.JwksPath, get: cors.Wrap(jwks.HandleAsync), cors: cors);
+        Map(group, o.RegistrationEndpointPath, post: cors.Wrap(registration.HandleAsync), cors: cors);
         Map(group, o.AuthorizationEndpointPath, get: authorize.HandleAsync);
         Map(group, o.ConsentPath, post: consent.HandleAsync);
-        Map(group, o.TokenEndpointPath, post: token.HandleAsync);
+        Map(group, o.TokenEndpointPath, post: cors.Wrap(token.HandleAsync), cors: cors);
         Map(group, o.LoginPath, get: login.HandleGetAsync, post: login.HandlePostAsync);
         Map(group, o.LogoutPath, get: logout.HandleGetAsync, post: logout.HandlePostAsync);
         return group;
     }
 
-    private static void Map(RouteGroupBuilder group, PathString path, RequestDelegate? get = null, RequestDelegate? post = null)
+    private static void Map(RouteGroupBuilder group, PathString path, RequestDelegate? get = null, RequestDelegate? post = null, McpSseAuth.Http.PublicCors? cors = null)
     {
+        if (cors is not null)
+        {
+            group.MapMethods(path.Value!, [HttpMethods.Options], cors.Wrap(context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status204NoContent;
+                return Task.CompletedTask;
+            }));
+        }
+
         if (get is not null)
         {
             group.MapMethods(path.Value!, [HttpMethods.Get, HttpMethods.Head], get);

@@ -1,4 +1,6 @@
 using McpSseAuth.Discovery;
+using McpSseAuth.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore.Authentication;
@@ -28,6 +30,12 @@ internal sealed class ProtectedResourceMetadataSetup(ServerUris uris, ProtectedR
         mcp.Events.OnResourceMetadataRequest = context =>
         {
             var http = context.HttpContext;
+            if (http.RequestServices.GetRequiredService<PublicCors>().Apply(http))
+            {
+                context.HandleResponse();
+                return Task.CompletedTask;
+            }
+
             var suffix = http.Request.Path.StartsWithSegments(McpOAuthDefaults.ProtectedResourceMetadataPath, out var rest) ? rest : PathString.Empty;
             if (!resources.TryGetResource(suffix.HasValue ? suffix : "/", out var resourcePath))
             {
