@@ -82,8 +82,10 @@ public sealed class McpOAuthOptions
     public ISet<string> AllowedRedirectUriSchemes { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
-    /// Upper bound on entries (codes, refresh tokens, pending requests) in the in-memory grant store. When reached, new
-    /// sign-ins and refreshes answer <c>temporarily_unavailable</c> instead of growing memory. Default 200,000.
+    /// Upper bound on entries in the in-memory grant store: pending requests, codes, refresh tokens, the tombstones of
+    /// spent ones (kept up to a day to detect replays) and grant revocations. When reached, new authorization requests
+    /// and codes answer <c>temporarily_unavailable</c> instead of growing memory; refresh-token rotation is never refused.
+    /// Default 200,000.
     /// </summary>
     public int MaxGrantStoreEntries { get; set; } = 200_000;
 

@@ -166,7 +166,7 @@ public static class McpSseEndpointRouteBuilderExtensions
         group.MapMethods(path.Value!, others, context =>
         {
             context.Response.Headers.Allow = allow;
-            return new McpSseAuth.Http.OAuthError("invalid_request", $"This endpoint accepts {allow} only.", StatusCodes.Status405MethodNotAllowed).WriteAsync(context);
+            return McpSseAuth.Http.OAuthError.MethodNotAllowed($"This endpoint accepts {allow} only.").WriteAsync(context);
         });
     }
 

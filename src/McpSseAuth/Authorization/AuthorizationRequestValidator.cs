@@ -122,7 +122,7 @@ internal sealed class AuthorizationRequestValidator(
 
         if (parameters["prompt"] is { } prompt && prompt.Split(' ').Contains("none", StringComparer.Ordinal))
         {
-            return Redirect(new OAuthError("consent_required", "This server always asks the user; prompt=none cannot be honoured.", 400));
+            return Redirect(OAuthError.ConsentRequired("This server always asks the user; prompt=none cannot be honoured."));
         }
 
         return (new ValidatedAuthorizationRequest(client, redirectUri, redirectUriGiven, state, challenge, scopes, resource), null, null, redirectUri, state);

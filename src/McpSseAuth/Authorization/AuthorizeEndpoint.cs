@@ -92,7 +92,6 @@ internal sealed class AuthorizeEndpoint(
             return;
         }
 
-
         context.User = signIn.Principal!;
         await consentPage.WriteAsync(context, handle, request.Client, request.RedirectUri, request.Scopes, request.Resources, user);
     }

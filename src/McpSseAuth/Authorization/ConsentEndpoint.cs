@@ -85,7 +85,6 @@ internal sealed class ConsentEndpoint(
             return;
         }
 
-
         AuthorizationResponse.RedirectWithCode(context, request.RedirectUri, code, request.State, issuer);
     }
 }

@@ -7,7 +7,7 @@ namespace McpSseAuth.Http;
 /// <summary>An OAuth error as RFC 6749 §5.2 / RFC 7591 §3.2.2 shape it, with the HTTP status it maps to.</summary>
 internal sealed record OAuthError(string Error, string Description, int StatusCode)
 {
-    // One table: error code → status (RFC 6749 §5.2, RFC 7591 §3.2.2, RFC 8707 §2, RFC 6750 §3.1).
+    // One table: error code → status (RFC 6749 §5.2, RFC 7591 §3.2.2, RFC 8707 §2, RFC 6750 §3.1, OIDC Core §3.1.2.6).
     public static OAuthError InvalidRequest(string description) => new(OAuthErrorCodes.InvalidRequest, description, 400);
     public static OAuthError InvalidClient(string description) => new(OAuthErrorCodes.InvalidClient, description, 401);
     public static OAuthError InvalidGrant(string description) => new(OAuthErrorCodes.InvalidGrant, description, 400);
@@ -22,6 +22,8 @@ internal sealed record OAuthError(string Error, string Description, int StatusCo
     public static OAuthError TemporarilyUnavailable(string description) => new(OAuthErrorCodes.TemporarilyUnavailable, description, 503);
     public static OAuthError PayloadTooLarge(string description) => new(OAuthErrorCodes.InvalidRequest, description, 413);
     public static OAuthError UnsupportedMediaType(string description) => new(OAuthErrorCodes.InvalidRequest, description, 415);
+    public static OAuthError MethodNotAllowed(string description) => new(OAuthErrorCodes.InvalidRequest, description, 405);
+    public static OAuthError ConsentRequired(string description) => new(OAuthErrorCodes.ConsentRequired, description, 400);
 
     /// <summary>Writes <c>{"error", "error_description"}</c> with <c>Cache-Control: no-store</c>.</summary>
     public Task WriteAsync(HttpContext context)
@@ -43,7 +45,7 @@ internal sealed record OAuthError(string Error, string Description, int StatusCo
         [property: JsonPropertyName("error_description")] string Description);
 }
 
-/// <summary>Error codes of RFC 6749, RFC 6750, RFC 7591 and RFC 8707.</summary>
+/// <summary>Error codes of RFC 6749, RFC 6750, RFC 7591, RFC 8707 and OpenID Connect Core §3.1.2.6 (<c>prompt=none</c>).</summary>
 internal static class OAuthErrorCodes
 {
     public const string InvalidRequest = "invalid_request";
@@ -60,6 +62,7 @@ internal static class OAuthErrorCodes
     public const string InvalidRedirectUri = "invalid_redirect_uri";
     public const string InvalidClientMetadata = "invalid_client_metadata";
     public const string InvalidToken = "invalid_token";
+    public const string ConsentRequired = "consent_required";
 }
 
 [JsonSerializable(typeof(OAuthError.Body), TypeInfoPropertyName = "OAuthErrorBody")]

@@ -48,7 +48,9 @@ internal sealed class ClientRegistrationEndpoint(
 
             if (!await clients.TryAddAsync(client, context.RequestAborted))
             {
-                await OAuthError.TemporarilyUnavailable("This server holds the most clients it may, all of them in use; try again later.").WriteAsync(context);
+                var full = OAuthError.TemporarilyUnavailable("This server holds the most clients it may, all of them in use; try again later.");
+                Log.ClientRegistrationRefused(logger, full.Error, full.Description);
+                await full.WriteAsync(context);
                 return;
             }
 

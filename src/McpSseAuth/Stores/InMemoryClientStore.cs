@@ -11,26 +11,34 @@ internal sealed class InMemoryClientStore(IOptions<McpOAuthOptions> options) : I
 {
     private readonly ConcurrentDictionary<string, ClientRegistration> _clients = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _used = new(StringComparer.Ordinal);
-    private readonly Lock _evictionGate = new();
+    private readonly Lock _gate = new();
 
     public ValueTask<ClientRegistration?> FindAsync(string clientId, CancellationToken cancellationToken)
         => ValueTask.FromResult(_clients.TryGetValue(clientId, out var client) ? client : null);
 
     public ValueTask<bool> TryAddAsync(ClientRegistration client, CancellationToken cancellationToken)
     {
-        if (_clients.Count >= options.Value.MaxRegisteredClients && !TryEvictUnused())
+        // Checked and added under one lock: concurrent registrations must not each see room and overshoot the bound.
+        lock (_gate)
         {
-            return ValueTask.FromResult(false);
-        }
+            if (_clients.Count >= options.Value.MaxRegisteredClients && !TryEvictUnused())
+            {
+                return ValueTask.FromResult(false);
+            }
 
-        return ValueTask.FromResult(_clients.TryAdd(client.ClientId, client));
+            return ValueTask.FromResult(_clients.TryAdd(client.ClientId, client));
+        }
     }
 
     public ValueTask MarkUsedAsync(string clientId, CancellationToken cancellationToken)
     {
-        if (_clients.ContainsKey(clientId))
+        // Under the same lock as eviction, so a client cannot be evicted between this check and the mark.
+        lock (_gate)
         {
-            _used[clientId] = true;
+            if (_clients.ContainsKey(clientId))
+            {
+                _used[clientId] = true;
+            }
         }
 
         return ValueTask.CompletedTask;
@@ -38,15 +46,7 @@ internal sealed class InMemoryClientStore(IOptions<McpOAuthOptions> options) : I
 
     private bool TryEvictUnused()
     {
-        lock (_evictionGate)
-        {
-            if (_clients.Count < options.Value.MaxRegisteredClients)
-            {
-                return true;
-            }
-
-            var oldest = _clients.Values.Where(c => !_used.ContainsKey(c.ClientId)).MinBy(c => c.IssuedAt);
-            return oldest is not null && _clients.TryRemove(oldest.ClientId, out _);
-        }
+        var oldest = _clients.Values.Where(c => !_used.ContainsKey(c.ClientId)).MinBy(c => c.IssuedAt);
+        return oldest is not null && _clients.TryRemove(oldest.ClientId, out _);
     }
 }

@@ -312,7 +312,7 @@ public sealed class TokenTests(SampleAppFixture fixture) : IClassFixture<SampleA
     [Theory]
     [InlineData("https://evil.example/mcp")]
     [InlineData("http://localhost/sse")]
-    public async Task Token_RefreshForAnotherResource_IsInvalidTarget(string resource)
+    public async Task Token_RefreshForAnotherResource_IsInvalidTarget_AndLeavesTheRefreshTokenUsable(string resource)
     {
         var flow = new OAuthFlow(_http);
         var tokens = await flow.GetTokensAsync(Http.McpResource);
@@ -326,6 +326,7 @@ public sealed class TokenTests(SampleAppFixture fixture) : IClassFixture<SampleA
         }));
 
         await Http.AssertOAuthErrorAsync(response, HttpStatusCode.BadRequest, "invalid_target");
+        Assert.Equal(HttpStatusCode.OK, (await flow.RefreshAsync(tokens.ClientId, tokens.RefreshToken)).StatusCode);
     }
 
     [Theory]
