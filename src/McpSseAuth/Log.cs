@@ -38,8 +38,8 @@ internal static partial class Log
     [LoggerMessage(1204, LogLevel.Warning, "A sign-in failed for user name {UserName}.", EventName = "SignInFailed")]
     public static partial void SignInFailed(ILogger logger, string userName);
 
-    [LoggerMessage(1205, LogLevel.Warning, "Refused a sign-in attempt: too many failures for this user name or address.", EventName = "SignInThrottled")]
-    public static partial void SignInThrottled(ILogger logger);
+    [LoggerMessage(1205, LogLevel.Warning, "Refused a sign-in attempt for user name {UserName} from {Address}: too many failures.", EventName = "SignInThrottled")]
+    public static partial void SignInThrottled(ILogger logger, string userName, string? address);
 
     [LoggerMessage(1301, LogLevel.Information, "Issued tokens to client {ClientId} for {Subject} by {GrantType}, audience {Audiences}.", EventName = "TokenIssued")]
     public static partial void TokenIssued(ILogger logger, string clientId, string subject, string grantType, string audiences);

@@ -82,12 +82,11 @@ public sealed class McpOAuthOptions
     public ISet<string> AllowedRedirectUriSchemes { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
-    /// Upper bound on entries in the in-memory grant store: pending requests, codes, refresh tokens, the tombstones of
-    /// spent ones (kept up to a day to detect replays) and grant revocations. When reached, new authorization requests
-    /// and codes answer <c>temporarily_unavailable</c> instead of growing memory; refresh-token rotation is never refused.
-    /// Default 200,000.
+    /// Upper bound on authorization flows in progress in the in-memory store: requests waiting for consent and codes not
+    /// yet redeemed (each lives minutes). When reached, new authorization requests answer <c>temporarily_unavailable</c>
+    /// instead of growing memory. Refresh tokens of existing grants do not count and are never refused. Default 100,000.
     /// </summary>
-    public int MaxGrantStoreEntries { get; set; } = 200_000;
+    public int MaxPendingAuthorizations { get; set; } = 100_000;
 
     /// <summary>Upper bound on dynamically registered clients held by the in-memory store. Default 10,000.</summary>
     public int MaxRegisteredClients { get; set; } = 10_000;

@@ -83,9 +83,9 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
             failures.Add("McpOAuthOptions.MaxFailedSignIns and FailedSignInWindow must be positive (defaults: 10 per 5 minutes).");
         }
 
-        if (options.MaxGrantStoreEntries <= 0)
+        if (options.MaxPendingAuthorizations <= 0)
         {
-            failures.Add("McpOAuthOptions.MaxGrantStoreEntries must be positive.");
+            failures.Add("McpOAuthOptions.MaxPendingAuthorizations must be positive.");
         }
 
         if (options.SigningCredentials is { Key: SymmetricSecurityKey })

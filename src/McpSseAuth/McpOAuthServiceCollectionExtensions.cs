@@ -38,12 +38,12 @@ public static class McpOAuthServiceCollectionExtensions
             services.Configure(configure);
         }
 
-        if (services.Any(d => d.ServiceType == typeof(McpOAuthMarker)))
+        if (services.Any(d => d.ServiceType == typeof(MappedEndpoints)))
         {
             return services;
         }
 
-        services.AddSingleton<McpOAuthMarker>();
+        services.AddSingleton<MappedEndpoints>();
         services.AddOptions<McpOAuthOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<McpOAuthOptions>, McpOAuthOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);

@@ -38,7 +38,7 @@ public static class McpSseEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(streamablePattern);
         var services = endpoints.ServiceProvider;
-        var state = services.GetService<McpOAuthMarker>()
+        var state = services.GetService<MappedEndpoints>()
             ?? throw new InvalidOperationException("You must call AddMcpOAuth() before MapMcpSse(). Call builder.Services.AddMcpOAuth(o => ...) in application startup code.");
 
         var key = (endpoints, streamablePattern, ssePattern);
@@ -101,7 +101,7 @@ public static class McpSseEndpointRouteBuilderExtensions
     public static IEndpointConventionBuilder MapMcpOAuth(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var state = endpoints.ServiceProvider.GetService<McpOAuthMarker>()
+        var state = endpoints.ServiceProvider.GetService<MappedEndpoints>()
             ?? throw new InvalidOperationException("You must call AddMcpOAuth() before MapMcpOAuth(). Call builder.Services.AddMcpOAuth(o => ...) in application startup code.");
         lock (state)
         {
@@ -126,13 +126,13 @@ public static class McpSseEndpointRouteBuilderExtensions
 
         var group = endpoints.MapGroup("").AllowAnonymous().DisableAntiforgery().WithDisplayName(b => $"McpSseAuth | {b.DisplayName}");
         // Called by browser-based clients directly: CORS for any origin, without credentials.
-        Map(group, McpOAuthDefaults.AuthorizationServerMetadataPath, get: cors.Wrap(metadata.HandleAsync), cors: cors);
-        Map(group, McpOAuthDefaults.OpenIdConfigurationPath, get: cors.Wrap(metadata.HandleAsync), cors: cors);
-        Map(group, o.JwksPath, get: cors.Wrap(jwks.HandleAsync), cors: cors);
-        Map(group, o.RegistrationEndpointPath, post: cors.Wrap(registration.HandleAsync), cors: cors);
+        Map(group, McpOAuthDefaults.AuthorizationServerMetadataPath, get: metadata.HandleAsync, cors: cors);
+        Map(group, McpOAuthDefaults.OpenIdConfigurationPath, get: metadata.HandleAsync, cors: cors);
+        Map(group, o.JwksPath, get: jwks.HandleAsync, cors: cors);
+        Map(group, o.RegistrationEndpointPath, post: registration.HandleAsync, cors: cors);
         Map(group, o.AuthorizationEndpointPath, get: authorize.HandleAsync);
         Map(group, o.ConsentPath, post: consent.HandleAsync);
-        Map(group, o.TokenEndpointPath, post: cors.Wrap(token.HandleAsync), cors: cors);
+        Map(group, o.TokenEndpointPath, post: token.HandleAsync, cors: cors);
         Map(group, o.LoginPath, get: login.HandleGetAsync, post: login.HandlePostAsync);
         Map(group, o.LogoutPath, get: logout.HandleGetAsync, post: logout.HandlePostAsync);
         return group;
@@ -142,6 +142,8 @@ public static class McpSseEndpointRouteBuilderExtensions
     {
         if (cors is not null)
         {
+            get = get is null ? null : cors.Wrap(get);
+            post = post is null ? null : cors.Wrap(post);
             group.MapMethods(path.Value!, [HttpMethods.Options], cors.Wrap(context =>
             {
                 context.Response.StatusCode = StatusCodes.Status204NoContent;

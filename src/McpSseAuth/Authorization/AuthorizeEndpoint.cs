@@ -17,6 +17,7 @@ namespace McpSseAuth.Authorization;
 internal sealed class AuthorizeEndpoint(
     AuthorizationRequestValidator validator,
     IPendingAuthorizationStore pending,
+    IClientStore clients,
     ConsentPage consentPage,
     ServerUris uris,
     TimeProvider time,
@@ -91,6 +92,9 @@ internal sealed class AuthorizeEndpoint(
             await HtmlPage.WriteErrorAsync(context, OAuthError.TemporarilyUnavailable("The server is too busy to take this request; try again in a few minutes."));
             return;
         }
+
+        // A signed-in user is going through this client's flow: keep it even when a registration flood needs room.
+        await clients.MarkUsedAsync(request.Client.ClientId, context.RequestAborted);
 
         context.User = signIn.Principal!;
         await consentPage.WriteAsync(context, handle, request.Client, request.RedirectUri, request.Scopes, request.Resources, user);

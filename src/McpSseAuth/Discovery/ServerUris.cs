@@ -33,7 +33,7 @@ internal sealed class ServerUris(IOptions<McpOAuthOptions> options)
 
         return Uri.TryCreate($"{request.Scheme}://{host}{request.PathBase}", UriKind.Absolute, out var uri)
             ? Canonical(uri)
-            : $"{request.Scheme}://{LocalAuthority(context)}";
+            : $"{request.Scheme}://{LocalAuthority(context)}{request.PathBase.ToUriComponent()}";
     }
 
     private static string LocalAuthority(HttpContext context)

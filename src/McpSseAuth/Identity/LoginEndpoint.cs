@@ -38,15 +38,15 @@ internal sealed class LoginEndpoint(IAntiforgery antiforgery, SignInThrottle thr
 
         var userName = parameters["username"] ?? "";
         var password = parameters["password"] ?? "";
+        var user = options.Value.Users.FirstOrDefault(u => string.Equals(u.UserName, userName, StringComparison.OrdinalIgnoreCase));
         if (!throttle.IsAllowed(context, userName))
         {
-            Log.SignInThrottled(logger);
+            Log.SignInThrottled(logger, user?.UserName ?? "(unknown user)", context.Connection.RemoteIpAddress?.ToString());
             context.Response.Headers.RetryAfter = ((int)options.Value.FailedSignInWindow.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
             await WritePageAsync(context, StatusCodes.Status429TooManyRequests, returnUrl, userName, "Too many failed sign-ins. Wait a few minutes, then try again.");
             return;
         }
 
-        var user = options.Value.Users.FirstOrDefault(u => string.Equals(u.UserName, userName, StringComparison.OrdinalIgnoreCase));
         if (!LocalUserPasswords.Verify(user, userName, password))
         {
             throttle.RecordFailure(context, userName);

@@ -24,8 +24,11 @@ internal interface IAuthorizationCodeStore
 /// <summary>Refresh tokens, each redeemable exactly once; grants that can be revoked as a whole.</summary>
 internal interface IRefreshTokenStore
 {
-    /// <summary>Stores a refresh token; false when the store is full.</summary>
-    ValueTask<bool> StoreAsync(string handle, RefreshToken token, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores a refresh token. Must not refuse for lack of room: it replaces one just spent, and a refused rotation
+    /// would leave the client holding a spent token whose retry revokes the grant.
+    /// </summary>
+    ValueTask StoreAsync(string handle, RefreshToken token, CancellationToken cancellationToken);
 
     /// <summary>Reads a live token without spending it, so a request that fails its checks does not burn the token.</summary>
     ValueTask<RefreshToken?> FindAsync(string handle, CancellationToken cancellationToken);

@@ -4,10 +4,11 @@ using Microsoft.Extensions.Options;
 namespace McpSseAuth.Stores;
 
 /// <summary>
-/// Codes, refresh tokens, pending requests and grant revocations in a private <see cref="MemoryCache"/>, keyed by handle
-/// hash. Each entry carries its own expiry, checked against <see cref="TimeProvider"/>, and a once-only flag. Bounded:
-/// when <see cref="McpOAuthOptions.MaxGrantStoreEntries"/> is reached, new grants (pending requests, codes) are refused
-/// rather than memory grown; a spent token leaves only a small tombstone, for a day at most.
+/// Codes, refresh tokens, pending requests and grant revocations in private <see cref="MemoryCache"/>s, keyed by handle
+/// hash. Each entry carries its own expiry, checked against <see cref="TimeProvider"/>, and a once-only flag. Flows in
+/// progress (pending requests, codes) are bounded by <see cref="McpOAuthOptions.MaxPendingAuthorizations"/>: anyone can
+/// start one. Refresh tokens belong to granted users and are never refused; a spent one leaves a small tombstone, for a
+/// day at most.
 /// </summary>
 internal sealed class InMemoryGrantStore(TimeProvider time, IOptions<McpOAuthOptions> options)
     : IAuthorizationCodeStore, IRefreshTokenStore, IPendingAuthorizationStore, IGrantRevocations, IDisposable
@@ -15,7 +16,8 @@ internal sealed class InMemoryGrantStore(TimeProvider time, IOptions<McpOAuthOpt
     // A spent code or refresh token is remembered this long (at most) to recognise a replay.
     private static readonly TimeSpan ReplayMemory = TimeSpan.FromDays(1);
 
-    private readonly MemoryCache _cache = new(new MemoryCacheOptions());
+    private readonly MemoryCache _inFlight = new(new MemoryCacheOptions());
+    private readonly MemoryCache _grants = new(new MemoryCacheOptions());
 
     private sealed class Entry<T>(T value, DateTimeOffset expiresAt, bool taken = false)
     {
@@ -27,11 +29,11 @@ internal sealed class InMemoryGrantStore(TimeProvider time, IOptions<McpOAuthOpt
     }
 
     ValueTask<bool> IAuthorizationCodeStore.StoreAsync(string handle, AuthorizationCode code, CancellationToken cancellationToken)
-        => Store(CodeKey(handle), code, code.ExpiresAt);
+        => ValueTask.FromResult(TryStore(_inFlight, CodeKey(handle), code, code.ExpiresAt, bounded: true));
 
     async ValueTask<(RedeemStatus Status, AuthorizationCode? Code)> IAuthorizationCodeStore.TryRedeemAsync(string handle, CancellationToken cancellationToken)
     {
-        var (status, code) = Redeem(CodeKey(handle), (AuthorizationCode c) => c with { Scopes = [], Resources = [] });
+        var (status, code) = Redeem(_inFlight, CodeKey(handle), (AuthorizationCode c) => c with { Scopes = [], Resources = [] });
         if (status == RedeemStatus.Replayed && code is not null)
         {
             // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
@@ -41,20 +43,21 @@ internal sealed class InMemoryGrantStore(TimeProvider time, IOptions<McpOAuthOpt
         return (status, code);
     }
 
-    // Never refused: a refresh token replaces one just spent (or is the first of a grant whose code got room), and a
-    // refused rotation would leave the client holding a spent token whose retry revokes the grant.
-    ValueTask<bool> IRefreshTokenStore.StoreAsync(string handle, RefreshToken token, CancellationToken cancellationToken)
-        => Store(RefreshKey(handle), token, token.ExpiresAt, bounded: false);
+    ValueTask IRefreshTokenStore.StoreAsync(string handle, RefreshToken token, CancellationToken cancellationToken)
+    {
+        TryStore(_grants, RefreshKey(handle), token, token.ExpiresAt, bounded: false);
+        return ValueTask.CompletedTask;
+    }
 
     ValueTask<RefreshToken?> IRefreshTokenStore.FindAsync(string handle, CancellationToken cancellationToken)
     {
-        var entry = _cache.Get<Entry<RefreshToken>>(RefreshKey(handle));
+        var entry = _grants.Get<Entry<RefreshToken>>(RefreshKey(handle));
         return ValueTask.FromResult(entry is { IsTaken: false } && entry.ExpiresAt > time.GetUtcNow() && !IsRevoked(entry.Value.GrantId) ? entry.Value : null);
     }
 
     async ValueTask<(RedeemStatus Status, RefreshToken? Token)> IRefreshTokenStore.TryRedeemAsync(string handle, CancellationToken cancellationToken)
     {
-        var (status, token) = Redeem(RefreshKey(handle), (RefreshToken t) => t with { Scopes = [], Resources = [] });
+        var (status, token) = Redeem(_grants, RefreshKey(handle), (RefreshToken t) => t with { Scopes = [], Resources = [] });
         if (token is not null && IsRevoked(token.GrantId))
         {
             return (RedeemStatus.NotFound, null);
@@ -74,17 +77,17 @@ internal sealed class InMemoryGrantStore(TimeProvider time, IOptions<McpOAuthOpt
     public ValueTask<bool> IsRevokedAsync(string grantId, CancellationToken cancellationToken) => ValueTask.FromResult(IsRevoked(grantId));
 
     ValueTask<bool> IPendingAuthorizationStore.StoreAsync(string handle, PendingAuthorization request, CancellationToken cancellationToken)
-        => Store(PendingKey(handle), request, request.ExpiresAt);
+        => ValueTask.FromResult(TryStore(_inFlight, PendingKey(handle), request, request.ExpiresAt, bounded: true));
 
     ValueTask<PendingAuthorization?> IPendingAuthorizationStore.FindAsync(string handle, CancellationToken cancellationToken)
     {
-        var entry = _cache.Get<Entry<PendingAuthorization>>(PendingKey(handle));
+        var entry = _inFlight.Get<Entry<PendingAuthorization>>(PendingKey(handle));
         return ValueTask.FromResult(entry is null || entry.IsTaken || entry.ExpiresAt <= time.GetUtcNow() ? null : entry.Value);
     }
 
     ValueTask<PendingAuthorization?> IPendingAuthorizationStore.TryTakeAsync(string handle, CancellationToken cancellationToken)
     {
-        var (status, value) = Redeem<PendingAuthorization>(PendingKey(handle), slim: null);
+        var (status, value) = Redeem<PendingAuthorization>(_inFlight, PendingKey(handle), slim: null);
         return ValueTask.FromResult(status == RedeemStatus.Redeemed ? value : null);
     }
 
@@ -92,26 +95,26 @@ internal sealed class InMemoryGrantStore(TimeProvider time, IOptions<McpOAuthOpt
     {
         // Remembered as long as anything of the grant can live; revocations are never refused for lack of room.
         var o = options.Value;
-        _cache.Set("revoked:" + grantId, true, o.RefreshTokenLifetime + o.AccessTokenLifetime);
+        _grants.Set("revoked:" + grantId, true, o.RefreshTokenLifetime + o.AccessTokenLifetime);
         return ValueTask.CompletedTask;
     }
 
-    private bool IsRevoked(string grantId) => _cache.TryGetValue("revoked:" + grantId, out _);
+    private bool IsRevoked(string grantId) => _grants.TryGetValue("revoked:" + grantId, out _);
 
-    private ValueTask<bool> Store<T>(string key, T value, DateTimeOffset expiresAt, bool bounded = true)
+    private bool TryStore<T>(MemoryCache cache, string key, T value, DateTimeOffset expiresAt, bool bounded)
     {
-        if (bounded && _cache.Count >= options.Value.MaxGrantStoreEntries)
+        if (bounded && cache.Count >= options.Value.MaxPendingAuthorizations)
         {
-            return ValueTask.FromResult(false);
+            return false;
         }
 
-        _cache.Set(key, new Entry<T>(value, expiresAt), Keep(expiresAt, TimeSpan.FromMinutes(10)));
-        return ValueTask.FromResult(true);
+        cache.Set(key, new Entry<T>(value, expiresAt), Keep(expiresAt, TimeSpan.FromMinutes(10)));
+        return true;
     }
 
-    private (RedeemStatus, T?) Redeem<T>(string key, Func<T, T>? slim) where T : class
+    private (RedeemStatus, T?) Redeem<T>(MemoryCache cache, string key, Func<T, T>? slim) where T : class
     {
-        if (_cache.Get<Entry<T>>(key) is not { } entry)
+        if (cache.Get<Entry<T>>(key) is not { } entry)
         {
             return (RedeemStatus.NotFound, null);
         }
@@ -125,11 +128,11 @@ internal sealed class InMemoryGrantStore(TimeProvider time, IOptions<McpOAuthOpt
         {
             // Only what replay detection needs stays behind, and not longer than a day.
             var tombstoneUntil = entry.ExpiresAt < time.GetUtcNow() + ReplayMemory ? entry.ExpiresAt : time.GetUtcNow() + ReplayMemory;
-            _cache.Set(key, new Entry<T>(slim(entry.Value), entry.ExpiresAt, taken: true), Keep(tombstoneUntil, TimeSpan.FromMinutes(10)));
+            cache.Set(key, new Entry<T>(slim(entry.Value), entry.ExpiresAt, taken: true), Keep(tombstoneUntil, TimeSpan.FromMinutes(10)));
         }
         else
         {
-            _cache.Remove(key);
+            cache.Remove(key);
         }
 
         return entry.ExpiresAt <= time.GetUtcNow() ? (RedeemStatus.Expired, null) : (RedeemStatus.Redeemed, entry.Value);
@@ -147,5 +150,9 @@ internal sealed class InMemoryGrantStore(TimeProvider time, IOptions<McpOAuthOpt
 
     private static string PendingKey(string handle) => "pending:" + OpaqueHandle.Hash(handle);
 
-    public void Dispose() => _cache.Dispose();
+    public void Dispose()
+    {
+        _inFlight.Dispose();
+        _grants.Dispose();
+    }
 }

@@ -182,6 +182,7 @@ internal sealed class TokenEndpoint(
             return;
         }
 
+        // Checked again on the redeemed token: the early check saw it only if it was live and this client's.
         if (NarrowedScopes(parameters, token.Scopes, out var error) is not { } scopes ||
             Audiences(context, parameters, token.Resources, out error) is not { } audiences)
         {
@@ -250,7 +251,7 @@ internal sealed class TokenEndpoint(
         if (client.GrantTypes.Contains("refresh_token", StringComparer.Ordinal))
         {
             var refreshHandle = OpaqueHandle.Create();
-            var stored = await refreshTokens.StoreAsync(refreshHandle, new RefreshToken
+            await refreshTokens.StoreAsync(refreshHandle, new RefreshToken
             {
                 ClientId = client.ClientId,
                 User = user,
@@ -259,11 +260,6 @@ internal sealed class TokenEndpoint(
                 GrantId = grantId,
                 ExpiresAt = time.GetUtcNow() + options.Value.RefreshTokenLifetime,
             }, context.RequestAborted);
-            if (!stored)
-            {
-                await RefuseAsync(context, client.ClientId, OAuthError.TemporarilyUnavailable("The server cannot hold more grants now; try again later."));
-                return;
-            }
 
             response["refresh_token"] = refreshHandle;
         }

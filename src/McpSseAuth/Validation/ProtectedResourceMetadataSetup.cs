@@ -1,6 +1,5 @@
 using McpSseAuth.Discovery;
 using McpSseAuth.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore.Authentication;
@@ -14,7 +13,7 @@ namespace McpSseAuth.Validation;
 /// the <c>/sse</c> resource, because clients require the PRM <c>resource</c> to match the URL they connected to.
 /// Paths that are not MCP endpoints get no document.
 /// </summary>
-internal sealed class ProtectedResourceMetadataSetup(ServerUris uris, ProtectedResources resources, IOptions<McpOAuthOptions> options)
+internal sealed class ProtectedResourceMetadataSetup(ServerUris uris, ProtectedResources resources, PublicCors cors, IOptions<McpOAuthOptions> options)
     : IConfigureNamedOptions<McpAuthenticationOptions>
 {
     public void Configure(McpAuthenticationOptions mcp) => Configure(Options.DefaultName, mcp);
@@ -30,7 +29,7 @@ internal sealed class ProtectedResourceMetadataSetup(ServerUris uris, ProtectedR
         mcp.Events.OnResourceMetadataRequest = context =>
         {
             var http = context.HttpContext;
-            if (http.RequestServices.GetRequiredService<PublicCors>().Apply(http))
+            if (cors.Apply(http))
             {
                 context.HandleResponse();
                 return Task.CompletedTask;

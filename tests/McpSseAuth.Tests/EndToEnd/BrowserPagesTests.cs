@@ -110,7 +110,6 @@ public sealed class BrowserPagesTests : IAsyncLifetime
         // The framed page is fetched, and the browser refuses to render it (X-Frame-Options / frame-ancestors).
         var response = await framedResponse;
         Assert.Equal("DENY", await response.HeaderValueAsync("x-frame-options"));
-        await page.WaitForTimeoutAsync(500);
         var child = page.Frames.Single(f => f != page.MainFrame);
         Assert.Null(await child.QuerySelectorAsync("#username"));
     }

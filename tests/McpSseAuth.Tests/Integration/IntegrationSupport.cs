@@ -10,7 +10,8 @@ namespace McpSseAuth.Tests.Integration;
 /// <summary>One sample app (test server, users alice and bob) shared by the tests of a class: each app start costs time.</summary>
 public sealed class SampleAppFixture : IAsyncLifetime
 {
-    public SampleApp App { get; } = new();
+    // Failed sign-ins are throttled per user name; tests that sign in wrongly on purpose must not throttle the others.
+    public SampleApp App { get; } = new(configure: o => o.MaxFailedSignIns = 1_000);
 
     /// <summary>Follows no redirects, keeps no cookies.</summary>
     public HttpClient CreateClient() => App.CreateRawClient();

@@ -162,6 +162,23 @@ public sealed class RegistrationTests(SampleAppFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Register_WhenFull_KeepsAClientWhoseUserIsOnTheConsentPage()
+    {
+        await using var app = new SampleApp(configure: o => o.MaxRegisteredClients = 2);
+        using var http = app.CreateRawClient();
+        var flow = new OAuthFlow(http);
+        var deciding = await flow.RegisterAsync("deciding");
+        var consent = await Http.OpenConsentAsync(http, flow.AuthorizeUrl(deciding, Http.McpResource), "alice");
+        Assert.Equal(HttpStatusCode.OK, consent.Response.StatusCode);
+        var idle = await new OAuthFlow(http).RegisterAsync("idle");
+
+        await new OAuthFlow(http).RegisterAsync("newcomer");
+
+        Assert.Equal(HttpStatusCode.Redirect, (await AuthorizePageAsync(http, deciding)).StatusCode);
+        await Http.AssertErrorPageAsync(await AuthorizePageAsync(http, idle));
+    }
+
+    [Fact]
     public async Task Register_WhenFullOfClientsWithGrants_IsTemporarilyUnavailable()
     {
         await using var app = new SampleApp(configure: o => o.MaxRegisteredClients = 1);

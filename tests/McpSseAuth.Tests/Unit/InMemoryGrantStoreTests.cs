@@ -8,7 +8,7 @@ public sealed class InMemoryGrantStoreTests : IDisposable
     private static readonly DateTimeOffset Start = new(2031, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
     private readonly FakeTimeProvider _time = new(Start);
-    private readonly McpOAuthOptions _options = new() { MaxGrantStoreEntries = 5 };
+    private readonly McpOAuthOptions _options = new() { MaxPendingAuthorizations = 5 };
     private readonly InMemoryGrantStore _store;
     private readonly IAuthorizationCodeStore _codes;
     private readonly IRefreshTokenStore _refresh;
@@ -263,14 +263,14 @@ public sealed class InMemoryGrantStoreTests : IDisposable
     [Fact]
     public async Task Store_WhenFull_RefusesNewCodesAndPendingRequests_ButNeverARotatedRefreshToken()
     {
-        for (var i = 0; i < _options.MaxGrantStoreEntries; i++)
+        for (var i = 0; i < _options.MaxPendingAuthorizations; i++)
         {
             Assert.True(await _codes.StoreAsync("code-" + i, Code(), default));
         }
 
         Assert.False(await _codes.StoreAsync("one-more", Code(), default));
         Assert.False(await _pending.StoreAsync("pending-more", Pending(), default));
-        Assert.True(await _refresh.StoreAsync("refresh-more", Refresh(), default));
+        await _refresh.StoreAsync("refresh-more", Refresh(), default);
         Assert.Equal(RedeemStatus.Redeemed, (await _refresh.TryRedeemAsync("refresh-more", default)).Status);
     }
 

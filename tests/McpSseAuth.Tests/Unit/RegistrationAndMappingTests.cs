@@ -41,7 +41,7 @@ public sealed class RegistrationAndMappingTests
         var afterFirst = services.Count;
         services.AddMcpOAuth(o => o.ResourceName = "Second");
 
-        Assert.Single(services, d => d.ServiceType == typeof(McpOAuthMarker));
+        Assert.Single(services, d => d.ServiceType == typeof(MappedEndpoints));
         Assert.Single(services, d => d.ServiceType == typeof(IValidateOptions<McpOAuthOptions>) && d.ImplementationType == typeof(McpOAuthOptionsValidator));
         Assert.Single(services, d => d.ServiceType == typeof(McpSseAuth.Tokens.SigningKeys));
         Assert.Equal(afterFirst + 1, services.Count); // only the second configure delegate

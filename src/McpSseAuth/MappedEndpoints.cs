@@ -2,8 +2,8 @@ using Microsoft.AspNetCore.Builder;
 
 namespace McpSseAuth;
 
-/// <summary>Marks that <c>AddMcpOAuth</c> ran, and remembers what <c>MapMcpSse</c> mapped so a second call maps nothing twice.</summary>
-internal sealed class McpOAuthMarker
+/// <summary>What <c>MapMcpSse</c> and <c>MapMcpOAuth</c> mapped, so a second call maps nothing twice; its registration also shows that <c>AddMcpOAuth</c> ran.</summary>
+internal sealed class MappedEndpoints
 {
     public Dictionary<(object Endpoints, string Streamable, string? Sse), IEndpointConventionBuilder> Mapped { get; } = [];
 
