@@ -23,17 +23,57 @@ public class McpOAuthEvents
 }
 
 /// <summary>A client was registered.</summary>
-/// <param name="HttpContext">The registration request.</param>
-/// <param name="ClientId">The new client id.</param>
-/// <param name="ClientName">The name the client gave, if any.</param>
-/// <param name="RedirectUris">The registered redirect URIs.</param>
-public sealed record ClientRegisteredContext(HttpContext HttpContext, string ClientId, string? ClientName, IReadOnlyList<string> RedirectUris);
+public sealed class ClientRegisteredContext
+{
+    internal ClientRegisteredContext(HttpContext httpContext, string clientId, string? clientName, IReadOnlyList<string> redirectUris)
+    {
+        HttpContext = httpContext;
+        ClientId = clientId;
+        ClientName = clientName;
+        RedirectUris = redirectUris;
+    }
+
+    /// <summary>The registration request.</summary>
+    public HttpContext HttpContext { get; }
+
+    /// <summary>The new client id.</summary>
+    public string ClientId { get; }
+
+    /// <summary>The name the client gave, if any (unverified).</summary>
+    public string? ClientName { get; }
+
+    /// <summary>The registered redirect URIs.</summary>
+    public IReadOnlyList<string> RedirectUris { get; }
+}
 
 /// <summary>Tokens were issued.</summary>
-/// <param name="HttpContext">The token request.</param>
-/// <param name="ClientId">The client the tokens were issued to.</param>
-/// <param name="Subject">The user the tokens act for.</param>
-/// <param name="GrantType">The grant type used.</param>
-/// <param name="Scopes">The granted scopes.</param>
-/// <param name="Audiences">The audiences of the access token: the MCP endpoints it is valid for.</param>
-public sealed record TokenIssuedContext(HttpContext HttpContext, string ClientId, string Subject, string GrantType, IReadOnlyList<string> Scopes, IReadOnlyList<string> Audiences);
+public sealed class TokenIssuedContext
+{
+    internal TokenIssuedContext(HttpContext httpContext, string clientId, string subject, string grantType, IReadOnlyList<string> scopes, IReadOnlyList<string> audiences)
+    {
+        HttpContext = httpContext;
+        ClientId = clientId;
+        Subject = subject;
+        GrantType = grantType;
+        Scopes = scopes;
+        Audiences = audiences;
+    }
+
+    /// <summary>The token request.</summary>
+    public HttpContext HttpContext { get; }
+
+    /// <summary>The client the tokens were issued to.</summary>
+    public string ClientId { get; }
+
+    /// <summary>The user the tokens act for (the <c>sub</c> claim).</summary>
+    public string Subject { get; }
+
+    /// <summary>The grant type used: <c>authorization_code</c> or <c>refresh_token</c>.</summary>
+    public string GrantType { get; }
+
+    /// <summary>The scopes of the access token.</summary>
+    public IReadOnlyList<string> Scopes { get; }
+
+    /// <summary>The audiences of the access token: the MCP endpoints it is valid for.</summary>
+    public IReadOnlyList<string> Audiences { get; }
+}
