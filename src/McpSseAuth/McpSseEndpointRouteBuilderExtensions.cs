@@ -40,6 +40,11 @@ public static class McpSseEndpointRouteBuilderExtensions
         var services = endpoints.ServiceProvider;
         var state = services.GetService<MappedEndpoints>()
             ?? throw new InvalidOperationException("You must call AddMcpOAuth() before MapMcpSse(). Call builder.Services.AddMcpOAuth(o => ...) in application startup code.");
+        if (endpoints is RouteGroupBuilder)
+        {
+            // The paths are the resource identifiers published in the metadata; a group prefix would be missing from them.
+            throw new InvalidOperationException("Call MapMcpSse() on the app, not on a route group: give the full paths instead, e.g. app.MapMcpSse(\"/api/mcp\", \"/api/sse\").");
+        }
 
         var key = (endpoints, streamablePattern, ssePattern);
         lock (state)

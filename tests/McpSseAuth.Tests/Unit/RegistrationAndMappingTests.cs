@@ -288,4 +288,13 @@ public sealed class RegistrationAndMappingTests
         var error = Assert.Throws<InvalidOperationException>(() => app.MapMcpOAuth());
         Assert.Contains("Call builder.Services.AddMcpOAuth", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void MapMcpSse_OnARouteGroup_FailsWithAFixIt()
+    {
+        using var app = BuildApp();
+
+        var error = Assert.Throws<InvalidOperationException>(() => app.MapGroup("/api").MapMcpSse());
+        Assert.Contains("app.MapMcpSse(\"/api/mcp\", \"/api/sse\")", error.Message, StringComparison.Ordinal);
+    }
 }
