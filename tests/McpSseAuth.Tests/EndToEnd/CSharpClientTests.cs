@@ -16,6 +16,8 @@ public sealed class CSharpClientTests : IAsyncLifetime
     [Theory]
     [InlineData("/mcp", HttpTransportMode.StreamableHttp, "alice")]
     [InlineData("/sse", HttpTransportMode.Sse, "bob")]
+    [InlineData("/mcp", HttpTransportMode.AutoDetect, "alice")]
+    [InlineData("/sse", HttpTransportMode.AutoDetect, "bob")]
     public async Task SdkClient_CompletesOAuthFlow_AndCallsTools(string path, HttpTransportMode mode, string user)
     {
         await using var client = await SdkClients.ConnectAsync(new Uri(_app.BaseAddress, path), mode, user);
