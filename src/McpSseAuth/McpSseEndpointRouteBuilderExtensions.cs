@@ -38,8 +38,7 @@ public static class McpSseEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(streamablePattern);
         var services = endpoints.ServiceProvider;
-        var state = services.GetService<MappedEndpoints>()
-            ?? throw new InvalidOperationException("You must call AddMcpOAuth() before MapMcpSse(). Call builder.Services.AddMcpOAuth(o => ...) in application startup code.");
+        var state = Mapped(endpoints, nameof(MapMcpSse));
         if (endpoints is RouteGroupBuilder)
         {
             // The paths are the resource identifiers published in the metadata; a group prefix would be missing from them.
@@ -89,7 +88,7 @@ public static class McpSseEndpointRouteBuilderExtensions
             var result = new CompositeConventionBuilder(builders);
             result.RequireAuthorization(McpOAuthDefaults.AuthorizationPolicy);
 
-            state.AuthorizationServer ??= MapAuthorizationServer(endpoints);
+            endpoints.MapMcpOAuth();
             state.Mapped[key] = result;
             return result;
         }
@@ -106,13 +105,16 @@ public static class McpSseEndpointRouteBuilderExtensions
     public static IEndpointConventionBuilder MapMcpOAuth(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var state = endpoints.ServiceProvider.GetService<MappedEndpoints>()
-            ?? throw new InvalidOperationException("You must call AddMcpOAuth() before MapMcpOAuth(). Call builder.Services.AddMcpOAuth(o => ...) in application startup code.");
+        var state = Mapped(endpoints, nameof(MapMcpOAuth));
         lock (state)
         {
             return state.AuthorizationServer ??= MapAuthorizationServer(endpoints);
         }
     }
+
+    private static MappedEndpoints Mapped(IEndpointRouteBuilder endpoints, string caller)
+        => endpoints.ServiceProvider.GetService<MappedEndpoints>()
+           ?? throw new InvalidOperationException($"You must call AddMcpOAuth() before {caller}(). Call builder.Services.AddMcpOAuth(o => ...) in application startup code.");
 
     private static RouteGroupBuilder MapAuthorizationServer(IEndpointRouteBuilder endpoints)
     {
