@@ -32,8 +32,7 @@ internal sealed class ClientRegistrationEndpoint(
         var (document, readError) = await ReadJsonAsync(context);
         if (readError is not null)
         {
-            Log.ClientRegistrationRefused(logger, readError.Error, readError.Description);
-            await readError.WriteAsync(context);
+            await RefuseAsync(context, readError);
             return;
         }
 
@@ -41,20 +40,17 @@ internal sealed class ClientRegistrationEndpoint(
         {
             if (!TryParse(document!.RootElement, out var client, out var error))
             {
-                Log.ClientRegistrationRefused(logger, error.Error, error.Description);
-                await error.WriteAsync(context);
+                await RefuseAsync(context, error);
                 return;
             }
 
             if (!await clients.TryAddAsync(client, context.RequestAborted))
             {
-                var full = OAuthError.TemporarilyUnavailable("This server holds the most clients it may, all of them in use; try again later.");
-                Log.ClientRegistrationRefused(logger, full.Error, full.Description);
-                await full.WriteAsync(context);
+                await RefuseAsync(context, OAuthError.TemporarilyUnavailable("This server holds the most clients it may, all of them in use; try again later."));
                 return;
             }
 
-            Log.ClientRegistered(logger, client.ClientId, client.ClientName);
+            Log.ClientRegistered(logger, client.ClientId, Log.Short(client.ClientName));
             await options.Value.Events.ClientRegistered(new ClientRegisteredContext(context, client.ClientId, client.ClientName, client.RedirectUris));
 
             context.Response.StatusCode = StatusCodes.Status201Created;
@@ -62,6 +58,12 @@ internal sealed class ClientRegistrationEndpoint(
             context.Response.Headers.Pragma = "no-cache";
             await context.Response.WriteAsJsonAsync(ToResponse(client), OAuthJsonContext.Default.DictionaryStringObject, contentType: "application/json", context.RequestAborted);
         }
+    }
+
+    private Task RefuseAsync(HttpContext context, OAuthError error)
+    {
+        Log.ClientRegistrationRefused(logger, error.Error, error.Description);
+        return error.WriteAsync(context);
     }
 
     private static async Task<(JsonDocument? Document, OAuthError? Error)> ReadJsonAsync(HttpContext context)
