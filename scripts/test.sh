@@ -12,7 +12,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} with apt-get" >&2
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 # The TypeScript SDK client used by the end-to-end tests, pinned by tests/e2e-ts/package-lock.json.
