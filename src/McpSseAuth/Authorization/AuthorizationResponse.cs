@@ -11,20 +11,19 @@ internal static class AuthorizationResponse
         => Redirect(context, redirectUri, new Dictionary<string, string?> { ["code"] = code, ["state"] = state, ["iss"] = issuer });
 
     public static void RedirectWithError(HttpContext context, string redirectUri, OAuthError error, string? state, string issuer)
-    {
-        context.Response.Headers.CacheControl = "no-store";
-        context.Response.Redirect(ErrorUri(redirectUri, error, state, issuer));
-    }
+        => Redirect(context, redirectUri, ErrorParameters(error, state, issuer));
 
-    /// <summary>The redirect URI carrying an error response (RFC 6749 §4.1.2.1, RFC 9207).</summary>
+    /// <summary>The redirect URI carrying an error response (RFC 6749 §4.1.2.1, RFC 9207), for a link the user may follow.</summary>
     public static string ErrorUri(string redirectUri, OAuthError error, string? state, string issuer)
-        => Build(redirectUri, new Dictionary<string, string?>
-        {
-            ["error"] = error.Error,
-            ["error_description"] = error.Description,
-            ["state"] = state,
-            ["iss"] = issuer,
-        });
+        => Build(redirectUri, ErrorParameters(error, state, issuer));
+
+    private static Dictionary<string, string?> ErrorParameters(OAuthError error, string? state, string issuer) => new()
+    {
+        ["error"] = error.Error,
+        ["error_description"] = error.Description,
+        ["state"] = state,
+        ["iss"] = issuer,
+    };
 
     private static void Redirect(HttpContext context, string redirectUri, Dictionary<string, string?> parameters)
     {

@@ -46,17 +46,15 @@ internal sealed class AuthorizeEndpoint(
         if (redirectError is not null)
         {
             Log.AuthorizationRefused(logger, Log.Short(parameters["client_id"]), redirectError.Error, redirectError.Description);
-            var errorUri = AuthorizationResponse.ErrorUri(redirectUri!, redirectError, state, uris.Issuer(context));
             if (RedirectUriRules.MayReceiveErrorsUnattended(redirectUri!, options.Value.AllowedRedirectUriSchemes))
             {
-                context.Response.Headers.CacheControl = "no-store";
-                context.Response.Redirect(errorUri);
+                AuthorizationResponse.RedirectWithError(context, redirectUri!, redirectError, state, uris.Issuer(context));
             }
             else
             {
                 // RFC 9700 §4.11.2: with open registration any https URI can be registered, so an automatic error
                 // redirect would make this server an open redirector. The user reads the error and decides.
-                await HtmlPage.WriteErrorAsync(context, redirectError, errorUri);
+                await HtmlPage.WriteErrorAsync(context, redirectError, AuthorizationResponse.ErrorUri(redirectUri!, redirectError, state, uris.Issuer(context)));
             }
 
             return;
