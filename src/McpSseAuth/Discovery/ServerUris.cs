@@ -9,6 +9,7 @@ namespace McpSseAuth.Discovery;
 /// </summary>
 internal sealed class ServerUris(IOptions<McpOAuthOptions> options)
 {
+    private static readonly object DerivedIssuerKey = new();
     private readonly string? _configuredIssuer = options.Value.Issuer is { } issuer ? Canonical(issuer) : null;
 
     /// <summary>The issuer: configured, or scheme://host[:port] + PathBase of the request.</summary>
@@ -19,6 +20,19 @@ internal sealed class ServerUris(IOptions<McpOAuthOptions> options)
             return _configuredIssuer;
         }
 
+        // Derived once per request: validation, challenges and metadata each ask for it several times.
+        if (context.Items.TryGetValue(DerivedIssuerKey, out var cached) && cached is string derived)
+        {
+            return derived;
+        }
+
+        derived = Derive(context);
+        context.Items[DerivedIssuerKey] = derived;
+        return derived;
+    }
+
+    private static string Derive(HttpContext context)
+    {
         var request = context.Request;
         // HTTP/1.0 may omit Host, and a malformed one (e.g. bad punycode) cannot be encoded: use the address the request arrived on.
         string host;
