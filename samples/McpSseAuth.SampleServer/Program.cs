@@ -3,14 +3,28 @@ using McpSseAuth.SampleServer;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddMcpServer().WithTools<SampleTools>();
+builder.Services.AddHttpClient();
+
+// An upstream OpenID Connect provider, when the "Upstream" section configures one (see docs/sign-in-and-consent.md).
+var upstreamScheme = UpstreamSignIn.AddFromConfiguration(builder);
+
 builder.Services.AddMcpOAuth(options =>
 {
-    // Issuer, Users (with PasswordHash), Scopes, lifetimes... from the "McpOAuth" section of configuration.
+    // Issuer, Users (with PasswordHash), AccessRules, ServiceTokens, Scopes, lifetimes... from the "McpOAuth" section.
     builder.Configuration.GetSection("McpOAuth").Bind(options);
     options.KeyDirectory ??= Path.Combine(builder.Environment.ContentRootPath, "App_Data", "keys");
     options.ResourceName ??= "McpSseAuth sample server";
+    if (upstreamScheme is not null && !options.SignInSchemes.Contains(upstreamScheme))
+    {
+        options.SignInSchemes.Add(upstreamScheme);
+    }
 
-    if (builder.Environment.IsDevelopment())
+    if (options.ServiceTokens.Count == 0)
+    {
+        options.AddServiceToken("github", "GitHub", "A personal access token that the github_token_status tool checks for.");
+    }
+
+    if (builder.Environment.IsDevelopment() && !builder.Configuration.GetValue<bool>("NoDemoUsers"))
     {
         // Demo users, in Development only.
         options.AddUser("alice", "alice").AddUser("bob", "bob");

@@ -1,4 +1,11 @@
 using System.ComponentModel;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
@@ -17,6 +24,48 @@ public sealed class SampleTools
         var clientId = user?.FindFirst("client_id")?.Value ?? "(none)";
         var scope = user?.FindFirst("scope")?.Value ?? "";
         return $"user={name}; sub={user?.FindFirst("sub")?.Value}; client_id={clientId}; scope={scope}";
+    }
+
+    /// <summary>
+    /// Calls the upstream provider's userinfo endpoint with the user's upstream access token (refreshed when expired):
+    /// how a tool acts on the user's behalf without ever seeing, or forwarding, the MCP client's token.
+    /// </summary>
+    [McpServerTool(Name = "upstream_userinfo"), Description("Returns what the upstream identity provider says about the signed-in user, fetched with their upstream access token.")]
+    public static async Task<string> UpstreamUserInfo(
+        RequestContext<CallToolRequestParams> context,
+        IMcpUserTokens tokens,
+        IAuthenticationSchemeProvider schemes,
+        IOptionsMonitor<OpenIdConnectOptions> oidc,
+        IHttpClientFactory httpClients,
+        CancellationToken cancellationToken)
+    {
+        var user = context.User ?? throw new McpException("No user.");
+        var accessToken = await tokens.GetUpstreamAccessTokenAsync(user, cancellationToken);
+        if (accessToken is null)
+        {
+            return "No upstream access token: sign in through the identity provider (not a local account), or sign in again.";
+        }
+
+        var scheme = (await schemes.GetAllSchemesAsync()).FirstOrDefault(s => s.HandlerType == typeof(OpenIdConnectHandler))
+                     ?? throw new McpException("No OpenID Connect scheme is configured.");
+        var options = oidc.Get(scheme.Name);
+        var configuration = await options.ConfigurationManager!.GetConfigurationAsync(cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Get, configuration.UserInfoEndpoint);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        using var response = await httpClients.CreateClient().SendAsync(request, cancellationToken);
+        return response.IsSuccessStatusCode
+            ? await response.Content.ReadAsStringAsync(cancellationToken)
+            : $"The provider refused the upstream token: HTTP {(int)response.StatusCode}.";
+    }
+
+    /// <summary>Says whether the user stored a GitHub token on the service-tokens page, without revealing it.</summary>
+    [McpServerTool(Name = "github_token_status"), Description("Says whether you stored a GitHub token on the service-tokens page.")]
+    public static async Task<string> GitHubTokenStatus(RequestContext<CallToolRequestParams> context, IMcpUserTokens tokens, CancellationToken cancellationToken)
+    {
+        var token = await tokens.GetServiceTokenAsync(context.User ?? throw new McpException("No user."), "github", cancellationToken);
+        return token is null
+            ? "No GitHub token stored. Add one on the service-tokens page (/oauth/tokens)."
+            : $"A GitHub token is stored (SHA-256 {Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)))[..12]}…).";
     }
 
     /// <summary>Echoes a message back.</summary>

@@ -41,6 +41,21 @@ internal static partial class Log
     [LoggerMessage(1205, LogLevel.Warning, "Refused a sign-in attempt for user name {UserName} from {Address}: too many failures.", EventName = "SignInThrottled")]
     public static partial void SignInThrottled(ILogger logger, string userName, string? address);
 
+    [LoggerMessage(1206, LogLevel.Warning, "Refused the sign-in of {Subject} through {Scheme}: {Reason}", EventName = "SignInRefused")]
+    public static partial void SignInRefused(ILogger logger, string subject, string scheme, string reason);
+
+    [LoggerMessage(1207, LogLevel.Information, "User {Subject} signed in through {Scheme}.", EventName = "UpstreamUserSignedIn")]
+    public static partial void UpstreamUserSignedIn(ILogger logger, string subject, string scheme);
+
+    [LoggerMessage(1208, LogLevel.Warning, "A sign-in through {Scheme} failed or was cancelled: {Reason}", EventName = "UpstreamSignInFailed")]
+    public static partial void UpstreamSignInFailed(ILogger logger, string scheme, string reason);
+
+    [LoggerMessage(1209, LogLevel.Information, "User {Subject} had already allowed client {ClientId} for {Resource}; consent not asked again.", EventName = "ConsentRemembered")]
+    public static partial void ConsentRemembered(ILogger logger, string subject, string clientId, string resource);
+
+    [LoggerMessage(1210, LogLevel.Information, "User {Subject} revoked client {ClientId} ({Count} grants).", EventName = "GrantsRevokedByUser")]
+    public static partial void GrantsRevokedByUser(ILogger logger, string subject, string clientId, int count);
+
     [LoggerMessage(1301, LogLevel.Information, "Issued tokens to client {ClientId} for {Subject} by {GrantType}, audience {Audiences}.", EventName = "TokenIssued")]
     public static partial void TokenIssued(ILogger logger, string clientId, string subject, string grantType, string audiences);
 
@@ -49,6 +64,21 @@ internal static partial class Log
 
     [LoggerMessage(1303, LogLevel.Warning, "A {Kind} was presented again after use by client {ClientId}; grant {GrantId} is revoked.", EventName = "TokenReplayed")]
     public static partial void TokenReplayed(ILogger logger, string kind, string clientId, string grantId);
+
+    [LoggerMessage(1501, LogLevel.Information, "Refreshed the upstream access token of {Subject} with {Scheme}.", EventName = "UpstreamTokenRefreshed")]
+    public static partial void UpstreamTokenRefreshed(ILogger logger, string subject, string scheme);
+
+    [LoggerMessage(1502, LogLevel.Warning, "Could not refresh an upstream access token with {Scheme}: {Reason}", EventName = "UpstreamTokenRefreshFailed")]
+    public static partial void UpstreamTokenRefreshFailed(ILogger logger, string scheme, string reason);
+
+    [LoggerMessage(1503, LogLevel.Information, "The upstream access token of {Subject} from {Scheme} expired and there is no refresh token.", EventName = "UpstreamTokenExpired")]
+    public static partial void UpstreamTokenExpired(ILogger logger, string subject, string scheme);
+
+    [LoggerMessage(1504, LogLevel.Information, "User {Subject} saved a token for service {Service}.", EventName = "ServiceTokenSaved")]
+    public static partial void ServiceTokenSaved(ILogger logger, string subject, string service);
+
+    [LoggerMessage(1505, LogLevel.Information, "User {Subject} deleted the token for service {Service}.", EventName = "ServiceTokenDeleted")]
+    public static partial void ServiceTokenDeleted(ILogger logger, string subject, string service);
 
     [LoggerMessage(1401, LogLevel.Information, "Refused an access token at {Path}: {Reason}", EventName = "AccessTokenRefused")]
     public static partial void AccessTokenRefused(ILogger logger, string path, string reason);

@@ -6,6 +6,12 @@ public static class McpOAuthDefaults
     /// <summary>The cookie scheme that remembers who signed in to the authorization server.</summary>
     public const string SignInCookieScheme = "McpOAuth.SignIn";
 
+    /// <summary>
+    /// The short-lived cookie scheme that remote sign-in schemes (<see cref="McpOAuthOptions.SignInSchemes"/>) sign in
+    /// to; McpSseAuth reads it once on return, applies the access rules, and deletes it.
+    /// </summary>
+    public const string ExternalCookieScheme = "McpOAuth.External";
+
     /// <summary>The JWT bearer scheme that validates access tokens on the MCP endpoints.</summary>
     public const string BearerScheme = "McpOAuth.Bearer";
 

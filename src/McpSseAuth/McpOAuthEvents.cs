@@ -11,6 +11,17 @@ public class McpOAuthEvents
     /// <summary>Called after tokens were issued at the token endpoint.</summary>
     public Func<TokenIssuedContext, Task> OnTokenIssued { get; set; } = _ => Task.CompletedTask;
 
+    /// <summary>
+    /// Called when a user returns from a remote sign-in scheme, after <see cref="McpOAuthOptions.AccessRules"/> passed:
+    /// call <see cref="SigningInContext.Refuse"/> to keep the user out with a reason they will read.
+    /// </summary>
+    public Func<SigningInContext, Task> OnSigningIn { get; set; } = _ => Task.CompletedTask;
+
+    /// <summary>Invokes <see cref="OnSigningIn"/>.</summary>
+    /// <param name="context">Who is signing in.</param>
+    /// <returns>A task.</returns>
+    public virtual Task SigningIn(SigningInContext context) => OnSigningIn(context);
+
     /// <summary>Invokes <see cref="OnClientRegistered"/>.</summary>
     /// <param name="context">What was registered.</param>
     /// <returns>A task.</returns>
@@ -76,4 +87,39 @@ public sealed class TokenIssuedContext
 
     /// <summary>The audiences of the access token: the MCP endpoints it is valid for.</summary>
     public IReadOnlyList<string> Audiences { get; }
+}
+
+/// <summary>A user is signing in through a remote scheme.</summary>
+public sealed class SigningInContext
+{
+    internal SigningInContext(HttpContext httpContext, string scheme, System.Security.Claims.ClaimsPrincipal principal, string subject)
+    {
+        HttpContext = httpContext;
+        Scheme = scheme;
+        Principal = principal;
+        Subject = subject;
+    }
+
+    /// <summary>The callback request.</summary>
+    public HttpContext HttpContext { get; }
+
+    /// <summary>The remote scheme the user signed in with.</summary>
+    public string Scheme { get; }
+
+    /// <summary>The user as the remote scheme describes them (its claims, unfiltered).</summary>
+    public System.Security.Claims.ClaimsPrincipal Principal { get; }
+
+    /// <summary>The stable subject tokens will be issued for, derived from the upstream issuer and subject.</summary>
+    public string Subject { get; }
+
+    /// <summary>Why the user is refused, when <see cref="Refuse"/> was called.</summary>
+    public string? RefusalReason { get; private set; }
+
+    /// <summary>Keeps the user out. The reason is shown to the user and logged, so it must not contain secrets.</summary>
+    /// <param name="reason">A sentence the user reads, e.g. "Only members of the MCP team may sign in."</param>
+    public void Refuse(string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        RefusalReason = reason;
+    }
 }

@@ -69,11 +69,40 @@ public sealed class McpOAuthOptions
     public string? KeyDirectory { get; set; }
 
     /// <summary>
-    /// The authentication scheme challenged when a user must sign in. Null uses the built-in login page for
-    /// <see cref="Users"/>. Any remote scheme (OpenID Connect, OAuth) whose <c>SignInScheme</c> is
-    /// <see cref="McpOAuthDefaults.SignInCookieScheme"/> can take its place.
+    /// Remote authentication schemes users may sign in with, by scheme name: any scheme registered with
+    /// <c>AddOpenIdConnect</c>, <c>AddGoogle</c>, <c>AddOAuth</c> (GitHub, ...) and the like. McpSseAuth takes over their
+    /// sign-in: it sets their <c>SignInScheme</c> to <see cref="McpOAuthDefaults.ExternalCookieScheme"/> and
+    /// <c>SaveTokens</c> to true, applies <see cref="AccessRules"/>, and keeps their tokens encrypted for tools.
+    /// The login page offers each of them, besides the form for <see cref="Users"/> when there are any.
+    /// </summary>
+    public IList<string> SignInSchemes { get; } = [];
+
+    /// <summary>
+    /// The scheme a user is sent to straight away when they must sign in, skipping the login page: one of
+    /// <see cref="SignInSchemes"/>. Null shows the login page, except when there are no local users and exactly one
+    /// sign-in scheme, which is then used directly.
     /// </summary>
     public string? ChallengeScheme { get; set; }
+
+    /// <summary>Who may sign in through <see cref="SignInSchemes"/>. Empty rules let every upstream user in.</summary>
+    public McpOAuthAccessRules AccessRules { get; } = new();
+
+    /// <summary>
+    /// Claims of the signed-in user copied into access tokens, besides <c>sub</c> (multi-valued claims become arrays).
+    /// Default <c>name</c> and <c>email</c>. Protocol claims (<c>iss</c>, <c>aud</c>, <c>scope</c>, ...) cannot be listed.
+    /// </summary>
+    public ISet<string> AccessTokenClaims { get; } = new HashSet<string>(StringComparer.Ordinal) { "name", "email" };
+
+    /// <summary>
+    /// A stored upstream access token is refreshed when it expires within this margin. Default 1 minute.
+    /// </summary>
+    public TimeSpan UpstreamTokenRefreshMargin { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Services whose API tokens users may store for themselves on the service-tokens page, for tools to use on
+    /// their behalf (see <see cref="IMcpUserTokens"/>). Empty by default, which hides the page.
+    /// </summary>
+    public IList<McpServiceTokenDefinition> ServiceTokens { get; } = [];
 
     /// <summary>
     /// URI schemes allowed for redirect URIs besides https and loopback http, for native apps that use
@@ -118,8 +147,27 @@ public sealed class McpOAuthOptions
     /// <summary>Path that signs the user out of the authorization server.</summary>
     public PathString LogoutPath { get; set; } = "/oauth/logout";
 
+    /// <summary>Path of the page where a signed-in user sees and revokes the applications they allowed.</summary>
+    public PathString ConnectedAppsPath { get; set; } = "/oauth/apps";
+
+    /// <summary>Path of the page where a signed-in user stores API tokens for <see cref="ServiceTokens"/>.</summary>
+    public PathString ServiceTokensPath { get; set; } = "/oauth/tokens";
+
     /// <summary>Hooks into the authorization server's steps.</summary>
     public McpOAuthEvents Events { get; set; } = new();
+
+    /// <summary>Adds a service whose API token users may store on the service-tokens page.</summary>
+    /// <param name="name">The name tools ask for, e.g. <c>github</c>: letters, digits, <c>-</c>, <c>_</c> and <c>.</c>.</param>
+    /// <param name="displayName">The name shown on the page.</param>
+    /// <param name="description">What the token is used for, shown on the page.</param>
+    /// <returns>These options, for chaining.</returns>
+    public McpOAuthOptions AddServiceToken(string name, string displayName, string? description = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(displayName);
+        ServiceTokens.Add(new McpServiceTokenDefinition { Name = name, DisplayName = displayName, Description = description });
+        return this;
+    }
 
     /// <summary>Adds a local user whose password is hashed here; suitable for development and tests.</summary>
     /// <param name="userName">The name typed on the login page; also the token subject.</param>

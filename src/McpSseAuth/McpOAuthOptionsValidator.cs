@@ -111,11 +111,59 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
             {
                 failures.Add($"The user '{user.UserName}' has no valid PasswordHash: make one with McpOAuthUser.HashPassword(name, password), or call options.AddUser(name, password).");
             }
+
+            if (user.UserName.Contains(':', StringComparison.Ordinal))
+            {
+                failures.Add($"The user name '{user.UserName}' contains ':', which is kept for the subjects of upstream users: choose another name.");
+            }
         }
 
-        if (options.ChallengeScheme is null && options.Users.Count == 0)
+        if (options.SignInSchemes.Count == 0 && options.Users.Count == 0)
         {
-            failures.Add("No one can sign in: add local users (options.AddUser(name, password), or McpOAuth:Users in configuration), or set McpOAuthOptions.ChallengeScheme to a sign-in scheme such as OpenID Connect.");
+            failures.Add("No one can sign in: add local users (options.AddUser(name, password), or McpOAuth:Users in configuration), or add a remote scheme (e.g. AddOpenIdConnect(\"corp\", ...)) to McpOAuthOptions.SignInSchemes.");
+        }
+
+        if (options.SignInSchemes.Distinct(StringComparer.Ordinal).Count() != options.SignInSchemes.Count)
+        {
+            failures.Add("McpOAuthOptions.SignInSchemes lists a scheme more than once.");
+        }
+
+        if (options.SignInSchemes.Any(s => s is McpOAuthDefaults.SignInCookieScheme or McpOAuthDefaults.ExternalCookieScheme or McpOAuthDefaults.BearerScheme))
+        {
+            failures.Add("McpOAuthOptions.SignInSchemes names remote schemes such as OpenID Connect or GitHub, not McpSseAuth's own cookie or bearer schemes.");
+        }
+
+        if (options.ChallengeScheme is { } challenge && !options.SignInSchemes.Contains(challenge, StringComparer.Ordinal))
+        {
+            failures.Add($"McpOAuthOptions.ChallengeScheme '{challenge}' must also be in SignInSchemes: add it there, or set ChallengeScheme to null to show the login page.");
+        }
+
+        foreach (var claim in options.AccessTokenClaims.Where(Identity.SignedInUser.ReservedClaims.Contains))
+        {
+            failures.Add($"McpOAuthOptions.AccessTokenClaims cannot list '{claim}': access tokens set it themselves.");
+        }
+
+        if (options.UpstreamTokenRefreshMargin < TimeSpan.Zero)
+        {
+            failures.Add("McpOAuthOptions.UpstreamTokenRefreshMargin cannot be negative.");
+        }
+
+        var services = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var service in options.ServiceTokens)
+        {
+            if (service.Name.Length == 0 || service.Name.Length > 64 || !service.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            {
+                failures.Add($"The service token name '{service.Name}' must be 1 to 64 letters, digits, '-', '_' or '.'.");
+            }
+            else if (!services.Add(service.Name))
+            {
+                failures.Add($"The service token '{service.Name}' is configured more than once.");
+            }
+
+            if (string.IsNullOrWhiteSpace(service.DisplayName))
+            {
+                failures.Add($"The service token '{service.Name}' needs a DisplayName for the page.");
+            }
         }
 
         foreach (var (label, path) in new[]
@@ -127,6 +175,8 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
             (nameof(options.LoginPath), options.LoginPath),
             (nameof(options.ConsentPath), options.ConsentPath),
             (nameof(options.LogoutPath), options.LogoutPath),
+            (nameof(options.ConnectedAppsPath), options.ConnectedAppsPath),
+            (nameof(options.ServiceTokensPath), options.ServiceTokensPath),
         })
         {
             if (!path.HasValue || path.Value!.Length < 2)

@@ -1,4 +1,5 @@
 using McpSseAuth;
+using McpSseAuth.Account;
 using McpSseAuth.Authorization;
 using McpSseAuth.Discovery;
 using McpSseAuth.Identity;
@@ -6,6 +7,7 @@ using McpSseAuth.Registration;
 using McpSseAuth.Stores;
 using McpSseAuth.Tokens;
 using McpSseAuth.Transport;
+using McpSseAuth.UserTokens;
 using McpSseAuth.Validation;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -73,6 +75,23 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<LoginEndpoint>();
         services.TryAddSingleton<SignInThrottle>();
         services.TryAddSingleton<LogoutEndpoint>();
+        services.TryAddSingleton<AuthorizationCodes>();
+        services.TryAddSingleton<ExternalSignIn>();
+        services.TryAddSingleton<ConnectedAppsEndpoint>();
+        services.TryAddSingleton<ServiceTokensEndpoint>();
+
+        services.TryAddSingleton<InMemoryConsentStore>();
+        services.TryAddSingleton<IConsentStore>(sp => sp.GetRequiredService<InMemoryConsentStore>());
+        services.TryAddSingleton<IGrantStore>(sp => sp.GetRequiredService<InMemoryConsentStore>());
+        services.TryAddSingleton<IUserSecretStore, InMemoryUserSecretStore>();
+        services.TryAddSingleton<UserSecrets>();
+        services.TryAddSingleton<UpstreamTokenRefresh>();
+        services.TryAddSingleton<UpstreamTokenStore>();
+        services.TryAddSingleton<McpUserTokens>();
+        services.TryAddSingleton<IMcpUserTokens>(sp => sp.GetRequiredService<McpUserTokens>());
+        services.AddDataProtection();
+        // Open generic: sees the options of every remote scheme, whatever its type, and takes over those in SignInSchemes.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IPostConfigureOptions<>), typeof(ExternalSchemeSetup<>)));
 
         services.AddAntiforgery();
         services.AddCors();
@@ -82,6 +101,7 @@ public static class McpOAuthServiceCollectionExtensions
 
         var authentication = services.AddAuthentication()
             .AddCookie(McpOAuthDefaults.SignInCookieScheme)
+            .AddCookie(McpOAuthDefaults.ExternalCookieScheme)
             .AddJwtBearer(McpOAuthDefaults.BearerScheme);
         if (!services.Any(d => d.ServiceType == typeof(McpAuthenticationHandler)))
         {

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -5,19 +6,37 @@ using Microsoft.Extensions.Options;
 namespace McpSseAuth;
 
 /// <summary>
-/// Warns at startup about settings that are fine for development and wrong in production. Errors are the options
-/// validator's job; these are the choices that still work but should be deliberate.
+/// Checks at startup what the options validator cannot see (the sign-in schemes registered with the app), and warns
+/// about settings that are fine for development and wrong in production.
 /// </summary>
-internal sealed class McpOAuthStartupChecks(IOptions<McpOAuthOptions> options, IHostEnvironment environment, ILogger<McpOAuthStartupChecks> logger) : IHostedService
+internal sealed class McpOAuthStartupChecks(
+    IOptions<McpOAuthOptions> options,
+    IAuthenticationSchemeProvider schemes,
+    IHostEnvironment environment,
+    ILogger<McpOAuthStartupChecks> logger) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (environment.IsDevelopment())
+        var o = options.Value;
+        foreach (var name in o.SignInSchemes)
         {
-            return Task.CompletedTask;
+            var scheme = await schemes.GetSchemeAsync(name);
+            if (scheme is null)
+            {
+                throw new InvalidOperationException($"McpOAuthOptions.SignInSchemes names '{name}', but no authentication scheme of that name is registered. Register it, e.g. builder.Services.AddAuthentication().AddOpenIdConnect(\"{name}\", o => ...), or remove it from SignInSchemes.");
+            }
+
+            if (!typeof(IAuthenticationRequestHandler).IsAssignableFrom(scheme.HandlerType))
+            {
+                throw new InvalidOperationException($"The scheme '{name}' in McpOAuthOptions.SignInSchemes is not a remote sign-in scheme (OpenID Connect, OAuth, Google, ...): its handler {scheme.HandlerType.Name} has no callback. Remove it from SignInSchemes.");
+            }
         }
 
-        var o = options.Value;
+        if (environment.IsDevelopment())
+        {
+            return;
+        }
+
         if (o.Issuer is null)
         {
             Log.IssuerDerivedFromRequest(logger);
@@ -27,8 +46,6 @@ internal sealed class McpOAuthStartupChecks(IOptions<McpOAuthOptions> options, I
         {
             Log.SigningKeyInMemory(logger);
         }
-
-        return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

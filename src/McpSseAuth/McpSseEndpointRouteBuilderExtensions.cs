@@ -96,7 +96,7 @@ public static class McpSseEndpointRouteBuilderExtensions
 
     /// <summary>
     /// Maps the authorization server's endpoints: metadata, JWKS, registration, authorization, token, login, consent and
-    /// logout. <c>MapMcpSse</c> does this on its first call; call it yourself first to add conventions to these endpoints,
+    /// logout, and the user's connected-apps and service-tokens pages. <c>MapMcpSse</c> does this on its first call; call it yourself first to add conventions to these endpoints,
     /// e.g. <c>app.MapMcpOAuth().RequireRateLimiting("oauth")</c>. A second call returns the same builder.
     /// </summary>
     /// <param name="endpoints">The app.</param>
@@ -129,6 +129,9 @@ public static class McpSseEndpointRouteBuilderExtensions
         var token = services.GetRequiredService<TokenEndpoint>();
         var login = services.GetRequiredService<LoginEndpoint>();
         var logout = services.GetRequiredService<LogoutEndpoint>();
+        var external = services.GetRequiredService<ExternalSignIn>();
+        var apps = services.GetRequiredService<McpSseAuth.Account.ConnectedAppsEndpoint>();
+        var serviceTokens = services.GetRequiredService<McpSseAuth.Account.ServiceTokensEndpoint>();
         var cors = services.GetRequiredService<McpSseAuth.Http.PublicCors>();
 
         var group = endpoints.MapGroup("").AllowAnonymous().DisableAntiforgery().WithDisplayName(b => $"McpSseAuth | {b.DisplayName}");
@@ -142,6 +145,12 @@ public static class McpSseEndpointRouteBuilderExtensions
         Map(group, o.TokenEndpointPath, post: token.HandleAsync, cors: cors);
         Map(group, o.LoginPath, get: login.HandleGetAsync, post: login.HandlePostAsync);
         Map(group, o.LogoutPath, get: logout.HandleGetAsync, post: logout.HandlePostAsync);
+        Map(group, ExternalSignIn.CallbackPath(o), get: external.HandleCallbackAsync);
+        Map(group, o.ConnectedAppsPath, get: apps.HandleGetAsync, post: apps.HandlePostAsync);
+        if (o.ServiceTokens.Count > 0)
+        {
+            Map(group, o.ServiceTokensPath, get: serviceTokens.HandleGetAsync, post: serviceTokens.HandlePostAsync);
+        }
         return group;
     }
 

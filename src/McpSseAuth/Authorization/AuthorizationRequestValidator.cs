@@ -15,7 +15,8 @@ internal sealed record ValidatedAuthorizationRequest(
     string? State,
     string CodeChallenge,
     IReadOnlyList<string> Scopes,
-    IReadOnlyList<string> Resources);
+    IReadOnlyList<string> Resources,
+    IReadOnlySet<string> Prompt);
 
 /// <summary>
 /// Checks an authorization request in the order that decides where an error may go: until the client and its
@@ -120,12 +121,14 @@ internal sealed class AuthorizationRequestValidator(
             return Redirect(resourceError!);
         }
 
-        if (parameters["prompt"] is { } prompt && prompt.Split(' ').Contains("none", StringComparer.Ordinal))
+        // OpenID Connect Core §3.1.2.1: none, login, consent, select_account; none stands alone.
+        var prompt = (parameters["prompt"] ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+        if (prompt.Contains("none") && prompt.Count > 1)
         {
-            return Redirect(OAuthError.ConsentRequired("This server always asks the user; prompt=none cannot be honoured."));
+            return Redirect(OAuthError.InvalidRequest("prompt=none cannot be combined with other prompt values."));
         }
 
-        return (new ValidatedAuthorizationRequest(client, redirectUri, redirectUriGiven, state, challenge, scopes, resource), null, null, redirectUri, state);
+        return (new ValidatedAuthorizationRequest(client, redirectUri, redirectUriGiven, state, challenge, scopes, resource, prompt), null, null, redirectUri, state);
     }
 
     private static (ValidatedAuthorizationRequest?, OAuthError?, OAuthError?, string?, string?) Page(OAuthError error) => (null, error, null, null, null);

@@ -19,6 +19,8 @@ internal sealed class AuthorizeEndpoint(
     IPendingAuthorizationStore pending,
     IClientStore clients,
     ConsentPage consentPage,
+    AuthorizationCodes codes,
+    ExternalSignIn externalSignIn,
     ServerUris uris,
     TimeProvider time,
     IOptions<McpOAuthOptions> options,
@@ -60,22 +62,48 @@ internal sealed class AuthorizeEndpoint(
             return;
         }
 
+        var o = options.Value;
+        var issuer = uris.Issuer(context);
         var signIn = await context.AuthenticateAsync(McpOAuthDefaults.SignInCookieScheme);
-        var user = SignedInUser.From(signIn.Principal);
+        var user = SignedInUser.From(signIn.Principal, o.AccessTokenClaims);
         if (user is null)
         {
-            var o = options.Value;
-            await context.ChallengeAsync(o.ChallengeScheme ?? McpOAuthDefaults.SignInCookieScheme, new AuthenticationProperties
+            if (request!.Prompt.Contains("none"))
             {
-                RedirectUri = context.Request.PathBase + context.Request.Path + context.Request.QueryString,
-            });
+                AuthorizationResponse.RedirectWithError(context, request.RedirectUri, OAuthError.LoginRequired("The user is not signed in, and prompt=none forbids asking."), request.State, issuer);
+                return;
+            }
+
+            var returnUrl = (context.Request.PathBase + context.Request.Path + context.Request.QueryString).ToString();
+            var direct = o.ChallengeScheme ?? (o.Users.Count == 0 && o.SignInSchemes.Count == 1 ? o.SignInSchemes[0] : null);
+            if (direct is not null && o.SignInSchemes.Contains(direct, StringComparer.Ordinal))
+            {
+                await externalSignIn.ChallengeAsync(context, direct, returnUrl);
+                return;
+            }
+
+            await context.ChallengeAsync(McpOAuthDefaults.SignInCookieScheme, new AuthenticationProperties { RedirectUri = returnUrl });
+            return;
+        }
+
+        var approved = new ApprovedAuthorization(request!.Client.ClientId, request.RedirectUri, request.RedirectUriGiven, request.State, request.CodeChallenge, request.Scopes, request.Resources);
+        if (!request.Prompt.Contains("consent") && await codes.IsRememberedAsync(approved, user.Subject, context.RequestAborted))
+        {
+            Log.ConsentRemembered(logger, user.Subject, request.Client.ClientId, string.Join(' ', request.Resources));
+            await codes.RedirectWithCodeAsync(context, approved, user);
+            return;
+        }
+
+        if (request.Prompt.Contains("none"))
+        {
+            AuthorizationResponse.RedirectWithError(context, request.RedirectUri, OAuthError.ConsentRequired("The user has not allowed this application this access yet, and prompt=none forbids asking."), request.State, issuer);
             return;
         }
 
         var handle = OpaqueHandle.Create();
         var stored = await pending.StoreAsync(handle, new PendingAuthorization
         {
-            ClientId = request!.Client.ClientId,
+            ClientId = request.Client.ClientId,
             RedirectUri = request.RedirectUri,
             RedirectUriGiven = request.RedirectUriGiven,
             State = request.State,

@@ -16,18 +16,16 @@ namespace McpSseAuth.Authorization;
 /// </summary>
 internal sealed class ConsentEndpoint(
     IPendingAuthorizationStore pending,
-    IAuthorizationCodeStore codes,
-    IClientStore clients,
+    AuthorizationCodes codes,
     IAntiforgery antiforgery,
     ServerUris uris,
-    TimeProvider time,
     IOptions<McpOAuthOptions> options,
     ILogger<ConsentEndpoint> logger)
 {
     public async Task HandleAsync(HttpContext context)
     {
         var signIn = await context.AuthenticateAsync(McpOAuthDefaults.SignInCookieScheme);
-        var user = SignedInUser.From(signIn.Principal);
+        var user = SignedInUser.From(signIn.Principal, options.Value.AccessTokenClaims);
         if (user is null)
         {
             await HtmlPage.WriteErrorAsync(context, OAuthError.InvalidRequest("You are no longer signed in. Return to the application and start again."));
@@ -65,26 +63,8 @@ internal sealed class ConsentEndpoint(
             return;
         }
 
-        await clients.MarkUsedAsync(request.ClientId, context.RequestAborted);
-        var code = OpaqueHandle.Create();
-        var stored = await codes.StoreAsync(code, new AuthorizationCode
-        {
-            ClientId = request.ClientId,
-            RedirectUri = request.RedirectUri,
-            RedirectUriGiven = request.RedirectUriGiven,
-            CodeChallenge = request.CodeChallenge,
-            User = user,
-            Scopes = request.Scopes,
-            Resources = request.Resources,
-            GrantId = OpaqueHandle.Create(),
-            ExpiresAt = time.GetUtcNow() + options.Value.AuthorizationCodeLifetime,
-        }, context.RequestAborted);
-        if (!stored)
-        {
-            AuthorizationResponse.RedirectWithError(context, request.RedirectUri, OAuthError.TemporarilyUnavailable("The server is too busy; try again later."), request.State, issuer);
-            return;
-        }
-
-        AuthorizationResponse.RedirectWithCode(context, request.RedirectUri, code, request.State, issuer);
+        var approved = new ApprovedAuthorization(request.ClientId, request.RedirectUri, request.RedirectUriGiven, request.State, request.CodeChallenge, request.Scopes, request.Resources);
+        await codes.RememberAsync(approved, user.Subject, context.RequestAborted);
+        await codes.RedirectWithCodeAsync(context, approved, user);
     }
 }

@@ -24,6 +24,7 @@ internal sealed record OAuthError(string Error, string Description, int StatusCo
     public static OAuthError UnsupportedMediaType(string description) => new(OAuthErrorCodes.InvalidRequest, description, 415);
     public static OAuthError MethodNotAllowed(string description) => new(OAuthErrorCodes.InvalidRequest, description, 405);
     public static OAuthError ConsentRequired(string description) => new(OAuthErrorCodes.ConsentRequired, description, 400);
+    public static OAuthError LoginRequired(string description) => new(OAuthErrorCodes.LoginRequired, description, 400);
 
     /// <summary>Writes <c>{"error", "error_description"}</c> with <c>Cache-Control: no-store</c>.</summary>
     public Task WriteAsync(HttpContext context)
@@ -63,6 +64,7 @@ internal static class OAuthErrorCodes
     public const string InvalidClientMetadata = "invalid_client_metadata";
     public const string InvalidToken = "invalid_token";
     public const string ConsentRequired = "consent_required";
+    public const string LoginRequired = "login_required";
 }
 
 [JsonSerializable(typeof(OAuthError.Body), TypeInfoPropertyName = "OAuthErrorBody")]

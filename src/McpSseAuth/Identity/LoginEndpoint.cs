@@ -1,26 +1,56 @@
 using System.Text;
 using McpSseAuth.Http;
-using McpSseAuth.Registration;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.Identity;
 
 /// <summary>
-/// The built-in login page for local users. The form posts <c>username</c> and <c>password</c>; on success the
+/// The login page: a button per remote sign-in scheme (<see cref="McpOAuthOptions.SignInSchemes"/>, posting
+/// <c>provider</c>) and, when there are local users, a form posting <c>username</c> and <c>password</c>. On success the
 /// user is signed in to <see cref="McpOAuthDefaults.SignInCookieScheme"/> and sent back to the authorization request.
 /// </summary>
-internal sealed class LoginEndpoint(IAntiforgery antiforgery, SignInThrottle throttle, IOptions<McpOAuthOptions> options, ILogger<LoginEndpoint> logger)
+internal sealed class LoginEndpoint(
+    IAntiforgery antiforgery,
+    SignInThrottle throttle,
+    ExternalSignIn externalSignIn,
+    IAuthenticationSchemeProvider schemes,
+    IOptions<McpOAuthOptions> options,
+    ILogger<LoginEndpoint> logger)
 {
     private const string ReturnUrlField = "ReturnUrl";
 
-    public Task HandleGetAsync(HttpContext context)
+    public async Task HandleGetAsync(HttpContext context)
     {
         var returnUrl = context.Request.Query[ReturnUrlField].ToString();
-        return WritePageAsync(context, 200, IsSafeReturnUrl(context, returnUrl) ? returnUrl : "", userName: "", problem: null);
+        if (!IsSafeReturnUrl(context, returnUrl))
+        {
+            returnUrl = "";
+        }
+
+        // A link, not a form: CSP form-action would otherwise have to allow every provider's origin for the redirect.
+        // Starting a sign-in is harmless; the provider's callback is protected by the scheme's correlation cookie.
+        if (context.Request.Query["provider"] is [{ } provider])
+        {
+            if (!options.Value.SignInSchemes.Contains(provider, StringComparer.Ordinal))
+            {
+                await WritePageAsync(context, 400, returnUrl, "", "That sign-in method is not offered here.");
+                return;
+            }
+
+            await externalSignIn.ChallengeAsync(context, provider, returnUrl);
+            return;
+        }
+
+        // A fixed message: the error parameter only selects it, so nothing from the query is reflected.
+        var problem = context.Request.Query["error"] == "upstream"
+            ? "Signing in with the identity provider did not complete: it was cancelled or failed. Try again."
+            : null;
+        await WritePageAsync(context, 200, returnUrl, userName: "", problem);
     }
 
     public async Task HandlePostAsync(HttpContext context)
@@ -67,31 +97,49 @@ internal sealed class LoginEndpoint(IAntiforgery antiforgery, SignInThrottle thr
         context.Response.Redirect(returnUrl);
     }
 
-    /// <summary>
-    /// Only back to this server's authorization endpoint: the login page must not be an open redirector. Printable
-    /// ASCII only, as the sign-in challenge builds it: a posted CR/LF would be written into the Location header.
-    /// </summary>
-    private bool IsSafeReturnUrl(HttpContext context, string returnUrl)
-    {
-        var expected = (context.Request.PathBase + options.Value.AuthorizationEndpointPath).ToUriComponent();
-        return returnUrl.StartsWith(expected + "?", StringComparison.Ordinal) && RedirectUriRules.IsPrintableAscii(returnUrl);
-    }
+    private bool IsSafeReturnUrl(HttpContext context, string returnUrl) => ReturnUrls.IsSafe(context, options.Value, returnUrl);
 
-    private Task WritePageAsync(HttpContext context, int status, string returnUrl, string userName, string? problem)
+    private async Task WritePageAsync(HttpContext context, int status, string returnUrl, string userName, string? problem)
     {
+        var o = options.Value;
         var tokens = antiforgery.GetAndStoreTokens(context);
+        var action = (context.Request.PathBase + o.LoginPath).ToUriComponent();
+        var hidden = new StringBuilder()
+            .Append("<input type=\"hidden\" name=\"").Append(HtmlPage.Encode(tokens.FormFieldName)).Append("\" value=\"").Append(HtmlPage.Encode(tokens.RequestToken)).Append("\">")
+            .Append("<input type=\"hidden\" name=\"").Append(ReturnUrlField).Append("\" value=\"").Append(HtmlPage.Encode(returnUrl)).Append("\">")
+            .ToString();
         var body = new StringBuilder();
         if (problem is not null)
         {
             body.Append("<p class=\"error\" role=\"alert\">").Append(HtmlPage.Encode(problem)).Append("</p>");
         }
 
-        body.Append("<form method=\"post\" action=\"").Append(HtmlPage.Encode((context.Request.PathBase + options.Value.LoginPath).ToUriComponent())).Append("\">")
-            .Append("<input type=\"hidden\" name=\"").Append(HtmlPage.Encode(tokens.FormFieldName)).Append("\" value=\"").Append(HtmlPage.Encode(tokens.RequestToken)).Append("\">")
-            .Append("<input type=\"hidden\" name=\"").Append(ReturnUrlField).Append("\" value=\"").Append(HtmlPage.Encode(returnUrl)).Append("\">")
-            .Append("<label for=\"username\">User name</label><input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" required autofocus value=\"").Append(HtmlPage.Encode(userName)).Append("\">")
-            .Append("<label for=\"password\">Password</label><input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required>")
-            .Append("<button type=\"submit\">Sign in</button></form>");
-        return HtmlPage.WriteAsync(context, status, "Sign in", body.ToString());
+        if (o.SignInSchemes.Count > 0)
+        {
+            body.Append("<ul class=\"providers\">");
+            foreach (var name in o.SignInSchemes)
+            {
+                var displayName = (await schemes.GetSchemeAsync(name))?.DisplayName ?? name;
+                var link = QueryHelpers.AddQueryString(action, new Dictionary<string, string?> { ["provider"] = name, [ReturnUrlField] = returnUrl.Length == 0 ? null : returnUrl });
+                body.Append("<li><a class=\"button\" href=\"").Append(HtmlPage.Encode(link)).Append("\">Sign in with ").Append(HtmlPage.Encode(displayName)).Append("</a></li>");
+            }
+
+            body.Append("</ul>");
+        }
+
+        if (o.Users.Count > 0 || o.SignInSchemes.Count == 0)
+        {
+            if (o.SignInSchemes.Count > 0)
+            {
+                body.Append("<p class=\"muted\">Or with a local account:</p>");
+            }
+
+            body.Append("<form method=\"post\" action=\"").Append(HtmlPage.Encode(action)).Append("\">").Append(hidden)
+                .Append("<label for=\"username\">User name</label><input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" required autofocus value=\"").Append(HtmlPage.Encode(userName)).Append("\">")
+                .Append("<label for=\"password\">Password</label><input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required>")
+                .Append("<button type=\"submit\">Sign in</button></form>");
+        }
+
+        await HtmlPage.WriteAsync(context, status, "Sign in", body.ToString());
     }
 }

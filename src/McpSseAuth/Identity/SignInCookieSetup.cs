@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace McpSseAuth.Identity;
 
 /// <summary>
-/// The cookie that remembers a sign-in to the authorization server: HttpOnly, SameSite=Lax, Secure and
+/// The cookies that remember a sign-in to the authorization server (and carry a remote scheme's answer back): HttpOnly, SameSite=Lax, Secure and
 /// <c>__Host-</c> prefixed when the issuer is https.
 /// </summary>
 internal sealed class SignInCookieSetup(IOptions<McpOAuthOptions> options) : IConfigureNamedOptions<CookieAuthenticationOptions>, IConfigureOptions<AntiforgeryOptions>
@@ -24,13 +24,26 @@ internal sealed class SignInCookieSetup(IOptions<McpOAuthOptions> options) : ICo
 
     public void Configure(string? name, CookieAuthenticationOptions cookie)
     {
+        var o = options.Value;
+        var https = o.Issuer?.Scheme == Uri.UriSchemeHttps;
+        if (name == McpOAuthDefaults.ExternalCookieScheme)
+        {
+            // Carries a remote scheme's answer from its callback to ours, read once; minutes are plenty.
+            cookie.Cookie.Name = https ? "__Host-mcp-oauth-external" : "mcp-oauth-external";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.Cookie.SecurePolicy = https ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            cookie.Cookie.Path = "/";
+            cookie.ExpireTimeSpan = TimeSpan.FromMinutes(10);
+            cookie.SlidingExpiration = false;
+            return;
+        }
+
         if (name != McpOAuthDefaults.SignInCookieScheme)
         {
             return;
         }
 
-        var o = options.Value;
-        var https = o.Issuer?.Scheme == Uri.UriSchemeHttps;
         cookie.Cookie.Name = https ? "__Host-mcp-oauth" : "mcp-oauth";
         cookie.Cookie.HttpOnly = true;
         cookie.Cookie.SameSite = SameSiteMode.Lax;

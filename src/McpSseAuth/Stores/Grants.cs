@@ -1,7 +1,10 @@
 namespace McpSseAuth.Stores;
 
-/// <summary>Who the tokens act for: the user's stable subject and the claims carried into access tokens.</summary>
-internal sealed record GrantSubject(string Subject, string? Name);
+/// <summary>
+/// Who the tokens act for: the user's stable subject, a display name, and the claims access tokens carry
+/// (<see cref="McpOAuthOptions.AccessTokenClaims"/>, captured at consent).
+/// </summary>
+internal sealed record GrantSubject(string Subject, string? Name, IReadOnlyDictionary<string, string[]>? Claims = null);
 
 /// <summary>An authorization code (RFC 6749 §4.1.2), kept only by its hash, redeemable once.</summary>
 internal sealed record AuthorizationCode

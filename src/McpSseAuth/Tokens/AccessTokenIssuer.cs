@@ -29,7 +29,14 @@ internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOp
             ["scope"] = string.Join(' ', scopes),
             ["jti"] = OpaqueHandle.Create(),
         };
-        if (user.Name is not null)
+        if (user.Claims is not null)
+        {
+            foreach (var (type, values) in user.Claims)
+            {
+                claims[type] = values.Length == 1 ? values[0] : values;
+            }
+        }
+        else if (user.Name is not null)
         {
             claims["name"] = user.Name;
         }

@@ -16,6 +16,7 @@ internal sealed class TokenEndpoint(
     IClientStore clients,
     IAuthorizationCodeStore codes,
     IRefreshTokenStore refreshTokens,
+    IGrantStore grants,
     AccessTokenIssuer issuer,
     ResourceIndicators resources,
     ServerUris uris,
@@ -262,6 +263,28 @@ internal sealed class TokenEndpoint(
             }, context.RequestAborted);
 
             response["refresh_token"] = refreshHandle;
+        }
+
+        // The connected-apps page lists the grant and when it was last used.
+        var now = time.GetUtcNow();
+        var grantExpiresAt = now + (client.GrantTypes.Contains("refresh_token", StringComparer.Ordinal) ? options.Value.RefreshTokenLifetime : options.Value.AccessTokenLifetime);
+        if (grantType == "authorization_code")
+        {
+            await grants.StoreAsync(new GrantRecord
+            {
+                GrantId = grantId,
+                Subject = user.Subject,
+                ClientId = client.ClientId,
+                Scopes = grantScopes ?? scopes,
+                Resources = grantResources,
+                CreatedAt = now,
+                LastUsedAt = now,
+                ExpiresAt = grantExpiresAt,
+            }, context.RequestAborted);
+        }
+        else
+        {
+            await grants.TouchAsync(grantId, now, grantExpiresAt, context.RequestAborted);
         }
 
         Log.TokenIssued(logger, client.ClientId, user.Subject, grantType, string.Join(' ', audiences));

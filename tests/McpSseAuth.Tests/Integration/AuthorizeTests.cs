@@ -76,7 +76,8 @@ public sealed class AuthorizeTests(SampleAppFixture fixture) : IClassFixture<Sam
     [InlineData("resource", "https://evil.example/mcp", "invalid_target")]
     [InlineData("resource", "http://localhost/mcp#x", "invalid_target")]
     [InlineData("resource", "http://localhost/oauth/token", "invalid_target")]
-    [InlineData("prompt", "none", "consent_required")]
+    [InlineData("prompt", "none", "login_required")]
+    [InlineData("prompt", "none login", "invalid_request")]
     public async Task Authorize_InvalidRequestAfterRedirectUriVerified_RedirectsWithErrorStateAndIss(string parameter, string? value, string error)
     {
         var flow = new OAuthFlow(_http);

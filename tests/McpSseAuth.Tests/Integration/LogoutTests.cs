@@ -43,8 +43,9 @@ public sealed class LogoutTests(SampleAppFixture fixture) : IClassFixture<Sample
         var response = await browser.SendAsync(Logout, new FormUrlEncodedContent(new Dictionary<string, string>()));
 
         await Http.AssertErrorPageAsync(response);
-        var next = await browser.SendAsync(flow.AuthorizeUrl(clientId, Http.McpResource));
-        Assert.Equal(HttpStatusCode.OK, next.StatusCode);   // the consent page: still signed in
+        // prompt=consent: the consent was remembered, and the page is only shown to a signed-in user.
+        var next = await browser.SendAsync(flow.AuthorizeUrl(clientId, Http.McpResource, overrides: new Dictionary<string, string?> { ["prompt"] = "consent" }));
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
         Assert.Contains("name=\"decision\"", await next.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }

@@ -265,12 +265,97 @@ public sealed class McpOAuthOptionsValidatorTests
     {
         var message = SingleFailure(new McpOAuthOptions(), "No one can sign in");
         Assert.Contains("AddUser", message, StringComparison.Ordinal);
-        Assert.Contains("McpOAuthOptions.ChallengeScheme", message, StringComparison.Ordinal);
+        Assert.Contains("McpOAuthOptions.SignInSchemes", message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Validate_NoUsersButAChallengeScheme_Passes()
-        => AssertPasses(new McpOAuthOptions { ChallengeScheme = "oidc" });
+    public void Validate_NoUsersButASignInScheme_Passes()
+    {
+        var options = new McpOAuthOptions();
+        options.SignInSchemes.Add("oidc");
+        AssertPasses(options);
+    }
+
+    [Fact]
+    public void Validate_ChallengeSchemeNotAmongSignInSchemes_FailsNamingTheFix()
+    {
+        var options = ValidOptions();
+        options.ChallengeScheme = "oidc";
+        Assert.Contains("must also be in SignInSchemes", SingleFailure(options, "ChallengeScheme"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(McpOAuthDefaults.SignInCookieScheme)]
+    [InlineData(McpOAuthDefaults.ExternalCookieScheme)]
+    [InlineData(McpOAuthDefaults.BearerScheme)]
+    public void Validate_OwnSchemeAsSignInScheme_Fails(string scheme)
+    {
+        var options = ValidOptions();
+        options.SignInSchemes.Add(scheme);
+        SingleFailure(options, "not McpSseAuth's own");
+    }
+
+    [Fact]
+    public void Validate_SignInSchemeListedTwice_Fails()
+    {
+        var options = ValidOptions();
+        options.SignInSchemes.Add("oidc");
+        options.SignInSchemes.Add("oidc");
+        SingleFailure(options, "more than once");
+    }
+
+    [Theory]
+    [InlineData("sub")]
+    [InlineData("aud")]
+    [InlineData("scope")]
+    [InlineData("client_id")]
+    [InlineData("gid")]
+    public void Validate_ReservedAccessTokenClaim_Fails(string claim)
+    {
+        var options = ValidOptions();
+        options.AccessTokenClaims.Add(claim);
+        SingleFailure(options, $"cannot list '{claim}'");
+    }
+
+    [Fact]
+    public void Validate_LocalUserNameWithColon_Fails()
+    {
+        var options = new McpOAuthOptions();
+        options.AddUser("ext:someone", "pw");
+        SingleFailure(options, "contains ':'");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("has space")]
+    [InlineData("slash/name")]
+    public void Validate_BadServiceTokenName_Fails(string name)
+    {
+        var options = ValidOptions();
+        options.ServiceTokens.Add(new McpServiceTokenDefinition { Name = name, DisplayName = "X" });
+        SingleFailure(options, "service token name");
+    }
+
+    [Fact]
+    public void Validate_ServiceTokenTwiceOrWithoutDisplayName_Fails()
+    {
+        var options = ValidOptions();
+        options.AddServiceToken("github", "GitHub");
+        options.ServiceTokens.Add(new McpServiceTokenDefinition { Name = "github", DisplayName = "Again" });
+        SingleFailure(options, "configured more than once");
+
+        var unnamed = ValidOptions();
+        unnamed.ServiceTokens.Add(new McpServiceTokenDefinition { Name = "jira", DisplayName = " " });
+        SingleFailure(unnamed, "needs a DisplayName");
+    }
+
+    [Fact]
+    public void Validate_NegativeUpstreamRefreshMargin_Fails()
+    {
+        var options = ValidOptions();
+        options.UpstreamTokenRefreshMargin = TimeSpan.FromSeconds(-1);
+        SingleFailure(options, "UpstreamTokenRefreshMargin");
+    }
 
     [Fact]
     public void Validate_EmptyEndpointPath_FailsNamingThePath()

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -26,7 +27,8 @@ public sealed class StartupChecksTests
     private static async Task<List<EventId>> RunAsync(string environment, McpOAuthOptions options)
     {
         var logger = new ListLogger();
-        await new McpOAuthStartupChecks(Options.Create(options), new Environment(environment), logger).StartAsync(CancellationToken.None);
+        var schemes = new AuthenticationSchemeProvider(Options.Create(new AuthenticationOptions()));
+        await new McpOAuthStartupChecks(Options.Create(options), schemes, new Environment(environment), logger).StartAsync(CancellationToken.None);
         return logger.Events;
     }
 
@@ -51,5 +53,30 @@ public sealed class StartupChecksTests
     public async Task Development_IsQuiet()
     {
         Assert.Empty(await RunAsync(Environments.Development, new McpOAuthOptions()));
+    }
+
+    [Fact]
+    public async Task SignInScheme_NotRegistered_FailsStartupWithFixIt()
+    {
+        var options = new McpOAuthOptions();
+        options.SignInSchemes.Add("corp");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => RunAsync(Environments.Development, options));
+
+        Assert.Contains("AddOpenIdConnect(\"corp\"", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SignInScheme_NotARemoteScheme_FailsStartup()
+    {
+        var authentication = new AuthenticationOptions();
+        authentication.AddScheme<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationHandler>("cookies", null);
+        var options = new McpOAuthOptions();
+        options.SignInSchemes.Add("cookies");
+        var checks = new McpOAuthStartupChecks(Options.Create(options), new AuthenticationSchemeProvider(Options.Create(authentication)), new Environment(Environments.Development), new ListLogger());
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => checks.StartAsync(CancellationToken.None));
+
+        Assert.Contains("not a remote sign-in scheme", error.Message, StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using McpSseAuth.Http;
+using McpSseAuth.Identity;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+
+namespace McpSseAuth.Account;
+
+/// <summary>What the signed-in user's own pages share: the sign-in requirement and the navigation between them.</summary>
+internal static class AccountPages
+{
+    /// <summary>The signed-in user, or null after sending the browser to sign in and come back to this page.</summary>
+    public static async Task<ClaimsPrincipal?> SignedInOrChallengeAsync(HttpContext context)
+    {
+        var signIn = await context.AuthenticateAsync(McpOAuthDefaults.SignInCookieScheme);
+        if (SignedInUser.From(signIn.Principal) is null)
+        {
+            await context.ChallengeAsync(McpOAuthDefaults.SignInCookieScheme, new AuthenticationProperties
+            {
+                RedirectUri = (context.Request.PathBase + context.Request.Path).ToUriComponent(),
+            });
+            return null;
+        }
+
+        // Anti-forgery tokens are bound to this user.
+        context.User = signIn.Principal!;
+        return signIn.Principal;
+    }
+
+    public static string Navigation(HttpContext context, McpOAuthOptions options, ClaimsPrincipal user)
+    {
+        var pathBase = context.Request.PathBase;
+        var name = user.FindFirst(SignedInUser.NameClaim)?.Value ?? user.FindFirst("email")?.Value ?? user.FindFirst(SignedInUser.SubjectClaim)?.Value;
+        var nav = new StringBuilder("<nav class=\"muted\">Signed in as <strong>").Append(HtmlPage.Encode(name)).Append("</strong> · ")
+            .Append("<a href=\"").Append(HtmlPage.Encode((pathBase + options.ConnectedAppsPath).ToUriComponent())).Append("\">Connected apps</a> · ");
+        if (options.ServiceTokens.Count > 0)
+        {
+            nav.Append("<a href=\"").Append(HtmlPage.Encode((pathBase + options.ServiceTokensPath).ToUriComponent())).Append("\">Service tokens</a> · ");
+        }
+
+        return nav.Append("<a href=\"").Append(HtmlPage.Encode((pathBase + options.LogoutPath).ToUriComponent())).Append("\">Sign out</a></nav>").ToString();
+    }
+
+    public static string Date(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,71 @@
+using McpSseAuth.Discovery;
+using McpSseAuth.Stores;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace McpSseAuth.Authorization;
+
+/// <summary>An approved authorization request: what a code is issued for, from the consent form or a remembered consent.</summary>
+internal sealed record ApprovedAuthorization(
+    string ClientId,
+    string RedirectUri,
+    bool RedirectUriGiven,
+    string? State,
+    string CodeChallenge,
+    IReadOnlyList<string> Scopes,
+    IReadOnlyList<string> Resources);
+
+/// <summary>Issues the single-use code of an approved request and redirects with it; remembers the consent.</summary>
+internal sealed class AuthorizationCodes(IAuthorizationCodeStore codes, IClientStore clients, IConsentStore consents, ServerUris uris, TimeProvider time, IOptions<McpOAuthOptions> options)
+{
+    public async Task RedirectWithCodeAsync(HttpContext context, ApprovedAuthorization request, GrantSubject user)
+    {
+        var issuer = uris.Issuer(context);
+        await clients.MarkUsedAsync(request.ClientId, context.RequestAborted);
+        var code = OpaqueHandle.Create();
+        var stored = await codes.StoreAsync(code, new AuthorizationCode
+        {
+            ClientId = request.ClientId,
+            RedirectUri = request.RedirectUri,
+            RedirectUriGiven = request.RedirectUriGiven,
+            CodeChallenge = request.CodeChallenge,
+            User = user,
+            Scopes = request.Scopes,
+            Resources = request.Resources,
+            GrantId = OpaqueHandle.Create(),
+            ExpiresAt = time.GetUtcNow() + options.Value.AuthorizationCodeLifetime,
+        }, context.RequestAborted);
+        if (!stored)
+        {
+            AuthorizationResponse.RedirectWithError(context, request.RedirectUri, Http.OAuthError.TemporarilyUnavailable("The server is too busy; try again later."), request.State, issuer);
+            return;
+        }
+
+        AuthorizationResponse.RedirectWithCode(context, request.RedirectUri, code, request.State, issuer);
+    }
+
+    /// <summary>Adds what the user just allowed to what they allowed this client before.</summary>
+    public async Task RememberAsync(ApprovedAuthorization request, string subject, CancellationToken cancellationToken)
+    {
+        var previous = await consents.FindAsync(subject, request.ClientId, cancellationToken);
+        await consents.StoreAsync(new Consent
+        {
+            Subject = subject,
+            ClientId = request.ClientId,
+            Scopes = Union(previous?.Scopes, request.Scopes),
+            Resources = Union(previous?.Resources, request.Resources),
+            RedirectUris = Union(previous?.RedirectUris, [request.RedirectUri]),
+            GrantedAt = time.GetUtcNow(),
+        }, cancellationToken);
+    }
+
+    /// <summary>True when a remembered consent covers the request: no new scope, resource or redirect URI.</summary>
+    public async Task<bool> IsRememberedAsync(ApprovedAuthorization request, string subject, CancellationToken cancellationToken)
+        => await consents.FindAsync(subject, request.ClientId, cancellationToken) is { } consent &&
+           request.Scopes.All(s => consent.Scopes.Contains(s, StringComparer.Ordinal)) &&
+           request.Resources.All(r => consent.Resources.Contains(r, StringComparer.Ordinal)) &&
+           Registration.RedirectUriRules.Matches(request.RedirectUri, consent.RedirectUris);
+
+    private static string[] Union(IReadOnlyList<string>? before, IReadOnlyList<string> added)
+        => [.. (before ?? []).Concat(added).Distinct(StringComparer.Ordinal)];
+}

@@ -1,0 +1,44 @@
+namespace McpSseAuth.Identity;
+
+/// <summary>Applies <see cref="McpOAuthAccessRules"/>; the reason it returns is shown to the refused user and logged.</summary>
+internal static class AccessRuleCheck
+{
+    /// <summary>Null when the user may sign in; otherwise why not, in words the user understands.</summary>
+    public static string? Refusal(McpOAuthAccessRules rules, UpstreamIdentity user)
+    {
+        var email = user.Email;
+        var emailUsable = email is not null && (user.EmailVerified || !rules.RequireVerifiedEmail);
+        if (rules.AllowedEmailDomains.Count + rules.AllowedHostedDomains.Count + rules.AllowedUsers.Count > 0)
+        {
+            var domain = email is null ? null : email[(email.LastIndexOf('@') + 1)..];
+            var allowed =
+                (emailUsable && domain is not null && rules.AllowedEmailDomains.Contains(domain)) ||
+                (user.HostedDomain is not null && rules.AllowedHostedDomains.Contains(user.HostedDomain)) ||
+                (emailUsable && rules.AllowedUsers.Contains(email!)) ||
+                rules.AllowedUsers.Contains(user.IssuerAndSubject);
+            if (!allowed)
+            {
+                if (email is not null && !emailUsable && (rules.AllowedEmailDomains.Count > 0 || rules.AllowedUsers.Count > 0))
+                {
+                    return $"Your identity provider has not verified the e-mail address {email}, so it cannot be used to let you in. Verify it with the provider, then try again.";
+                }
+
+                return email is null
+                    ? "Your identity provider did not share an e-mail address, and this server only lets in listed users and domains."
+                    : $"The account {email} is not allowed to use this server. Sign in with an account of an allowed organisation, or ask the server's administrator for access.";
+            }
+        }
+
+        if (rules.RequiredGroups.Count > 0 && !user.Groups.Any(rules.RequiredGroups.Contains))
+        {
+            return "Your account is not in a group that may use this server. Ask the server's administrator to add you.";
+        }
+
+        if (rules.RequiredRoles.Count > 0 && !user.Roles.Any(rules.RequiredRoles.Contains))
+        {
+            return "Your account does not have a role that may use this server. Ask the server's administrator for access.";
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace McpSseAuth.Identity;
+
+/// <summary>
+/// Takes over the sign-in of every scheme named in <see cref="McpOAuthOptions.SignInSchemes"/>, whatever its options type
+/// (registered as an open generic, it sees <c>OpenIdConnectOptions</c>, <c>GoogleOptions</c>, <c>OAuthOptions</c>...):
+/// the upstream result lands in <see cref="McpOAuthDefaults.ExternalCookieScheme"/> for <see cref="ExternalSignIn"/> to
+/// check, with the upstream tokens saved for <see cref="IMcpUserTokens"/>; a failed or cancelled upstream sign-in
+/// returns to the login page with a message instead of an unhandled exception.
+/// </summary>
+internal sealed class ExternalSchemeSetup<TOptions>(IOptions<McpOAuthOptions> mcpOptions, ILoggerFactory loggers) : IPostConfigureOptions<TOptions>
+    where TOptions : RemoteAuthenticationOptions
+{
+    public void PostConfigure(string? name, TOptions options)
+    {
+        // The constraint keeps DI from making one for every options type of the app (it skips unmet constraints).
+        if (options is not RemoteAuthenticationOptions remote || name is null || !mcpOptions.Value.SignInSchemes.Contains(name, StringComparer.Ordinal))
+        {
+            return;
+        }
+
+        remote.SignInScheme = McpOAuthDefaults.ExternalCookieScheme;
+        remote.SaveTokens = true;
+
+        var logger = loggers.CreateLogger<ExternalSignIn>();
+        var events = remote.Events;
+        var previous = events.OnRemoteFailure;
+        events.OnRemoteFailure = async context =>
+        {
+            await previous(context);
+            if (context.Result is not null)
+            {
+                return;
+            }
+
+            Log.UpstreamSignInFailed(logger, name, context.Failure?.Message ?? "unknown");
+            var login = context.Request.PathBase + mcpOptions.Value.LoginPath;
+            var query = new Dictionary<string, string?> { ["error"] = "upstream" };
+            if (context.Properties?.Items.TryGetValue(ExternalSignIn.ReturnUrlItem, out var returnUrl) == true && returnUrl is not null)
+            {
+                query["ReturnUrl"] = returnUrl;
+            }
+
+            context.Response.Redirect(QueryHelpers.AddQueryString(login.ToUriComponent(), query));
+            context.HandleResponse();
+        };
+    }
+}

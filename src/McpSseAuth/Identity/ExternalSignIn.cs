@@ -1,0 +1,144 @@
+using McpSseAuth.Authorization;
+using McpSseAuth.Discovery;
+using McpSseAuth.Http;
+using McpSseAuth.UserTokens;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace McpSseAuth.Identity;
+
+/// <summary>
+/// Sign-in through a remote scheme (OpenID Connect, Google, GitHub...): sends the user to the provider, and on return
+/// reads the result from the short-lived external cookie, applies the access rules and <see cref="McpOAuthEvents.OnSigningIn"/>,
+/// keeps the upstream tokens encrypted, and signs the user in to <see cref="McpOAuthDefaults.SignInCookieScheme"/> as a
+/// stable subject. A refused user sees why, and the application can be told <c>access_denied</c>.
+/// </summary>
+internal sealed class ExternalSignIn(
+    AuthorizationRequestValidator validator,
+    UpstreamTokenStore upstreamTokens,
+    ServerUris uris,
+    IOptions<McpOAuthOptions> options,
+    ILogger<ExternalSignIn> logger)
+{
+    public const string SchemeItem = "mcp.scheme";
+    public const string ReturnUrlItem = "mcp.returnUrl";
+
+    public static PathString CallbackPath(McpOAuthOptions options) => options.LoginPath.Add("/callback");
+
+    /// <summary>Sends the user to the provider; <paramref name="returnUrl"/> has been checked by <see cref="ReturnUrls"/>.</summary>
+    public Task ChallengeAsync(HttpContext context, string scheme, string returnUrl)
+    {
+        var properties = new AuthenticationProperties
+        {
+            RedirectUri = (context.Request.PathBase + CallbackPath(options.Value)).ToUriComponent(),
+        };
+        properties.Items[SchemeItem] = scheme;
+        properties.Items[ReturnUrlItem] = returnUrl;
+        return context.ChallengeAsync(scheme, properties);
+    }
+
+    public async Task HandleCallbackAsync(HttpContext context)
+    {
+        var o = options.Value;
+        var result = await context.AuthenticateAsync(McpOAuthDefaults.ExternalCookieScheme);
+        // Read once: the external cookie only carries the upstream answer from the provider's callback to here.
+        await context.SignOutAsync(McpOAuthDefaults.ExternalCookieScheme);
+
+        if (!result.Succeeded || result.Principal is null ||
+            result.Properties?.Items.TryGetValue(SchemeItem, out var scheme) != true || scheme is null ||
+            !o.SignInSchemes.Contains(scheme, StringComparer.Ordinal))
+        {
+            await HtmlPage.WriteErrorAsync(context, OAuthError.InvalidRequest("This sign-in has expired or did not start here. Return to the application and start again."));
+            return;
+        }
+
+        var returnUrl = result.Properties.Items.TryGetValue(ReturnUrlItem, out var r) && r is not null && ReturnUrls.IsSafe(context, o, r) ? r : "";
+        var user = UpstreamIdentity.From(result.Principal, scheme, o.AccessRules);
+        if (user is null)
+        {
+            Log.SignInRefused(logger, "(no subject)", scheme, "the provider returned no subject");
+            await WriteRefusedAsync(context, returnUrl, "Your identity provider did not say who you are (no subject claim). Ask the server's administrator to check the sign-in configuration.");
+            return;
+        }
+
+        var refusal = AccessRuleCheck.Refusal(o.AccessRules, user);
+        if (refusal is null)
+        {
+            var signingIn = new SigningInContext(context, scheme, result.Principal, user.Subject);
+            await o.Events.SigningIn(signingIn);
+            refusal = signingIn.RefusalReason;
+        }
+
+        if (refusal is not null)
+        {
+            Log.SignInRefused(logger, user.Subject, scheme, refusal);
+            await WriteRefusedAsync(context, returnUrl, refusal);
+            return;
+        }
+
+        await upstreamTokens.SaveAsync(user.Subject, scheme, result.Properties, context.RequestAborted);
+        await context.SignInAsync(McpOAuthDefaults.SignInCookieScheme, SignedInUser.CreateExternal(user, result.Principal, o.AccessTokenClaims));
+        Log.UpstreamUserSignedIn(logger, user.Subject, scheme);
+
+        if (returnUrl.Length == 0)
+        {
+            await HtmlPage.WriteAsync(context, 200, "Signed in", "<p>You are signed in. Return to the application to continue.</p>");
+            return;
+        }
+
+        context.Response.Redirect(returnUrl);
+    }
+
+    /// <summary>
+    /// A 403 page that says why. When the sign-in was for an authorization request, a link takes <c>access_denied</c>
+    /// back to the application (RFC 6749 §4.1.2.1) so it stops waiting; the user follows it after reading the reason.
+    /// </summary>
+    private async Task WriteRefusedAsync(HttpContext context, string returnUrl, string reason)
+    {
+        string? back = null;
+        var queryStart = returnUrl.IndexOf('?', StringComparison.Ordinal);
+        if (queryStart >= 0 && OAuthParameters.TryFromQuery(new QueryCollection(QueryHelpers.ParseQuery(returnUrl[queryStart..])), out var parameters, out _))
+        {
+            var (request, _, _, _, _) = await validator.ValidateAsync(context, parameters);
+            if (request is not null)
+            {
+                back = AuthorizationResponse.ErrorUri(request.RedirectUri, OAuthError.AccessDenied("The user is not allowed to use this server."), request.State, uris.Issuer(context));
+            }
+        }
+
+        var body = $"<p class=\"error\" role=\"alert\">{HtmlPage.Encode(reason)}</p>" +
+                   "<p class=\"muted\">You have not been signed in, and the application has been given no access.</p>";
+        if (back is not null && Uri.TryCreate(back, UriKind.Absolute, out var target))
+        {
+            var host = target.Scheme is "http" or "https" ? target.Authority : target.Scheme + ":";
+            body += $"<p><a href=\"{HtmlPage.Encode(back)}\" rel=\"noreferrer\">Return to the application ({HtmlPage.Encode(host)})</a></p>";
+        }
+
+        await HtmlPage.WriteAsync(context, StatusCodes.Status403Forbidden, "Access denied", body);
+    }
+}
+
+/// <summary>Where the login pages may send the user back to: only this server's authorization endpoint and account pages.</summary>
+internal static class ReturnUrls
+{
+    /// <summary>
+    /// Never an open redirector. Printable ASCII only, as the sign-in challenge builds it: a posted CR/LF would be
+    /// written into the Location header.
+    /// </summary>
+    public static bool IsSafe(HttpContext context, McpOAuthOptions options, string returnUrl)
+    {
+        if (!Registration.RedirectUriRules.IsPrintableAscii(returnUrl))
+        {
+            return false;
+        }
+
+        var pathBase = context.Request.PathBase;
+        var authorize = (pathBase + options.AuthorizationEndpointPath).ToUriComponent();
+        return returnUrl.StartsWith(authorize + "?", StringComparison.Ordinal) ||
+               returnUrl == (pathBase + options.ConnectedAppsPath).ToUriComponent() ||
+               returnUrl == (pathBase + options.ServiceTokensPath).ToUriComponent();
+    }
+}

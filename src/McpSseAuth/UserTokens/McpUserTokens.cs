@@ -1,0 +1,69 @@
+using System.Security.Claims;
+using McpSseAuth.Identity;
+using Microsoft.Extensions.Options;
+
+namespace McpSseAuth.UserTokens;
+
+/// <summary>The tools' view of a user's tokens: only ever the tokens of the principal passed in.</summary>
+internal sealed class McpUserTokens(UpstreamTokenStore upstream, UserSecrets secrets, IOptions<McpOAuthOptions> options) : IMcpUserTokens
+{
+    public const int MaxServiceTokenLength = 8192;
+    private const string ServiceSlotPrefix = "service:";
+
+    public ValueTask<string?> GetUpstreamAccessTokenAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default)
+        => upstream.GetAccessTokenAsync(SubjectOf(user), cancellationToken);
+
+    public ValueTask<string?> GetServiceTokenAsync(ClaimsPrincipal user, string service, CancellationToken cancellationToken = default)
+        => secrets.ReadAsync(SubjectOf(user), Slot(service), cancellationToken);
+
+    public ValueTask SetServiceTokenAsync(ClaimsPrincipal user, string service, string token, CancellationToken cancellationToken = default)
+    {
+        if (ServiceTokenProblem(token) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(token));
+        }
+
+        return secrets.WriteAsync(SubjectOf(user), Slot(service), token, cancellationToken);
+    }
+
+    public ValueTask<bool> DeleteServiceTokenAsync(ClaimsPrincipal user, string service, CancellationToken cancellationToken = default)
+        => secrets.RemoveAsync(SubjectOf(user), Slot(service), cancellationToken);
+
+    /// <summary>Which configured services the user has a token for.</summary>
+    public async ValueTask<HashSet<string>> StoredServicesAsync(ClaimsPrincipal user, CancellationToken cancellationToken)
+        => [.. (await secrets.ListAsync(SubjectOf(user), cancellationToken)).Where(s => s.StartsWith(ServiceSlotPrefix, StringComparison.Ordinal)).Select(s => s[ServiceSlotPrefix.Length..])];
+
+    /// <summary>Null when acceptable, else what is wrong, in words for the page.</summary>
+    public static string? ServiceTokenProblem(string token)
+    {
+        if (token.Length == 0)
+        {
+            return "The token is empty.";
+        }
+
+        if (token.Length > MaxServiceTokenLength)
+        {
+            return $"The token is longer than {MaxServiceTokenLength} characters.";
+        }
+
+        return token.Any(c => c < 0x21 || c > 0x7E) ? "The token may contain printable ASCII characters only, without spaces." : null;
+    }
+
+    private string Slot(string service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        if (!options.Value.ServiceTokens.Any(s => string.Equals(s.Name, service, StringComparison.Ordinal)))
+        {
+            throw new ArgumentException($"'{service}' is not a configured service. Add it with McpOAuthOptions.AddServiceToken(\"{service}\", ...).", nameof(service));
+        }
+
+        return ServiceSlotPrefix + service;
+    }
+
+    private static string SubjectOf(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return SignedInUser.From(user)?.Subject
+               ?? throw new ArgumentException("The principal is not an authenticated user with a 'sub' claim. Pass the MCP request's user (RequestContext.User).", nameof(user));
+    }
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace McpSseAuth.UserTokens;
+
+/// <summary>The upstream provider's tokens of one user, as kept (encrypted) between sign-in and use by tools.</summary>
+internal sealed record UpstreamTokenSet(
+    [property: JsonPropertyName("scheme")] string Scheme,
+    [property: JsonPropertyName("access_token")] string AccessToken,
+    [property: JsonPropertyName("refresh_token")] string? RefreshToken,
+    [property: JsonPropertyName("expires_at")] DateTimeOffset? ExpiresAt);
+
+[JsonSerializable(typeof(UpstreamTokenSet))]
+internal sealed partial class UpstreamTokenJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// Keeps the tokens a remote scheme obtained at sign-in (its <c>SaveTokens</c> result), encrypted per user, and hands out
+/// a current access token, refreshing it with the provider first when it has expired or is about to.
+/// </summary>
+internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefresh refresh, TimeProvider time, IOptions<McpOAuthOptions> options, ILogger<UpstreamTokenStore> logger)
+{
+    public const string Slot = "upstream";
+
+    // One refresh per user at a time: providers rotate refresh tokens, so two concurrent refreshes would spend one twice.
+    private readonly SemaphoreSlim[] _locks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+
+    /// <summary>Saves the tokens of a fresh sign-in, replacing older ones; forgets them when the provider gave none.</summary>
+    public async ValueTask SaveAsync(string subject, string scheme, AuthenticationProperties properties, CancellationToken cancellationToken)
+    {
+        var accessToken = properties.GetTokenValue("access_token");
+        if (string.IsNullOrEmpty(accessToken))
+        {
+            await secrets.RemoveAsync(subject, Slot, cancellationToken);
+            return;
+        }
+
+        DateTimeOffset? expiresAt = DateTimeOffset.TryParse(properties.GetTokenValue("expires_at"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at) ? at : null;
+        await WriteAsync(subject, new UpstreamTokenSet(scheme, accessToken, properties.GetTokenValue("refresh_token"), expiresAt), cancellationToken);
+    }
+
+    public async ValueTask<string?> GetAccessTokenAsync(string subject, CancellationToken cancellationToken)
+    {
+        var tokens = await ReadAsync(subject, cancellationToken);
+        if (tokens is null || !NeedsRefresh(tokens))
+        {
+            return tokens?.AccessToken;
+        }
+
+        var gate = _locks[(StringComparer.Ordinal.GetHashCode(subject) & int.MaxValue) % _locks.Length];
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            // Another request may have refreshed while this one waited.
+            tokens = await ReadAsync(subject, cancellationToken);
+            if (tokens is null || !NeedsRefresh(tokens))
+            {
+                return tokens?.AccessToken;
+            }
+
+            if (tokens.RefreshToken is null)
+            {
+                Log.UpstreamTokenExpired(logger, subject, tokens.Scheme);
+                return null;
+            }
+
+            var (refreshed, spent) = await refresh.RefreshAsync(tokens, cancellationToken);
+            if (refreshed is not null)
+            {
+                await WriteAsync(subject, refreshed, cancellationToken);
+                Log.UpstreamTokenRefreshed(logger, subject, tokens.Scheme);
+                return refreshed.AccessToken;
+            }
+
+            if (spent)
+            {
+                // The provider refused the refresh token for good: the user must sign in again.
+                await secrets.RemoveAsync(subject, Slot, cancellationToken);
+            }
+
+            return null;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public ValueTask<bool> RemoveAsync(string subject, CancellationToken cancellationToken) => secrets.RemoveAsync(subject, Slot, cancellationToken);
+
+    private bool NeedsRefresh(UpstreamTokenSet tokens)
+        => tokens.ExpiresAt is { } expiresAt && expiresAt - options.Value.UpstreamTokenRefreshMargin <= time.GetUtcNow();
+
+    private async ValueTask<UpstreamTokenSet?> ReadAsync(string subject, CancellationToken cancellationToken)
+    {
+        var json = await secrets.ReadAsync(subject, Slot, cancellationToken);
+        return json is null ? null : JsonSerializer.Deserialize(json, UpstreamTokenJsonContext.Default.UpstreamTokenSet);
+    }
+
+    private ValueTask WriteAsync(string subject, UpstreamTokenSet tokens, CancellationToken cancellationToken)
+        => secrets.WriteAsync(subject, Slot, JsonSerializer.Serialize(tokens, UpstreamTokenJsonContext.Default.UpstreamTokenSet), cancellationToken);
+}
