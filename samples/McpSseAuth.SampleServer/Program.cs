@@ -1,9 +1,14 @@
 using McpSseAuth.SampleServer;
+using Microsoft.AspNetCore.DataProtection;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddMcpServer().WithTools<SampleTools>();
 builder.Services.AddHttpClient();
+
+// Cookies and the users' stored tokens are encrypted with these keys: keep them across restarts.
+builder.Services.AddDataProtection()
+    .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(builder.Environment.ContentRootPath, "App_Data", "data-protection")));
 
 // An upstream OpenID Connect provider, when the "Upstream" section configures one (see docs/sign-in-and-consent.md).
 var upstreamScheme = UpstreamSignIn.AddFromConfiguration(builder);

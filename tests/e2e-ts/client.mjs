@@ -9,6 +9,11 @@
 // Usage:
 //   node client.mjs --url <MCP endpoint URL> --transport http|sse --user <name> --password <pw>
 //                   [--decision allow|deny] [--tool whoami] [--args '{"json":1}'] [--timeout 60] [--verbose]
+//                   [--upstream]
+//
+// --upstream: --user/--password are an account at the server's upstream identity provider. The harness follows the
+// "Sign in with ..." link of the login page (or the server's direct redirect) to the provider, fills the provider's login
+// form (fields login + password), submits the provider's form_post response, and comes back to the consent page.
 //
 // stdout: exactly one line of JSON.
 //   success:            {"tools":[...],"result":"<text content joined>","transport":"http|sse"}
@@ -191,13 +196,14 @@ export class CookieJar {
 // ---------------------------------------------------------------------------------------------
 // Headless "browser" that walks the authorization server's pages until the redirect URI.
 
-async function driveAuthorization(authorizationUrl, { redirectUrl, user, password, decision }) {
+async function driveAuthorization(authorizationUrl, { redirectUrl, user, password, decision, upstream }) {
   const jar = new CookieJar();
   const redirect = new URL(redirectUrl);
   const asOrigin = new URL(authorizationUrl).origin;
   let request = { url: new URL(authorizationUrl).href, method: 'GET', body: undefined };
   let postedLogin = false;
   let postedConsent = false;
+  let followedProvider = false;
   let last = { status: 0, url: request.url, text: '' };
 
   for (let hop = 1; hop <= MAX_HOPS; hop++) {
@@ -225,7 +231,7 @@ async function driveAuthorization(authorizationUrl, { redirectUrl, user, passwor
           ['code', 'state', 'iss', 'error', 'error_description'].map((k) => [k, target.searchParams.get(k) ?? undefined]),
         );
       }
-      if (target.origin !== asOrigin) {
+      if (target.origin !== asOrigin && !upstream) {
         throw new HarnessError(`redirect to a foreign origin (not the redirect URI): ${target.href}`);
       }
       const keepMethod = (res.status === 307 || res.status === 308) && request.method === 'POST';
@@ -235,8 +241,31 @@ async function driveAuthorization(authorizationUrl, { redirectUrl, user, passwor
       continue;
     }
 
+    if (upstream && res.status === 403) {
+      // The access-denied page: its link takes error=access_denied back to the redirect URI, as a user would click it.
+      const back = tagsIn(text, 'a').map((a) => new URL(a.href ?? '', request.url))
+        .find((u) => u.origin === redirect.origin && u.pathname === redirect.pathname);
+      if (back) {
+        log(`  access denied page: ${visibleText(text, 200)}`);
+        return Object.fromEntries(
+          ['code', 'state', 'iss', 'error', 'error_description'].map((k) => [k, back.searchParams.get(k) ?? undefined]),
+        );
+      }
+    }
+
     if (res.status !== 200) {
       throw new HarnessError(`unexpected HTTP ${res.status} from ${request.method} ${request.url}; body: ${excerpt(text)}`);
+    }
+
+    // Upstream mode, on our login page: follow the provider's "Sign in with ..." link.
+    const providerLink = upstream && !followedProvider && new URL(request.url).origin === asOrigin
+      ? tagsIn(text, 'a').find((a) => (a.href ?? '').includes('provider='))
+      : undefined;
+    if (providerLink) {
+      followedProvider = true;
+      request = { url: new URL(providerLink.href, request.url).href, method: 'GET', body: undefined };
+      log(`  following the provider link ${request.url}`);
+      continue;
     }
 
     const form = findPostForm(text);
@@ -246,7 +275,7 @@ async function driveAuthorization(authorizationUrl, { redirectUrl, user, passwor
 
     // Action: relative to the page URL; absent/empty -> the page URL itself (query string included).
     const action = form.attrs.action ? new URL(form.attrs.action, request.url) : new URL(request.url);
-    if (action.origin !== asOrigin) {
+    if (action.origin !== asOrigin && !upstream) {
       throw new HarnessError(`form on ${request.url} posts to a foreign origin: ${action.href}`);
     }
 
@@ -265,7 +294,20 @@ async function driveAuthorization(authorizationUrl, { redirectUrl, user, passwor
     const decisionButtons = form.buttons.filter((b) => b.name === 'decision')
       .concat(form.inputs.filter((i) => i.name === 'decision' && (i.type ?? '').toLowerCase() === 'submit'));
 
-    if (names.has('username') && names.has('password')) {
+    const hiddenOnly = form.inputs.every((i) => (i.type ?? 'text').toLowerCase() === 'hidden');
+    if (upstream && names.has('login') && names.has('password')) {
+      // The provider's login form.
+      if (postedLogin) {
+        throw new HarnessError(`upstream login rejected: the provider's form was shown again at ${request.url}; page text: ${visibleText(text)}`);
+      }
+      postedLogin = true;
+      fields.set('login', user);
+      fields.set('password', password);
+      log(`  provider login form: posting to ${action.href}`);
+    } else if (upstream && hiddenOnly && (names.has('code') || names.has('error'))) {
+      // response_mode=form_post: the provider hands the result to the server's callback in an auto-submitted form.
+      log(`  form_post response: posting ${[...fields.keys()].join(', ')} to ${action.href}`);
+    } else if (names.has('username') && names.has('password')) {
       if (postedLogin) {
         throw new HarnessError(`login rejected: the login form was shown again at ${request.url} (HTTP ${res.status}); page text: ${visibleText(text)}`);
       }
@@ -299,9 +341,9 @@ async function driveAuthorization(authorizationUrl, { redirectUrl, user, passwor
 // In-memory OAuthClientProvider
 
 class HeadlessOAuthProvider {
-  constructor({ redirectUrl, user, password, decision }) {
+  constructor({ redirectUrl, user, password, decision, upstream }) {
     this._redirectUrl = redirectUrl;
-    this._login = { user, password, decision };
+    this._login = { user, password, decision, upstream };
     this._clientInformation = undefined;
     this._tokens = undefined;
     this._codeVerifier = undefined;
@@ -418,13 +460,14 @@ function parseCli() {
       args: { type: 'string' },
       timeout: { type: 'string', default: '60' },
       verbose: { type: 'boolean', default: false },
+      upstream: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
     allowPositionals: false,
   });
   const usage =
-    "usage: node client.mjs --url <MCP endpoint URL> --transport http|sse --user <name> --password <pw> [--decision allow|deny] [--tool whoami] [--args '{\"json\":1}'] [--timeout 60] [--verbose]";
+    "usage: node client.mjs --url <MCP endpoint URL> --transport http|sse --user <name> --password <pw> [--decision allow|deny] [--tool whoami] [--args '{\"json\":1}'] [--timeout 60] [--verbose] [--upstream]";
   if (values.help) {
     process.stderr.write(usage + '\n');
     process.exit(0);
@@ -484,6 +527,7 @@ async function main() {
     user: opts.user,
     password: opts.password,
     decision: opts.decision,
+    upstream: opts.upstream,
   });
 
   // 1st attempt: expected to hit 401 -> discovery -> DCR -> authorization (headless) -> UnauthorizedError.

@@ -43,5 +43,11 @@ internal static class AccountPages
         return nav.Append("<a href=\"").Append(HtmlPage.Encode((pathBase + options.LogoutPath).ToUriComponent())).Append("\">Sign out</a></nav>").ToString();
     }
 
+    /// <summary>The page after a sign-in that was not part of an authorization request.</summary>
+    public static Task WriteSignedInAsync(HttpContext context, McpOAuthOptions options)
+        => HtmlPage.WriteAsync(context, 200, "Signed in",
+            "<p>You are signed in. Return to the application to continue, or see your <a href=\"" +
+            HtmlPage.Encode((context.Request.PathBase + options.ConnectedAppsPath).ToUriComponent()) + "\">connected apps</a>.</p>");
+
     public static string Date(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 }

@@ -33,7 +33,9 @@ internal sealed class ConsentPage(IAntiforgery antiforgery, IOptions<McpOAuthOpt
             body.Append("<li>").Append(HtmlPage.Encode(words)).Append(" <span class=\"muted\">(").Append(HtmlPage.Encode(scope)).Append(")</span></li>");
         }
 
-        body.Append("</ul><form method=\"post\" action=\"").Append(HtmlPage.Encode(context.Request.PathBase + o.ConsentPath)).Append("\">")
+        body.Append("</ul><p class=\"muted\">If you allow, this is remembered for this application; you can take it back on <a href=\"")
+            .Append(HtmlPage.Encode((context.Request.PathBase + o.ConnectedAppsPath).ToUriComponent())).Append("\">Connected apps</a>.</p>")
+            .Append("<form method=\"post\" action=\"").Append(HtmlPage.Encode(context.Request.PathBase + o.ConsentPath)).Append("\">")
             .Append("<input type=\"hidden\" name=\"").Append(HtmlPage.Encode(tokens.FormFieldName)).Append("\" value=\"").Append(HtmlPage.Encode(tokens.RequestToken)).Append("\">")
             .Append("<input type=\"hidden\" name=\"request_id\" value=\"").Append(HtmlPage.Encode(requestHandle)).Append("\">")
             .Append("<button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>")

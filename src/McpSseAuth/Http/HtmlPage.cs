@@ -13,7 +13,9 @@ internal static class HtmlPage
     private const string Style =
         "body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}" +
         "h1{font-size:1.4rem}label{display:block;margin:.8rem 0 .2rem}input[type=text],input[type=password]{width:100%;padding:.4rem;box-sizing:border-box}" +
-        "button{margin:1rem .5rem 0 0;padding:.5rem 1.2rem}.error{color:#a40000}.muted{color:#555}li{margin:.3rem 0}";
+        "button,a.button{display:inline-block;margin:1rem .5rem 0 0;padding:.5rem 1.2rem}a.button{border:1px solid #767676;border-radius:2px;color:inherit;text-decoration:none;background:#efefef}" +
+        ".providers{list-style:none;padding:0}h2{font-size:1.1rem;margin-bottom:.2rem}section{border-top:1px solid #ddd;margin-top:1rem}nav{font-size:.9rem}" +
+        ".error{color:#a40000}.muted{color:#555}li{margin:.3rem 0}";
 
     public static string Encode(string? value) => HtmlEncoder.Default.Encode(value ?? "");
 

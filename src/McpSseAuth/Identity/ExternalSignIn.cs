@@ -85,7 +85,7 @@ internal sealed class ExternalSignIn(
 
         if (returnUrl.Length == 0)
         {
-            await HtmlPage.WriteAsync(context, 200, "Signed in", "<p>You are signed in. Return to the application to continue.</p>");
+            await Account.AccountPages.WriteSignedInAsync(context, o);
             return;
         }
 

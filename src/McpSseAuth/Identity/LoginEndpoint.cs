@@ -90,7 +90,7 @@ internal sealed class LoginEndpoint(
         Log.UserSignedIn(logger, user!.UserName);
         if (returnUrl.Length == 0)
         {
-            await HtmlPage.WriteAsync(context, 200, "Signed in", "<p>You are signed in. Return to the application to continue.</p>");
+            await Account.AccountPages.WriteSignedInAsync(context, options.Value);
             return;
         }
 

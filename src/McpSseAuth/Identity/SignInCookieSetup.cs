@@ -11,11 +11,14 @@ namespace McpSseAuth.Identity;
 /// </summary>
 internal sealed class SignInCookieSetup(IOptions<McpOAuthOptions> options) : IConfigureNamedOptions<CookieAuthenticationOptions>, IConfigureOptions<AntiforgeryOptions>
 {
-    /// <summary>The anti-forgery cookie of the login and consent forms: Secure when the issuer is https.</summary>
+    /// <summary>The anti-forgery cookie of the forms: Secure and <c>__Host-</c> prefixed when the issuer is https.</summary>
     public void Configure(AntiforgeryOptions antiforgery)
     {
         if (options.Value.Issuer?.Scheme == Uri.UriSchemeHttps)
         {
+            // __Host-: Secure, Path=/, no Domain, so no sibling host can plant or overwrite it.
+            antiforgery.Cookie.Name = "__Host-mcp-oauth-af";
+            antiforgery.Cookie.Path = "/";
             antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.Always;
         }
     }

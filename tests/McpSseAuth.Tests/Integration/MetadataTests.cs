@@ -135,6 +135,7 @@ public sealed class MetadataTests(SampleAppFixture fixture) : IClassFixture<Samp
         // The login form's anti-forgery cookie is Secure like the sign-in cookie.
         var login = await http.GetAsync("/oauth/login");
         Assert.All(login.Headers.GetValues("Set-Cookie"), c => Assert.Contains("secure", c, StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(login.Headers.GetValues("Set-Cookie"), c => c.StartsWith("__Host-mcp-oauth-af=", StringComparison.Ordinal) && c.Contains("path=/;", StringComparison.OrdinalIgnoreCase));
     }
 
     [Theory]
