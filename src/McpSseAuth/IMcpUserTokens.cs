@@ -32,7 +32,7 @@ public interface IMcpUserTokens
     /// <summary>Stores (or replaces) the user's token for a configured service.</summary>
     /// <param name="user">The user, with a <c>sub</c> claim.</param>
     /// <param name="service">The service name.</param>
-    /// <param name="token">The token: printable ASCII, at most 8,192 characters.</param>
+    /// <param name="token">The token: printable ASCII without spaces, at most 4,096 characters.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task.</returns>
     /// <exception cref="ArgumentException">The service is not configured or the token is not acceptable.</exception>

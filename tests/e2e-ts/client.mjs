@@ -31,7 +31,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 
-const MAX_HOPS = 10;
+const MAX_HOPS = 20; // an upstream sign-in takes about 12
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers

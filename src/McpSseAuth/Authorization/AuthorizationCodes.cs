@@ -59,12 +59,16 @@ internal sealed class AuthorizationCodes(IAuthorizationCodeStore codes, IClientS
         }, cancellationToken);
     }
 
-    /// <summary>True when a remembered consent covers the request: no new scope, resource or redirect URI.</summary>
+    /// <summary>
+    /// True when a remembered consent covers the request: no new scope, resource or redirect URI. The redirect URI must be
+    /// one the user saw, exactly, port included: a public client's identity cannot be proven (RFC 8252 §8.6), and the
+    /// address the code goes to is the closest proof there is, so a loopback client on a new port is asked again.
+    /// </summary>
     public async Task<bool> IsRememberedAsync(ApprovedAuthorization request, string subject, CancellationToken cancellationToken)
         => await consents.FindAsync(subject, request.ClientId, cancellationToken) is { } consent &&
            request.Scopes.All(s => consent.Scopes.Contains(s, StringComparer.Ordinal)) &&
            request.Resources.All(r => consent.Resources.Contains(r, StringComparer.Ordinal)) &&
-           Registration.RedirectUriRules.Matches(request.RedirectUri, consent.RedirectUris);
+           consent.RedirectUris.Contains(request.RedirectUri, StringComparer.Ordinal);
 
     private static string[] Union(IReadOnlyList<string>? before, IReadOnlyList<string> added)
         => [.. (before ?? []).Concat(added).Distinct(StringComparer.Ordinal)];

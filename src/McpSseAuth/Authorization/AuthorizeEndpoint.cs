@@ -5,6 +5,7 @@ using McpSseAuth.Registration;
 using McpSseAuth.Stores;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -66,6 +67,14 @@ internal sealed class AuthorizeEndpoint(
         var issuer = uris.Issuer(context);
         var signIn = await context.AuthenticateAsync(McpOAuthDefaults.SignInCookieScheme);
         var user = SignedInUser.From(signIn.Principal, o.AccessTokenClaims);
+        var promptLogin = user is not null && request!.Prompt.Contains("login");
+        if (promptLogin)
+        {
+            // OpenID Connect Core §3.1.2.1: sign in again. The request comes back without "login", or it would loop.
+            await context.SignOutAsync(McpOAuthDefaults.SignInCookieScheme);
+            user = null;
+        }
+
         if (user is null)
         {
             if (request!.Prompt.Contains("none"))
@@ -74,7 +83,7 @@ internal sealed class AuthorizeEndpoint(
                 return;
             }
 
-            var returnUrl = (context.Request.PathBase + context.Request.Path + context.Request.QueryString).ToString();
+            var returnUrl = ReturnUrl(context, dropLoginPrompt: promptLogin);
             var direct = o.ChallengeScheme ?? (o.Users.Count == 0 && o.SignInSchemes.Count == 1 ? o.SignInSchemes[0] : null);
             if (direct is not null && o.SignInSchemes.Contains(direct, StringComparer.Ordinal))
             {
@@ -124,5 +133,36 @@ internal sealed class AuthorizeEndpoint(
 
         context.User = signIn.Principal!;
         await consentPage.WriteAsync(context, handle, request.Client, request.RedirectUri, request.Scopes, request.Resources, user);
+    }
+
+    private static string ReturnUrl(HttpContext context, bool dropLoginPrompt)
+    {
+        var path = context.Request.PathBase + context.Request.Path;
+        if (!dropLoginPrompt)
+        {
+            return (path + context.Request.QueryString).ToString();
+        }
+
+        var query = new QueryBuilder();
+        foreach (var (key, values) in context.Request.Query)
+        {
+            if (key == "prompt")
+            {
+                var rest = string.Join(' ', values.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(p => p != "login"));
+                if (rest.Length > 0)
+                {
+                    query.Add(key, rest);
+                }
+
+                continue;
+            }
+
+            foreach (var value in values)
+            {
+                query.Add(key, value ?? "");
+            }
+        }
+
+        return (path + query.ToQueryString()).ToString();
     }
 }

@@ -50,7 +50,8 @@ internal sealed class OAuthParameters
         context.Features.Set<IFormFeature>(new FormFeature(request, new FormOptions
         {
             ValueCountLimit = MaxParameterCount,
-            ValueLengthLimit = MaxValueLength,
+            // The reader counts encoded bytes (%2F is three); the decoded value is held to MaxValueLength below.
+            ValueLengthLimit = MaxValueLength * 3,
             KeyLengthLimit = 256,
             BufferBody = false,
         }));

@@ -33,8 +33,10 @@ internal sealed record UpstreamIdentity(
             return null;
         }
 
-        // OAuth schemes (GitHub, ...) have no issuer of their own: the claims carry the scheme name, or the default.
-        var issuer = string.IsNullOrEmpty(subjectClaim.Issuer) || subjectClaim.Issuer == ClaimsIdentity.DefaultIssuer
+        // OAuth schemes (GitHub, ...) have no issuer of their own: the claims carry the scheme name (the handler's default
+        // ClaimsIssuer), or the default issuer.
+        var issuer = string.IsNullOrEmpty(subjectClaim.Issuer) || subjectClaim.Issuer == ClaimsIdentity.DefaultIssuer ||
+                     string.Equals(subjectClaim.Issuer, scheme, StringComparison.Ordinal)
             ? "scheme:" + scheme
             : subjectClaim.Issuer;
         var email = First(principal, "email", ClaimTypes.Email);

@@ -31,7 +31,8 @@ internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOp
         };
         if (user.Claims is not null)
         {
-            foreach (var (type, values) in user.Claims)
+            // The token's own claims are never taken from the user's.
+            foreach (var (type, values) in user.Claims.Where(c => !Identity.SignedInUser.ReservedClaims.Contains(c.Key)))
             {
                 claims[type] = values.Length == 1 ? values[0] : values;
             }

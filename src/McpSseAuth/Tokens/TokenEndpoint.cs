@@ -17,6 +17,7 @@ internal sealed class TokenEndpoint(
     IAuthorizationCodeStore codes,
     IRefreshTokenStore refreshTokens,
     IGrantStore grants,
+    IConsentStore consents,
     AccessTokenIssuer issuer,
     ResourceIndicators resources,
     ServerUris uris,
@@ -126,6 +127,14 @@ internal sealed class TokenEndpoint(
         if (!Pkce.Verify(verifier, code.CodeChallenge))
         {
             await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The code_verifier does not match the code_challenge."));
+            return;
+        }
+
+        // Every code is issued under a remembered consent; revoking the client on the connected-apps page removes it,
+        // and a code issued before that must not bring the access back.
+        if (await consents.FindAsync(code.User.Subject, code.ClientId, context.RequestAborted) is null)
+        {
+            await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The user revoked this application's access after the code was issued."));
             return;
         }
 

@@ -7,7 +7,8 @@ namespace McpSseAuth.UserTokens;
 /// <summary>The tools' view of a user's tokens: only ever the tokens of the principal passed in.</summary>
 internal sealed class McpUserTokens(UpstreamTokenStore upstream, UserSecrets secrets, IOptions<McpOAuthOptions> options) : IMcpUserTokens
 {
-    public const int MaxServiceTokenLength = 8192;
+    // Below the form reader's bound on any field (8 KiB), so the page can say what is wrong itself.
+    public const int MaxServiceTokenLength = 4096;
     private const string ServiceSlotPrefix = "service:";
 
     public ValueTask<string?> GetUpstreamAccessTokenAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default)
