@@ -17,7 +17,7 @@ public sealed class McpOAuthAccessRules
     /// <summary>Google Workspace domains allowed in, matched against the <c>hd</c> claim Google signs.</summary>
     public ISet<string> AllowedHostedDomains { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Users allowed in: an e-mail address (case-insensitive), or the upstream subject as <c>issuer|sub</c>.</summary>
+    /// <summary>Users allowed in: an e-mail address (case-insensitive), or the upstream subject as <c>issuer|sub</c> (exact).</summary>
     public ISet<string> AllowedUsers { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Groups of which the user must be in at least one (values of <see cref="GroupClaimTypes"/>, exact match).</summary>

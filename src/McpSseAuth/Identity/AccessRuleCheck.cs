@@ -15,7 +15,8 @@ internal static class AccessRuleCheck
                 (emailUsable && domain is not null && rules.AllowedEmailDomains.Contains(domain)) ||
                 (user.HostedDomain is not null && rules.AllowedHostedDomains.Contains(user.HostedDomain)) ||
                 (emailUsable && rules.AllowedUsers.Contains(email!)) ||
-                rules.AllowedUsers.Contains(user.IssuerAndSubject);
+                // Subjects are case-sensitive (OpenID Connect Core §2); only the e-mail comparison ignores case.
+                rules.AllowedUsers.Any(u => string.Equals(u, user.IssuerAndSubject, StringComparison.Ordinal));
             if (!allowed)
             {
                 if (email is not null && !emailUsable && (rules.AllowedEmailDomains.Count > 0 || rules.AllowedUsers.Count > 0))

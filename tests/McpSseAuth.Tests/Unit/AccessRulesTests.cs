@@ -154,6 +154,15 @@ public sealed class AccessRulesTests
     }
 
     [Fact]
+    public void AllowedUsers_IssuerAndSubject_IsCaseSensitive()
+    {
+        var rules = Rules(r => r.AllowedUsers.Add(Issuer + "|U-42"));
+
+        Assert.NotNull(AccessRuleCheck.Refusal(rules, User(email: null, verified: false, upstreamSubject: "u-42")));
+        Assert.Null(AccessRuleCheck.Refusal(rules, User(email: null, verified: false, upstreamSubject: "U-42")));
+    }
+
+    [Fact]
     public void AllowedUsers_SubjectOfAnotherIssuer_IsRefused()
     {
         var rules = Rules(r => r.AllowedUsers.Add("https://other-idp.example.com|u-42"));
