@@ -291,8 +291,10 @@ async function readForm(req) {
 // Grants everything the authorization request asked for: its scopes and its claims parameter.
 async function grantAll(details, accountId) {
   const { params } = details;
-  const grant = details.grantId
-    ? await provider.Grant.find(details.grantId)
+  // Another account signing in over an existing session (prompt=login) gets its own grant, not the previous account's.
+  const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+  const grant = existing && existing.accountId === accountId
+    ? existing
     : new provider.Grant({ accountId, clientId: params.client_id });
   const scope = typeof params.scope === 'string' ? params.scope : 'openid';
   grant.addOIDCScope(scope);

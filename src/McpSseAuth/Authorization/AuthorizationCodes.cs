@@ -33,6 +33,7 @@ internal sealed class AuthorizationCodes(IAuthorizationCodeStore codes, IClientS
             Scopes = request.Scopes,
             Resources = request.Resources,
             GrantId = OpaqueHandle.Create(),
+            IssuedAt = time.GetUtcNow(),
             ExpiresAt = time.GetUtcNow() + options.Value.AuthorizationCodeLifetime,
         }, context.RequestAborted);
         if (!stored)
@@ -55,7 +56,8 @@ internal sealed class AuthorizationCodes(IAuthorizationCodeStore codes, IClientS
             Scopes = Union(previous?.Scopes, request.Scopes),
             Resources = Union(previous?.Resources, request.Resources),
             RedirectUris = Union(previous?.RedirectUris, [request.RedirectUri]),
-            GrantedAt = time.GetUtcNow(),
+            // When first allowed: the connected-apps page shows it, and codes issued before it are not covered.
+            GrantedAt = previous?.GrantedAt ?? time.GetUtcNow(),
         }, cancellationToken);
     }
 

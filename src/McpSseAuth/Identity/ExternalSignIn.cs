@@ -28,8 +28,12 @@ internal sealed class ExternalSignIn(
 
     public static PathString CallbackPath(McpOAuthOptions options) => options.LoginPath.Add("/callback");
 
-    /// <summary>Sends the user to the provider; <paramref name="returnUrl"/> has been checked by <see cref="ReturnUrls"/>.</summary>
-    public Task ChallengeAsync(HttpContext context, string scheme, string returnUrl)
+    /// <summary>
+    /// Sends the user to the provider; <paramref name="returnUrl"/> has been checked by <see cref="ReturnUrls"/>.
+    /// <paramref name="anotherAccount"/> asks the provider to sign in again (<c>prompt=login</c>, which the OpenID Connect and
+    /// Google handlers pass on) rather than reuse its session: after a refusal, the user wants to pick another account.
+    /// </summary>
+    public Task ChallengeAsync(HttpContext context, string scheme, string returnUrl, bool anotherAccount = false)
     {
         var properties = new AuthenticationProperties
         {
@@ -37,6 +41,11 @@ internal sealed class ExternalSignIn(
         };
         properties.Items[SchemeItem] = scheme;
         properties.Items[ReturnUrlItem] = returnUrl;
+        if (anotherAccount)
+        {
+            properties.Parameters["prompt"] = "login";
+        }
+
         return context.ChallengeAsync(scheme, properties);
     }
 
@@ -60,7 +69,7 @@ internal sealed class ExternalSignIn(
         if (user is null)
         {
             Log.SignInRefused(logger, "(no subject)", scheme, "the provider returned no subject");
-            await WriteRefusedAsync(context, returnUrl, "Your identity provider did not say who you are (no subject claim). Ask the server's administrator to check the sign-in configuration.");
+            await WriteRefusedAsync(context, scheme, returnUrl, "Your identity provider did not say who you are (no subject claim). Ask the server's administrator to check the sign-in configuration.");
             return;
         }
 
@@ -75,7 +84,7 @@ internal sealed class ExternalSignIn(
         if (refusal is not null)
         {
             Log.SignInRefused(logger, user.Subject, scheme, refusal);
-            await WriteRefusedAsync(context, returnUrl, refusal);
+            await WriteRefusedAsync(context, scheme, returnUrl, refusal);
             return;
         }
 
@@ -96,7 +105,7 @@ internal sealed class ExternalSignIn(
     /// A 403 page that says why. When the sign-in was for an authorization request, a link takes <c>access_denied</c>
     /// back to the application (RFC 6749 §4.1.2.1) so it stops waiting; the user follows it after reading the reason.
     /// </summary>
-    private async Task WriteRefusedAsync(HttpContext context, string returnUrl, string reason)
+    private async Task WriteRefusedAsync(HttpContext context, string scheme, string returnUrl, string reason)
     {
         string? back = null;
         var queryStart = returnUrl.IndexOf('?', StringComparison.Ordinal);
@@ -117,6 +126,13 @@ internal sealed class ExternalSignIn(
             body += $"<p><a href=\"{HtmlPage.Encode(back)}\" rel=\"noreferrer\">Return to the application ({HtmlPage.Encode(host)})</a></p>";
         }
 
+        var anotherAccount = QueryHelpers.AddQueryString((context.Request.PathBase + options.Value.LoginPath).ToUriComponent(), new Dictionary<string, string?>
+        {
+            ["provider"] = scheme,
+            ["prompt"] = "login",
+            ["ReturnUrl"] = returnUrl.Length == 0 ? null : returnUrl,
+        });
+        body += $"<p><a href=\"{HtmlPage.Encode(anotherAccount)}\">Sign in with another account</a></p>";
         await HtmlPage.WriteAsync(context, StatusCodes.Status403Forbidden, "Access denied", body);
     }
 }

@@ -42,7 +42,7 @@ internal sealed class LoginEndpoint(
                 return;
             }
 
-            await externalSignIn.ChallengeAsync(context, provider, returnUrl);
+            await externalSignIn.ChallengeAsync(context, provider, returnUrl, anotherAccount: context.Request.Query["prompt"] == "login");
             return;
         }
 

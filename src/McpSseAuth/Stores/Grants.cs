@@ -19,6 +19,8 @@ internal sealed record AuthorizationCode
     /// <summary>The audiences: the one resource the client named (RFC 8707), or every protected resource when it named none.</summary>
     public required IReadOnlyList<string> Resources { get; init; }
     public required string GrantId { get; init; }
+    /// <summary>When it was issued: a consent given after that (a revoke, then a new allow) does not cover it.</summary>
+    public DateTimeOffset IssuedAt { get; init; }
     public required DateTimeOffset ExpiresAt { get; init; }
 }
 

@@ -131,8 +131,8 @@ internal sealed class TokenEndpoint(
         }
 
         // Every code is issued under a remembered consent; revoking the client on the connected-apps page removes it,
-        // and a code issued before that must not bring the access back.
-        if (await consents.FindAsync(code.User.Subject, code.ClientId, context.RequestAborted) is null)
+        // and a code issued before that must not bring the access back, even once the user allowed the client again.
+        if (await consents.FindAsync(code.User.Subject, code.ClientId, context.RequestAborted) is not { } consent || consent.GrantedAt > code.IssuedAt)
         {
             await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The user revoked this application's access after the code was issued."));
             return;

@@ -537,6 +537,31 @@ public sealed class UpstreamSignInTests(OidcProviderFixture fixture) : IClassFix
         Assert.Contains("That sign-in method is not offered here.", challenge.Body, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AccessRules_RefusedUser_CanSignInWithAnotherAccount_TheProviderAsksAgain()
+    {
+        var app = Start(UpstreamApp.SettingsFor(Provider, ("McpOAuth:AccessRules:AllowedEmailDomains:0", "example.com")));
+        using var http = new HttpClient { BaseAddress = app.BaseAddress };
+        var flow = new OAuthFlow(http);
+        var clientId = await flow.RegisterAsync();
+        var redirectUri = new Uri(OAuthFlow.RedirectUri);
+        using var browser = new UpstreamBrowser(app.BaseAddress, Provider) { Login = "eve@other.com" };
+
+        var denied = await browser.AuthorizeAsync(flow.AuthorizeUrl(clientId, new Uri(app.BaseAddress, "/mcp").ToString()), redirectUri);
+        Assert.Equal("access_denied", Query(denied!, "error"));
+        var refused = Assert.Single(browser.ServerVisits, v => v.Status == HttpStatusCode.Forbidden);
+        var another = Assert.Single(UpstreamBrowser.Links(refused.Body, refused.Url), l => l.Query.Contains("prompt=login", StringComparison.Ordinal));
+
+        // The provider still has eve's session; without prompt=login it would sign her in again at once and she would be refused again.
+        browser.Login = "alice@example.com";
+        var loginFormsBefore = browser.ProviderVisits.Count(v => v.Body.Contains("name=\"login\"", StringComparison.Ordinal));
+        var allowed = await browser.AuthorizeAsync(another, redirectUri);
+
+        Assert.False(string.IsNullOrEmpty(Query(allowed!, "code")), allowed!.ToString());
+        Assert.Equal(flow.State, Query(allowed, "state"));
+        Assert.True(browser.ProviderVisits.Count(v => v.Body.Contains("name=\"login\"", StringComparison.Ordinal)) > loginFormsBefore);
+    }
+
     private UpstreamApp Start(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         var app = new UpstreamApp(settings, services);

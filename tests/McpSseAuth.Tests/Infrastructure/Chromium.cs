@@ -24,4 +24,16 @@ public static class Chromium
         });
         return (playwright, browser);
     }
+
+    /// <summary>Where <see cref="ScreenshotAsync"/> writes: tests/McpSseAuth.Tests/TestResults/screenshots (ignored by git).</summary>
+    public static string ScreenshotFolder { get; } = Path.Combine(Repository.Root, "tests", "McpSseAuth.Tests", "TestResults", "screenshots");
+
+    /// <summary>Saves the whole page as <c>{name}.png</c> in <see cref="ScreenshotFolder"/>, a test artifact; returns its path.</summary>
+    public static async Task<string> ScreenshotAsync(IPage page, string name)
+    {
+        Directory.CreateDirectory(ScreenshotFolder);
+        var path = Path.Combine(ScreenshotFolder, name + ".png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        return path;
+    }
 }

@@ -50,6 +50,10 @@ public sealed class UpstreamApp : WebApplicationFactory<Program>
     /// <summary>The issuer the server derives for requests to <see cref="BaseAddress"/> (no trailing slash).</summary>
     public string Issuer => BaseAddress.GetLeftPart(UriPartial.Authority);
 
+    /// <summary>An HTTP client that follows no redirects and keeps no cookies, for OAuth requests.</summary>
+    public HttpClient CreateRawClient()
+        => new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = BaseAddress };
+
     /// <summary>
     /// The sample's configuration for <paramref name="provider"/>: <c>Upstream:Authority</c>, <c>Upstream:ClientId</c>,
     /// <c>Upstream:ClientSecret</c>, <c>NoDemoUsers=true</c>, plus <paramref name="extra"/> (a null value removes a key).

@@ -101,6 +101,14 @@ public sealed partial class UpstreamBrowser : IDisposable
                     continue;
                 }
 
+                if (forms.Count == 1 && visit.Body.Contains("document.forms[0].submit()", StringComparison.Ordinal))
+                {
+                    // A page the provider submits by script to itself (e.g. ending its session for prompt=login).
+                    url = new Uri(url, forms[0].Action);
+                    body = new FormUrlEncodedContent(forms[0].Hidden);
+                    continue;
+                }
+
                 var loginForm = forms.FirstOrDefault(f => f.Action.EndsWith("/login", StringComparison.Ordinal));
                 var abortForm = forms.FirstOrDefault(f => f.Action.EndsWith("/abort", StringComparison.Ordinal));
                 if (visit.Status == HttpStatusCode.OK && loginForm.Action is not null && abortForm.Action is not null)

@@ -333,6 +333,29 @@ public sealed class ConnectedAppsTests(SampleAppFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task ConnectedApps_CodeIssuedBeforeRevoke_IsRefused_EvenAfterTheUserAllowsTheClientAgain()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2031, 2, 3, 4, 5, 0, TimeSpan.Zero));
+        await using var app = new SampleApp(services: s => s.AddSingleton<TimeProvider>(clock));
+        var http = app.CreateRawClient();
+        var flow = new OAuthFlow(http);
+        var clientId = await flow.RegisterAsync();
+        var browser = new Browser(http);
+        await browser.AuthorizeAsync(flow.AuthorizeUrl(clientId, Http.McpResource), "alice", "alice");
+        // Remembered: a code at once, kept unredeemed across the revoke.
+        var pending = new OAuthFlow(http);
+        var early = Http.Query(await browser.AuthorizeAsync(pending.AuthorizeUrl(clientId, Http.McpResource), "alice", "alice"))["code"];
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        AssertRevokedRedirect(await RevokeAsync(browser, clientId));
+        var again = new OAuthFlow(http);
+        var fresh = Http.Query(await browser.AuthorizeAsync(again.AuthorizeUrl(clientId, Http.McpResource), "alice", "alice"))["code"];
+
+        await Http.AssertOAuthErrorAsync(await pending.RedeemAsync(clientId, early), HttpStatusCode.BadRequest, "invalid_grant");
+        Assert.Equal(HttpStatusCode.OK, (await again.RedeemAsync(clientId, fresh)).StatusCode);
+    }
+
+    [Fact]
     public async Task ConnectedApps_ExpiredGrant_LeavesOnlyTheRememberedConsentListed()
     {
         // A grant lives as long as its refresh token; after that only the remembered consent keeps the client on the page.
