@@ -22,17 +22,22 @@ public static class SdkClients
                 AuthorizationCallbackHandler = async (context, cancellationToken) =>
                 {
                     onSignIn?.Invoke();
-                    var location = await new Browser(browserHttp).AuthorizeAsync(context.AuthorizationUri, user, user, decision);
-                    var query = QueryHelpers.ParseQuery(location.Query);
-                    if (query.TryGetValue("error", out var error))
-                    {
-                        throw new InvalidOperationException("authorization error: " + error);
-                    }
-
-                    return new AuthorizationResult { Code = query["code"].ToString(), State = query["state"].ToString(), Iss = query["iss"].ToString() };
+                    return ResultFrom(await new Browser(browserHttp).AuthorizeAsync(context.AuthorizationUri, user, user, decision));
                 },
             },
         }, http);
         return await McpClient.CreateAsync(transport);
+    }
+
+    /// <summary>What the client's redirect URI received, as the SDK wants it; an error response throws.</summary>
+    public static AuthorizationResult ResultFrom(Uri location)
+    {
+        var query = QueryHelpers.ParseQuery(location.Query);
+        if (query.TryGetValue("error", out var error))
+        {
+            throw new InvalidOperationException("authorization error: " + error);
+        }
+
+        return new AuthorizationResult { Code = query["code"].ToString(), State = query["state"].ToString(), Iss = query["iss"].ToString() };
     }
 }

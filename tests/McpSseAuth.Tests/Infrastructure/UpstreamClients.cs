@@ -86,13 +86,7 @@ public static class UpstreamClients
                         throw new InvalidOperationException($"The browser stopped at {page}: {page?.Body[..Math.Min(page.Body.Length, 800)]}");
                     }
 
-                    var query = QueryHelpers.ParseQuery(location.Query);
-                    if (query.TryGetValue("error", out var error))
-                    {
-                        throw new InvalidOperationException("authorization error: " + error);
-                    }
-
-                    return new AuthorizationResult { Code = query["code"].ToString(), State = query["state"].ToString(), Iss = query["iss"].ToString() };
+                    return SdkClients.ResultFrom(location);
                 },
             },
         }, http);
