@@ -25,8 +25,8 @@ public static class Chromium
         return (playwright, browser);
     }
 
-    /// <summary>Where <see cref="ScreenshotAsync"/> writes: tests/McpSseAuth.Tests/TestResults/screenshots (ignored by git).</summary>
-    public static string ScreenshotFolder { get; } = Path.Combine(Repository.Root, "tests", "McpSseAuth.Tests", "TestResults", "screenshots");
+    /// <summary>Where <see cref="ScreenshotAsync"/> writes: artifacts/screenshots, next to the test results (ignored by git).</summary>
+    public static string ScreenshotFolder { get; } = Path.Combine(Repository.Root, "artifacts", "screenshots");
 
     /// <summary>Saves the whole page as <c>{name}.png</c> in <see cref="ScreenshotFolder"/>, a test artifact; returns its path.</summary>
     public static async Task<string> ScreenshotAsync(IPage page, string name)
