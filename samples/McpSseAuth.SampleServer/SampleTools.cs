@@ -1,8 +1,5 @@
 using System.ComponentModel;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
-using System.Text;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol;
@@ -34,24 +31,22 @@ public sealed class SampleTools
     public static async Task<string> UpstreamUserInfo(
         RequestContext<CallToolRequestParams> context,
         IMcpUserTokens tokens,
-        IAuthenticationSchemeProvider schemes,
         IOptionsMonitor<OpenIdConnectOptions> oidc,
         IHttpClientFactory httpClients,
         CancellationToken cancellationToken)
     {
         var user = context.User ?? throw new McpException("No user.");
-        var accessToken = await tokens.GetUpstreamAccessTokenAsync(user, cancellationToken);
-        if (accessToken is null)
+        var upstream = await tokens.GetUpstreamTokenAsync(user, cancellationToken);
+        if (upstream is null)
         {
             return "No upstream access token: sign in through the identity provider (not a local account), or sign in again.";
         }
 
-        var scheme = (await schemes.GetAllSchemesAsync()).FirstOrDefault(s => s.HandlerType == typeof(OpenIdConnectHandler))
-                     ?? throw new McpException("No OpenID Connect scheme is configured.");
-        var options = oidc.Get(scheme.Name);
-        var configuration = await options.ConfigurationManager!.GetConfigurationAsync(cancellationToken);
+        // The provider that issued this token, and no other.
+        var options = oidc.Get(upstream.Scheme);
+        var configuration = await (options.ConfigurationManager ?? throw new McpException("The sign-in scheme is not OpenID Connect.")).GetConfigurationAsync(cancellationToken);
         using var request = new HttpRequestMessage(HttpMethod.Get, configuration.UserInfoEndpoint);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", upstream.AccessToken);
         using var response = await httpClients.CreateClient().SendAsync(request, cancellationToken);
         return response.IsSuccessStatusCode
             ? await response.Content.ReadAsStringAsync(cancellationToken)
@@ -65,7 +60,7 @@ public sealed class SampleTools
         var token = await tokens.GetServiceTokenAsync(context.User ?? throw new McpException("No user."), "github", cancellationToken);
         return token is null
             ? "No GitHub token stored. Add one on the service-tokens page (/oauth/tokens)."
-            : $"A GitHub token is stored (SHA-256 {Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)))[..12]}…).";
+            : "A GitHub token is stored; a real tool would now call the GitHub API with it.";
     }
 
     /// <summary>Echoes a message back.</summary>

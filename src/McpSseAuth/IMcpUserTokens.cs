@@ -21,6 +21,15 @@ public interface IMcpUserTokens
     /// <returns>The access token, or null.</returns>
     ValueTask<string?> GetUpstreamAccessTokenAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Like <see cref="GetUpstreamAccessTokenAsync"/>, with the scheme that issued the token, so a tool calls that provider's
+    /// APIs and no other when the server offers several.
+    /// </summary>
+    /// <param name="user">The MCP request's user.</param>
+    /// <param name="cancellationToken">Cancels the lookup or refresh.</param>
+    /// <returns>The token and its scheme, or null.</returns>
+    ValueTask<McpUpstreamToken?> GetUpstreamTokenAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default);
+
     /// <summary>The user's token for a service of <see cref="McpOAuthOptions.ServiceTokens"/>, or null when none is stored.</summary>
     /// <param name="user">The MCP request's user.</param>
     /// <param name="service">The service name, e.g. <c>github</c>.</param>
@@ -45,3 +54,9 @@ public interface IMcpUserTokens
     /// <returns>True when a token was deleted.</returns>
     ValueTask<bool> DeleteServiceTokenAsync(ClaimsPrincipal user, string service, CancellationToken cancellationToken = default);
 }
+
+/// <summary>An upstream access token and the sign-in scheme whose provider issued it.</summary>
+/// <param name="Scheme">The authentication scheme the user signed in with (one of <see cref="McpOAuthOptions.SignInSchemes"/>).</param>
+/// <param name="AccessToken">The access token, current (refreshed if it had expired).</param>
+/// <param name="ExpiresAt">When it expires, if the provider said.</param>
+public sealed record McpUpstreamToken(string Scheme, string AccessToken, DateTimeOffset? ExpiresAt);

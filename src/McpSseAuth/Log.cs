@@ -80,6 +80,9 @@ internal static partial class Log
     [LoggerMessage(1505, LogLevel.Information, "User {Subject} deleted the token for service {Service}.", EventName = "ServiceTokenDeleted")]
     public static partial void ServiceTokenDeleted(ILogger logger, string subject, string service);
 
+    [LoggerMessage(1506, LogLevel.Warning, "A stored {Slot} of user {Subject} cannot be decrypted with this instance's Data Protection keys; persist and share the key ring.", EventName = "UserSecretUnreadable")]
+    public static partial void UserSecretUnreadable(ILogger logger, string subject, string slot);
+
     [LoggerMessage(1401, LogLevel.Information, "Refused an access token at {Path}: {Reason}", EventName = "AccessTokenRefused")]
     public static partial void AccessTokenRefused(ILogger logger, string path, string reason);
 }

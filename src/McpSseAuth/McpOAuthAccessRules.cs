@@ -14,8 +14,17 @@ public sealed class McpOAuthAccessRules
     /// <summary>E-mail domains allowed in, e.g. <c>example.com</c> (exact match, case-insensitive; no subdomains).</summary>
     public ISet<string> AllowedEmailDomains { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Google Workspace domains allowed in, matched against the <c>hd</c> claim Google signs.</summary>
+    /// <summary>
+    /// Google Workspace domains allowed in, matched against the <c>hd</c> claim, counted only from the issuers in
+    /// <see cref="HostedDomainIssuers"/>.
+    /// </summary>
     public ISet<string> AllowedHostedDomains { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Upstream issuers whose <c>hd</c> claim is trusted. Default Google's, <c>https://accounts.google.com</c>, which signs it;
+    /// from another provider it may be a value the user chose.
+    /// </summary>
+    public ISet<string> HostedDomainIssuers { get; } = new HashSet<string>(StringComparer.Ordinal) { "https://accounts.google.com" };
 
     /// <summary>Users allowed in: an e-mail address (case-insensitive), or the upstream subject as <c>issuer|sub</c> (exact).</summary>
     public ISet<string> AllowedUsers { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

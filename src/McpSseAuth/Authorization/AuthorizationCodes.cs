@@ -55,7 +55,8 @@ internal sealed class AuthorizationCodes(IAuthorizationCodeStore codes, IClientS
             ClientId = request.ClientId,
             Scopes = Union(previous?.Scopes, request.Scopes),
             Resources = Union(previous?.Resources, request.Resources),
-            RedirectUris = Union(previous?.RedirectUris, [request.RedirectUri]),
+            // The most recent few: a native client on a new loopback port each time would grow the list without end.
+            RedirectUris = [.. Union(previous?.RedirectUris, [request.RedirectUri]).TakeLast(MaxRememberedRedirectUris)],
             // When first allowed: the connected-apps page shows it, and codes issued before it are not covered.
             GrantedAt = previous?.GrantedAt ?? time.GetUtcNow(),
         }, cancellationToken);
@@ -64,13 +65,21 @@ internal sealed class AuthorizationCodes(IAuthorizationCodeStore codes, IClientS
     /// <summary>
     /// True when a remembered consent covers the request: no new scope, resource or redirect URI. The redirect URI must be
     /// one the user saw, exactly, port included: a public client's identity cannot be proven (RFC 8252 §8.6), and the
-    /// address the code goes to is the closest proof there is, so a loopback client on a new port is asked again.
+    /// address the code goes to is the closest proof there is, so a loopback client on a new port is asked again, and a
+    /// private-use scheme (which any app on the device may claim) is asked every time.
     /// </summary>
     public async Task<bool> IsRememberedAsync(ApprovedAuthorization request, string subject, CancellationToken cancellationToken)
-        => await consents.FindAsync(subject, request.ClientId, cancellationToken) is { } consent &&
+        => !IsPrivateUseScheme(request.RedirectUri) &&
+           await consents.FindAsync(subject, request.ClientId, cancellationToken) is { } consent &&
            request.Scopes.All(s => consent.Scopes.Contains(s, StringComparer.Ordinal)) &&
            request.Resources.All(r => consent.Resources.Contains(r, StringComparer.Ordinal)) &&
            consent.RedirectUris.Contains(request.RedirectUri, StringComparer.Ordinal);
+
+    private const int MaxRememberedRedirectUris = 20;
+
+    // Any app on the device may claim a private-use scheme, so such a redirect URI proves nothing: always ask (RFC 8252 §8.6).
+    private static bool IsPrivateUseScheme(string redirectUri)
+        => !redirectUri.StartsWith("https:", StringComparison.OrdinalIgnoreCase) && !redirectUri.StartsWith("http:", StringComparison.OrdinalIgnoreCase);
 
     private static string[] Union(IReadOnlyList<string>? before, IReadOnlyList<string> added)
         => [.. (before ?? []).Concat(added).Distinct(StringComparer.Ordinal)];

@@ -49,29 +49,18 @@ internal sealed class AuthorizeEndpoint(
         if (redirectError is not null)
         {
             Log.AuthorizationRefused(logger, Log.Short(parameters["client_id"]), redirectError.Error, redirectError.Description);
-            if (RedirectUriRules.MayReceiveErrorsUnattended(redirectUri!, options.Value.AllowedRedirectUriSchemes))
-            {
-                AuthorizationResponse.RedirectWithError(context, redirectUri!, redirectError, state, uris.Issuer(context));
-            }
-            else
-            {
-                // RFC 9700 §4.11.2: with open registration any https URI can be registered, so an automatic error
-                // redirect would make this server an open redirector. The user reads the error and decides.
-                await HtmlPage.WriteErrorAsync(context, redirectError, AuthorizationResponse.ErrorUri(redirectUri!, redirectError, state, uris.Issuer(context)));
-            }
-
+            await RedirectErrorAsync(context, redirectUri!, redirectError, state);
             return;
         }
 
         var o = options.Value;
-        var issuer = uris.Issuer(context);
         var signIn = await context.AuthenticateAsync(McpOAuthDefaults.SignInCookieScheme);
         var user = SignedInUser.From(signIn.Principal, o.AccessTokenClaims);
+        // OpenID Connect Core §3.1.2.1: sign in again (the new sign-in replaces the cookie; a GET signs nobody out). The
+        // request comes back without "login", or it would loop.
         var promptLogin = user is not null && request!.Prompt.Contains("login");
         if (promptLogin)
         {
-            // OpenID Connect Core §3.1.2.1: sign in again. The request comes back without "login", or it would loop.
-            await context.SignOutAsync(McpOAuthDefaults.SignInCookieScheme);
             user = null;
         }
 
@@ -79,15 +68,15 @@ internal sealed class AuthorizeEndpoint(
         {
             if (request!.Prompt.Contains("none"))
             {
-                AuthorizationResponse.RedirectWithError(context, request.RedirectUri, OAuthError.LoginRequired("The user is not signed in, and prompt=none forbids asking."), request.State, issuer);
+                await RedirectErrorAsync(context, request.RedirectUri, OAuthError.LoginRequired("The user is not signed in, and prompt=none forbids asking."), request.State);
                 return;
             }
 
             var returnUrl = ReturnUrl(context, dropLoginPrompt: promptLogin);
             var direct = o.ChallengeScheme ?? (o.Users.Count == 0 && o.SignInSchemes.Count == 1 ? o.SignInSchemes[0] : null);
-            if (direct is not null && o.SignInSchemes.Contains(direct, StringComparer.Ordinal))
+            if (direct is not null)
             {
-                await externalSignIn.ChallengeAsync(context, direct, returnUrl);
+                await externalSignIn.ChallengeAsync(context, direct, returnUrl, anotherAccount: promptLogin);
                 return;
             }
 
@@ -105,7 +94,7 @@ internal sealed class AuthorizeEndpoint(
 
         if (request.Prompt.Contains("none"))
         {
-            AuthorizationResponse.RedirectWithError(context, request.RedirectUri, OAuthError.ConsentRequired("The user has not allowed this application this access yet, and prompt=none forbids asking."), request.State, issuer);
+            await RedirectErrorAsync(context, request.RedirectUri, OAuthError.ConsentRequired("The user has not allowed this application this access yet, and prompt=none forbids asking."), request.State);
             return;
         }
 
@@ -133,6 +122,20 @@ internal sealed class AuthorizeEndpoint(
 
         context.User = signIn.Principal!;
         await consentPage.WriteAsync(context, handle, request.Client, request.RedirectUri, request.Scopes, request.Resources, user);
+    }
+
+    /// <summary>An error for the verified redirect URI: sent there at once only where that cannot make this server an open redirector.</summary>
+    private async Task RedirectErrorAsync(HttpContext context, string redirectUri, OAuthError error, string? state)
+    {
+        if (RedirectUriRules.MayReceiveErrorsUnattended(redirectUri, options.Value.AllowedRedirectUriSchemes))
+        {
+            AuthorizationResponse.RedirectWithError(context, redirectUri, error, state, uris.Issuer(context));
+            return;
+        }
+
+        // RFC 9700 §4.11.2: with open registration any https URI can be registered, so an automatic error redirect would
+        // make this server an open redirector. The user reads the error and decides.
+        await HtmlPage.WriteErrorAsync(context, error, AuthorizationResponse.ErrorUri(redirectUri, error, state, uris.Issuer(context)));
     }
 
     private static string ReturnUrl(HttpContext context, bool dropLoginPrompt)

@@ -3,17 +3,19 @@ namespace McpSseAuth.Identity;
 /// <summary>Applies <see cref="McpOAuthAccessRules"/>; the reason it returns is shown to the refused user and logged.</summary>
 internal static class AccessRuleCheck
 {
+
     /// <summary>Null when the user may sign in; otherwise why not, in words the user understands.</summary>
     public static string? Refusal(McpOAuthAccessRules rules, UpstreamIdentity user)
     {
-        var email = user.Email;
+        var email = user.Email is { } address && address.IndexOf('@', StringComparison.Ordinal) > 0 ? address : null;
         var emailUsable = email is not null && (user.EmailVerified || !rules.RequireVerifiedEmail);
+        var hostedDomain = rules.HostedDomainIssuers.Contains(user.Issuer) ? user.HostedDomain : null;
         if (rules.AllowedEmailDomains.Count + rules.AllowedHostedDomains.Count + rules.AllowedUsers.Count > 0)
         {
             var domain = email is null ? null : email[(email.LastIndexOf('@') + 1)..];
             var allowed =
                 (emailUsable && domain is not null && rules.AllowedEmailDomains.Contains(domain)) ||
-                (user.HostedDomain is not null && rules.AllowedHostedDomains.Contains(user.HostedDomain)) ||
+                (hostedDomain is not null && rules.AllowedHostedDomains.Contains(hostedDomain)) ||
                 (emailUsable && rules.AllowedUsers.Contains(email!)) ||
                 // Subjects are case-sensitive (OpenID Connect Core §2); only the e-mail comparison ignores case.
                 rules.AllowedUsers.Any(u => string.Equals(u, user.IssuerAndSubject, StringComparison.Ordinal));

@@ -18,10 +18,12 @@ internal sealed class ExternalSchemeSetup<TOptions>(IOptions<McpOAuthOptions> mc
     public void PostConfigure(string? name, TOptions options)
     {
         // The constraint keeps DI from making one for every options type of the app (it skips unmet constraints).
-        if (options is not RemoteAuthenticationOptions remote || name is null || !mcpOptions.Value.SignInSchemes.Contains(name, StringComparer.Ordinal))
+        if (name is null || !mcpOptions.Value.SignInSchemes.Contains(name, StringComparer.Ordinal))
         {
             return;
         }
+
+        var remote = (RemoteAuthenticationOptions)options;
 
         remote.SignInScheme = McpOAuthDefaults.ExternalCookieScheme;
         remote.SaveTokens = true;

@@ -20,7 +20,7 @@ internal sealed record AuthorizationCode
     public required IReadOnlyList<string> Resources { get; init; }
     public required string GrantId { get; init; }
     /// <summary>When it was issued: a consent given after that (a revoke, then a new allow) does not cover it.</summary>
-    public DateTimeOffset IssuedAt { get; init; }
+    public required DateTimeOffset IssuedAt { get; init; }
     public required DateTimeOffset ExpiresAt { get; init; }
 }
 

@@ -290,6 +290,16 @@ internal sealed class TokenEndpoint(
                 LastUsedAt = now,
                 ExpiresAt = grantExpiresAt,
             }, context.RequestAborted);
+
+            // A revoke on the connected-apps page may have run between the consent check and the line above, listing
+            // the grants before this one existed: look again now that it is listed, and end it if the consent is gone.
+            if (await consents.FindAsync(user.Subject, client.ClientId, context.RequestAborted) is null)
+            {
+                await refreshTokens.RevokeGrantAsync(grantId, context.RequestAborted);
+                await grants.RemoveAsync(grantId, context.RequestAborted);
+                await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The user revoked this application's access after the code was issued."));
+                return;
+            }
         }
         else
         {

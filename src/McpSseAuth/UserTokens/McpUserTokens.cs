@@ -11,8 +11,13 @@ internal sealed class McpUserTokens(UpstreamTokenStore upstream, UserSecrets sec
     public const int MaxServiceTokenLength = 4096;
     private const string ServiceSlotPrefix = "service:";
 
-    public ValueTask<string?> GetUpstreamAccessTokenAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default)
-        => upstream.GetAccessTokenAsync(SubjectOf(user), cancellationToken);
+    public async ValueTask<string?> GetUpstreamAccessTokenAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default)
+        => (await upstream.GetCurrentAsync(SubjectOf(user), cancellationToken))?.AccessToken;
+
+    public async ValueTask<McpUpstreamToken?> GetUpstreamTokenAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default)
+        => await upstream.GetCurrentAsync(SubjectOf(user), cancellationToken) is { } tokens
+            ? new McpUpstreamToken(tokens.Scheme, tokens.AccessToken, tokens.ExpiresAt)
+            : null;
 
     public ValueTask<string?> GetServiceTokenAsync(ClaimsPrincipal user, string service, CancellationToken cancellationToken = default)
         => secrets.ReadAsync(SubjectOf(user), Slot(service), cancellationToken);

@@ -18,28 +18,29 @@ internal sealed class UpstreamTokenRefresh(IAuthenticationSchemeProvider schemes
     /// <summary>The new tokens, or null; <c>Spent</c> when the provider refused the refresh token itself (invalid_grant).</summary>
     public async Task<(UpstreamTokenSet? Tokens, bool Spent)> RefreshAsync(UpstreamTokenSet tokens, CancellationToken cancellationToken)
     {
-        var client = await ClientAsync(tokens.Scheme, cancellationToken);
-        if (client is null)
-        {
-            Log.UpstreamTokenRefreshFailed(logger, tokens.Scheme, "the scheme is not an OpenID Connect or OAuth scheme, or has no token endpoint");
-            return (null, false);
-        }
-
-        var (endpoint, clientId, clientSecret, backchannel) = client.Value;
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
-        {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["grant_type"] = "refresh_token",
-                ["refresh_token"] = tokens.RefreshToken!,
-                ["client_id"] = clientId,
-                ["client_secret"] = clientSecret ?? "",
-            }.Where(p => p.Value.Length > 0)),
-        };
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-
         try
         {
+            // Inside the try: an OpenID Connect scheme fetches its discovery document here, and the provider may be down.
+            var client = await ClientAsync(tokens.Scheme, cancellationToken);
+            if (client is null)
+            {
+                Log.UpstreamTokenRefreshFailed(logger, tokens.Scheme, "the scheme is not an OpenID Connect or OAuth scheme, or has no token endpoint");
+                return (null, false);
+            }
+
+            var (endpoint, clientId, clientSecret, backchannel) = client.Value;
+            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
+            {
+                Content = new FormUrlEncodedContent(new Dictionary<string, string>
+                {
+                    ["grant_type"] = "refresh_token",
+                    ["refresh_token"] = tokens.RefreshToken!,
+                    ["client_id"] = clientId,
+                    ["client_secret"] = clientSecret ?? "",
+                }.Where(p => p.Value.Length > 0)),
+            };
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+
             using var response = await backchannel.SendAsync(request, cancellationToken);
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
             using var json = JsonDocument.Parse(body.Length == 0 ? "{}" : body);
@@ -48,7 +49,8 @@ internal sealed class UpstreamTokenRefresh(IAuthenticationSchemeProvider schemes
             {
                 var error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
                 Log.UpstreamTokenRefreshFailed(logger, tokens.Scheme, $"HTTP {(int)response.StatusCode} {error}");
-                return (null, error is "invalid_grant" or "invalid_client" or "unauthorized_client");
+                // Only the refresh token itself is known dead; a client error (a rotated secret) must not wipe every user's.
+                return (null, error is "invalid_grant");
             }
 
             DateTimeOffset? expiresAt = root.TryGetProperty("expires_in", out var expiresIn) && expiresIn.TryGetInt64(out var seconds) && seconds > 0
@@ -58,7 +60,7 @@ internal sealed class UpstreamTokenRefresh(IAuthenticationSchemeProvider schemes
             var refreshToken = root.TryGetProperty("refresh_token", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : tokens.RefreshToken;
             return (new UpstreamTokenSet(tokens.Scheme, accessToken.GetString()!, refreshToken, expiresAt), false);
         }
-        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or InvalidOperationException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             Log.UpstreamTokenRefreshFailed(logger, tokens.Scheme, ex.GetType().Name);
             return (null, false);

@@ -42,12 +42,13 @@ internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefre
         await WriteAsync(subject, new UpstreamTokenSet(scheme, accessToken, properties.GetTokenValue("refresh_token"), expiresAt), cancellationToken);
     }
 
-    public async ValueTask<string?> GetAccessTokenAsync(string subject, CancellationToken cancellationToken)
+    /// <summary>The user's current upstream tokens, refreshed first when needed; null when there are none or they are dead.</summary>
+    public async ValueTask<UpstreamTokenSet?> GetCurrentAsync(string subject, CancellationToken cancellationToken)
     {
         var tokens = await ReadAsync(subject, cancellationToken);
         if (tokens is null || !NeedsRefresh(tokens))
         {
-            return tokens?.AccessToken;
+            return tokens;
         }
 
         var gate = _locks[(StringComparer.Ordinal.GetHashCode(subject) & int.MaxValue) % _locks.Length];
@@ -58,7 +59,7 @@ internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefre
             tokens = await ReadAsync(subject, cancellationToken);
             if (tokens is null || !NeedsRefresh(tokens))
             {
-                return tokens?.AccessToken;
+                return tokens;
             }
 
             if (tokens.RefreshToken is null)
@@ -72,7 +73,7 @@ internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefre
             {
                 await WriteAsync(subject, refreshed, cancellationToken);
                 Log.UpstreamTokenRefreshed(logger, subject, tokens.Scheme);
-                return refreshed.AccessToken;
+                return refreshed;
             }
 
             if (spent)
@@ -88,8 +89,6 @@ internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefre
             gate.Release();
         }
     }
-
-    public ValueTask<bool> RemoveAsync(string subject, CancellationToken cancellationToken) => secrets.RemoveAsync(subject, Slot, cancellationToken);
 
     private bool NeedsRefresh(UpstreamTokenSet tokens)
         => tokens.ExpiresAt is { } expiresAt && expiresAt - options.Value.UpstreamTokenRefreshMargin <= time.GetUtcNow();

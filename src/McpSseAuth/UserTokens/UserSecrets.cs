@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using McpSseAuth.Stores;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Logging;
 
 namespace McpSseAuth.UserTokens;
 
@@ -8,7 +9,7 @@ namespace McpSseAuth.UserTokens;
 /// Encrypts per-user secrets with ASP.NET Core Data Protection before they reach <see cref="IUserSecretStore"/>. The
 /// protector's purpose includes the subject and the slot, so a value copied to another user or slot does not decrypt.
 /// </summary>
-internal sealed class UserSecrets(IUserSecretStore store, IDataProtectionProvider dataProtection)
+internal sealed class UserSecrets(IUserSecretStore store, IDataProtectionProvider dataProtection, ILogger<UserSecrets> logger)
 {
     private readonly IDataProtector _protector = dataProtection.CreateProtector("McpSseAuth.UserSecrets.v1");
 
@@ -25,8 +26,9 @@ internal sealed class UserSecrets(IUserSecretStore store, IDataProtectionProvide
         }
         catch (CryptographicException)
         {
-            // The key ring lost the key (e.g. keys not persisted across a restart): the secret is gone, say so as "none".
-            await store.RemoveAsync(subject, slot, cancellationToken);
+            // This instance lacks the key (keys not persisted, or not shared across instances): read as "none", but keep the
+            // value, since another instance, or this one once its key ring is fixed, can still read it.
+            Log.UserSecretUnreadable(logger, subject, slot);
             return null;
         }
     }

@@ -129,7 +129,8 @@ public sealed class UpstreamSignInTests(OidcProviderFixture fixture) : IClassFix
     public async Task AccessRules_ConfiguredByKeys_LetTheMatchingUserIn(string rule, string value, string login)
     {
         value = value.Replace("{issuer}", Provider.Issuer, StringComparison.Ordinal).Replace("{sub}", UpstreamSubject(login), StringComparison.Ordinal);
-        var app = Start(UpstreamApp.SettingsFor(Provider, ($"McpOAuth:AccessRules:{rule}:0", value)));
+        // The test provider is not Google: trust its hd by configuration, as an operator would for a provider that signs it.
+        var app = Start(UpstreamApp.SettingsFor(Provider, ($"McpOAuth:AccessRules:{rule}:0", value), ("McpOAuth:AccessRules:HostedDomainIssuers:0", Provider.Issuer)));
         using var browser = new UpstreamBrowser(app.BaseAddress, Provider) { Login = login };
 
         await using var client = await UpstreamClients.ConnectAsync(new Uri(app.BaseAddress, "/mcp"), HttpTransportMode.StreamableHttp, browser);

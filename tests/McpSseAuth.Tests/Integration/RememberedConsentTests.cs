@@ -23,6 +23,7 @@ public sealed class RememberedConsentFixture : IAsyncLifetime
             {
                 o.MaxFailedSignIns = 1_000;
                 o.Scopes[ExtraScope] = "Read your files";
+                o.AllowedRedirectUriSchemes.Add("com.example.app");
             },
             services: s => s.AddSingleton<ILoggerProvider>(Logs));
     }
@@ -171,7 +172,24 @@ public sealed class RememberedConsentTests(RememberedConsentFixture fixture) : I
     }
 
     [Fact]
-    public async Task PromptLogin_SignedIn_SignsOutAndAsksToSignInAgain_ThenContinuesWithoutLooping()
+    public async Task RememberedConsent_PrivateUseSchemeRedirect_IsAskedEveryTime()
+    {
+        // RFC 8252 §8.6: any app on the device may claim a private-use scheme, so the redirect proves nothing.
+        const string app = "com.example.app:/callback";
+        var flow = new OAuthFlow(_http);
+        var clientId = await RegisterAsync([app]);
+        var browser = new Browser(_http);
+        var first = await browser.AuthorizeAsync(flow.AuthorizeUrl(clientId, Http.McpResource, redirectUri: app), "alice", "alice");
+        Assert.True(Http.Query(first).ContainsKey("code"), first.ToString());
+
+        var again = await browser.SendAsync(new OAuthFlow(_http).AuthorizeUrl(clientId, Http.McpResource, redirectUri: app));
+
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Contains("name=\"decision\"", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PromptLogin_SignedIn_AsksToSignInAgain_ThenContinuesWithoutLooping()
     {
         var (browser, _, clientId) = await AllowedOnceAsync();
         var again = new OAuthFlow(_http);
@@ -183,7 +201,8 @@ public sealed class RememberedConsentTests(RememberedConsentFixture fixture) : I
         Assert.StartsWith("http://localhost/oauth/login?", login, StringComparison.Ordinal);
         var returnUrl = Uri.UnescapeDataString(login[(login.IndexOf("ReturnUrl=", StringComparison.Ordinal) + "ReturnUrl=".Length)..]);
         Assert.DoesNotContain("prompt", returnUrl, StringComparison.Ordinal);
-        Assert.Contains(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith("mcp-oauth=;", StringComparison.Ordinal));
+        // A GET signs nobody out (no page may log users out); the new sign-in replaces the cookie.
+        Assert.False(response.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("mcp-oauth=;", StringComparison.Ordinal)));
         // Signing in again leads to a code (the consent is still remembered), not to another login.
         var location = await browser.AuthorizeAsync(again.AuthorizeUrl(clientId, Http.McpResource, overrides: With(("prompt", "login"))), "alice", "alice");
         Assert.True(Http.Query(location).ContainsKey("code"), location.ToString());
@@ -314,6 +333,30 @@ public sealed class RememberedConsentTests(RememberedConsentFixture fixture) : I
         Assert.Equal(flow.State, query["state"]);
         Assert.Equal("http://localhost", query["iss"]);
         Assert.False(query.ContainsKey("code"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PromptNone_HttpsRedirectUri_ShowsTheErrorAsAPage_NeverRedirectsUnattended(bool signedIn)
+    {
+        // RFC 9700 §4.11.2: anyone can register https://evil.example; a silent error redirect there would be an open redirector.
+        const string https = "https://app.example/callback";
+        var flow = new OAuthFlow(_http);
+        var clientId = await RegisterAsync([https]);
+        var browser = new Browser(_http);
+        if (signedIn)
+        {
+            var other = new OAuthFlow(_http);
+            await browser.AuthorizeAsync(other.AuthorizeUrl(await other.RegisterAsync(), Http.McpResource), "alice", "alice");
+        }
+
+        var response = await browser.SendAsync(flow.AuthorizeUrl(clientId, Http.McpResource, redirectUri: https, overrides: With(("prompt", "none"))));
+
+        Assert.Null(response.Headers.Location);
+        var html = await Http.AssertErrorPageAsync(response);
+        Assert.Contains(signedIn ? "consent_required" : "login_required", html, StringComparison.Ordinal);
+        Assert.Contains("href=\"https://app.example/callback?error=", html, StringComparison.Ordinal);
     }
 
     [Fact]

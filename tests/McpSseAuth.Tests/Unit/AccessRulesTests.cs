@@ -119,9 +119,27 @@ public sealed class AccessRulesTests
     [Fact]
     public void HostedDomain_Matching_LetsInEvenWithoutAnEmail()
     {
-        var rules = Rules(r => r.AllowedHostedDomains.Add("example.com"));
+        var rules = Rules(r => { r.AllowedHostedDomains.Add("example.com"); r.HostedDomainIssuers.Add(Issuer); });
 
         Assert.Null(AccessRuleCheck.Refusal(rules, User(email: null, verified: false, hostedDomain: "EXAMPLE.com")));
+    }
+
+    [Fact]
+    public void HostedDomain_FromAnIssuerNotTrustedForIt_IsIgnored()
+    {
+        // Only Google signs hd by default; another provider's hd may be a value the user chose.
+        var rules = Rules(r => r.AllowedHostedDomains.Add("example.com"));
+
+        Assert.Contains("https://accounts.google.com", rules.HostedDomainIssuers);
+        Assert.NotNull(AccessRuleCheck.Refusal(rules, User(email: null, verified: false, hostedDomain: "example.com")));
+    }
+
+    [Fact]
+    public void EmailWithoutAnAtSign_IsNoEmail_AndMatchesNoDomain()
+    {
+        var rules = Rules(r => r.AllowedEmailDomains.Add("example.com"));
+
+        Assert.NotNull(AccessRuleCheck.Refusal(rules, User(email: "example.com")));
     }
 
     [Fact]
@@ -177,6 +195,7 @@ public sealed class AccessRulesTests
         {
             r.AllowedEmailDomains.Add("example.com");
             r.AllowedHostedDomains.Add("workspace.example");
+            r.HostedDomainIssuers.Add(Issuer);
             r.AllowedUsers.Add("guest@partner.com");
         });
 

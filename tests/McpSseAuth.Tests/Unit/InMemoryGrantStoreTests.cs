@@ -36,6 +36,7 @@ public sealed class InMemoryGrantStoreTests : IDisposable
         Scopes = ["mcp:tools"],
         Resources = ["https://mcp.example.com/mcp"],
         GrantId = grantId,
+        IssuedAt = _time.GetUtcNow(),
         ExpiresAt = _time.GetUtcNow() + (lifetime ?? TimeSpan.FromMinutes(1)),
     };
 

@@ -21,6 +21,9 @@ namespace McpSseAuth.Tests.Unit;
 /// </summary>
 public sealed class UpstreamTokenStoreTests : IDisposable
 {
+    private async ValueTask<string?> AccessTokenAsync(string subject, CancellationToken cancellationToken)
+        => (await _tokens.GetCurrentAsync(subject, cancellationToken))?.AccessToken;
+
     private const string Scheme = "fake";
     private const string Subject = "ext:alice";
     private static readonly DateTimeOffset Now = new(2031, 3, 4, 5, 6, 7, TimeSpan.Zero);
@@ -47,7 +50,7 @@ public sealed class UpstreamTokenStoreTests : IDisposable
             o.BackchannelHttpHandler = _tokenEndpoint;
         });
         _services = services.BuildServiceProvider();
-        var secrets = new UserSecrets(_store, new EphemeralDataProtectionProvider());
+        var secrets = new UserSecrets(_store, new EphemeralDataProtectionProvider(), Microsoft.Extensions.Logging.Abstractions.NullLogger<UserSecrets>.Instance);
         var refresh = new UpstreamTokenRefresh(_services.GetRequiredService<IAuthenticationSchemeProvider>(), _services, _time, NullLogger<UpstreamTokenRefresh>.Instance);
         _tokens = new UpstreamTokenStore(secrets, refresh, _time, Options.Create(_options), NullLogger<UpstreamTokenStore>.Instance);
     }
@@ -85,9 +88,9 @@ public sealed class UpstreamTokenStoreTests : IDisposable
     {
         await SaveAsync(Properties(expiresAt: Now.AddHours(1)));
 
-        Assert.Equal("at-1", await _tokens.GetAccessTokenAsync(Subject, default));
+        Assert.Equal("at-1", await AccessTokenAsync(Subject, default));
         _time.Advance(TimeSpan.FromMinutes(58));
-        Assert.Equal("at-1", await _tokens.GetAccessTokenAsync(Subject, default));
+        Assert.Equal("at-1", await AccessTokenAsync(Subject, default));
         Assert.Equal(0, _tokenEndpoint.Calls);
     }
 
@@ -98,7 +101,7 @@ public sealed class UpstreamTokenStoreTests : IDisposable
 
         _time.Advance(TimeSpan.FromDays(365));
 
-        Assert.Equal("at-1", await _tokens.GetAccessTokenAsync(Subject, default));
+        Assert.Equal("at-1", await AccessTokenAsync(Subject, default));
     }
 
     [Fact]
@@ -120,7 +123,7 @@ public sealed class UpstreamTokenStoreTests : IDisposable
 
         _time.Advance(TimeSpan.FromHours(2));
 
-        Assert.Null(await _tokens.GetAccessTokenAsync(Subject, default));
+        Assert.Null(await AccessTokenAsync(Subject, default));
         Assert.Equal(0, _tokenEndpoint.Calls);
     }
 
@@ -130,7 +133,7 @@ public sealed class UpstreamTokenStoreTests : IDisposable
         _options.UpstreamTokenRefreshMargin = TimeSpan.FromMinutes(5);
         await SaveAsync(Properties(refreshToken: null, expiresAt: Now.AddMinutes(4)));
 
-        Assert.Null(await _tokens.GetAccessTokenAsync(Subject, default));
+        Assert.Null(await AccessTokenAsync(Subject, default));
     }
 
     [Fact]
@@ -141,7 +144,7 @@ public sealed class UpstreamTokenStoreTests : IDisposable
         // A later sign-in through a provider that gave no token: the old user's tokens must not linger.
         await SaveAsync(Properties(accessToken: null, refreshToken: null));
 
-        Assert.Null(await _tokens.GetAccessTokenAsync(Subject, default));
+        Assert.Null(await AccessTokenAsync(Subject, default));
         Assert.Null(await _store.FindAsync(Subject, UpstreamTokenStore.Slot, default));
     }
 
@@ -152,7 +155,7 @@ public sealed class UpstreamTokenStoreTests : IDisposable
 
         await SaveAsync(Properties(accessToken: "new", expiresAt: Now.AddHours(1)));
 
-        Assert.Equal("new", await _tokens.GetAccessTokenAsync(Subject, default));
+        Assert.Equal("new", await AccessTokenAsync(Subject, default));
     }
 
     [Fact]
@@ -160,9 +163,8 @@ public sealed class UpstreamTokenStoreTests : IDisposable
     {
         await SaveAsync(Properties(accessToken: "alice-token"));
 
-        Assert.Null(await _tokens.GetAccessTokenAsync("ext:bob", default));
-        Assert.True(await _tokens.RemoveAsync(Subject, default));
-        Assert.Null(await _tokens.GetAccessTokenAsync(Subject, default));
+        Assert.Null(await AccessTokenAsync("ext:bob", default));
+        Assert.Equal("alice-token", await AccessTokenAsync(Subject, default));
     }
 
     [Fact]
@@ -172,7 +174,7 @@ public sealed class UpstreamTokenStoreTests : IDisposable
         await SaveAsync(Properties(expiresAt: Now.AddMinutes(30)));
         _time.Advance(TimeSpan.FromMinutes(31));
 
-        Assert.Equal("at-2", await _tokens.GetAccessTokenAsync(Subject, default));
+        Assert.Equal("at-2", await AccessTokenAsync(Subject, default));
 
         var request = Assert.Single(_tokenEndpoint.Requests);
         Assert.Equal("https://idp.invalid/token", request.Uri.AbsoluteUri);
@@ -183,7 +185,7 @@ public sealed class UpstreamTokenStoreTests : IDisposable
 
         // The new token and its new lifetime are kept: no second call while it is valid.
         _time.Advance(TimeSpan.FromMinutes(50));
-        Assert.Equal("at-2", await _tokens.GetAccessTokenAsync(Subject, default));
+        Assert.Equal("at-2", await AccessTokenAsync(Subject, default));
         Assert.Single(_tokenEndpoint.Requests);
     }
 
@@ -193,16 +195,16 @@ public sealed class UpstreamTokenStoreTests : IDisposable
         _tokenEndpoint.Respond(HttpStatusCode.OK, """{"access_token":"at-2","refresh_token":"rt-2","expires_in":600}""");
         await SaveAsync(Properties(expiresAt: Now.AddMinutes(1)));
         _time.Advance(TimeSpan.FromMinutes(2));
-        Assert.Equal("at-2", await _tokens.GetAccessTokenAsync(Subject, default));
+        Assert.Equal("at-2", await AccessTokenAsync(Subject, default));
 
         _tokenEndpoint.Respond(HttpStatusCode.OK, """{"access_token":"at-3","expires_in":600}""");
         _time.Advance(TimeSpan.FromMinutes(10));
-        Assert.Equal("at-3", await _tokens.GetAccessTokenAsync(Subject, default));
+        Assert.Equal("at-3", await AccessTokenAsync(Subject, default));
 
         // A provider that does not rotate sends none back: the last one stays in use.
         _tokenEndpoint.Respond(HttpStatusCode.OK, """{"access_token":"at-4","expires_in":600}""");
         _time.Advance(TimeSpan.FromMinutes(10));
-        Assert.Equal("at-4", await _tokens.GetAccessTokenAsync(Subject, default));
+        Assert.Equal("at-4", await AccessTokenAsync(Subject, default));
 
         Assert.Equal(["rt-1", "rt-2", "rt-2"], _tokenEndpoint.Requests.Select(r => r.Form["refresh_token"]));
     }
@@ -214,10 +216,24 @@ public sealed class UpstreamTokenStoreTests : IDisposable
         await SaveAsync(Properties(expiresAt: Now.AddMinutes(1)));
         _time.Advance(TimeSpan.FromMinutes(2));
 
-        Assert.Null(await _tokens.GetAccessTokenAsync(Subject, default));
+        Assert.Null(await AccessTokenAsync(Subject, default));
         Assert.Null(await _store.FindAsync(Subject, UpstreamTokenStore.Slot, default));
-        Assert.Null(await _tokens.GetAccessTokenAsync(Subject, default));
+        Assert.Null(await AccessTokenAsync(Subject, default));
         Assert.Equal(1, _tokenEndpoint.Calls);
+    }
+
+    [Theory]
+    [InlineData("invalid_client")]
+    [InlineData("unauthorized_client")]
+    public async Task Refresh_RefusedForTheServersClient_IsNull_ButTheUsersTokensAreKept(string error)
+    {
+        // A rotated or mistyped client secret is the operator's to fix; it must not wipe every user's refresh token.
+        _tokenEndpoint.Respond(HttpStatusCode.Unauthorized, $$"""{"error":"{{error}}"}""");
+        await SaveAsync(Properties(expiresAt: Now.AddMinutes(1)));
+        _time.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.Null(await AccessTokenAsync(Subject, default));
+        Assert.NotNull(await _store.FindAsync(Subject, UpstreamTokenStore.Slot, default));
     }
 
     [Fact]
@@ -227,11 +243,11 @@ public sealed class UpstreamTokenStoreTests : IDisposable
         await SaveAsync(Properties(expiresAt: Now.AddMinutes(1)));
         _time.Advance(TimeSpan.FromMinutes(2));
 
-        Assert.Null(await _tokens.GetAccessTokenAsync(Subject, default));
+        Assert.Null(await AccessTokenAsync(Subject, default));
         Assert.NotNull(await _store.FindAsync(Subject, UpstreamTokenStore.Slot, default));
 
         _tokenEndpoint.Respond(HttpStatusCode.OK, """{"access_token":"at-2","expires_in":600}""");
-        Assert.Equal("at-2", await _tokens.GetAccessTokenAsync(Subject, default));
+        Assert.Equal("at-2", await AccessTokenAsync(Subject, default));
     }
 
     [Theory]
@@ -245,7 +261,7 @@ public sealed class UpstreamTokenStoreTests : IDisposable
         await SaveAsync(Properties(expiresAt: Now.AddMinutes(1)));
         _time.Advance(TimeSpan.FromMinutes(2));
 
-        Assert.Null(await _tokens.GetAccessTokenAsync(Subject, default));
+        Assert.Null(await AccessTokenAsync(Subject, default));
     }
 
     [Fact]
@@ -254,7 +270,7 @@ public sealed class UpstreamTokenStoreTests : IDisposable
         await SaveAsync(Properties(expiresAt: Now.AddMinutes(1)), scheme: "not-registered");
         _time.Advance(TimeSpan.FromMinutes(2));
 
-        Assert.Null(await _tokens.GetAccessTokenAsync(Subject, default));
+        Assert.Null(await AccessTokenAsync(Subject, default));
         Assert.Equal(0, _tokenEndpoint.Calls);
     }
 
@@ -266,10 +282,10 @@ public sealed class UpstreamTokenStoreTests : IDisposable
         await SaveAsync(Properties(expiresAt: Now.AddMinutes(1)));
         _time.Advance(TimeSpan.FromMinutes(2));
 
-        var first = _tokens.GetAccessTokenAsync(Subject, default).AsTask();
+        var first = AccessTokenAsync(Subject, default).AsTask();
         // A bound so a broken lock fails the test instead of hanging it; not a timing assertion.
         await _tokenEndpoint.FirstCallArrived.WaitAsync(TimeSpan.FromSeconds(30));
-        var second = _tokens.GetAccessTokenAsync(Subject, default).AsTask();
+        var second = AccessTokenAsync(Subject, default).AsTask();
         _tokenEndpoint.Release();
 
         var results = await Task.WhenAll(first, second);

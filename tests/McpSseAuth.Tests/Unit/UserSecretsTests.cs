@@ -22,7 +22,7 @@ public sealed class UserSecretsTests
 
     public UserSecretsTests()
     {
-        _secrets = new UserSecrets(_store, new EphemeralDataProtectionProvider());
+        _secrets = new UserSecrets(_store, new EphemeralDataProtectionProvider(), Microsoft.Extensions.Logging.Abstractions.NullLogger<UserSecrets>.Instance);
         _options.AddServiceToken("github", "GitHub").AddServiceToken("jira", "Jira");
         var schemes = new AuthenticationSchemeProvider(Options.Create(new AuthenticationOptions()));
         var refresh = new UpstreamTokenRefresh(schemes, new ServiceCollection().BuildServiceProvider(), TimeProvider.System, NullLogger<UpstreamTokenRefresh>.Instance);
@@ -89,14 +89,15 @@ public sealed class UserSecretsTests
     }
 
     [Fact]
-    public async Task ValueFromAnotherKeyRing_ReadsAsNull_AndIsForgotten()
+    public async Task ValueFromAnotherKeyRing_ReadsAsNull_ButIsKeptForAnInstanceThatHasTheKey()
     {
-        // After a restart without a persisted key ring the old values cannot be read: they count as none.
-        var before = new UserSecrets(_store, new EphemeralDataProtectionProvider());
+        // Keys not persisted or not shared: this instance cannot read it, but the one that wrote it still can.
+        var before = new UserSecrets(_store, new EphemeralDataProtectionProvider(), Microsoft.Extensions.Logging.Abstractions.NullLogger<UserSecrets>.Instance);
         await before.WriteAsync("alice", "upstream", "old", default);
 
         Assert.Null(await _secrets.ReadAsync("alice", "upstream", default));
-        Assert.Null(await _store.FindAsync("alice", "upstream", default));
+        Assert.NotNull(await _store.FindAsync("alice", "upstream", default));
+        Assert.Equal("old", await before.ReadAsync("alice", "upstream", default));
     }
 
     [Fact]
