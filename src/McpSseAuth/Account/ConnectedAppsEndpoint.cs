@@ -124,7 +124,7 @@ internal sealed class ConnectedAppsEndpoint(
 
             body.Append(clientGrants.Count == 0 ? "No active sign-in." : "Last used " + AccountPages.Date(clientGrants.Max(g => g.LastUsedAt)) + ".")
                 .Append("</p><form method=\"post\" action=\"").Append(HtmlPage.Encode((context.Request.PathBase + o.ConnectedAppsPath).ToUriComponent())).Append("\">")
-                .Append("<input type=\"hidden\" name=\"").Append(HtmlPage.Encode(tokens.FormFieldName)).Append("\" value=\"").Append(HtmlPage.Encode(tokens.RequestToken)).Append("\">")
+                .Append(HtmlForm.AntiforgeryField(tokens))
                 .Append("<input type=\"hidden\" name=\"client_id\" value=\"").Append(HtmlPage.Encode(clientId)).Append("\">")
                 .Append("<button type=\"submit\">Revoke access</button></form></section>");
             rows++;
@@ -139,5 +139,5 @@ internal sealed class ConnectedAppsEndpoint(
     }
 
     private static string HostOf(string redirectUri)
-        => Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri) ? (uri.Scheme is "http" or "https" ? uri.Authority : uri.Scheme + ":") : redirectUri;
+        => Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri) ? HtmlForm.RedirectHost(uri) : redirectUri;
 }

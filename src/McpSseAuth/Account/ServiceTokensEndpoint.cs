@@ -88,7 +88,7 @@ internal sealed class ServiceTokensEndpoint(McpUserTokens userTokens, IAntiforge
         var stored = await userTokens.StoredServicesAsync(principal, context.RequestAborted);
         var tokens = antiforgery.GetAndStoreTokens(context);
         var action = HtmlPage.Encode((context.Request.PathBase + o.ServiceTokensPath).ToUriComponent());
-        var antiforgeryField = $"<input type=\"hidden\" name=\"{HtmlPage.Encode(tokens.FormFieldName)}\" value=\"{HtmlPage.Encode(tokens.RequestToken)}\">";
+        var antiforgeryField = HtmlForm.AntiforgeryField(tokens);
 
         var body = new StringBuilder(AccountPages.Navigation(context, o, principal))
             .Append("<p class=\"muted\">Tools of this server use these tokens on your behalf, and only for you. They are stored encrypted and never shown again.</p>");

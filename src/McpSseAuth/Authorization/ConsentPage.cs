@@ -18,7 +18,7 @@ internal sealed class ConsentPage(IAntiforgery antiforgery, IOptions<McpOAuthOpt
         var o = options.Value;
         var tokens = antiforgery.GetAndStoreTokens(context);
         var redirect = new Uri(redirectUri);
-        var redirectHost = redirect.Scheme is "http" or "https" ? redirect.Authority : redirect.Scheme + ":";
+        var redirectHost = HtmlForm.RedirectHost(redirect);
         var name = client.ClientName ?? "An unnamed application";
 
         var body = new StringBuilder()
@@ -36,7 +36,7 @@ internal sealed class ConsentPage(IAntiforgery antiforgery, IOptions<McpOAuthOpt
         body.Append("</ul><p class=\"muted\">If you allow, this is remembered for this application; you can take it back on <a href=\"")
             .Append(HtmlPage.Encode((context.Request.PathBase + o.ConnectedAppsPath).ToUriComponent())).Append("\">Connected apps</a>.</p>")
             .Append("<form method=\"post\" action=\"").Append(HtmlPage.Encode(context.Request.PathBase + o.ConsentPath)).Append("\">")
-            .Append("<input type=\"hidden\" name=\"").Append(HtmlPage.Encode(tokens.FormFieldName)).Append("\" value=\"").Append(HtmlPage.Encode(tokens.RequestToken)).Append("\">")
+            .Append(HtmlForm.AntiforgeryField(tokens))
             .Append("<input type=\"hidden\" name=\"request_id\" value=\"").Append(HtmlPage.Encode(requestHandle)).Append("\">")
             .Append("<button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>")
             .Append("<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>")

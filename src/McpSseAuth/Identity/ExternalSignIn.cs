@@ -122,7 +122,7 @@ internal sealed class ExternalSignIn(
                    "<p class=\"muted\">You have not been signed in, and the application has been given no access.</p>";
         if (back is not null && Uri.TryCreate(back, UriKind.Absolute, out var target))
         {
-            var host = target.Scheme is "http" or "https" ? target.Authority : target.Scheme + ":";
+            var host = HtmlForm.RedirectHost(target);
             body += $"<p><a href=\"{HtmlPage.Encode(back)}\" rel=\"noreferrer\">Return to the application ({HtmlPage.Encode(host)})</a></p>";
         }
 

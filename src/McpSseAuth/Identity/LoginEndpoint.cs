@@ -105,7 +105,7 @@ internal sealed class LoginEndpoint(
         var tokens = antiforgery.GetAndStoreTokens(context);
         var action = (context.Request.PathBase + o.LoginPath).ToUriComponent();
         var hidden = new StringBuilder()
-            .Append("<input type=\"hidden\" name=\"").Append(HtmlPage.Encode(tokens.FormFieldName)).Append("\" value=\"").Append(HtmlPage.Encode(tokens.RequestToken)).Append("\">")
+            .Append(HtmlForm.AntiforgeryField(tokens))
             .Append("<input type=\"hidden\" name=\"").Append(ReturnUrlField).Append("\" value=\"").Append(HtmlPage.Encode(returnUrl)).Append("\">")
             .ToString();
         var body = new StringBuilder();

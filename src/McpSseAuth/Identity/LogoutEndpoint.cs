@@ -13,7 +13,7 @@ internal sealed class LogoutEndpoint(IAntiforgery antiforgery, IOptions<McpOAuth
     {
         var tokens = antiforgery.GetAndStoreTokens(context);
         var body = $"<form method=\"post\" action=\"{HtmlPage.Encode((context.Request.PathBase + options.Value.LogoutPath).ToUriComponent())}\">" +
-                   $"<input type=\"hidden\" name=\"{HtmlPage.Encode(tokens.FormFieldName)}\" value=\"{HtmlPage.Encode(tokens.RequestToken)}\">" +
+                   HtmlForm.AntiforgeryField(tokens) +
                    "<p>Sign out of this authorization server? Applications keep the access they were granted.</p>" +
                    "<button type=\"submit\">Sign out</button></form>";
         return HtmlPage.WriteAsync(context, 200, "Sign out", body);
