@@ -83,6 +83,15 @@ internal static partial class Log
     [LoggerMessage(1506, LogLevel.Warning, "A stored {Slot} of user {Subject} cannot be decrypted with this instance's Data Protection keys; persist and share the key ring.", EventName = "UserSecretUnreadable")]
     public static partial void UserSecretUnreadable(ILogger logger, string subject, string slot);
 
+    [LoggerMessage(1601, LogLevel.Information, "MCP session {SessionId} started over {Transport} for {Subject} through client {ClientId}.", EventName = "McpSessionStarted")]
+    public static partial void McpSessionStarted(ILogger logger, string sessionId, string subject, string clientId, string transport);
+
+    [LoggerMessage(1602, LogLevel.Information, "MCP session {SessionId} of {Subject} ended.", EventName = "McpSessionEnded")]
+    public static partial void McpSessionEnded(ILogger logger, string sessionId, string subject);
+
+    [LoggerMessage(1603, LogLevel.Information, "Ending MCP session {SessionId} of {Subject}: {Reason}.", EventName = "McpSessionEnding")]
+    public static partial void McpSessionEnding(ILogger logger, string sessionId, string subject, string reason);
+
     [LoggerMessage(1401, LogLevel.Information, "Refused an access token at {Path}: {Reason}", EventName = "AccessTokenRefused")]
     public static partial void AccessTokenRefused(ILogger logger, string path, string reason);
 }

@@ -58,6 +58,10 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<AccessTokenIssuer>();
 
         services.TryAddSingleton<IClientStore, InMemoryClientStore>();
+        services.TryAddSingleton<McpSseAuth.Sessions.GrantRevocationSignal>();
+        services.TryAddSingleton<McpSseAuth.Sessions.McpSessionRegistry>();
+        services.TryAddSingleton<IMcpSessions>(sp => sp.GetRequiredService<McpSseAuth.Sessions.McpSessionRegistry>());
+        services.TryAddSingleton<McpSseAuth.Sessions.SessionBinding>();
         services.TryAddSingleton<InMemoryGrantStore>();
         services.TryAddSingleton<IAuthorizationCodeStore>(sp => sp.GetRequiredService<InMemoryGrantStore>());
         services.TryAddSingleton<IRefreshTokenStore>(sp => sp.GetRequiredService<InMemoryGrantStore>());
@@ -98,6 +102,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<McpSseAuth.Http.PublicCors>();
         services.AddMcpServer().WithHttpTransport();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<HttpServerTransportOptions>, LegacySseTransportSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<HttpServerTransportOptions>, McpSseAuth.Sessions.SessionTracking>());
 
         var authentication = services.AddAuthentication()
             .AddCookie(McpOAuthDefaults.SignInCookieScheme)

@@ -87,6 +87,15 @@ public static class McpSseEndpointRouteBuilderExtensions
 
             var result = new CompositeConventionBuilder(builders);
             result.RequireAuthorization(McpOAuthDefaults.AuthorizationPolicy);
+            // Sessions bound to user and client: checked after authorization, before the SDK sees the request.
+            var binding = services.GetRequiredService<McpSseAuth.Sessions.SessionBinding>();
+            result.Finally(endpoint =>
+            {
+                if (endpoint.RequestDelegate is { } inner)
+                {
+                    endpoint.RequestDelegate = context => binding.InvokeAsync(context, inner);
+                }
+            });
 
             endpoints.MapMcpOAuth();
             state.Mapped[key] = result;

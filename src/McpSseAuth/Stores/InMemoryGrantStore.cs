@@ -10,7 +10,7 @@ namespace McpSseAuth.Stores;
 /// start one. Refresh tokens belong to granted users and are never refused; a spent one leaves a small tombstone, for a
 /// day at most.
 /// </summary>
-internal sealed class InMemoryGrantStore(TimeProvider time, IOptions<McpOAuthOptions> options)
+internal sealed class InMemoryGrantStore(TimeProvider time, IOptions<McpOAuthOptions> options, Sessions.GrantRevocationSignal? revocations = null)
     : IAuthorizationCodeStore, IRefreshTokenStore, IPendingAuthorizationStore, IGrantRevocations, IDisposable
 {
     // A spent code or refresh token is remembered this long (at most) to recognise a replay.
@@ -96,6 +96,8 @@ internal sealed class InMemoryGrantStore(TimeProvider time, IOptions<McpOAuthOpt
         // Remembered as long as anything of the grant can live; revocations are never refused for lack of room.
         var o = options.Value;
         _grants.Set("revoked:" + grantId, true, o.RefreshTokenLifetime + o.AccessTokenLifetime);
+        // Its live MCP sessions end now, not when their access tokens expire.
+        revocations?.Raise(grantId);
         return ValueTask.CompletedTask;
     }
 

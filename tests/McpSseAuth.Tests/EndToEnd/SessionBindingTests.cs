@@ -8,9 +8,8 @@ namespace McpSseAuth.Tests.EndToEnd;
 /// <summary>A session belongs to the user who opened it: another user's valid token cannot use it, on either transport.</summary>
 public sealed class SessionBindingTests : IAsyncLifetime
 {
-    private const string Initialize =
-        """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"binding-test","version":"1.0"}}}""";
-    private const string ListTools = """{"jsonrpc":"2.0","id":2,"method":"tools/list"}""";
+    private const string Initialize = McpWire.Initialize;
+    private const string ListTools = McpWire.ListTools;
 
     private readonly SampleApp _app = new(kestrel: true);
 
@@ -27,15 +26,15 @@ public sealed class SessionBindingTests : IAsyncLifetime
         var alice = await new OAuthFlow(http).GetTokensAsync(Resource("/mcp"), "alice");
         var bob = await new OAuthFlow(http).GetTokensAsync(Resource("/mcp"), "bob");
 
-        using var init = await PostJsonAsync(http, "/mcp", Initialize, alice.AccessToken);
+        using var init = await McpWire.PostJsonAsync(http, "/mcp", Initialize, alice.AccessToken);
         Assert.Equal(HttpStatusCode.OK, init.StatusCode);
         var sessionId = Assert.Single(init.Headers.GetValues("Mcp-Session-Id"));
 
-        using var asBob = await PostJsonAsync(http, "/mcp", ListTools, bob.AccessToken, sessionId);
+        using var asBob = await McpWire.PostJsonAsync(http, "/mcp", ListTools, bob.AccessToken, sessionId);
         Assert.Equal(HttpStatusCode.Forbidden, asBob.StatusCode);
         Assert.DoesNotContain("whoami", await asBob.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
-        using var asAlice = await PostJsonAsync(http, "/mcp", ListTools, alice.AccessToken, sessionId);
+        using var asAlice = await McpWire.PostJsonAsync(http, "/mcp", ListTools, alice.AccessToken, sessionId);
         Assert.Equal(HttpStatusCode.OK, asAlice.StatusCode);
         Assert.Contains("whoami", await asAlice.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
@@ -53,15 +52,15 @@ public sealed class SessionBindingTests : IAsyncLifetime
         using var stream = await http.SendAsync(streamRequest, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
         using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync());
-        var messagePath = await ReadEndpointEventAsync(reader);
+        var messagePath = await McpWire.ReadEndpointEventAsync(reader);
         Assert.StartsWith("/message?sessionId=", messagePath, StringComparison.Ordinal);
 
-        using var asBob = await PostJsonAsync(http, messagePath, Initialize, bob.AccessToken);
+        using var asBob = await McpWire.PostJsonAsync(http, messagePath, Initialize, bob.AccessToken);
         Assert.Equal(HttpStatusCode.Forbidden, asBob.StatusCode);
 
-        using var asAlice = await PostJsonAsync(http, messagePath, Initialize, alice.AccessToken);
+        using var asAlice = await McpWire.PostJsonAsync(http, messagePath, Initialize, alice.AccessToken);
         Assert.Equal(HttpStatusCode.Accepted, asAlice.StatusCode);
-        Assert.Contains("\"protocolVersion\"", await ReadDataEventAsync(reader), StringComparison.Ordinal);
+        Assert.Contains("\"protocolVersion\"", await McpWire.ReadDataEventAsync(reader), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -73,66 +72,12 @@ public sealed class SessionBindingTests : IAsyncLifetime
         streamRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", alice.AccessToken);
         using var stream = await http.SendAsync(streamRequest, HttpCompletionOption.ResponseHeadersRead);
         using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync());
-        var messagePath = await ReadEndpointEventAsync(reader);
+        var messagePath = await McpWire.ReadEndpointEventAsync(reader);
 
-        using var anonymous = await PostJsonAsync(http, messagePath, Initialize, token: null);
+        using var anonymous = await McpWire.PostJsonAsync(http, messagePath, Initialize, token: null);
 
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Contains("resource_metadata=", anonymous.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
         Assert.Contains("/.well-known/oauth-protected-resource/sse", anonymous.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
-    }
-
-    private static async Task<HttpResponseMessage> PostJsonAsync(HttpClient http, string path, string json, string? token, string? sessionId = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        request.Headers.Accept.ParseAdd("application/json");
-        request.Headers.Accept.ParseAdd("text/event-stream");
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        if (sessionId is not null)
-        {
-            request.Headers.Add("Mcp-Session-Id", sessionId);
-            request.Headers.Add("MCP-Protocol-Version", "2025-06-18");
-        }
-
-        return await http.SendAsync(request);
-    }
-
-    private static async Task<string> ReadEndpointEventAsync(StreamReader reader)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        string? line;
-        var sawEndpoint = false;
-        while ((line = await reader.ReadLineAsync(timeout.Token)) is not null)
-        {
-            if (line == "event: endpoint")
-            {
-                sawEndpoint = true;
-            }
-            else if (sawEndpoint && line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                return line["data: ".Length..];
-            }
-        }
-
-        throw new InvalidOperationException("The SSE stream ended before the endpoint event.");
-    }
-
-    private static async Task<string> ReadDataEventAsync(StreamReader reader)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        string? line;
-        while ((line = await reader.ReadLineAsync(timeout.Token)) is not null)
-        {
-            if (line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                return line["data: ".Length..];
-            }
-        }
-
-        throw new InvalidOperationException("The SSE stream ended before a message event.");
     }
 }

@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using McpSseAuth.Tokens;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Logging;
+
+namespace McpSseAuth.Sessions;
+
+/// <summary>
+/// Every live stateful MCP session of this process, with the user, client and grant of the token that opened it. Each
+/// carries a cancellation source that ends the SDK's session run: the SSE stream closes, the Streamable session is over.
+/// Revoking a grant (<see cref="GrantRevocationSignal"/>) ends its sessions at once.
+/// </summary>
+internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
+{
+    private readonly ConcurrentDictionary<string, Entry> _sessions = new(StringComparer.Ordinal);
+
+    // Sessions this registry ended, remembered for a while so their next request gets 404 (the client starts anew)
+    // instead of reaching an SDK session that no longer runs. Bounded: each is one small entry.
+    private readonly MemoryCache _ended = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+    private readonly TimeProvider _time;
+    private readonly ILogger<McpSessionRegistry> _logger;
+    private readonly GrantRevocationSignal _revocations;
+
+    public McpSessionRegistry(GrantRevocationSignal revocations, TimeProvider time, ILogger<McpSessionRegistry> logger)
+    {
+        _time = time;
+        _logger = logger;
+        _revocations = revocations;
+        _revocations.Revoked += EndForGrant;
+    }
+
+    public sealed class Entry(McpSessionInfo info, CancellationTokenSource end)
+    {
+        public McpSessionInfo Info { get; } = info;
+        public CancellationTokenSource End { get; } = end;
+    }
+
+    /// <summary>Registers a session opened by <paramref name="user"/>; dispose the result when the session ends.</summary>
+    public Entry Add(string sessionId, McpSessionTransport transport, ClaimsPrincipal user, CancellationToken sessionEnded)
+    {
+        var info = new McpSessionInfo(
+            sessionId,
+            transport,
+            user.FindFirst("sub")?.Value ?? user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? "",
+            user.FindFirst("client_id")?.Value ?? "",
+            user.FindFirst(AccessTokenIssuer.GrantIdClaim)?.Value,
+            (user.FindFirst("scope")?.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            _time.GetUtcNow());
+        var entry = new Entry(info, CancellationTokenSource.CreateLinkedTokenSource(sessionEnded));
+        _sessions[sessionId] = entry;
+        Log.McpSessionStarted(_logger, sessionId, info.Subject, info.ClientId, transport.ToString());
+        return entry;
+    }
+
+    public void Remove(Entry entry)
+    {
+        if (((ICollection<KeyValuePair<string, Entry>>)_sessions).Remove(new KeyValuePair<string, Entry>(entry.Info.SessionId, entry)))
+        {
+            Log.McpSessionEnded(_logger, entry.Info.SessionId, entry.Info.Subject);
+        }
+
+        entry.End.Dispose();
+    }
+
+    public Entry? Find(string sessionId) => _sessions.TryGetValue(sessionId, out var entry) ? entry : null;
+
+    /// <summary>True for a session this registry ended (revoked grant, <see cref="IMcpSessions"/>).</summary>
+    public bool WasEnded(string sessionId) => _ended.TryGetValue(sessionId, out _);
+
+    /// <summary>Ends a session whose grant turned out to be revoked while it was starting.</summary>
+    public void EndRevoked(Entry entry) => Cancel(entry, "grant revoked");
+
+    public IReadOnlyList<McpSessionInfo> ListForUser(string subject)
+        => [.. _sessions.Values.Select(e => e.Info).Where(i => i.Subject == subject).OrderBy(i => i.CreatedAt)];
+
+    public bool EndSession(string sessionId) => _sessions.TryGetValue(sessionId, out var entry) && Cancel(entry, "ended through IMcpSessions");
+
+    public int EndForUser(string subject) => _sessions.Values.Where(e => e.Info.Subject == subject).Count(e => Cancel(e, "ended through IMcpSessions"));
+
+    private void EndForGrant(string grantId)
+    {
+        foreach (var entry in _sessions.Values.Where(e => e.Info.GrantId == grantId))
+        {
+            Cancel(entry, "grant revoked");
+        }
+    }
+
+    private bool Cancel(Entry entry, string reason)
+    {
+        try
+        {
+            if (entry.End.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            Log.McpSessionEnding(_logger, entry.Info.SessionId, entry.Info.Subject, reason);
+            _ended.Set(entry.Info.SessionId, true, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromHours(2) });
+            entry.End.Cancel();
+            return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;   // ended meanwhile
+        }
+    }
+
+    public void Dispose()
+    {
+        _revocations.Revoked -= EndForGrant;
+        _ended.Dispose();
+    }
+}
+
+/// <summary>Raised whenever a grant is revoked (connected-apps page, replay detection), so live sessions of it can end.</summary>
+internal sealed class GrantRevocationSignal
+{
+    public event Action<string>? Revoked;
+
+    public void Raise(string grantId) => Revoked?.Invoke(grantId);
+}

@@ -1,0 +1,159 @@
+using System.Net;
+using McpSseAuth.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace McpSseAuth.Tests.EndToEnd;
+
+/// <summary>
+/// The session manager on real Kestrel: a session is bound to the user and the client of the token that opened it, a
+/// refreshed token of the same grant keeps working on it, and a revoked grant ends its live sessions at once.
+/// </summary>
+public sealed class SessionManagerTests : IAsyncLifetime
+{
+    private readonly SampleApp _app = new(kestrel: true);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private string Resource(string path) => new Uri(_app.BaseAddress, path).ToString().TrimEnd('/');
+
+    private IMcpSessions Sessions => _app.Services.GetRequiredService<IMcpSessions>();
+
+    private static async Task<string> InitializeStreamableAsync(HttpClient http, string token)
+    {
+        using var init = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, token);
+        Assert.Equal(HttpStatusCode.OK, init.StatusCode);
+        return Assert.Single(init.Headers.GetValues("Mcp-Session-Id"));
+    }
+
+    [Fact]
+    public async Task StreamableSession_SameUserThroughAnotherClient_Is403_AndTheOwnerStillWorks()
+    {
+        using var http = _app.CreateRawClient();
+        var first = await new OAuthFlow(http).GetTokensAsync(Resource("/mcp"), "alice");
+        var otherClient = await new OAuthFlow(http).GetTokensAsync(Resource("/mcp"), "alice");
+        Assert.NotEqual(first.ClientId, otherClient.ClientId);
+        var sessionId = await InitializeStreamableAsync(http, first.AccessToken);
+
+        using var asOtherClient = await McpWire.PostJsonAsync(http, "/mcp", McpWire.ListTools, otherClient.AccessToken, sessionId);
+        using var asOwner = await McpWire.PostJsonAsync(http, "/mcp", McpWire.ListTools, first.AccessToken, sessionId);
+
+        Assert.Equal(HttpStatusCode.Forbidden, asOtherClient.StatusCode);
+        Assert.Contains("another user or another client", await asOtherClient.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, asOwner.StatusCode);
+        Assert.Contains("whoami", await asOwner.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SseSession_SameUserThroughAnotherClient_Is403_AndNothingReachesTheSession()
+    {
+        using var http = _app.CreateRawClient();
+        var first = await new OAuthFlow(http).GetTokensAsync(Resource("/sse"), "alice");
+        var otherClient = await new OAuthFlow(http).GetTokensAsync(Resource("/sse"), "alice");
+        var (stream, reader, messagePath) = await McpWire.OpenSseAsync(http, first.AccessToken);
+        using (stream)
+        using (reader)
+        {
+            using var asOtherClient = await McpWire.PostJsonAsync(http, messagePath, McpWire.Initialize, otherClient.AccessToken);
+            using var asOwner = await McpWire.PostJsonAsync(http, messagePath, McpWire.Initialize, first.AccessToken);
+
+            Assert.Equal(HttpStatusCode.Forbidden, asOtherClient.StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, asOwner.StatusCode);
+            // The first message on the stream answers the owner's initialize: the other client's never got there.
+            Assert.Contains("\"protocolVersion\"", await McpWire.ReadDataEventAsync(reader), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task StreamableSession_RefreshedTokenOfTheSameGrant_KeepsWorking()
+    {
+        using var http = _app.CreateRawClient();
+        var flow = new OAuthFlow(http);
+        var tokens = await flow.GetTokensAsync(Resource("/mcp"), "alice");
+        var sessionId = await InitializeStreamableAsync(http, tokens.AccessToken);
+        using var refreshed = await flow.RefreshAsync(tokens.ClientId, tokens.RefreshToken);
+        var newAccessToken = (await McpSseAuth.Tests.Integration.Http.ReadJsonAsync(refreshed)).GetProperty("access_token").GetString()!;
+
+        using var response = await McpWire.PostJsonAsync(http, "/mcp", McpWire.ListTools, newAccessToken, sessionId);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Sessions_AreListedPerUser_WithTransportClientAndGrant()
+    {
+        using var http = _app.CreateRawClient();
+        var alice = await new OAuthFlow(http).GetTokensAsync(Resource("/mcp"), "alice");
+        var aliceSse = await new OAuthFlow(http).GetTokensAsync(Resource("/sse"), "alice");
+        var bob = await new OAuthFlow(http).GetTokensAsync(Resource("/mcp"), "bob");
+        var streamable = await InitializeStreamableAsync(http, alice.AccessToken);
+        await InitializeStreamableAsync(http, bob.AccessToken);
+        var (stream, reader, messagePath) = await McpWire.OpenSseAsync(http, aliceSse.AccessToken);
+        using (stream)
+        using (reader)
+        {
+            // The SSE session is listed as its run starts, just after the endpoint event went out.
+            var sessions = Sessions.ListForUser("alice");
+            for (var i = 0; i < 50 && sessions.Count < 2; i++)
+            {
+                await Task.Delay(100);
+                sessions = Sessions.ListForUser("alice");
+            }
+
+            Assert.Equal(2, sessions.Count);
+            var viaStreamable = Assert.Single(sessions, s => s.Transport == McpSessionTransport.StreamableHttp);
+            Assert.Equal(streamable, viaStreamable.SessionId);
+            Assert.Equal(alice.ClientId, viaStreamable.ClientId);
+            Assert.False(string.IsNullOrEmpty(viaStreamable.GrantId));
+            Assert.Contains("mcp:tools", viaStreamable.Scopes);
+            var viaSse = Assert.Single(sessions, s => s.Transport == McpSessionTransport.Sse);
+            Assert.Equal(aliceSse.ClientId, viaSse.ClientId);
+            Assert.EndsWith(viaSse.SessionId, messagePath, StringComparison.Ordinal);
+            Assert.All(Sessions.ListForUser("bob"), s => Assert.Equal(bob.ClientId, s.ClientId));
+        }
+    }
+
+    [Fact]
+    public async Task RevokedGrant_EndsItsLiveSseStream_AndItsAccessTokenGets401()
+    {
+        using var http = _app.CreateRawClient();
+        var flow = new OAuthFlow(http);
+        var tokens = await flow.GetTokensAsync(Resource("/sse"), "alice");
+        var (stream, reader, _) = await McpWire.OpenSseAsync(http, tokens.AccessToken);
+        using (stream)
+        using (reader)
+        {
+            // A replayed refresh token revokes the grant (theft detected).
+            Assert.Equal(HttpStatusCode.OK, (await flow.RefreshAsync(tokens.ClientId, tokens.RefreshToken)).StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, (await flow.RefreshAsync(tokens.ClientId, tokens.RefreshToken)).StatusCode);
+
+            // The server closes the stream: the client reads its end, not a timeout.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            string? line;
+            do
+            {
+                line = await reader.ReadLineAsync(timeout.Token);
+            }
+            while (line is not null);
+        }
+
+        Assert.Empty(Sessions.ListForUser("alice"));
+        using var again = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, tokens.AccessToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task EndForUser_EndsTheStreamableSession_ItsNextRequestIs404()
+    {
+        using var http = _app.CreateRawClient();
+        var tokens = await new OAuthFlow(http).GetTokensAsync(Resource("/mcp"), "alice");
+        var sessionId = await InitializeStreamableAsync(http, tokens.AccessToken);
+
+        Assert.Equal(1, Sessions.EndForUser("alice"));
+
+        using var response = await McpWire.PostJsonAsync(http, "/mcp", McpWire.ListTools, tokens.AccessToken, sessionId);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.False(Sessions.EndSession(sessionId));
+    }
+}
