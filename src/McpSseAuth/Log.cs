@@ -92,6 +92,9 @@ internal static partial class Log
     [LoggerMessage(1603, LogLevel.Information, "Ending MCP session {SessionId} of {Subject}: {Reason}.", EventName = "McpSessionEnding")]
     public static partial void McpSessionEnding(ILogger logger, string sessionId, string subject, string reason);
 
+    [LoggerMessage(1604, LogLevel.Information, "Refused an MCP request at {Path}: {Reason} ({Status}).", EventName = "McpRequestRefused")]
+    public static partial void McpRequestRefused(ILogger logger, string path, string reason, int status);
+
     [LoggerMessage(1401, LogLevel.Information, "Refused an access token at {Path}: {Reason}", EventName = "AccessTokenRefused")]
     public static partial void AccessTokenRefused(ILogger logger, string path, string reason);
 }

@@ -121,6 +121,24 @@ public sealed class McpOAuthOptions
     public int MaxRegisteredClients { get; set; } = 10_000;
 
     /// <summary>
+    /// Live stateful MCP sessions (SSE streams and Streamable HTTP sessions) one user may hold at once; a new one beyond
+    /// it is refused with 429. Default 20.
+    /// </summary>
+    public int MaxSessionsPerUser { get; set; } = 20;
+
+    /// <summary>Live stateful MCP sessions of this server at once; a new one beyond it is refused with 503. Default 10,000.</summary>
+    public int MaxSessions { get; set; } = 10_000;
+
+    /// <summary>
+    /// JSON-RPC requests a legacy SSE session may have waiting for their answer (backpressure, which the SDK's SSE lacks):
+    /// beyond it <c>POST /message</c> answers 429 with <c>Retry-After</c>, and nothing is dropped. Default 32.
+    /// </summary>
+    public int MaxSseRequestsInFlight { get; set; } = 32;
+
+    /// <summary>Largest JSON-RPC message body accepted by the MCP endpoints; larger ones get 413. Default 4 MiB.</summary>
+    public long MaxMessageBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
     /// Allows an http issuer on a host that is not loopback. Only for development behind a trusted network:
     /// tokens and passwords then travel in clear text.
     /// </summary>

@@ -83,6 +83,11 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
             failures.Add("McpOAuthOptions.MaxFailedSignIns and FailedSignInWindow must be positive (defaults: 10 per 5 minutes).");
         }
 
+        if (options.MaxSessionsPerUser <= 0 || options.MaxSessions <= 0 || options.MaxSseRequestsInFlight <= 0 || options.MaxMessageBytes <= 0)
+        {
+            failures.Add("McpOAuthOptions.MaxSessionsPerUser, MaxSessions, MaxSseRequestsInFlight and MaxMessageBytes must be positive (defaults: 20, 10,000, 32, 4 MiB).");
+        }
+
         if (options.MaxPendingAuthorizations <= 0)
         {
             failures.Add("McpOAuthOptions.MaxPendingAuthorizations must be positive.");

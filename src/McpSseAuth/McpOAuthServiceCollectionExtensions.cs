@@ -103,6 +103,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.AddMcpServer().WithHttpTransport();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<HttpServerTransportOptions>, LegacySseTransportSetup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<HttpServerTransportOptions>, McpSseAuth.Sessions.SessionTracking>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ModelContextProtocol.Server.McpServerOptions>, McpSseAuth.Sessions.SseBackpressure>());
 
         var authentication = services.AddAuthentication()
             .AddCookie(McpOAuthDefaults.SignInCookieScheme)

@@ -71,7 +71,7 @@ public static class McpSseEndpointRouteBuilderExtensions
             var builders = new List<IEndpointConventionBuilder>();
 
             var streamable = new FilteredEndpointRouteBuilder(endpoints);
-            builders.Add(streamable.MapMcp(streamablePattern).WithMetadata(new ProtectedResourceMetadataPath(Path(streamablePattern))));
+            builders.Add(BindSessions(streamable.MapMcp(streamablePattern).WithMetadata(new ProtectedResourceMetadataPath(Path(streamablePattern))), services, legacySse: false));
             streamable.Commit(e => !IsLegacySse(e));
             resources.Add(Path(streamablePattern), Path(streamablePattern));
 
@@ -79,7 +79,7 @@ public static class McpSseEndpointRouteBuilderExtensions
             {
                 var prefix = ssePattern[..^SseSuffix.Length];
                 var sse = new FilteredEndpointRouteBuilder(endpoints);
-                builders.Add(sse.MapMcp(prefix).WithMetadata(new ProtectedResourceMetadataPath(Path(ssePattern))));
+                builders.Add(BindSessions(sse.MapMcp(prefix).WithMetadata(new ProtectedResourceMetadataPath(Path(ssePattern))), services, legacySse: true));
                 sse.Commit(IsLegacySse);
                 resources.Add(Path(ssePattern), Path(ssePattern));
                 resources.Add(Path(prefix + "/message"), Path(ssePattern));
@@ -87,15 +87,6 @@ public static class McpSseEndpointRouteBuilderExtensions
 
             var result = new CompositeConventionBuilder(builders);
             result.RequireAuthorization(McpOAuthDefaults.AuthorizationPolicy);
-            // Sessions bound to user and client: checked after authorization, before the SDK sees the request.
-            var binding = services.GetRequiredService<McpSseAuth.Sessions.SessionBinding>();
-            result.Finally(endpoint =>
-            {
-                if (endpoint.RequestDelegate is { } inner)
-                {
-                    endpoint.RequestDelegate = context => binding.InvokeAsync(context, inner);
-                }
-            });
 
             endpoints.MapMcpOAuth();
             state.Mapped[key] = result;
@@ -195,6 +186,20 @@ public static class McpSseEndpointRouteBuilderExtensions
             context.Response.Headers.Allow = allow;
             return McpSseAuth.Http.OAuthError.MethodNotAllowed($"This endpoint accepts {allow} only.").WriteAsync(context);
         });
+    }
+
+    /// <summary>Sessions bound to user and client, and their limits: checked after authorization, before the SDK sees the request.</summary>
+    private static IEndpointConventionBuilder BindSessions(IEndpointConventionBuilder builder, IServiceProvider services, bool legacySse)
+    {
+        var binding = services.GetRequiredService<McpSseAuth.Sessions.SessionBinding>();
+        builder.Finally(endpoint =>
+        {
+            if (endpoint.RequestDelegate is { } inner)
+            {
+                endpoint.RequestDelegate = context => binding.InvokeAsync(context, inner, legacySse);
+            }
+        });
+        return builder;
     }
 
     private static bool IsLegacySse(RouteEndpoint endpoint)

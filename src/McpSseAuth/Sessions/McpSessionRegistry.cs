@@ -14,6 +14,7 @@ namespace McpSseAuth.Sessions;
 internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
 {
     private readonly ConcurrentDictionary<string, Entry> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _perUser = new(StringComparer.Ordinal);
 
     // Sessions this registry ended, remembered for a while so their next request gets 404 (the client starts anew)
     // instead of reaching an SDK session that no longer runs. Bounded: each is one small entry.
@@ -32,9 +33,50 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
 
     public sealed class Entry(McpSessionInfo info, CancellationTokenSource end)
     {
+        private int _inFlight;
+
         public McpSessionInfo Info { get; } = info;
         public CancellationTokenSource End { get; } = end;
+
+        /// <summary>JSON-RPC requests received and not yet answered (counted for legacy SSE).</summary>
+        public int InFlight => Volatile.Read(ref _inFlight);
+
+        /// <summary>Takes a slot for a request; false when <paramref name="limit"/> are already waiting.</summary>
+        public bool TryStartRequest(int limit)
+        {
+            while (true)
+            {
+                var current = Volatile.Read(ref _inFlight);
+                if (current >= limit)
+                {
+                    return false;
+                }
+
+                if (Interlocked.CompareExchange(ref _inFlight, current + 1, current) == current)
+                {
+                    return true;
+                }
+            }
+        }
+
+        /// <summary>A request was answered.</summary>
+        public void EndRequest()
+        {
+            while (true)
+            {
+                var current = Volatile.Read(ref _inFlight);
+                if (current == 0 || Interlocked.CompareExchange(ref _inFlight, current - 1, current) == current)
+                {
+                    return;
+                }
+            }
+        }
     }
+
+    /// <summary>How many live sessions the user holds.</summary>
+    public int CountForUser(string subject) => _perUser.TryGetValue(subject, out var count) ? count : 0;
+
+    public int Count => _sessions.Count;
 
     /// <summary>Registers a session opened by <paramref name="user"/>; dispose the result when the session ends.</summary>
     public Entry Add(string sessionId, McpSessionTransport transport, ClaimsPrincipal user, CancellationToken sessionEnded)
@@ -49,6 +91,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
             _time.GetUtcNow());
         var entry = new Entry(info, CancellationTokenSource.CreateLinkedTokenSource(sessionEnded));
         _sessions[sessionId] = entry;
+        _perUser.AddOrUpdate(info.Subject, 1, (_, n) => n + 1);
         Log.McpSessionStarted(_logger, sessionId, info.Subject, info.ClientId, transport.ToString());
         return entry;
     }
@@ -57,6 +100,8 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
     {
         if (((ICollection<KeyValuePair<string, Entry>>)_sessions).Remove(new KeyValuePair<string, Entry>(entry.Info.SessionId, entry)))
         {
+            _perUser.AddOrUpdate(entry.Info.Subject, 0, (_, n) => Math.Max(0, n - 1));
+            ((ICollection<KeyValuePair<string, int>>)_perUser).Remove(new KeyValuePair<string, int>(entry.Info.Subject, 0));
             Log.McpSessionEnded(_logger, entry.Info.SessionId, entry.Info.Subject);
         }
 

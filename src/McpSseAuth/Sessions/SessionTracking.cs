@@ -1,4 +1,7 @@
+using System.Text.Json;
 using McpSseAuth.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
@@ -52,54 +55,129 @@ internal sealed class SessionTracking(McpSessionRegistry registry, Stores.IGrant
 }
 
 /// <summary>
-/// Runs before every request to an MCP endpoint that names a session (<c>Mcp-Session-Id</c>, or <c>?sessionId=</c> on
-/// <c>POST /message</c>): the session is usable only with a token of the same user and the same client (403 otherwise,
-/// and nothing reaches the session); an ended session answers 404 so the client starts a new one.
+/// Runs before every request to an MCP endpoint, after authorization. A request that names a session (<c>Mcp-Session-Id</c>,
+/// or <c>?sessionId=</c> on <c>POST /message</c>) must carry a token of the session's user and client (403 otherwise, and
+/// nothing reaches the session); an ended session answers 404 so the client starts anew. New sessions are refused beyond
+/// <see cref="McpOAuthOptions.MaxSessionsPerUser"/> (429) and <see cref="McpOAuthOptions.MaxSessions"/> (503); a legacy SSE
+/// session takes at most <see cref="McpOAuthOptions.MaxSseRequestsInFlight"/> unanswered requests (429 with Retry-After);
+/// bodies are held to <see cref="McpOAuthOptions.MaxMessageBytes"/> (413). Every refusal is a JSON-RPC error body.
 /// </summary>
-internal sealed class SessionBinding(McpSessionRegistry registry)
+internal sealed class SessionBinding(McpSessionRegistry registry, IOptions<McpOAuthOptions> options, ILogger<SessionBinding> logger)
 {
-    public Task InvokeAsync(HttpContext context, RequestDelegate next)
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next, bool legacySse)
     {
+        var o = options.Value;
+        if (context.Request.ContentLength > o.MaxMessageBytes)
+        {
+            await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, "too_large", $"The message is larger than {o.MaxMessageBytes} bytes.");
+            return;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = o.MaxMessageBytes;
+        }
+
         var sessionId = context.Request.Headers["Mcp-Session-Id"].ToString();
-        if (sessionId.Length == 0 && HttpMethods.IsPost(context.Request.Method))
+        if (sessionId.Length == 0 && legacySse && HttpMethods.IsPost(context.Request.Method))
         {
             sessionId = context.Request.Query["sessionId"].ToString();
         }
 
+        var subject = Identity.SignedInUser.From(context.User)?.Subject ?? "";
         if (sessionId.Length == 0)
         {
-            return next(context);
+            // A new session: the legacy SSE stream (GET), or a Streamable initialize (POST without a session).
+            var opensSession = legacySse ? HttpMethods.IsGet(context.Request.Method) : HttpMethods.IsPost(context.Request.Method);
+            if (opensSession && (registry.CountForUser(subject) >= o.MaxSessionsPerUser || registry.Count >= o.MaxSessions) &&
+                (legacySse || await IsInitializeAsync(context)))
+            {
+                var perUser = registry.CountForUser(subject) >= o.MaxSessionsPerUser;
+                await RefuseAsync(
+                    context,
+                    perUser ? StatusCodes.Status429TooManyRequests : StatusCodes.Status503ServiceUnavailable,
+                    perUser ? "sessions_per_user" : "sessions",
+                    perUser
+                        ? $"You already have {o.MaxSessionsPerUser} open MCP sessions, the most allowed. Close one (or wait for one to end), then try again."
+                        : "The server holds as many MCP sessions as it can. Try again later.");
+                return;
+            }
+
+            await next(context);
+            return;
         }
 
         if (registry.Find(sessionId) is not { } entry)
         {
-            return registry.WasEnded(sessionId)
-                ? JsonRpcErrorAsync(context, StatusCodes.Status404NotFound, "Session not found: it was ended. Start a new session.")
-                : next(context);
+            if (registry.WasEnded(sessionId))
+            {
+                await RefuseAsync(context, StatusCodes.Status404NotFound, "ended", "Session not found: it was ended. Start a new session.");
+                return;
+            }
+
+            await next(context);
+            return;
         }
 
-        var user = context.User;
-        var subject = Identity.SignedInUser.From(user)?.Subject;
-        var clientId = user.FindFirst("client_id")?.Value;
+        var clientId = context.User.FindFirst("client_id")?.Value;
         if (!string.Equals(subject, entry.Info.Subject, StringComparison.Ordinal) || !string.Equals(clientId, entry.Info.ClientId, StringComparison.Ordinal))
         {
-            return JsonRpcErrorAsync(context, StatusCodes.Status403Forbidden, "Forbidden: this session belongs to another user or another client.");
+            await RefuseAsync(context, StatusCodes.Status403Forbidden, "binding", "Forbidden: this session belongs to another user or another client.");
+            return;
         }
 
         if (entry.End.IsCancellationRequested)
         {
-            return JsonRpcErrorAsync(context, StatusCodes.Status404NotFound, "Session not found: it was ended. Start a new session.");
+            await RefuseAsync(context, StatusCodes.Status404NotFound, "ended", "Session not found: it was ended. Start a new session.");
+            return;
         }
 
-        return next(context);
+        // Legacy SSE answers on the stream, so the POST returns at once: count requests until their answer goes out.
+        if (legacySse && await IsRequestAsync(context))
+        {
+            if (!entry.TryStartRequest(o.MaxSseRequestsInFlight))
+            {
+                context.Response.Headers.RetryAfter = "1";
+                await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "in_flight", $"This session already has {o.MaxSseRequestsInFlight} requests waiting for an answer. Retry after one is answered.");
+                return;
+            }
+        }
+
+        await next(context);
     }
 
-    private static Task JsonRpcErrorAsync(HttpContext context, int status, string message)
+    private async Task RefuseAsync(HttpContext context, int status, string reason, string message)
     {
+        Log.McpRequestRefused(logger, context.Request.Path.Value ?? "", reason, status);
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        return context.Response.WriteAsync(
+        await context.Response.WriteAsync(
             "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,\"message\":" + System.Text.Json.JsonSerializer.Serialize(message, OAuthJsonContext.Default.String) + "},\"id\":null}",
             context.RequestAborted);
+    }
+
+    private static async Task<bool> IsInitializeAsync(HttpContext context)
+        => await PeekAsync(context) is { } message && message.TryGetProperty("method", out var method) && method.ValueKind == JsonValueKind.String && method.GetString() == "initialize";
+
+    private static async Task<bool> IsRequestAsync(HttpContext context)
+        => await PeekAsync(context) is { } message && message.TryGetProperty("method", out _) && message.TryGetProperty("id", out var id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number;
+
+    /// <summary>Reads the JSON body and rewinds it for the SDK; null when it is not a JSON object.</summary>
+    private static async Task<JsonElement?> PeekAsync(HttpContext context)
+    {
+        context.Request.EnableBuffering();
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+            return document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.Clone() : null;
+        }
+        catch (JsonException)
+        {
+            return null;   // the SDK answers malformed messages itself
+        }
+        finally
+        {
+            context.Request.Body.Position = 0;
+        }
     }
 }
