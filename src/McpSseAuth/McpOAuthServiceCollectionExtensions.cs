@@ -62,6 +62,8 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<McpSseAuth.Sessions.McpSessionRegistry>();
         services.TryAddSingleton<IMcpSessions>(sp => sp.GetRequiredService<McpSseAuth.Sessions.McpSessionRegistry>());
         services.TryAddSingleton<McpSseAuth.Sessions.SessionBinding>();
+        services.AddMetrics();
+        services.TryAddSingleton<McpSseAuth.Sessions.SessionMetrics>();
         services.TryAddSingleton<InMemoryGrantStore>();
         services.TryAddSingleton<IAuthorizationCodeStore>(sp => sp.GetRequiredService<InMemoryGrantStore>());
         services.TryAddSingleton<IRefreshTokenStore>(sp => sp.GetRequiredService<InMemoryGrantStore>());

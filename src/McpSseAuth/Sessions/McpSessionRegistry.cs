@@ -78,6 +78,25 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
 
     public int Count => _sessions.Count;
 
+    /// <summary>Live sessions per transport, both always present (for metrics).</summary>
+    public IEnumerable<(string Transport, long Count)> CountByTransport()
+    {
+        long sse = 0, streamable = 0;
+        foreach (var entry in _sessions.Values)
+        {
+            if (entry.Info.Transport == McpSessionTransport.Sse)
+            {
+                sse++;
+            }
+            else
+            {
+                streamable++;
+            }
+        }
+
+        return [("sse", sse), ("streamable_http", streamable)];
+    }
+
     /// <summary>Registers a session opened by <paramref name="user"/>; dispose the result when the session ends.</summary>
     public Entry Add(string sessionId, McpSessionTransport transport, ClaimsPrincipal user, CancellationToken sessionEnded)
     {

@@ -62,7 +62,7 @@ internal sealed class SessionTracking(McpSessionRegistry registry, Stores.IGrant
 /// session takes at most <see cref="McpOAuthOptions.MaxSseRequestsInFlight"/> unanswered requests (429 with Retry-After);
 /// bodies are held to <see cref="McpOAuthOptions.MaxMessageBytes"/> (413). Every refusal is a JSON-RPC error body.
 /// </summary>
-internal sealed class SessionBinding(McpSessionRegistry registry, IOptions<McpOAuthOptions> options, ILogger<SessionBinding> logger)
+internal sealed class SessionBinding(McpSessionRegistry registry, SessionMetrics metrics, IOptions<McpOAuthOptions> options, ILogger<SessionBinding> logger)
 {
     public async Task InvokeAsync(HttpContext context, RequestDelegate next, bool legacySse)
     {
@@ -149,6 +149,7 @@ internal sealed class SessionBinding(McpSessionRegistry registry, IOptions<McpOA
     private async Task RefuseAsync(HttpContext context, int status, string reason, string message)
     {
         Log.McpRequestRefused(logger, context.Request.Path.Value ?? "", reason, status);
+        metrics.Refused(reason);
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(

@@ -80,6 +80,50 @@ public sealed class SessionLimitsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metrics_CountLiveSessionsByTransport_AndRefusalsByReason()
+    {
+        using var http = _app.CreateRawClient();
+        var alice = await new OAuthFlow(http).GetTokensAsync(Resource("/mcp"), "alice");
+        var factory = _app.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        var refused = new List<string>();
+        long streamable = -1;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            // This app's meter only: other test servers in the process publish the same names.
+            if (instrument.Meter.Name == "McpSseAuth" && ReferenceEquals(instrument.Meter.Scope, factory))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var tagList = tags.ToArray();
+            if (instrument.Name == "mcpsseauth.sessions.refused")
+            {
+                lock (refused)
+                {
+                    refused.Add((string)tagList.Single(t => t.Key == "reason").Value!);
+                }
+            }
+            else if (instrument.Name == "mcpsseauth.sessions.active" && (string?)tagList.Single(t => t.Key == "transport").Value == "streamable_http")
+            {
+                streamable = value;
+            }
+        });
+        listener.Start();
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var _ = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, alice.AccessToken);
+        }
+
+        listener.RecordObservableInstruments();
+        Assert.Equal(2, streamable);
+        Assert.Equal(["sessions_per_user"], refused);
+    }
+
+    [Fact]
     public async Task SessionsInAll_BeyondTheCap_AreRefusedWith503()
     {
         using var http = _app.CreateRawClient();

@@ -46,6 +46,28 @@ public sealed class SessionManagerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StreamableSession_SameClientOtherUser_Is403()
+    {
+        using var http = _app.CreateRawClient();
+        var flow = new OAuthFlow(http);
+        var clientId = await flow.RegisterAsync();
+        async Task<string> TokenAsync(string user)
+        {
+            var code = (await flow.AuthorizeAsync(clientId, Resource("/mcp"), user))["code"];
+            return (await McpSseAuth.Tests.Integration.Http.ReadJsonAsync(await flow.RedeemAsync(clientId, code))).GetProperty("access_token").GetString()!;
+        }
+
+        var alice = await TokenAsync("alice");
+        var bob = await TokenAsync("bob");
+        var sessionId = await InitializeStreamableAsync(http, alice);
+
+        using var asBob = await McpWire.PostJsonAsync(http, "/mcp", McpWire.ListTools, bob, sessionId);
+
+        Assert.Equal(HttpStatusCode.Forbidden, asBob.StatusCode);
+        Assert.DoesNotContain("whoami", await asBob.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SseSession_SameUserThroughAnotherClient_Is403_AndNothingReachesTheSession()
     {
         using var http = _app.CreateRawClient();
@@ -155,5 +177,79 @@ public sealed class SessionManagerTests : IAsyncLifetime
         using var response = await McpWire.PostJsonAsync(http, "/mcp", McpWire.ListTools, tokens.AccessToken, sessionId);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.False(Sessions.EndSession(sessionId));
+    }
+}
+
+/// <summary>Two users, many sessions each, requests interleaved on both transports: every answer reaches its own session.</summary>
+public sealed class SessionIsolationTests : IAsyncLifetime
+{
+    private readonly SampleApp _app = new(kestrel: true);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private string Resource(string path) => new Uri(_app.BaseAddress, path).ToString().TrimEnd('/');
+
+    private static string WhoAmI(int id)
+        => """{"jsonrpc":"2.0","id":""" + id.ToString(System.Globalization.CultureInfo.InvariantCulture) + ""","method":"tools/call","params":{"name":"whoami","arguments":{}}}""";
+
+    [Fact]
+    public async Task ManySessionsOfTwoUsers_InterleavedOnBothTransports_EachAnswerReachesItsOwnSession()
+    {
+        using var http = _app.CreateRawClient();
+        var users = new[] { "alice", "bob" };
+        var streamableTokens = new Dictionary<string, string>();
+        var sseTokens = new Dictionary<string, string>();
+        foreach (var user in users)
+        {
+            streamableTokens[user] = (await new OAuthFlow(http).GetTokensAsync(Resource("/mcp"), user)).AccessToken;
+            sseTokens[user] = (await new OAuthFlow(http).GetTokensAsync(Resource("/sse"), user)).AccessToken;
+        }
+
+        async Task StreamableAsync(string user, int session)
+        {
+            using var init = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, streamableTokens[user]);
+            var sessionId = Assert.Single(init.Headers.GetValues("Mcp-Session-Id"));
+            for (var call = 0; call < 5; call++)
+            {
+                var id = (session * 100) + call;
+                using var response = await McpWire.PostJsonAsync(http, "/mcp", WhoAmI(id), streamableTokens[user], sessionId);
+                var body = await response.Content.ReadAsStringAsync();
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.Contains($"user={user};", body, StringComparison.Ordinal);
+                Assert.Contains($"\"id\":{id}", body, StringComparison.Ordinal);
+            }
+        }
+
+        async Task SseAsync(string user, int session)
+        {
+            var (stream, reader, messagePath) = await McpWire.OpenSseAsync(http, sseTokens[user]);
+            using (stream)
+            using (reader)
+            {
+                Assert.Equal(HttpStatusCode.Accepted, (await McpWire.PostJsonAsync(http, messagePath, McpWire.Initialize, sseTokens[user])).StatusCode);
+                await McpWire.ReadDataEventAsync(reader);
+                for (var call = 0; call < 5; call++)
+                {
+                    var id = (session * 100) + call;
+                    Assert.Equal(HttpStatusCode.Accepted, (await McpWire.PostJsonAsync(http, messagePath, WhoAmI(id), sseTokens[user])).StatusCode);
+                    var answer = await McpWire.ReadDataEventAsync(reader);
+                    Assert.Contains($"user={user};", answer, StringComparison.Ordinal);
+                    Assert.Contains($"\"id\":{id}", answer, StringComparison.Ordinal);
+                }
+            }
+        }
+
+        var work = new List<Task>();
+        for (var session = 1; session <= 6; session++)
+        {
+            foreach (var user in users)
+            {
+                work.Add(session % 2 == 0 ? StreamableAsync(user, session) : SseAsync(user, session));
+            }
+        }
+
+        await Task.WhenAll(work);
     }
 }
