@@ -22,6 +22,30 @@ public class McpOAuthEvents
     /// <returns>A task.</returns>
     public virtual Task SigningIn(SigningInContext context) => OnSigningIn(context);
 
+    /// <summary>Called when a stateful MCP session starts (after its token was checked), for auditing.</summary>
+    public Func<McpSessionEventContext, Task> OnSessionStarted { get; set; } = _ => Task.CompletedTask;
+
+    /// <summary>Called when an MCP session ends, whatever the reason.</summary>
+    public Func<McpSessionEventContext, Task> OnSessionEnded { get; set; } = _ => Task.CompletedTask;
+
+    /// <summary>Called when the session manager refuses a request (binding, limits, ended session), for auditing.</summary>
+    public Func<McpSessionRefusedContext, Task> OnSessionRefused { get; set; } = _ => Task.CompletedTask;
+
+    /// <summary>Invokes <see cref="OnSessionStarted"/>.</summary>
+    /// <param name="context">The session.</param>
+    /// <returns>A task.</returns>
+    public virtual Task SessionStarted(McpSessionEventContext context) => OnSessionStarted(context);
+
+    /// <summary>Invokes <see cref="OnSessionEnded"/>.</summary>
+    /// <param name="context">The session.</param>
+    /// <returns>A task.</returns>
+    public virtual Task SessionEnded(McpSessionEventContext context) => OnSessionEnded(context);
+
+    /// <summary>Invokes <see cref="OnSessionRefused"/>.</summary>
+    /// <param name="context">What was refused and why.</param>
+    /// <returns>A task.</returns>
+    public virtual Task SessionRefused(McpSessionRefusedContext context) => OnSessionRefused(context);
+
     /// <summary>Invokes <see cref="OnClientRegistered"/>.</summary>
     /// <param name="context">What was registered.</param>
     /// <returns>A task.</returns>
@@ -122,4 +146,36 @@ public sealed class SigningInContext
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         RefusalReason = reason;
     }
+}
+
+/// <summary>An MCP session started or ended.</summary>
+public sealed class McpSessionEventContext
+{
+    internal McpSessionEventContext(McpSessionInfo session) => Session = session;
+
+    /// <summary>The session.</summary>
+    public McpSessionInfo Session { get; }
+}
+
+/// <summary>The session manager refused an MCP request.</summary>
+public sealed class McpSessionRefusedContext
+{
+    internal McpSessionRefusedContext(HttpContext httpContext, string reason, int statusCode)
+    {
+        HttpContext = httpContext;
+        Reason = reason;
+        StatusCode = statusCode;
+    }
+
+    /// <summary>The refused request.</summary>
+    public HttpContext HttpContext { get; }
+
+    /// <summary>
+    /// Why: <c>binding</c> (another user or client), <c>ended</c>, <c>sessions_per_user</c>, <c>sessions</c>,
+    /// <c>in_flight</c> or <c>too_large</c>.
+    /// </summary>
+    public string Reason { get; }
+
+    /// <summary>The HTTP status sent: 403, 404, 413, 429 or 503.</summary>
+    public int StatusCode { get; }
 }

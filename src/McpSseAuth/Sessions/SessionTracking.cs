@@ -13,7 +13,7 @@ namespace McpSseAuth.Sessions;
 /// <see cref="McpSessionRegistry"/> and run it on a token the registry can cancel. Stateless requests (2026-07-28 clients)
 /// have no session and pass through untracked.
 /// </summary>
-internal sealed class SessionTracking(McpSessionRegistry registry, Stores.IGrantRevocations revocations) : IPostConfigureOptions<HttpServerTransportOptions>
+internal sealed class SessionTracking(McpSessionRegistry registry, Stores.IGrantRevocations revocations, IOptions<McpOAuthOptions> options) : IPostConfigureOptions<HttpServerTransportOptions>
 {
     public void PostConfigure(string? name, HttpServerTransportOptions transport)
     {
@@ -30,8 +30,10 @@ internal sealed class SessionTracking(McpSessionRegistry registry, Stores.IGrant
             // The SSE stream is the GET; a Streamable session starts with the POST of initialize.
             var kind = HttpMethods.IsGet(context.Request.Method) ? McpSessionTransport.Sse : McpSessionTransport.StreamableHttp;
             var entry = registry.Add(sessionId, kind, context.User, sessionEnded);
+            var events = options.Value.Events;
             try
             {
+                await events.SessionStarted(new McpSessionEventContext(entry.Info));
                 // A revocation between the token check and the line above found nothing to end: look once more now that
                 // the session is listed (the revocation is recorded before it is signalled).
                 if (entry.Info.GrantId is { } grantId && await revocations.IsRevokedAsync(grantId, sessionEnded))
@@ -48,6 +50,7 @@ internal sealed class SessionTracking(McpSessionRegistry registry, Stores.IGrant
             finally
             {
                 registry.Remove(entry);
+                await events.SessionEnded(new McpSessionEventContext(entry.Info));
             }
         };
 #pragma warning restore MCPEXP002
@@ -150,6 +153,7 @@ internal sealed class SessionBinding(McpSessionRegistry registry, SessionMetrics
     {
         Log.McpRequestRefused(logger, context.Request.Path.Value ?? "", reason, status);
         metrics.Refused(reason);
+        await options.Value.Events.SessionRefused(new McpSessionRefusedContext(context, reason, status));
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(

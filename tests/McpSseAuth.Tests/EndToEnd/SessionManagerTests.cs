@@ -166,6 +166,38 @@ public sealed class SessionManagerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Events_ReportSessionStarted_Refused_AndEnded()
+    {
+        var started = new System.Collections.Concurrent.ConcurrentQueue<McpSessionInfo>();
+        var ended = new System.Collections.Concurrent.ConcurrentQueue<McpSessionInfo>();
+        var refused = new System.Collections.Concurrent.ConcurrentQueue<(string Reason, int Status)>();
+        await using var app = new SampleApp(kestrel: true, configure: o =>
+        {
+            o.Events.OnSessionStarted = c => { started.Enqueue(c.Session); return Task.CompletedTask; };
+            o.Events.OnSessionEnded = c => { ended.Enqueue(c.Session); return Task.CompletedTask; };
+            o.Events.OnSessionRefused = c => { refused.Enqueue((c.Reason, c.StatusCode)); return Task.CompletedTask; };
+        });
+        using var http = app.CreateRawClient();
+        var resource = new Uri(app.BaseAddress, "/mcp").ToString();
+        var owner = await new OAuthFlow(http).GetTokensAsync(resource, "alice");
+        var otherClient = await new OAuthFlow(http).GetTokensAsync(resource, "alice");
+        var sessionId = await InitializeStreamableAsync(http, owner.AccessToken);
+
+        using var _ = await McpWire.PostJsonAsync(http, "/mcp", McpWire.ListTools, otherClient.AccessToken, sessionId);
+        Assert.True(app.Services.GetRequiredService<IMcpSessions>().EndSession(sessionId));
+        for (var i = 0; i < 50 && ended.IsEmpty; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        var session = Assert.Single(started);
+        Assert.Equal(sessionId, session.SessionId);
+        Assert.Equal(owner.ClientId, session.ClientId);
+        Assert.Equal(("binding", 403), Assert.Single(refused));
+        Assert.Equal(sessionId, Assert.Single(ended).SessionId);
+    }
+
+    [Fact]
     public async Task EndForUser_EndsTheStreamableSession_ItsNextRequestIs404()
     {
         using var http = _app.CreateRawClient();
