@@ -129,6 +129,27 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
 
     public Entry? Find(string sessionId) => _sessions.TryGetValue(sessionId, out var entry) ? entry : null;
 
+    /// <summary>The session, waiting up to <paramref name="timeout"/> for it to be listed; null when it never is.</summary>
+    public async Task<Entry?> WaitForAsync(string sessionId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // Elapsed time, not the time of day: a wait, not a clock reading.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
+        {
+            if (Find(sessionId) is { } entry)
+            {
+                return entry;
+            }
+
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) >= timeout)
+            {
+                return null;
+            }
+
+            await Task.Delay(5, cancellationToken);
+        }
+    }
+
     /// <summary>True for a session this registry ended (revoked grant, <see cref="IMcpSessions"/>).</summary>
     public bool WasEnded(string sessionId) => _ended.TryGetValue(sessionId, out _);
 

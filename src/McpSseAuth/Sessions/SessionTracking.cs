@@ -110,15 +110,23 @@ internal sealed class SessionBinding(McpSessionRegistry registry, SessionMetrics
             return;
         }
 
-        if (registry.Find(sessionId) is not { } entry)
+        var entry = registry.Find(sessionId);
+        if (entry is null && registry.WasEnded(sessionId))
         {
-            if (registry.WasEnded(sessionId))
-            {
-                await RefuseAsync(context, StatusCodes.Status404NotFound, "ended", "Session not found: it was ended. Start a new session.");
-                return;
-            }
+            await RefuseAsync(context, StatusCodes.Status404NotFound, "ended", "Session not found: it was ended. Start a new session.");
+            return;
+        }
 
-            await next(context);
+        if (entry is null && legacySse)
+        {
+            // The SDK sends the SSE endpoint event before it runs the session, which is when the session is listed: a
+            // message right after the event may come first. Wait for it briefly rather than let it in unchecked.
+            entry = await registry.WaitForAsync(sessionId, TimeSpan.FromSeconds(2), context.RequestAborted);
+        }
+
+        if (entry is null)
+        {
+            await next(context);   // unknown to us: the SDK answers for its own sessions, or 400/404
             return;
         }
 
