@@ -198,6 +198,34 @@ public sealed class SessionManagerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RevokeOnTheConnectedAppsPage_ClosesTheClientsLiveSseStream()
+    {
+        using var http = _app.CreateRawClient();
+        var flow = new OAuthFlow(http);
+        var clientId = await flow.RegisterAsync();
+        var browser = new Browser(http);
+        var location = await browser.AuthorizeAsync(flow.AuthorizeUrl(clientId, Resource("/sse")), "alice", "alice");
+        var json = await McpSseAuth.Tests.Integration.Http.ReadJsonAsync(await flow.RedeemAsync(clientId, McpSseAuth.Tests.Integration.Http.Query(location)["code"]));
+        var (stream, reader, _) = await McpWire.OpenSseAsync(http, json.GetProperty("access_token").GetString()!);
+        using (stream)
+        using (reader)
+        {
+            var apps = new Uri(_app.BaseAddress, "/oauth/apps");
+            var page = await (await browser.SendAsync(apps)).Content.ReadAsStringAsync();
+            var (name, value) = McpSseAuth.Tests.Integration.AccountPageSupport.AntiforgeryField(page);
+            var revoke = await browser.SendAsync(apps, new FormUrlEncodedContent(new Dictionary<string, string> { [name] = value, ["client_id"] = clientId }));
+            Assert.Equal(HttpStatusCode.SeeOther, revoke.StatusCode);
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            while (await reader.ReadLineAsync(timeout.Token) is not null)
+            {
+            }
+        }
+
+        Assert.Empty(Sessions.ListForUser("alice"));
+    }
+
+    [Fact]
     public async Task EndForUser_EndsTheStreamableSession_ItsNextRequestIs404()
     {
         using var http = _app.CreateRawClient();
