@@ -135,6 +135,12 @@ public sealed class McpOAuthOptions
     /// </summary>
     public int MaxSseRequestsInFlight { get; set; } = 32;
 
+    /// <summary>
+    /// An MCP session with no request for this long is ended (an SSE stream is closed; the SDK's own idle timeout also applies
+    /// to Streamable sessions). Default 2 hours.
+    /// </summary>
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromHours(2);
+
     /// <summary>Largest JSON-RPC message body accepted by the MCP endpoints; larger ones get 413. Default 4 MiB.</summary>
     public long MaxMessageBytes { get; set; } = 4 * 1024 * 1024;
 

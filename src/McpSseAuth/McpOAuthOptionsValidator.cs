@@ -88,6 +88,11 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
             failures.Add("McpOAuthOptions.MaxSessionsPerUser, MaxSessions, MaxSseRequestsInFlight and MaxMessageBytes must be positive (defaults: 20, 10,000, 32, 4 MiB).");
         }
 
+        if (options.SessionIdleTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("McpOAuthOptions.SessionIdleTimeout must be positive (default 2 hours).");
+        }
+
         if (options.MaxPendingAuthorizations <= 0)
         {
             failures.Add("McpOAuthOptions.MaxPendingAuthorizations must be positive.");

@@ -23,17 +23,30 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
     private readonly ILogger<McpSessionRegistry> _logger;
     private readonly GrantRevocationSignal _revocations;
 
-    public McpSessionRegistry(GrantRevocationSignal revocations, TimeProvider time, ILogger<McpSessionRegistry> logger)
+    private readonly ITimer _idleSweep;
+    private readonly TimeSpan _idleTimeout;
+
+    public McpSessionRegistry(GrantRevocationSignal revocations, TimeProvider time, Microsoft.Extensions.Options.IOptions<McpOAuthOptions> options, ILogger<McpSessionRegistry> logger)
     {
         _time = time;
         _logger = logger;
         _revocations = revocations;
         _revocations.Revoked += EndForGrant;
+        _idleTimeout = options.Value.SessionIdleTimeout;
+        // Swept a few times per timeout, at most once a minute: a session ends within a quarter of the timeout after it.
+        var period = TimeSpan.FromTicks(Math.Min(_idleTimeout.Ticks / 4, TimeSpan.TicksPerMinute));
+        _idleSweep = time.CreateTimer(_ => EndIdle(), null, period, period);
     }
 
     public sealed class Entry(McpSessionInfo info, CancellationTokenSource end)
     {
         private int _inFlight;
+        private long _lastActivityTicks = info.CreatedAt.UtcTicks;
+
+        /// <summary>When a request last named this session.</summary>
+        public DateTimeOffset LastActivity => new(Interlocked.Read(ref _lastActivityTicks), TimeSpan.Zero);
+
+        public void Touch(DateTimeOffset now) => Interlocked.Exchange(ref _lastActivityTicks, now.UtcTicks);
 
         public McpSessionInfo Info { get; } = info;
         public CancellationTokenSource End { get; } = end;
@@ -163,6 +176,18 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
 
     public int EndForUser(string subject) => _sessions.Values.Where(e => e.Info.Subject == subject).Count(e => Cancel(e, "ended through IMcpSessions"));
 
+    /// <summary>Notes a request to the session (it is not idle).</summary>
+    public void Touch(Entry entry) => entry.Touch(_time.GetUtcNow());
+
+    private void EndIdle()
+    {
+        var cutoff = _time.GetUtcNow() - _idleTimeout;
+        foreach (var entry in _sessions.Values.Where(e => e.LastActivity <= cutoff && e.InFlight == 0))
+        {
+            Cancel(entry, "idle");
+        }
+    }
+
     private void EndForGrant(string grantId)
     {
         foreach (var entry in _sessions.Values.Where(e => e.Info.GrantId == grantId))
@@ -193,6 +218,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
 
     public void Dispose()
     {
+        _idleSweep.Dispose();
         _revocations.Revoked -= EndForGrant;
         _ended.Dispose();
     }

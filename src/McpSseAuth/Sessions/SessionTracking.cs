@@ -143,6 +143,8 @@ internal sealed class SessionBinding(McpSessionRegistry registry, SessionMetrics
             return;
         }
 
+        registry.Touch(entry);
+
         // Legacy SSE answers on the stream, so the POST returns at once: count requests until their answer goes out.
         if (legacySse && await IsRequestAsync(context))
         {

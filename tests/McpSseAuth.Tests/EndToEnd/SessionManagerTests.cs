@@ -226,6 +226,50 @@ public sealed class SessionManagerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task IdleSseSession_IsEndedAfterTheIdleTimeout_AnActiveOneIsNot()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var app = new SampleApp(kestrel: true, configure: o => o.SessionIdleTimeout = TimeSpan.FromMinutes(8), services: s => s.AddSingleton<TimeProvider>(clock));
+        using var http = app.CreateRawClient();
+        var resource = new Uri(app.BaseAddress, "/sse").ToString();
+        var idle = await new OAuthFlow(http).GetTokensAsync(resource, "alice");
+        var active = await new OAuthFlow(http).GetTokensAsync(resource, "bob");
+        var sessions = app.Services.GetRequiredService<IMcpSessions>();
+        var (idleStream, idleReader, _) = await McpWire.OpenSseAsync(http, idle.AccessToken);
+        var (activeStream, activeReader, activePath) = await McpWire.OpenSseAsync(http, active.AccessToken);
+        using (idleStream)
+        using (idleReader)
+        using (activeStream)
+        using (activeReader)
+        {
+            for (var i = 0; i < 50 && (sessions.ListForUser("alice").Count == 0 || sessions.ListForUser("bob").Count == 0); i++)
+            {
+                await Task.Delay(100);
+            }
+
+            // Bob's session gets a message every 5 minutes; alice's none. The sweep runs every 2 minutes.
+            for (var minute = 0; minute < 12; minute++)
+            {
+                if (minute % 5 == 0)
+                {
+                    using var ping = await McpWire.PostJsonAsync(http, activePath, """{"jsonrpc":"2.0","method":"notifications/initialized"}""", active.AccessToken);
+                    Assert.Equal(HttpStatusCode.Accepted, ping.StatusCode);
+                }
+
+                clock.Advance(TimeSpan.FromMinutes(1));
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            while (await idleReader.ReadLineAsync(timeout.Token) is not null)
+            {
+            }
+
+            Assert.Empty(sessions.ListForUser("alice"));
+            Assert.Single(sessions.ListForUser("bob"));
+        }
+    }
+
+    [Fact]
     public async Task EndForUser_EndsTheStreamableSession_ItsNextRequestIs404()
     {
         using var http = _app.CreateRawClient();
