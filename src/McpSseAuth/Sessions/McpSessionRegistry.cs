@@ -116,7 +116,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
         var info = new McpSessionInfo(
             sessionId,
             transport,
-            user.FindFirst("sub")?.Value ?? user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? "",
+            Identity.SignedInUser.From(user)?.Subject ?? "",
             user.FindFirst("client_id")?.Value ?? "",
             user.FindFirst(AccessTokenIssuer.GrantIdClaim)?.Value,
             (user.FindFirst("scope")?.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries),

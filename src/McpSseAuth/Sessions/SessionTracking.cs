@@ -92,10 +92,9 @@ internal sealed class SessionBinding(McpSessionRegistry registry, SessionMetrics
         {
             // A new session: the legacy SSE stream (GET), or a Streamable initialize (POST without a session).
             var opensSession = legacySse ? HttpMethods.IsGet(context.Request.Method) : HttpMethods.IsPost(context.Request.Method);
-            if (opensSession && (registry.CountForUser(subject) >= o.MaxSessionsPerUser || registry.Count >= o.MaxSessions) &&
-                (legacySse || await IsInitializeAsync(context)))
+            var perUser = registry.CountForUser(subject) >= o.MaxSessionsPerUser;
+            if (opensSession && (perUser || registry.Count >= o.MaxSessions) && (legacySse || await IsInitializeAsync(context)))
             {
-                var perUser = registry.CountForUser(subject) >= o.MaxSessionsPerUser;
                 await RefuseAsync(
                     context,
                     perUser ? StatusCodes.Status429TooManyRequests : StatusCodes.Status503ServiceUnavailable,
