@@ -56,6 +56,12 @@ internal static partial class Log
     [LoggerMessage(1210, LogLevel.Information, "User {Subject} revoked client {ClientId} ({Count} grants).", EventName = "GrantsRevokedByUser")]
     public static partial void GrantsRevokedByUser(ILogger logger, string subject, string clientId, int count);
 
+    [LoggerMessage(1211, LogLevel.Information, "Revoked access of {Subject} ({What}): {Grants} grants, {Consents} consents, {Sessions} sessions.", EventName = "AccessRevoked")]
+    public static partial void AccessRevoked(ILogger logger, string subject, string what, int grants, int consents, int sessions);
+
+    [LoggerMessage(1212, LogLevel.Information, "Refused a sign-in cookie of {Subject} issued before the user was signed out everywhere.", EventName = "SignInEnded")]
+    public static partial void SignInEnded(ILogger logger, string subject);
+
     [LoggerMessage(1301, LogLevel.Information, "Issued tokens to client {ClientId} for {Subject} by {GrantType}, audience {Audiences}.", EventName = "TokenIssued")]
     public static partial void TokenIssued(ILogger logger, string clientId, string subject, string grantType, string audiences);
 

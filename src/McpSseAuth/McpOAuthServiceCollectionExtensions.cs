@@ -84,11 +84,15 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<AuthorizationCodes>();
         services.TryAddSingleton<ExternalSignIn>();
         services.TryAddSingleton<ConnectedAppsEndpoint>();
+        services.TryAddSingleton<UserAccess>();
+        services.TryAddSingleton<IMcpUserAccess>(sp => sp.GetRequiredService<UserAccess>());
+        services.TryAddSingleton<SignInCookieEvents>();
         services.TryAddSingleton<ServiceTokensEndpoint>();
 
         services.TryAddSingleton<InMemoryConsentStore>();
         services.TryAddSingleton<IConsentStore>(sp => sp.GetRequiredService<InMemoryConsentStore>());
         services.TryAddSingleton<IGrantStore>(sp => sp.GetRequiredService<InMemoryConsentStore>());
+        services.TryAddSingleton<IUserSignOuts>(sp => sp.GetRequiredService<InMemoryConsentStore>());
         services.TryAddSingleton<IUserSecretStore, InMemoryUserSecretStore>();
         services.TryAddSingleton<UserSecrets>();
         services.TryAddSingleton<UpstreamTokenRefresh>();

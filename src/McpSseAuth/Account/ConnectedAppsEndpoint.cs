@@ -11,14 +11,15 @@ namespace McpSseAuth.Account;
 
 /// <summary>
 /// The signed-in user's connected apps: every client holding a grant or a remembered consent, with its scopes and when it
-/// was last used. Revoking (a POST with an anti-forgery token, field <c>client_id</c>) ends the client's grants at once —
+/// was last used, and how many MCP sessions it holds open now. Revoking (a POST with an anti-forgery token, field <c>client_id</c>) ends the client's grants at once —
 /// refresh tokens refused, access tokens rejected on their next use — and forgets the consent, so it must ask again.
 /// </summary>
 internal sealed class ConnectedAppsEndpoint(
     IGrantStore grants,
     IConsentStore consents,
-    IRefreshTokenStore refreshTokens,
     IGrantRevocations revocations,
+    UserAccess access,
+    IMcpSessions sessions,
     IClientStore clients,
     IAntiforgery antiforgery,
     IOptions<McpOAuthOptions> options,
@@ -55,17 +56,9 @@ internal sealed class ConnectedAppsEndpoint(
             return;
         }
 
-        var revoked = 0;
-        foreach (var grant in (await grants.ListAsync(subject, context.RequestAborted)).Where(g => g.ClientId == clientId))
-        {
-            await refreshTokens.RevokeGrantAsync(grant.GrantId, context.RequestAborted);
-            await grants.RemoveAsync(grant.GrantId, context.RequestAborted);
-            revoked++;
-        }
-
-        var forgotten = await consents.RemoveAsync(subject, clientId, context.RequestAborted);
-        Log.GrantsRevokedByUser(logger, subject, Log.Short(clientId)!, revoked);
-        if (revoked == 0 && !forgotten)
+        var revoked = await access.RevokeClientAsync(subject, clientId, context.RequestAborted);
+        Log.GrantsRevokedByUser(logger, subject, Log.Short(clientId)!, revoked.GrantsRevoked);
+        if (revoked is { GrantsRevoked: 0, ConsentsForgotten: 0 })
         {
             await WritePageAsync(context, principal, "That application has no access to revoke.", StatusCodes.Status404NotFound);
             return;
@@ -90,6 +83,7 @@ internal sealed class ConnectedAppsEndpoint(
         }
 
         var remembered = await consents.ListAsync(subject, context.RequestAborted);
+        var connected = sessions.ListForUser(subject);
         var clientIds = live.Select(g => g.ClientId).Concat(remembered.Select(c => c.ClientId)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
 
         var tokens = antiforgery.GetAndStoreTokens(context);
@@ -122,8 +116,14 @@ internal sealed class ConnectedAppsEndpoint(
                 body.Append("Allowed ").Append(AccountPages.Date(consent.GrantedAt)).Append(". ");
             }
 
-            body.Append(clientGrants.Count == 0 ? "No active sign-in." : "Last used " + AccountPages.Date(clientGrants.Max(g => g.LastUsedAt)) + ".")
-                .Append("</p><form method=\"post\" action=\"").Append(HtmlPage.Encode((context.Request.PathBase + o.ConnectedAppsPath).ToUriComponent())).Append("\">")
+            body.Append(clientGrants.Count == 0 ? "No active sign-in." : "Last used " + AccountPages.Date(clientGrants.Max(g => g.LastUsedAt)) + ".");
+            var open = connected.Count(s => s.ClientId == clientId);
+            if (open > 0)
+            {
+                body.Append(" Connected now (").Append(open).Append(open == 1 ? " session)." : " sessions).");
+            }
+
+            body.Append("</p><form method=\"post\" action=\"").Append(HtmlPage.Encode((context.Request.PathBase + o.ConnectedAppsPath).ToUriComponent())).Append("\">")
                 .Append(HtmlForm.AntiforgeryField(tokens))
                 .Append("<input type=\"hidden\" name=\"client_id\" value=\"").Append(HtmlPage.Encode(clientId)).Append("\">")
                 .Append("<button type=\"submit\">Revoke access</button></form></section>");

@@ -25,7 +25,14 @@ public sealed record McpSessionInfo(
     string ClientId,
     string? GrantId,
     IReadOnlyList<string> Scopes,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>When a request last named the session (its start, if none did since); idle sessions end after <see cref="McpOAuthOptions.SessionIdleTimeout"/>.</summary>
+    public DateTimeOffset LastActivityAt { get; init; } = CreatedAt;
+
+    /// <summary>Requests received and not yet answered, counted on legacy SSE (bounded by <see cref="McpOAuthOptions.MaxSseRequestsInFlight"/>); 0 on Streamable HTTP, where each answer rides its own request.</summary>
+    public int RequestsInFlight { get; init; }
+}
 
 /// <summary>
 /// The live MCP sessions of this server, for administration and for the user's own pages: list a user's sessions, end one

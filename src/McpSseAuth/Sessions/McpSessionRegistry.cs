@@ -170,7 +170,9 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
     public void EndRevoked(Entry entry) => Cancel(entry, "grant revoked");
 
     public IReadOnlyList<McpSessionInfo> ListForUser(string subject)
-        => [.. _sessions.Values.Select(e => e.Info).Where(i => i.Subject == subject).OrderBy(i => i.CreatedAt)];
+        => [.. _sessions.Values.Where(e => e.Info.Subject == subject).Select(Snapshot).OrderBy(i => i.CreatedAt)];
+
+    private static McpSessionInfo Snapshot(Entry entry) => entry.Info with { LastActivityAt = entry.LastActivity, RequestsInFlight = entry.InFlight };
 
     public bool EndSession(string sessionId) => _sessions.TryGetValue(sessionId, out var entry) && Cancel(entry, "ended through IMcpSessions");
 

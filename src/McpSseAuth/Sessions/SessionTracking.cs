@@ -142,7 +142,26 @@ internal sealed class SessionBinding(McpSessionRegistry registry, SessionMetrics
             return;
         }
 
+        CancellationToken sessionEnd;
+        try
+        {
+            sessionEnd = entry.End.Token;
+        }
+        catch (ObjectDisposedException)
+        {
+            await RefuseAsync(context, StatusCodes.Status404NotFound, "ended", "Session not found: it was ended. Start a new session.");
+            return;
+        }
+
         registry.Touch(entry);
+
+        if (!legacySse)
+        {
+            // The Streamable session's own streams (the standalone GET, a POST answered as a stream) end with the session;
+            // ending the session's run alone leaves them open. (Legacy SSE has one stream, the run's.)
+            await RunUntilEndedAsync(context, next, sessionEnd);
+            return;
+        }
 
         // Legacy SSE answers on the stream, so the POST returns at once: count requests until their answer goes out.
         if (legacySse && await IsRequestAsync(context))
@@ -156,6 +175,25 @@ internal sealed class SessionBinding(McpSessionRegistry registry, SessionMetrics
         }
 
         await next(context);
+    }
+
+    private static async Task RunUntilEndedAsync(HttpContext context, RequestDelegate next, CancellationToken sessionEnd)
+    {
+        var requestAborted = context.RequestAborted;
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, sessionEnd);
+        context.RequestAborted = either.Token;
+        try
+        {
+            await next(context);
+        }
+        catch (OperationCanceledException) when (sessionEnd.IsCancellationRequested && !requestAborted.IsCancellationRequested)
+        {
+            // Ended under the request: the response ends here, cleanly.
+        }
+        finally
+        {
+            context.RequestAborted = requestAborted;
+        }
     }
 
     private async Task RefuseAsync(HttpContext context, int status, string reason, string message)

@@ -4,10 +4,11 @@ namespace McpSseAuth.Stores;
 
 /// <summary>
 /// Consents and the grant list in memory. Grants are dropped once expired; both grow only with users who consented,
-/// never with anonymous traffic.
+/// never with anonymous traffic; sign-outs only with an administrator's removals.
 /// </summary>
-internal sealed class InMemoryConsentStore(TimeProvider time) : IConsentStore, IGrantStore
+internal sealed class InMemoryConsentStore(TimeProvider time) : IConsentStore, IGrantStore, IUserSignOuts
 {
+    private readonly ConcurrentDictionary<string, (DateTimeOffset At, DateTimeOffset KeepUntil)> _signOuts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Subject, string ClientId), Consent> _consents = new();
     private readonly ConcurrentDictionary<string, GrantRecord> _grants = new(StringComparer.Ordinal);
     private long _nextPruneTicks;
@@ -56,6 +57,16 @@ internal sealed class InMemoryConsentStore(TimeProvider time) : IConsentStore, I
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask SignOutEverywhereAsync(string subject, DateTimeOffset at, DateTimeOffset keepUntil, CancellationToken cancellationToken)
+    {
+        Prune();
+        _signOuts.AddOrUpdate(subject, (at, keepUntil), (_, old) => (old.At > at ? old.At : at, old.KeepUntil > keepUntil ? old.KeepUntil : keepUntil));
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<DateTimeOffset?> FindAsync(string subject, CancellationToken cancellationToken)
+        => ValueTask.FromResult<DateTimeOffset?>(_signOuts.TryGetValue(subject, out var signOut) ? signOut.At : null);
+
     // At most once a minute: a sweep is linear in the number of grants.
     private void Prune()
     {
@@ -71,6 +82,14 @@ internal sealed class InMemoryConsentStore(TimeProvider time) : IConsentStore, I
             if (grant.ExpiresAt <= now)
             {
                 _grants.TryRemove(id, out _);
+            }
+        }
+
+        foreach (var (subject, signOut) in _signOuts)
+        {
+            if (signOut.KeepUntil <= now)
+            {
+                _signOuts.TryRemove(new KeyValuePair<string, (DateTimeOffset, DateTimeOffset)>(subject, signOut));
             }
         }
     }

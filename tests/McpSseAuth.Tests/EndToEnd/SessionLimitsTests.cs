@@ -161,6 +161,7 @@ public sealed class SessionLimitsTests : IAsyncLifetime
             using var notification = await McpWire.PostJsonAsync(http, messagePath, """{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":999}}""", tokens.AccessToken);
 
             Assert.Equal(HttpStatusCode.Accepted, waiting.StatusCode);
+            Assert.Equal(1, Assert.Single(_app.Services.GetRequiredService<IMcpSessions>().ListForUser("alice")).RequestsInFlight);
             await AssertRefusedAsync(refused, HttpStatusCode.TooManyRequests);
             Assert.Equal("1", refused.Headers.RetryAfter?.ToString());
             Assert.Equal(HttpStatusCode.Accepted, notification.StatusCode);

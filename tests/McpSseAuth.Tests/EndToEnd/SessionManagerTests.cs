@@ -151,13 +151,7 @@ public sealed class SessionManagerTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.BadRequest, (await flow.RefreshAsync(tokens.ClientId, tokens.RefreshToken)).StatusCode);
 
             // The server closes the stream: the client reads its end, not a timeout.
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            string? line;
-            do
-            {
-                line = await reader.ReadLineAsync(timeout.Token);
-            }
-            while (line is not null);
+            await McpWire.ReadUntilClosedAsync(reader);
         }
 
         Assert.Empty(Sessions.ListForUser("alice"));
@@ -210,16 +204,19 @@ public sealed class SessionManagerTests : IAsyncLifetime
         using (stream)
         using (reader)
         {
+            for (var i = 0; i < 100 && Sessions.ListForUser("alice").Count == 0; i++)
+            {
+                await Task.Delay(50);
+            }
+
             var apps = new Uri(_app.BaseAddress, "/oauth/apps");
             var page = await (await browser.SendAsync(apps)).Content.ReadAsStringAsync();
+            Assert.Contains("Connected now (1 session).", page, StringComparison.Ordinal);
             var (name, value) = McpSseAuth.Tests.Integration.AccountPageSupport.AntiforgeryField(page);
             var revoke = await browser.SendAsync(apps, new FormUrlEncodedContent(new Dictionary<string, string> { [name] = value, ["client_id"] = clientId }));
             Assert.Equal(HttpStatusCode.SeeOther, revoke.StatusCode);
 
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            while (await reader.ReadLineAsync(timeout.Token) is not null)
-            {
-            }
+            await McpWire.ReadUntilClosedAsync(reader);
         }
 
         Assert.Empty(Sessions.ListForUser("alice"));
@@ -259,10 +256,7 @@ public sealed class SessionManagerTests : IAsyncLifetime
                 clock.Advance(TimeSpan.FromMinutes(1));
             }
 
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            while (await idleReader.ReadLineAsync(timeout.Token) is not null)
-            {
-            }
+            await McpWire.ReadUntilClosedAsync(idleReader);
 
             Assert.Empty(sessions.ListForUser("alice"));
             Assert.Single(sessions.ListForUser("bob"));

@@ -23,6 +23,28 @@ public static class McpWire
         return (stream, reader, await ReadEndpointEventAsync(reader));
     }
 
+    /// <summary>Opens the standalone Streamable HTTP stream (<c>GET /mcp</c>) of a session; open until the response is disposed.</summary>
+    public static async Task<(HttpResponseMessage Stream, StreamReader Reader)> OpenStandaloneStreamAsync(HttpClient http, string token, string sessionId, string path = "/mcp")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        request.Headers.Add("Mcp-Session-Id", sessionId);
+        request.Headers.Add("MCP-Protocol-Version", "2025-06-18");
+        var stream = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        stream.EnsureSuccessStatusCode();
+        return (stream, new StreamReader(await stream.Content.ReadAsStreamAsync()));
+    }
+
+    /// <summary>Reads until the server closes the stream; a stream still open after 10 seconds fails the test.</summary>
+    public static async Task ReadUntilClosedAsync(StreamReader reader)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (await reader.ReadLineAsync(timeout.Token) is not null)
+        {
+        }
+    }
+
     public static async Task<HttpResponseMessage> PostJsonAsync(HttpClient http, string path, string json, string? token, string? sessionId = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };

@@ -179,4 +179,31 @@ public sealed class InMemoryConsentStoreTests
 
         Assert.Single(await _grants.ListAsync("alice", default));
     }
+
+    [Fact]
+    public async Task SignOuts_AreFoundPerUser_TheLatestWins()
+    {
+        IUserSignOuts signOuts = _store;
+        await signOuts.SignOutEverywhereAsync("alice", Start.AddMinutes(5), Start.AddHours(8), default);
+        await signOuts.SignOutEverywhereAsync("alice", Start.AddMinutes(1), Start.AddHours(8), default);
+
+        Assert.Equal(Start.AddMinutes(5), await signOuts.FindAsync("alice", default));
+        Assert.Null(await signOuts.FindAsync("bob", default));
+    }
+
+    [Fact]
+    public async Task SignOuts_AreForgottenOnceTheirSignInsHaveExpired()
+    {
+        IUserSignOuts signOuts = _store;
+        await signOuts.SignOutEverywhereAsync("alice", Start, Start.AddHours(8), default);
+        _time.Advance(TimeSpan.FromHours(7));
+        await signOuts.SignOutEverywhereAsync("bob", _time.GetUtcNow(), _time.GetUtcNow().AddHours(8), default);
+        Assert.Equal(Start, await signOuts.FindAsync("alice", default));
+
+        _time.Advance(TimeSpan.FromHours(2));
+        await signOuts.SignOutEverywhereAsync("carol", _time.GetUtcNow(), _time.GetUtcNow().AddHours(8), default);
+
+        Assert.Null(await signOuts.FindAsync("alice", default));
+        Assert.NotNull(await signOuts.FindAsync("bob", default));
+    }
 }
