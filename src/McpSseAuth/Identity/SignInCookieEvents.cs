@@ -1,3 +1,4 @@
+using System.Globalization;
 using McpSseAuth.Stores;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -6,11 +7,20 @@ using Microsoft.Extensions.Logging;
 namespace McpSseAuth.Identity;
 
 /// <summary>
-/// Refuses a sign-in cookie issued before its user was signed out everywhere (<see cref="IMcpUserAccess.RemoveUserAsync"/>),
-/// and deletes it: the user meets the login page again.
+/// Refuses a sign-in cookie made before its user was signed out everywhere (<see cref="IMcpUserAccess.RemoveUserAsync"/>),
+/// and deletes it: the user meets the login page again. The cookie carries its own sign-in instant to the tick (the
+/// handler's issue time is kept to the second, which would also refuse a new sign-in in the same second, in a loop).
 /// </summary>
-internal sealed class SignInCookieEvents(IUserSignOuts signOuts, ILogger<SignInCookieEvents> logger) : CookieAuthenticationEvents
+internal sealed class SignInCookieEvents(IUserSignOuts signOuts, TimeProvider time, ILogger<SignInCookieEvents> logger) : CookieAuthenticationEvents
 {
+    private const string SignedInAtItem = ".mcp.signedInAt";
+
+    public override Task SigningIn(CookieSigningInContext context)
+    {
+        context.Properties.Items[SignedInAtItem] = time.GetUtcNow().UtcTicks.ToString(CultureInfo.InvariantCulture);
+        return Task.CompletedTask;
+    }
+
     public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
     {
         if (SignedInUser.From(context.Principal) is not { } user
@@ -19,8 +29,13 @@ internal sealed class SignInCookieEvents(IUserSignOuts signOuts, ILogger<SignInC
             return;
         }
 
-        // A cookie without an issue time cannot show it is newer.
-        if (context.Properties.IssuedUtc is not { } issued || issued <= signedOutAt)
+        // A cookie that cannot show when it was made is older than the sign-out, as far as we know.
+        var signedInAt = context.Properties.Items.TryGetValue(SignedInAtItem, out var ticks)
+            && long.TryParse(ticks, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+            && value is >= 0 and <= 3155378975999999999
+                ? new DateTimeOffset(value, TimeSpan.Zero)
+                : DateTimeOffset.MinValue;
+        if (signedInAt <= signedOutAt)
         {
             Log.SignInEnded(logger, user.Subject);
             context.RejectPrincipal();

@@ -57,7 +57,6 @@ internal sealed class SignInCookieSetup(IOptions<McpOAuthOptions> options) : ICo
         cookie.ReturnUrlParameter = "ReturnUrl";
         cookie.ExpireTimeSpan = o.SignInLifetime;
         cookie.SlidingExpiration = false;
-        // Issue times are kept to the second: a sign-in in the same second as a sign-out everywhere is refused too, erring safe.
         cookie.EventsType = typeof(SignInCookieEvents);
     }
 }

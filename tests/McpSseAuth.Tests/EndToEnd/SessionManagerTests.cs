@@ -351,3 +351,39 @@ public sealed class SessionIsolationTests : IAsyncLifetime
         await Task.WhenAll(work);
     }
 }
+
+/// <summary>
+/// A 2026-07-28 client (the C# SDK client's default) is served statelessly by the sample: there is no session, so nothing is
+/// tracked, bound or capped, but each request's token is checked, so a revocation stops the client on its next request.
+/// </summary>
+public sealed class StatelessClientTests : IAsyncLifetime
+{
+    private readonly SampleApp _app = new(kestrel: true, configure: o => o.MaxSessionsPerUser = 1);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task StatelessClient_IsNeitherTrackedNorCapped_AndARevocationSendsItBackToSignIn()
+    {
+        var signIns = 0;
+        var endpoint = new Uri(_app.BaseAddress, "/mcp");
+        await using var first = await SdkClients.ConnectAsync(endpoint, ModelContextProtocol.Client.HttpTransportMode.StreamableHttp, "alice", onSignIn: () => Interlocked.Increment(ref signIns));
+        // Over the per-user cap of one session: there is no session to count.
+        await using var second = await SdkClients.ConnectAsync(endpoint, ModelContextProtocol.Client.HttpTransportMode.StreamableHttp, "alice");
+
+        Assert.Null(first.SessionId);
+        Assert.Contains("alice", SdkClients.TextOf(await first.CallToolAsync("whoami")), StringComparison.Ordinal);
+        Assert.Contains("alice", SdkClients.TextOf(await second.CallToolAsync("whoami")), StringComparison.Ordinal);
+        Assert.Empty(_app.Services.GetRequiredService<IMcpSessions>().ListForUser("alice"));
+
+        var removed = await _app.Services.GetRequiredService<IMcpUserAccess>().RemoveUserAsync("alice");
+        Assert.Equal(new McpAccessRevocation(2, 2, 0), removed);
+
+        // The revoked token gets 401; the client signs in again (alice may) and carries on with a new grant.
+        Assert.Contains("alice", SdkClients.TextOf(await first.CallToolAsync("whoami")), StringComparison.Ordinal);
+        Assert.Equal(2, signIns);
+        Assert.Single(await _app.Services.GetRequiredService<IMcpUserAccess>().ListGrantsAsync("alice"));
+    }
+}

@@ -29,6 +29,10 @@ public static class SdkClients
         return await McpClient.CreateAsync(transport);
     }
 
+    /// <summary>The text of a tool result with one text block.</summary>
+    public static string TextOf(ModelContextProtocol.Protocol.CallToolResult result)
+        => Assert.IsType<ModelContextProtocol.Protocol.TextContentBlock>(Assert.Single(result.Content)).Text;
+
     /// <summary>What the client's redirect URI received, as the SDK wants it; an error response throws.</summary>
     public static AuthorizationResult ResultFrom(Uri location)
     {
