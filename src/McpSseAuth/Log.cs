@@ -62,6 +62,9 @@ internal static partial class Log
     [LoggerMessage(1212, LogLevel.Information, "Refused a sign-in cookie of {Subject} issued before the user was signed out everywhere.", EventName = "SignInEnded")]
     public static partial void SignInEnded(ILogger logger, string subject);
 
+    [LoggerMessage(1304, LogLevel.Information, "Client {ClientId} presented a just-rotated refresh token of grant {GrantId} again inside the reuse window; answered as before.", EventName = "RefreshTokenReused")]
+    public static partial void RefreshReused(ILogger logger, string clientId, string grantId);
+
     [LoggerMessage(1301, LogLevel.Information, "Issued tokens to client {ClientId} for {Subject} by {GrantType}, audience {Audiences}.", EventName = "TokenIssued")]
     public static partial void TokenIssued(ILogger logger, string clientId, string subject, string grantType, string audiences);
 

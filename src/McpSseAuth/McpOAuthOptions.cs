@@ -35,8 +35,24 @@ public sealed class McpOAuthOptions
     /// <summary>Lifetime of access tokens. Default 1 hour.</summary>
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>Lifetime of refresh tokens; each use rotates the token. Default 30 days.</summary>
+    /// <summary>
+    /// Idle lifetime of refresh tokens: one unused this long expires. Each use rotates the token and starts the time again,
+    /// up to <see cref="RefreshTokenAbsoluteLifetime"/>. Default 30 days.
+    /// </summary>
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// Absolute lifetime of a grant's refresh tokens, counted from the sign-in and consent that created the grant: after it
+    /// the user must authorize the client again, however often it refreshed. Default 180 days.
+    /// </summary>
+    public TimeSpan RefreshTokenAbsoluteLifetime { get; set; } = TimeSpan.FromDays(180);
+
+    /// <summary>
+    /// How long a rotated refresh token presented again gets the same answer as its first use (the same new access and
+    /// refresh tokens), so concurrent refreshes and retries after a lost response do not lock the user out. A replay after
+    /// it revokes the whole grant (RFC 9700 §4.14.2). Zero turns the window off. Default 30 seconds; at most 5 minutes.
+    /// </summary>
+    public TimeSpan RefreshTokenReuseWindow { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Lifetime of authorization codes (RFC 6749 §4.1.2 recommends at most 10 minutes). Default 1 minute.</summary>
     public TimeSpan AuthorizationCodeLifetime { get; set; } = TimeSpan.FromMinutes(1);

@@ -53,6 +53,11 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
 
         Positive(failures, nameof(options.AccessTokenLifetime), options.AccessTokenLifetime);
         Positive(failures, nameof(options.RefreshTokenLifetime), options.RefreshTokenLifetime);
+        Positive(failures, nameof(options.RefreshTokenAbsoluteLifetime), options.RefreshTokenAbsoluteLifetime);
+        if (options.RefreshTokenReuseWindow < TimeSpan.Zero || options.RefreshTokenReuseWindow > TimeSpan.FromMinutes(5))
+        {
+            failures.Add($"McpOAuthOptions.RefreshTokenReuseWindow is {options.RefreshTokenReuseWindow}: use zero (off) up to 5 minutes; a stolen refresh token can be replayed inside it.");
+        }
         Positive(failures, nameof(options.SignInLifetime), options.SignInLifetime);
         Positive(failures, nameof(options.AuthorizationCodeLifetime), options.AuthorizationCodeLifetime);
         if (options.AuthorizationCodeLifetime > TimeSpan.FromMinutes(10))

@@ -33,7 +33,20 @@ internal interface IRefreshTokenStore
     /// <summary>Reads a live token without spending it, so a request that fails its checks does not burn the token.</summary>
     ValueTask<RefreshToken?> FindAsync(string handle, CancellationToken cancellationToken);
 
-    ValueTask<(RedeemStatus Status, RefreshToken? Token)> TryRedeemAsync(string handle, CancellationToken cancellationToken);
+    /// <summary>
+    /// Spends the token. A second redemption answers <see cref="RedeemStatus.Replayed"/> with the token and when it was first
+    /// redeemed: the caller decides between the reuse window and revoking the grant. A revoked grant's token is not found.
+    /// </summary>
+    ValueTask<(RedeemStatus Status, RefreshToken? Token, DateTimeOffset? RedeemedAt)> TryRedeemAsync(string handle, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Keeps, with a spent token, what its redemption issued, sealed with the spent handle (which the store never holds):
+    /// a retry inside the reuse window gets the same answer.
+    /// </summary>
+    ValueTask SetSuccessorAsync(string handle, string sealedSuccessor, CancellationToken cancellationToken);
+
+    /// <summary>The sealed answer kept with a spent token, once its redemption has finished.</summary>
+    ValueTask<string?> FindSuccessorAsync(string handle, CancellationToken cancellationToken);
 
     ValueTask RevokeGrantAsync(string grantId, CancellationToken cancellationToken);
 }

@@ -19,13 +19,25 @@ internal sealed class InMemoryGrantStore(TimeProvider time, IOptions<McpOAuthOpt
     private readonly MemoryCache _inFlight = new(new MemoryCacheOptions());
     private readonly MemoryCache _grants = new(new MemoryCacheOptions());
 
-    private sealed class Entry<T>(T value, DateTimeOffset expiresAt, bool taken = false)
+    private sealed class Entry<T>(T value, DateTimeOffset expiresAt, long takenAtTicks = 0)
     {
-        private int _taken = taken ? 1 : 0;
+        // 0 while not taken; otherwise when it was taken. One field, so a loser of a race never sees "taken" without the time.
+        private long _takenAtTicks = takenAtTicks;
+        private string? _successor;
+
         public T Value { get; } = value;
         public DateTimeOffset ExpiresAt { get; } = expiresAt;
-        public bool IsTaken => Volatile.Read(ref _taken) == 1;
-        public bool TryTake() => Interlocked.Exchange(ref _taken, 1) == 0;
+        public bool IsTaken => Interlocked.Read(ref _takenAtTicks) != 0;
+        public long TakenAtTicks => Interlocked.Read(ref _takenAtTicks);
+        public DateTimeOffset? TakenAt => TakenAtTicks is var t and not 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+        public bool TryTake(DateTimeOffset now) => Interlocked.CompareExchange(ref _takenAtTicks, Math.Max(1, now.UtcTicks), 0) == 0;
+
+        /// <summary>What the redemption issued, sealed with the spent handle (refresh tokens only).</summary>
+        public string? Successor
+        {
+            get => Volatile.Read(ref _successor);
+            set => Volatile.Write(ref _successor, value);
+        }
     }
 
     ValueTask<bool> IAuthorizationCodeStore.StoreAsync(string handle, AuthorizationCode code, CancellationToken cancellationToken)
@@ -33,7 +45,7 @@ internal sealed class InMemoryGrantStore(TimeProvider time, IOptions<McpOAuthOpt
 
     async ValueTask<(RedeemStatus Status, AuthorizationCode? Code)> IAuthorizationCodeStore.TryRedeemAsync(string handle, CancellationToken cancellationToken)
     {
-        var (status, code) = Redeem(_inFlight, CodeKey(handle), (AuthorizationCode c) => c with { Scopes = [], Resources = [] });
+        var (status, code, _) = Redeem(_inFlight, CodeKey(handle), (AuthorizationCode c) => c with { Scopes = [], Resources = [] });
         if (status == RedeemStatus.Replayed && code is not null)
         {
             // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
@@ -55,22 +67,24 @@ internal sealed class InMemoryGrantStore(TimeProvider time, IOptions<McpOAuthOpt
         return ValueTask.FromResult(entry is { IsTaken: false } && entry.ExpiresAt > time.GetUtcNow() && !IsRevoked(entry.Value.GrantId) ? entry.Value : null);
     }
 
-    async ValueTask<(RedeemStatus Status, RefreshToken? Token)> IRefreshTokenStore.TryRedeemAsync(string handle, CancellationToken cancellationToken)
+    ValueTask<(RedeemStatus Status, RefreshToken? Token, DateTimeOffset? RedeemedAt)> IRefreshTokenStore.TryRedeemAsync(string handle, CancellationToken cancellationToken)
     {
-        var (status, token) = Redeem(_grants, RefreshKey(handle), (RefreshToken t) => t with { Scopes = [], Resources = [] });
-        if (token is not null && IsRevoked(token.GrantId))
-        {
-            return (RedeemStatus.NotFound, null);
-        }
-
-        if (status == RedeemStatus.Replayed && token is not null)
-        {
-            // OAuth 2.1 §4.3.1 / RFC 9700 §4.14.2: a rotated token presented again means theft; end the grant.
-            await RevokeAsync(token.GrantId, cancellationToken);
-        }
-
-        return (status, token);
+        var (status, token, redeemedAt) = Redeem(_grants, RefreshKey(handle), (RefreshToken t) => t with { Scopes = [], Resources = [] });
+        return ValueTask.FromResult(token is not null && IsRevoked(token.GrantId) ? (RedeemStatus.NotFound, null, null) : (status, token, redeemedAt));
     }
+
+    ValueTask IRefreshTokenStore.SetSuccessorAsync(string handle, string sealedSuccessor, CancellationToken cancellationToken)
+    {
+        if (_grants.Get<Entry<RefreshToken>>(RefreshKey(handle)) is { IsTaken: true } spent)
+        {
+            spent.Successor = sealedSuccessor;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    ValueTask<string?> IRefreshTokenStore.FindSuccessorAsync(string handle, CancellationToken cancellationToken)
+        => ValueTask.FromResult(_grants.Get<Entry<RefreshToken>>(RefreshKey(handle)) is { IsTaken: true } spent ? spent.Successor : null);
 
     ValueTask IRefreshTokenStore.RevokeGrantAsync(string grantId, CancellationToken cancellationToken) => RevokeAsync(grantId, cancellationToken);
 
@@ -87,7 +101,7 @@ internal sealed class InMemoryGrantStore(TimeProvider time, IOptions<McpOAuthOpt
 
     ValueTask<PendingAuthorization?> IPendingAuthorizationStore.TryTakeAsync(string handle, CancellationToken cancellationToken)
     {
-        var (status, value) = Redeem<PendingAuthorization>(_inFlight, PendingKey(handle), slim: null);
+        var (status, value, _) = Redeem<PendingAuthorization>(_inFlight, PendingKey(handle), slim: null);
         return ValueTask.FromResult(status == RedeemStatus.Redeemed ? value : null);
     }
 
@@ -114,30 +128,31 @@ internal sealed class InMemoryGrantStore(TimeProvider time, IOptions<McpOAuthOpt
         return true;
     }
 
-    private (RedeemStatus, T?) Redeem<T>(MemoryCache cache, string key, Func<T, T>? slim) where T : class
+    private (RedeemStatus, T?, DateTimeOffset?) Redeem<T>(MemoryCache cache, string key, Func<T, T>? slim) where T : class
     {
         if (cache.Get<Entry<T>>(key) is not { } entry)
         {
-            return (RedeemStatus.NotFound, null);
+            return (RedeemStatus.NotFound, null, null);
         }
 
-        if (!entry.TryTake())
+        var now = time.GetUtcNow();
+        if (!entry.TryTake(now))
         {
-            return (RedeemStatus.Replayed, entry.Value);
+            return (RedeemStatus.Replayed, entry.Value, entry.TakenAt);
         }
 
         if (slim is not null)
         {
             // Only what replay detection needs stays behind, and not longer than a day.
-            var tombstoneUntil = entry.ExpiresAt < time.GetUtcNow() + ReplayMemory ? entry.ExpiresAt : time.GetUtcNow() + ReplayMemory;
-            cache.Set(key, new Entry<T>(slim(entry.Value), entry.ExpiresAt, taken: true), Keep(tombstoneUntil, TimeSpan.FromMinutes(10)));
+            var tombstoneUntil = entry.ExpiresAt < now + ReplayMemory ? entry.ExpiresAt : now + ReplayMemory;
+            cache.Set(key, new Entry<T>(slim(entry.Value), entry.ExpiresAt, entry.TakenAtTicks), Keep(tombstoneUntil, TimeSpan.FromMinutes(10)));
         }
         else
         {
             cache.Remove(key);
         }
 
-        return entry.ExpiresAt <= time.GetUtcNow() ? (RedeemStatus.Expired, null) : (RedeemStatus.Redeemed, entry.Value);
+        return entry.ExpiresAt <= now ? (RedeemStatus.Expired, null, null) : (RedeemStatus.Redeemed, entry.Value, now);
     }
 
     // Kept a little past expiry so a late replay is still recognised as a replay, not as unknown.

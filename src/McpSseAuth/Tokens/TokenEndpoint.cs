@@ -144,7 +144,7 @@ internal sealed class TokenEndpoint(
             return;
         }
 
-        await IssueAsync(context, client, code.User, code.Scopes, audiences, code.Resources, code.GrantId, "authorization_code");
+        await IssueAsync(context, client, code.User, code.Scopes, audiences, code.Resources, code.GrantId, "authorization_code", time.GetUtcNow());
     }
 
     private async Task RefreshAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client)
@@ -173,10 +173,11 @@ internal sealed class TokenEndpoint(
             }
         }
 
-        var (status, token) = await refreshTokens.TryRedeemAsync(handle, context.RequestAborted);
-        if (status == RedeemStatus.Replayed)
+        var (status, token, redeemedAt) = await refreshTokens.TryRedeemAsync(handle, context.RequestAborted);
+        if (status == RedeemStatus.Replayed && token is not null)
         {
-            Log.TokenReplayed(logger, "refresh token", client.ClientId, token!.GrantId);
+            await ReplayedAsync(context, client, handle, token, redeemedAt);
+            return;
         }
 
         if (status != RedeemStatus.Redeemed || token is null)
@@ -201,7 +202,57 @@ internal sealed class TokenEndpoint(
         }
 
         // The narrowed scope and audience apply to this access token; the grant keeps what was consented to.
-        await IssueAsync(context, client, token.User, scopes, audiences, token.Resources, token.GrantId, "refresh_token", token.Scopes);
+        await IssueAsync(context, client, token.User, scopes, audiences, token.Resources, token.GrantId, "refresh_token", token.GrantCreatedAt, token.Scopes, rotatedFrom: handle);
+    }
+
+    /// <summary>
+    /// A rotated refresh token presented again. Inside <see cref="McpOAuthOptions.RefreshTokenReuseWindow"/>, by the same
+    /// client, it gets the answer its first use got (concurrent refreshes, a retry after a lost response). Otherwise it is
+    /// taken for theft and the whole grant is revoked (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2).
+    /// </summary>
+    private async Task ReplayedAsync(HttpContext context, ClientRegistration client, string handle, RefreshToken token, DateTimeOffset? redeemedAt)
+    {
+        var window = options.Value.RefreshTokenReuseWindow;
+        var inWindow = redeemedAt is { } at && time.GetUtcNow() - at <= window && window > TimeSpan.Zero
+            && string.Equals(token.ClientId, client.ClientId, StringComparison.Ordinal);
+        if (inWindow)
+        {
+            if (await WaitForSuccessorAsync(handle, context.RequestAborted) is { } response)
+            {
+                Log.RefreshReused(logger, client.ClientId, token.GrantId);
+                await WriteTokenResponseAsync(context, response);
+                return;
+            }
+
+            // Its first use failed or is still running: refuse this one, but it is no sign of theft.
+            await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token was already used."));
+            return;
+        }
+
+        Log.TokenReplayed(logger, "refresh token", client.ClientId, token.GrantId);
+        await refreshTokens.RevokeGrantAsync(token.GrantId, context.RequestAborted);
+        await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token is invalid, expired, revoked or already used."));
+    }
+
+    /// <summary>The answer of the token's first use, once that finished (a concurrent first use takes milliseconds).</summary>
+    private async Task<byte[]?> WaitForSuccessorAsync(string handle, CancellationToken cancellationToken)
+    {
+        // Elapsed time, not the time of day: a wait, not a clock reading.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
+        {
+            if (await refreshTokens.FindSuccessorAsync(handle, cancellationToken) is { } sealedResponse)
+            {
+                return RefreshSuccessor.Open(handle, sealedResponse);
+            }
+
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) >= TimeSpan.FromSeconds(5))
+            {
+                return null;
+            }
+
+            await Task.Delay(20, cancellationToken);
+        }
     }
 
     /// <summary>RFC 6749 §6: a refresh may ask for fewer scopes than were granted, never more.</summary>
@@ -246,8 +297,23 @@ internal sealed class TokenEndpoint(
         return [resolved];
     }
 
-    private async Task IssueAsync(HttpContext context, ClientRegistration client, GrantSubject user, IReadOnlyList<string> scopes, IReadOnlyList<string> audiences, IReadOnlyList<string> grantResources, string grantId, string grantType, IReadOnlyList<string>? grantScopes = null)
+    private async Task IssueAsync(
+        HttpContext context,
+        ClientRegistration client,
+        GrantSubject user,
+        IReadOnlyList<string> scopes,
+        IReadOnlyList<string> audiences,
+        IReadOnlyList<string> grantResources,
+        string grantId,
+        string grantType,
+        DateTimeOffset grantCreatedAt,
+        IReadOnlyList<string>? grantScopes = null,
+        string? rotatedFrom = null)
     {
+        var o = options.Value;
+        var now = time.GetUtcNow();
+        // Idle lifetime from now, never past the grant's absolute lifetime.
+        var refreshExpiresAt = Min(now + o.RefreshTokenLifetime, grantCreatedAt + o.RefreshTokenAbsoluteLifetime);
         var issuerString = uris.Issuer(context);
         var (accessToken, expiresIn) = issuer.Issue(issuerString, audiences, user, client.ClientId, scopes, grantId);
         var response = new Dictionary<string, object>(StringComparer.Ordinal)
@@ -268,15 +334,15 @@ internal sealed class TokenEndpoint(
                 Scopes = grantScopes ?? scopes,
                 Resources = grantResources,
                 GrantId = grantId,
-                ExpiresAt = time.GetUtcNow() + options.Value.RefreshTokenLifetime,
+                GrantCreatedAt = grantCreatedAt,
+                ExpiresAt = refreshExpiresAt,
             }, context.RequestAborted);
 
             response["refresh_token"] = refreshHandle;
         }
 
         // The connected-apps page lists the grant and when it was last used.
-        var now = time.GetUtcNow();
-        var grantExpiresAt = now + (client.GrantTypes.Contains("refresh_token", StringComparer.Ordinal) ? options.Value.RefreshTokenLifetime : options.Value.AccessTokenLifetime);
+        var grantExpiresAt = client.GrantTypes.Contains("refresh_token", StringComparer.Ordinal) ? refreshExpiresAt : now + o.AccessTokenLifetime;
         if (grantType == "authorization_code")
         {
             await grants.StoreAsync(new GrantRecord
@@ -307,12 +373,28 @@ internal sealed class TokenEndpoint(
         }
 
         Log.TokenIssued(logger, client.ClientId, user.Subject, grantType, string.Join(' ', audiences));
-        await options.Value.Events.TokenIssued(new TokenIssuedContext(context, client.ClientId, user.Subject, grantType, scopes, audiences));
+        await o.Events.TokenIssued(new TokenIssuedContext(context, client.ClientId, user.Subject, grantType, scopes, audiences));
 
+        var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(response, OAuthJsonContext.Default.DictionaryStringObject);
+        if (rotatedFrom is not null && o.RefreshTokenReuseWindow > TimeSpan.Zero)
+        {
+            // Kept with the spent token before the client can see the answer, so a concurrent twin finds it.
+            await refreshTokens.SetSuccessorAsync(rotatedFrom, RefreshSuccessor.Seal(rotatedFrom, body), context.RequestAborted);
+        }
+
+        await WriteTokenResponseAsync(context, body);
+    }
+
+    private static async Task WriteTokenResponseAsync(HttpContext context, byte[] body)
+    {
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Headers.Pragma = "no-cache";
-        await context.Response.WriteAsJsonAsync(response, OAuthJsonContext.Default.DictionaryStringObject, contentType: "application/json", context.RequestAborted);
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body, context.RequestAborted);
     }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private Task RefuseAsync(HttpContext context, string? clientId, OAuthError error)
     {

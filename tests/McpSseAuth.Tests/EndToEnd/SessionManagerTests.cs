@@ -139,7 +139,11 @@ public sealed class SessionManagerTests : IAsyncLifetime
     [Fact]
     public async Task RevokedGrant_EndsItsLiveSseStream_AndItsAccessTokenGets401()
     {
-        using var http = _app.CreateRawClient();
+        // No reuse window: the replay below is taken for theft at once.
+        await using var app = new SampleApp(kestrel: true, configure: o => o.RefreshTokenReuseWindow = TimeSpan.Zero);
+        using var http = app.CreateRawClient();
+        string Resource(string path) => new Uri(app.BaseAddress, path).ToString().TrimEnd('/');
+        var sessions = app.Services.GetRequiredService<IMcpSessions>();
         var flow = new OAuthFlow(http);
         var tokens = await flow.GetTokensAsync(Resource("/sse"), "alice");
         var (stream, reader, _) = await McpWire.OpenSseAsync(http, tokens.AccessToken);
@@ -154,7 +158,7 @@ public sealed class SessionManagerTests : IAsyncLifetime
             await McpWire.ReadUntilClosedAsync(reader);
         }
 
-        Assert.Empty(Sessions.ListForUser("alice"));
+        Assert.Empty(sessions.ListForUser("alice"));
         using var again = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, tokens.AccessToken);
         Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
     }

@@ -47,6 +47,7 @@ public sealed class InMemoryGrantStoreTests : IDisposable
         Scopes = ["mcp:tools"],
         Resources = ["https://mcp.example.com/mcp"],
         GrantId = grantId,
+        GrantCreatedAt = _time.GetUtcNow(),
         ExpiresAt = _time.GetUtcNow() + (lifetime ?? TimeSpan.FromDays(30)),
     };
 
@@ -124,7 +125,7 @@ public sealed class InMemoryGrantStoreTests : IDisposable
         await _refresh.StoreAsync("refresh", Refresh("grant-7"), default);
 
         await _codes.TryRedeemAsync("code", default);
-        var (status, token) = await _refresh.TryRedeemAsync("refresh", default);
+        var (status, token, _) = await _refresh.TryRedeemAsync("refresh", default);
 
         Assert.NotEqual(RedeemStatus.Redeemed, status);
         Assert.Null(token);
@@ -165,41 +166,45 @@ public sealed class InMemoryGrantStoreTests : IDisposable
     {
         var token = Refresh();
         await _refresh.StoreAsync("r1", token, default);
-        var (status, redeemed) = await _refresh.TryRedeemAsync("r1", default);
+        var (status, redeemed, redeemedAt) = await _refresh.TryRedeemAsync("r1", default);
         Assert.Equal(RedeemStatus.Redeemed, status);
         Assert.Equal(token, redeemed);
+        Assert.Equal(_time.GetUtcNow(), redeemedAt);
     }
 
     [Fact]
-    public async Task RefreshToken_Replayed_RevokesItsGrant()
+    public async Task RefreshToken_Replayed_IsReportedWithWhenItWasFirstRedeemed_TheGrantIsLeftToTheCaller()
     {
         await _refresh.StoreAsync("r1", Refresh("grant-9"), default);
+        var firstUse = _time.GetUtcNow();
         await _refresh.TryRedeemAsync("r1", default);
-        Assert.False(await _store.IsRevokedAsync("grant-9", default));
+        _time.Advance(TimeSpan.FromSeconds(7));
 
-        var (status, _) = await _refresh.TryRedeemAsync("r1", default);
+        var (status, token, redeemedAt) = await _refresh.TryRedeemAsync("r1", default);
 
         Assert.Equal(RedeemStatus.Replayed, status);
-        Assert.True(await _store.IsRevokedAsync("grant-9", default));
+        Assert.Equal("grant-9", token!.GrantId);
+        Assert.Equal(firstUse, redeemedAt);
+        // The token endpoint decides between the reuse window and revoking the grant.
+        Assert.False(await _store.IsRevokedAsync("grant-9", default));
     }
 
     [Fact]
-    public async Task RefreshToken_ReplayOfRotatedToken_MakesTheRotatedSuccessorUnusable()
+    public async Task RefreshToken_ReplayedAfterItsGrantWasRevoked_IsNotFound()
     {
-        // The thief replays r1 after the client rotated it to r2: the whole family ends.
         await _refresh.StoreAsync("r1", Refresh("grant-9"), default);
         await _refresh.TryRedeemAsync("r1", default);
         await _refresh.StoreAsync("r2", Refresh("grant-9"), default);
+        await _refresh.RevokeGrantAsync("grant-9", default);
 
-        await _refresh.TryRedeemAsync("r1", default);
-        var (status, token) = await _refresh.TryRedeemAsync("r2", default);
-
-        Assert.NotEqual(RedeemStatus.Redeemed, status);
+        Assert.Equal(RedeemStatus.NotFound, (await _refresh.TryRedeemAsync("r1", default)).Status);
+        var (status, token, _) = await _refresh.TryRedeemAsync("r2", default);
+        Assert.Equal(RedeemStatus.NotFound, status);
         Assert.Null(token);
     }
 
     [Fact]
-    public async Task RefreshToken_RacedBy50ConcurrentRedemptions_IsRedeemedExactlyOnce()
+    public async Task RefreshToken_RacedBy50ConcurrentRedemptions_IsRedeemedExactlyOnce_TheOthersSeeWhen()
     {
         await _refresh.StoreAsync("raced", Refresh(), default);
         using var gate = new ManualResetEventSlim();
@@ -207,17 +212,34 @@ public sealed class InMemoryGrantStoreTests : IDisposable
         var attempts = Enumerable.Range(0, 50).Select(_ => Task.Run(async () =>
         {
             gate.Wait();
-            return (await _refresh.TryRedeemAsync("raced", default)).Status;
+            return await _refresh.TryRedeemAsync("raced", default);
         })).ToArray();
         gate.Set();
-        var statuses = await Task.WhenAll(attempts);
+        var results = await Task.WhenAll(attempts);
 
-        // One caller takes the token; the others are replays, and the first of them revokes the grant (OAuth 2.1 §4.3.1).
-        // Callers that check after that revocation, the taker included, are refused as unknown: never two redemptions.
-        Assert.True(statuses.Count(s => s == RedeemStatus.Redeemed) <= 1, string.Join(",", statuses));
-        Assert.Contains(RedeemStatus.Replayed, statuses);
-        Assert.All(statuses, s => Assert.True(s is RedeemStatus.Redeemed or RedeemStatus.Replayed or RedeemStatus.NotFound, s.ToString()));
-        Assert.True(await _store.IsRevokedAsync("grant-1", default));
+        Assert.Single(results, r => r.Status == RedeemStatus.Redeemed);
+        Assert.Equal(49, results.Count(r => r.Status == RedeemStatus.Replayed));
+        // A loser never sees the token taken without the time it was taken.
+        Assert.All(results, r => Assert.Equal(_time.GetUtcNow(), r.RedeemedAt));
+    }
+
+    [Fact]
+    public async Task Successor_IsKeptWithTheSpentToken_AndFoundOnlyThere()
+    {
+        await _refresh.StoreAsync("r1", Refresh(), default);
+        await _refresh.StoreAsync("other", Refresh(), default);
+
+        // Not spent yet: nothing is kept.
+        await _refresh.SetSuccessorAsync("r1", "sealed-answer", default);
+        Assert.Null(await _refresh.FindSuccessorAsync("r1", default));
+
+        await _refresh.TryRedeemAsync("r1", default);
+        Assert.Null(await _refresh.FindSuccessorAsync("r1", default));
+        await _refresh.SetSuccessorAsync("r1", "sealed-answer", default);
+
+        Assert.Equal("sealed-answer", await _refresh.FindSuccessorAsync("r1", default));
+        Assert.Null(await _refresh.FindSuccessorAsync("other", default));
+        Assert.Null(await _refresh.FindSuccessorAsync("unknown", default));
     }
 
     [Fact]
@@ -226,7 +248,7 @@ public sealed class InMemoryGrantStoreTests : IDisposable
         await _refresh.StoreAsync("r1", Refresh("grant-3"), default);
         await _refresh.RevokeGrantAsync("grant-3", default);
 
-        var (status, token) = await _refresh.TryRedeemAsync("r1", default);
+        var (status, token, _) = await _refresh.TryRedeemAsync("r1", default);
 
         Assert.Equal(RedeemStatus.NotFound, status);
         Assert.Null(token);
@@ -238,7 +260,7 @@ public sealed class InMemoryGrantStoreTests : IDisposable
         await _refresh.StoreAsync("r1", Refresh(lifetime: TimeSpan.FromDays(30)), default);
         _time.Advance(TimeSpan.FromDays(30));
 
-        var (status, token) = await _refresh.TryRedeemAsync("r1", default);
+        var (status, token, _) = await _refresh.TryRedeemAsync("r1", default);
 
         Assert.Equal(RedeemStatus.Expired, status);
         Assert.Null(token);
@@ -292,15 +314,16 @@ public sealed class InMemoryGrantStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task SpentRefreshToken_ReplayedWithinADay_StillRevokesTheGrant()
+    public async Task SpentRefreshToken_ReplayedWithinADay_IsStillRecognisedAsAReplay()
     {
         await _refresh.StoreAsync("r2", Refresh("grant-late"), default);
+        var firstUse = _time.GetUtcNow();
         await _refresh.TryRedeemAsync("r2", default);
         _time.Advance(TimeSpan.FromHours(20));
 
-        var (status, _) = await _refresh.TryRedeemAsync("r2", default);
+        var (status, _, redeemedAt) = await _refresh.TryRedeemAsync("r2", default);
 
         Assert.Equal(RedeemStatus.Replayed, status);
-        Assert.True(await _store.IsRevokedAsync("grant-late", default));
+        Assert.Equal(firstUse, redeemedAt);
     }
 }
