@@ -53,6 +53,11 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
 
         Positive(failures, nameof(options.AccessTokenLifetime), options.AccessTokenLifetime);
         Positive(failures, nameof(options.RefreshTokenLifetime), options.RefreshTokenLifetime);
+        if (options.SessionIdleTimeout < TimeSpan.FromSeconds(1) || options.SessionIdleTimeout > TimeSpan.FromDays(30))
+        {
+            failures.Add($"McpOAuthOptions.SessionIdleTimeout is {options.SessionIdleTimeout}: use 1 second up to 30 days (default 2 hours).");
+        }
+
         Positive(failures, nameof(options.RefreshTokenAbsoluteLifetime), options.RefreshTokenAbsoluteLifetime);
         if (options.RefreshTokenReuseWindow < TimeSpan.Zero || options.RefreshTokenReuseWindow > TimeSpan.FromMinutes(5))
         {
@@ -91,11 +96,6 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
         if (options.MaxSessionsPerUser <= 0 || options.MaxSessions <= 0 || options.MaxSseRequestsInFlight <= 0 || options.MaxMessageBytes <= 0)
         {
             failures.Add("McpOAuthOptions.MaxSessionsPerUser, MaxSessions, MaxSseRequestsInFlight and MaxMessageBytes must be positive (defaults: 20, 10,000, 32, 4 MiB).");
-        }
-
-        if (options.SessionIdleTimeout <= TimeSpan.Zero)
-        {
-            failures.Add("McpOAuthOptions.SessionIdleTimeout must be positive (default 2 hours).");
         }
 
         if (options.MaxPendingAuthorizations <= 0)

@@ -54,9 +54,10 @@ internal sealed class UserAccess(
         ArgumentException.ThrowIfNullOrEmpty(subject);
         ArgumentException.ThrowIfNullOrEmpty(clientId);
         var live = SessionsOf(subject, s => s.ClientId == clientId);
-        var revoked = await RevokeGrantsAsync(subject, g => g.ClientId == clientId, cancellationToken);
-        // Forgotten after the grants are gone: a code issued before is refused, it needs the consent it was issued under.
+        // The consent goes first: a code redeemed meanwhile lists its grant, finds no consent and ends that grant itself
+        // (TokenEndpoint); forgotten after, a grant listed between our listing and the removal would survive.
         var forgotten = await consents.RemoveAsync(subject, clientId, cancellationToken) ? 1 : 0;
+        var revoked = await RevokeGrantsAsync(subject, g => g.ClientId == clientId, cancellationToken);
         var ended = End(live);
         Log.AccessRevoked(logger, subject, "client " + Log.Short(clientId), revoked, forgotten, ended);
         return new McpAccessRevocation(revoked, forgotten, ended);
@@ -71,12 +72,14 @@ internal sealed class UserAccess(
         await signOuts.SignOutEverywhereAsync(subject, now, now + options.Value.SignInLifetime, cancellationToken);
 
         var live = SessionsOf(subject, _ => true);
-        var revoked = await RevokeGrantsAsync(subject, _ => true, cancellationToken);
+        // Consents before grants, for the reason given in RevokeClientAsync.
         var forgotten = 0;
         foreach (var consent in await consents.ListAsync(subject, cancellationToken))
         {
             forgotten += await consents.RemoveAsync(subject, consent.ClientId, cancellationToken) ? 1 : 0;
         }
+
+        var revoked = await RevokeGrantsAsync(subject, _ => true, cancellationToken);
 
         foreach (var slot in await secrets.ListAsync(subject, cancellationToken))
         {

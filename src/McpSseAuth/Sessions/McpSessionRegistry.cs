@@ -14,7 +14,12 @@ namespace McpSseAuth.Sessions;
 internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
 {
     private readonly ConcurrentDictionary<string, Entry> _sessions = new(StringComparer.Ordinal);
+    // Sessions live or opening (reserved), per user and in all.
     private readonly ConcurrentDictionary<string, int> _perUser = new(StringComparer.Ordinal);
+    private int _total;
+
+    // Completed (and replaced) whenever a session is listed: wakes WaitForAsync.
+    private TaskCompletionSource _added = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Sessions this registry ended, remembered for a while so their next request gets 404 (the client starts anew)
     // instead of reaching an SDK session that no longer runs. Bounded: each is one small entry.
@@ -40,7 +45,9 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
 
     public sealed class Entry(McpSessionInfo info, CancellationTokenSource end)
     {
-        private int _inFlight;
+        // Legacy SSE: ids of requests received and not answered yet. Streamable HTTP: requests being handled.
+        private readonly ConcurrentDictionary<string, byte> _awaitingAnswer = new(StringComparer.Ordinal);
+        private int _handling;
         private long _lastActivityTicks = info.CreatedAt.UtcTicks;
 
         /// <summary>When a request last named this session.</summary>
@@ -51,45 +58,127 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
         public McpSessionInfo Info { get; } = info;
         public CancellationTokenSource End { get; } = end;
 
-        /// <summary>JSON-RPC requests received and not yet answered (counted for legacy SSE).</summary>
-        public int InFlight => Volatile.Read(ref _inFlight);
+        /// <summary>Requests not answered yet: awaiting their answer on the SSE stream, or being handled (Streamable HTTP).</summary>
+        public int InFlight => _awaitingAnswer.Count + Volatile.Read(ref _handling);
 
-        /// <summary>Takes a slot for a request; false when <paramref name="limit"/> are already waiting.</summary>
-        public bool TryStartRequest(int limit)
+        /// <summary>
+        /// Notes a legacy SSE request by its JSON-RPC id until its answer goes out; false when <paramref name="limit"/> are
+        /// already waiting. A second request with an id still waiting is not counted twice.
+        /// </summary>
+        public bool TryAwaitAnswer(string requestId, int limit)
         {
-            while (true)
+            lock (_awaitingAnswer)
             {
-                var current = Volatile.Read(ref _inFlight);
-                if (current >= limit)
+                if (_awaitingAnswer.ContainsKey(requestId))
+                {
+                    return true;
+                }
+
+                if (_awaitingAnswer.Count >= limit)
                 {
                     return false;
                 }
 
-                if (Interlocked.CompareExchange(ref _inFlight, current + 1, current) == current)
-                {
-                    return true;
-                }
+                _awaitingAnswer[requestId] = 0;
+                return true;
             }
         }
 
-        /// <summary>A request was answered.</summary>
-        public void EndRequest()
+        /// <summary>The request was answered, cancelled or refused: its slot is free.</summary>
+        public void Answered(string requestId) => _awaitingAnswer.TryRemove(requestId, out _);
+
+        /// <summary>A Streamable HTTP request is being handled; dispose the result when it is done.</summary>
+        public IDisposable Handling()
         {
-            while (true)
+            Interlocked.Increment(ref _handling);
+            return new Done(this);
+        }
+
+        private sealed class Done(Entry entry) : IDisposable
+        {
+            private int _disposed;
+
+            public void Dispose()
             {
-                var current = Volatile.Read(ref _inFlight);
-                if (current == 0 || Interlocked.CompareExchange(ref _inFlight, current - 1, current) == current)
+                if (Interlocked.Exchange(ref _disposed, 1) == 0)
                 {
-                    return;
+                    Interlocked.Decrement(ref entry._handling);
                 }
             }
         }
     }
 
-    /// <summary>How many live sessions the user holds.</summary>
+    /// <summary>
+    /// A place taken under the caps before a request that may open a session runs: the session takes it over when it
+    /// starts (<see cref="Add"/>), or it is given back (<see cref="Release"/>). Either happens once.
+    /// </summary>
+    public sealed class Reservation(string subject)
+    {
+        private int _state;   // 0 held, 1 taken over by a session, 2 given back
+
+        public string Subject { get; } = subject;
+
+        public bool TryTakeOver() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
+
+        public bool TryGiveBack() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
+    }
+
+    /// <summary>The key under which <see cref="SessionBinding"/> hands a reservation to the session run, in <c>HttpContext.Items</c>.</summary>
+    public static readonly object ReservationKey = new();
+
+    /// <summary>How many sessions the user holds or is opening.</summary>
     public int CountForUser(string subject) => _perUser.TryGetValue(subject, out var count) ? count : 0;
 
-    public int Count => _sessions.Count;
+    /// <summary>How many sessions are live or opening.</summary>
+    public int Count => Volatile.Read(ref _total);
+
+    /// <summary>
+    /// Takes a place for a session <paramref name="subject"/> is about to open, atomically under both caps: concurrent opens
+    /// cannot overshoot. Null when a cap is reached (<paramref name="perUserCapReached"/> says which).
+    /// </summary>
+    public Reservation? TryReserve(string subject, int maxPerUser, int max, out bool perUserCapReached)
+    {
+        while (true)
+        {
+            var current = _perUser.GetOrAdd(subject, 0);
+            if (current >= maxPerUser)
+            {
+                perUserCapReached = true;
+                return null;
+            }
+
+            if (_perUser.TryUpdate(subject, current + 1, current))
+            {
+                break;
+            }
+        }
+
+        if (Interlocked.Increment(ref _total) > max)
+        {
+            Uncount(subject);
+            perUserCapReached = false;
+            return null;
+        }
+
+        perUserCapReached = false;
+        return new Reservation(subject);
+    }
+
+    /// <summary>Gives back a place no session took over.</summary>
+    public void Release(Reservation reservation)
+    {
+        if (reservation.TryGiveBack())
+        {
+            Uncount(reservation.Subject);
+        }
+    }
+
+    private void Uncount(string subject)
+    {
+        Interlocked.Decrement(ref _total);
+        _perUser.AddOrUpdate(subject, 0, (_, n) => Math.Max(0, n - 1));
+        ((ICollection<KeyValuePair<string, int>>)_perUser).Remove(new KeyValuePair<string, int>(subject, 0));
+    }
 
     /// <summary>Live sessions per transport, both always present (for metrics).</summary>
     public IEnumerable<(string Transport, long Count)> CountByTransport()
@@ -110,8 +199,11 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
         return [("sse", sse), ("streamable_http", streamable)];
     }
 
-    /// <summary>Registers a session opened by <paramref name="user"/>; dispose the result when the session ends.</summary>
-    public Entry Add(string sessionId, McpSessionTransport transport, ClaimsPrincipal user, CancellationToken sessionEnded)
+    /// <summary>
+    /// Registers a session opened by <paramref name="user"/>, taking over the request's <paramref name="reservation"/> when
+    /// there is one still held; <see cref="Remove"/> it when the session ends.
+    /// </summary>
+    public Entry Add(string sessionId, McpSessionTransport transport, ClaimsPrincipal user, CancellationToken sessionEnded, Reservation? reservation = null)
     {
         var info = new McpSessionInfo(
             sessionId,
@@ -122,8 +214,16 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
             (user.FindFirst("scope")?.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries),
             _time.GetUtcNow());
         var entry = new Entry(info, CancellationTokenSource.CreateLinkedTokenSource(sessionEnded));
+        if (reservation is null || reservation.Subject != info.Subject || !reservation.TryTakeOver())
+        {
+            // Opened without a place taken beforehand: counted now (it may overshoot a cap, it is never refused here).
+            Interlocked.Increment(ref _total);
+            _perUser.AddOrUpdate(info.Subject, 1, (_, n) => n + 1);
+        }
+
         _sessions[sessionId] = entry;
-        _perUser.AddOrUpdate(info.Subject, 1, (_, n) => n + 1);
+        var added = Interlocked.Exchange(ref _added, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        added.TrySetResult();
         Log.McpSessionStarted(_logger, sessionId, info.Subject, info.ClientId, transport.ToString());
         return entry;
     }
@@ -132,8 +232,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
     {
         if (((ICollection<KeyValuePair<string, Entry>>)_sessions).Remove(new KeyValuePair<string, Entry>(entry.Info.SessionId, entry)))
         {
-            _perUser.AddOrUpdate(entry.Info.Subject, 0, (_, n) => Math.Max(0, n - 1));
-            ((ICollection<KeyValuePair<string, int>>)_perUser).Remove(new KeyValuePair<string, int>(entry.Info.Subject, 0));
+            Uncount(entry.Info.Subject);
             Log.McpSessionEnded(_logger, entry.Info.SessionId, entry.Info.Subject);
         }
 
@@ -145,21 +244,30 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
     /// <summary>The session, waiting up to <paramref name="timeout"/> for it to be listed; null when it never is.</summary>
     public async Task<Entry?> WaitForAsync(string sessionId, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        // Elapsed time, not the time of day: a wait, not a clock reading.
+        // Elapsed time, not the time of day: a wait, not a clock reading. Woken by each new session, not by polling.
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         while (true)
         {
+            var added = Volatile.Read(ref _added).Task;
             if (Find(sessionId) is { } entry)
             {
                 return entry;
             }
 
-            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) >= timeout)
+            var left = timeout - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero)
             {
                 return null;
             }
 
-            await Task.Delay(5, cancellationToken);
+            try
+            {
+                await added.WaitAsync(left, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                return null;
+            }
         }
     }
 

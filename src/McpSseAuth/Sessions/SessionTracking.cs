@@ -29,7 +29,7 @@ internal sealed class SessionTracking(McpSessionRegistry registry, Stores.IGrant
 
             // The SSE stream is the GET; a Streamable session starts with the POST of initialize.
             var kind = HttpMethods.IsGet(context.Request.Method) ? McpSessionTransport.Sse : McpSessionTransport.StreamableHttp;
-            var entry = registry.Add(sessionId, kind, context.User, sessionEnded);
+            var entry = registry.Add(sessionId, kind, context.User, sessionEnded, context.Items.TryGetValue(McpSessionRegistry.ReservationKey, out var held) ? held as McpSessionRegistry.Reservation : null);
             var events = options.Value.Events;
             try
             {
@@ -81,19 +81,127 @@ internal sealed class SessionBinding(McpSessionRegistry registry, SessionMetrics
             bodySize.MaxRequestBodySize = o.MaxMessageBytes;
         }
 
-        var sessionId = context.Request.Headers["Mcp-Session-Id"].ToString();
-        if (sessionId.Length == 0 && legacySse && HttpMethods.IsPost(context.Request.Method))
+        try
         {
-            sessionId = context.Request.Query["sessionId"].ToString();
+            await BindAsync(context, next, legacySse, o);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge && !context.Response.HasStarted)
+        {
+            // A body sent without Content-Length that outgrew the limit while being read (here or by the SDK).
+            await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, "too_large", $"The message is larger than {o.MaxMessageBytes} bytes.");
+        }
+    }
+
+    private async Task BindAsync(HttpContext context, RequestDelegate next, bool legacySse, McpOAuthOptions o)
+    {
+        // Where each transport names its session, and nowhere else: the SDK reads legacy SSE's from the query only, so a
+        // header there must not decide what is checked. A GET /sse always opens a new session.
+        var opensSession = legacySse
+            ? HttpMethods.IsGet(context.Request.Method)
+            : HttpMethods.IsPost(context.Request.Method) && !context.Request.Headers.ContainsKey("Mcp-Session-Id");
+        var sessionId = legacySse
+            ? (opensSession ? "" : context.Request.Query["sessionId"].ToString())
+            : context.Request.Headers["Mcp-Session-Id"].ToString();
+
+        // Legacy SSE messages are read here: their answers go out on the stream, so each request is counted until then.
+        JsonElement message = default;
+        if (legacySse && !opensSession)
+        {
+            if (await PeekAsync(context) is not { } peeked || !IsJsonRpcMessage(peeked))
+            {
+                await RefuseAsync(context, StatusCodes.Status400BadRequest, "malformed", "The body is not a JSON-RPC message.", -32700);
+                return;
+            }
+
+            message = peeked;
         }
 
         var subject = Identity.SignedInUser.From(context.User)?.Subject ?? "";
+        if (opensSession)
+        {
+            await OpenAsync(context, next, legacySse, subject, o);
+            return;
+        }
+
         if (sessionId.Length == 0)
         {
-            // A new session: the legacy SSE stream (GET), or a Streamable initialize (POST without a session).
-            var opensSession = legacySse ? HttpMethods.IsGet(context.Request.Method) : HttpMethods.IsPost(context.Request.Method);
-            var perUser = registry.CountForUser(subject) >= o.MaxSessionsPerUser;
-            if (opensSession && (perUser || registry.Count >= o.MaxSessions) && (legacySse || await IsInitializeAsync(context)))
+            // Streamable without a session: a stateless request, or a GET/DELETE the SDK refuses. Legacy without one: the SDK's 400.
+            await next(context);
+            return;
+        }
+
+        var entry = registry.Find(sessionId);
+        if (entry is null && registry.WasEnded(sessionId))
+        {
+            await RefuseAsync(context, StatusCodes.Status404NotFound, "ended", "Session not found: it was ended. Start a new session.");
+            return;
+        }
+
+        if (entry is null && legacySse)
+        {
+            // The SDK sends the SSE endpoint event before it runs the session, which is when the session is listed: a
+            // message right after the event may come first. Wait for it briefly; a session never listed is not let in.
+            entry = await registry.WaitForAsync(sessionId, TimeSpan.FromSeconds(2), context.RequestAborted);
+            if (entry is null)
+            {
+                await RefuseAsync(context, StatusCodes.Status404NotFound, "unknown", "Session not found. Open a new SSE stream.");
+                return;
+            }
+        }
+
+        if (entry is null)
+        {
+            await next(context);   // unknown to us: the SDK answers for its own sessions (404)
+            return;
+        }
+
+        var clientId = context.User.FindFirst("client_id")?.Value;
+        if (!string.Equals(subject, entry.Info.Subject, StringComparison.Ordinal) || !string.Equals(clientId, entry.Info.ClientId, StringComparison.Ordinal))
+        {
+            await RefuseAsync(context, StatusCodes.Status403Forbidden, "binding", "Forbidden: this session belongs to another user or another client.");
+            return;
+        }
+
+        CancellationToken sessionEnd;
+        try
+        {
+            sessionEnd = entry.End.Token;
+        }
+        catch (ObjectDisposedException)
+        {
+            sessionEnd = new CancellationToken(canceled: true);
+        }
+
+        if (sessionEnd.IsCancellationRequested)
+        {
+            await RefuseAsync(context, StatusCodes.Status404NotFound, "ended", "Session not found: it was ended. Start a new session.");
+            return;
+        }
+
+        registry.Touch(entry);
+
+        if (!legacySse)
+        {
+            // The Streamable session's own streams (the standalone GET, a POST answered as a stream) end with the session;
+            // ending the session's run alone leaves them open. (Legacy SSE has one stream, the run's.) A POST being
+            // handled keeps the session from counting as idle.
+            using var handling = HttpMethods.IsPost(context.Request.Method) ? entry.Handling() : null;
+            await RunUntilEndedAsync(context, next, sessionEnd);
+            return;
+        }
+
+        await SendLegacyMessageAsync(context, next, entry, message, o);
+    }
+
+    /// <summary>A request that opens a session takes its place under the caps first, atomically, so concurrent opens cannot overshoot.</summary>
+    private async Task OpenAsync(HttpContext context, RequestDelegate next, bool legacySse, string subject, McpOAuthOptions o)
+    {
+        var reservation = registry.TryReserve(subject, o.MaxSessionsPerUser, o.MaxSessions, out var perUser);
+        if (reservation is null)
+        {
+            // At a cap. A Streamable POST without a session may be a stateless request (2026-07-28), which opens nothing:
+            // only an initialize is refused. The body is read only here, at the cap.
+            if (legacySse || await IsInitializeAsync(context))
             {
                 await RefuseAsync(
                     context,
@@ -109,72 +217,75 @@ internal sealed class SessionBinding(McpSessionRegistry registry, SessionMetrics
             return;
         }
 
-        var entry = registry.Find(sessionId);
-        if (entry is null && registry.WasEnded(sessionId))
-        {
-            await RefuseAsync(context, StatusCodes.Status404NotFound, "ended", "Session not found: it was ended. Start a new session.");
-            return;
-        }
-
-        if (entry is null && legacySse)
-        {
-            // The SDK sends the SSE endpoint event before it runs the session, which is when the session is listed: a
-            // message right after the event may come first. Wait for it briefly rather than let it in unchecked.
-            entry = await registry.WaitForAsync(sessionId, TimeSpan.FromSeconds(2), context.RequestAborted);
-        }
-
-        if (entry is null)
-        {
-            await next(context);   // unknown to us: the SDK answers for its own sessions, or 400/404
-            return;
-        }
-
-        var clientId = context.User.FindFirst("client_id")?.Value;
-        if (!string.Equals(subject, entry.Info.Subject, StringComparison.Ordinal) || !string.Equals(clientId, entry.Info.ClientId, StringComparison.Ordinal))
-        {
-            await RefuseAsync(context, StatusCodes.Status403Forbidden, "binding", "Forbidden: this session belongs to another user or another client.");
-            return;
-        }
-
-        if (entry.End.IsCancellationRequested)
-        {
-            await RefuseAsync(context, StatusCodes.Status404NotFound, "ended", "Session not found: it was ended. Start a new session.");
-            return;
-        }
-
-        CancellationToken sessionEnd;
+        // The session run (SessionTracking) takes the place over if a session starts; otherwise it is given back.
+        context.Items[McpSessionRegistry.ReservationKey] = reservation;
         try
         {
-            sessionEnd = entry.End.Token;
+            await next(context);
         }
-        catch (ObjectDisposedException)
+        finally
         {
-            await RefuseAsync(context, StatusCodes.Status404NotFound, "ended", "Session not found: it was ended. Start a new session.");
+            context.Items.Remove(McpSessionRegistry.ReservationKey);
+            registry.Release(reservation);
+        }
+    }
+
+    /// <summary>
+    /// <c>POST /message</c>: a request takes one of the session's <see cref="McpOAuthOptions.MaxSseRequestsInFlight"/> slots
+    /// until its answer goes out (<see cref="SseBackpressure"/>), it is cancelled, or the SDK refuses it.
+    /// </summary>
+    private async Task SendLegacyMessageAsync(HttpContext context, RequestDelegate next, McpSessionRegistry.Entry entry, JsonElement message, McpOAuthOptions o)
+    {
+        var requestId = message.TryGetProperty("method", out _) && message.TryGetProperty("id", out var id) ? RequestId(id) : null;
+        if (requestId is not null && !entry.TryAwaitAnswer(requestId, o.MaxSseRequestsInFlight))
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "in_flight", $"This session already has {o.MaxSseRequestsInFlight} requests waiting for an answer. Retry after one is answered.");
             return;
         }
 
-        registry.Touch(entry);
-
-        if (!legacySse)
+        // A cancelled request gets no answer (MCP cancellation): its slot is free now.
+        if (message.TryGetProperty("method", out var method) && method.ValueEquals("notifications/cancelled")
+            && message.TryGetProperty("params", out var parameters) && parameters.ValueKind == JsonValueKind.Object
+            && parameters.TryGetProperty("requestId", out var cancelled) && RequestId(cancelled) is { } cancelledId)
         {
-            // The Streamable session's own streams (the standalone GET, a POST answered as a stream) end with the session;
-            // ending the session's run alone leaves them open. (Legacy SSE has one stream, the run's.)
-            await RunUntilEndedAsync(context, next, sessionEnd);
-            return;
+            entry.Answered(cancelledId);
         }
 
-        // Legacy SSE answers on the stream, so the POST returns at once: count requests until their answer goes out.
-        if (legacySse && await IsRequestAsync(context))
+        var accepted = false;
+        try
         {
-            if (!entry.TryStartRequest(o.MaxSseRequestsInFlight))
+            await next(context);
+            accepted = context.Response.StatusCode is >= 200 and < 300;
+        }
+        finally
+        {
+            if (!accepted && requestId is not null)
             {
-                context.Response.Headers.RetryAfter = "1";
-                await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "in_flight", $"This session already has {o.MaxSseRequestsInFlight} requests waiting for an answer. Retry after one is answered.");
-                return;
+                entry.Answered(requestId);   // refused by the SDK: no answer will come on the stream
             }
         }
+    }
 
-        await next(context);
+    /// <summary>A JSON-RPC id as the SDK prints it (<c>RequestId.ToString()</c>): the string, or the integer.</summary>
+    private static string? RequestId(JsonElement id) => id.ValueKind switch
+    {
+        JsonValueKind.String => id.GetString(),
+        JsonValueKind.Number when id.TryGetInt64(out var n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => null,
+    };
+
+    /// <summary>One JSON-RPC message: a request or notification (string method), or a response (id with result or error).</summary>
+    private static bool IsJsonRpcMessage(JsonElement message)
+    {
+        if (message.TryGetProperty("method", out var method))
+        {
+            return method.ValueKind == JsonValueKind.String
+                && (!message.TryGetProperty("id", out var id) || RequestId(id) is not null);
+        }
+
+        return message.TryGetProperty("id", out var answeredId) && RequestId(answeredId) is not null
+            && (message.TryGetProperty("result", out _) || message.TryGetProperty("error", out _));
     }
 
     private static async Task RunUntilEndedAsync(HttpContext context, RequestDelegate next, CancellationToken sessionEnd)
@@ -188,7 +299,15 @@ internal sealed class SessionBinding(McpSessionRegistry registry, SessionMetrics
         }
         catch (OperationCanceledException) when (sessionEnd.IsCancellationRequested && !requestAborted.IsCancellationRequested)
         {
-            // Ended under the request: the response ends here, cleanly.
+            // Ended under the request: said so if nothing was sent yet; otherwise the stream simply ends.
+            if (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(
+                    "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,\"message\":\"Session ended while the request was handled. Start a new session.\"},\"id\":null}",
+                    requestAborted);
+            }
         }
         finally
         {
@@ -196,7 +315,7 @@ internal sealed class SessionBinding(McpSessionRegistry registry, SessionMetrics
         }
     }
 
-    private async Task RefuseAsync(HttpContext context, int status, string reason, string message)
+    private async Task RefuseAsync(HttpContext context, int status, string reason, string message, int code = -32600)
     {
         Log.McpRequestRefused(logger, context.Request.Path.Value ?? "", reason, status);
         metrics.Refused(reason);
@@ -204,15 +323,12 @@ internal sealed class SessionBinding(McpSessionRegistry registry, SessionMetrics
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(
-            "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,\"message\":" + System.Text.Json.JsonSerializer.Serialize(message, OAuthJsonContext.Default.String) + "},\"id\":null}",
+            "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":" + code.ToString(System.Globalization.CultureInfo.InvariantCulture) + ",\"message\":" + System.Text.Json.JsonSerializer.Serialize(message, OAuthJsonContext.Default.String) + "},\"id\":null}",
             context.RequestAborted);
     }
 
     private static async Task<bool> IsInitializeAsync(HttpContext context)
         => await PeekAsync(context) is { } message && message.TryGetProperty("method", out var method) && method.ValueKind == JsonValueKind.String && method.GetString() == "initialize";
-
-    private static async Task<bool> IsRequestAsync(HttpContext context)
-        => await PeekAsync(context) is { } message && message.TryGetProperty("method", out _) && message.TryGetProperty("id", out var id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number;
 
     /// <summary>Reads the JSON body and rewinds it for the SDK; null when it is not a JSON object.</summary>
     private static async Task<JsonElement?> PeekAsync(HttpContext context)

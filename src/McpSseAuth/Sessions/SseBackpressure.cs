@@ -5,8 +5,8 @@ using ModelContextProtocol.Server;
 namespace McpSseAuth.Sessions;
 
 /// <summary>
-/// Frees a legacy SSE session's request slot (<see cref="SessionBinding"/> takes it at <c>POST /message</c>) when the
-/// server sends that request's answer, through the SDK's outgoing message filter.
+/// Frees a legacy SSE session's request slot (<see cref="SessionBinding"/> takes it at <c>POST /message</c>, by JSON-RPC id)
+/// when the server sends that request's answer, through the SDK's outgoing message filter.
 /// </summary>
 internal sealed class SseBackpressure(McpSessionRegistry registry) : IPostConfigureOptions<McpServerOptions>
 {
@@ -20,11 +20,17 @@ internal sealed class SseBackpressure(McpSessionRegistry registry) : IPostConfig
             }
             finally
             {
-                if (context.JsonRpcMessage is JsonRpcResponse or JsonRpcError &&
+                var answered = context.JsonRpcMessage switch
+                {
+                    JsonRpcResponse response => response.Id.ToString(),
+                    JsonRpcError error => error.Id.ToString(),
+                    _ => null,
+                };
+                if (answered is not null &&
                     context.Server.SessionId is { } sessionId &&
                     registry.Find(sessionId) is { Info.Transport: McpSessionTransport.Sse } entry)
                 {
-                    entry.EndRequest();
+                    entry.Answered(answered);
                 }
             }
         });

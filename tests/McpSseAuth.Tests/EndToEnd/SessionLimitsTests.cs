@@ -200,4 +200,226 @@ public sealed class SessionLimitsTests : IAsyncLifetime
             Assert.True(Encoding.UTF8.GetByteCount(big) > 2048);
         }
     }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, string token, string? sessionHeader, HttpContent? content = null, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        if (sessionHeader is not null)
+        {
+            request.Headers.Add("Mcp-Session-Id", sessionHeader);
+            request.Headers.Add("MCP-Protocol-Version", "2025-06-18");
+        }
+
+        return await http.SendAsync(request, completion);
+    }
+
+    private IMcpSessions Sessions => _app.Services.GetRequiredService<IMcpSessions>();
+
+    [Theory]
+    [InlineData("bogus")]
+    [InlineData("own")]
+    public async Task SseMessage_WithAnMcpSessionIdHeader_IsStillBoundToTheQuerysSession(string header)
+    {
+        using var http = _app.CreateRawClient();
+        var owner = await new OAuthFlow(http).GetTokensAsync(Resource("/sse"), "alice");
+        var other = await new OAuthFlow(http).GetTokensAsync(Resource("/sse"), "alice");
+        var (stream, reader, messagePath) = await McpWire.OpenSseAsync(http, owner.AccessToken);
+        var (otherStream, otherReader, otherPath) = await McpWire.OpenSseAsync(http, other.AccessToken);
+        using (stream)
+        using (reader)
+        using (otherStream)
+        using (otherReader)
+        {
+            // The header names a bogus session, or the other client's own live one: the query's session decides.
+            var named = header == "own" ? otherPath[(otherPath.IndexOf('=', StringComparison.Ordinal) + 1)..] : header;
+            using var tricked = await SendAsync(http, HttpMethod.Post, messagePath, other.AccessToken, named, new StringContent(McpWire.Initialize, Encoding.UTF8, "application/json"));
+
+            await AssertRefusedAsync(tricked, HttpStatusCode.Forbidden);
+            // The owner still works, and the first thing on its stream is its own answer.
+            Assert.Equal(HttpStatusCode.Accepted, (await McpWire.PostJsonAsync(http, messagePath, """{"jsonrpc":"2.0","id":77,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"owner","version":"1"}}}""", owner.AccessToken)).StatusCode);
+            Assert.Contains("\"id\":77", await McpWire.ReadDataEventAsync(reader), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task SseStreams_WithAnMcpSessionIdHeader_StillCountAgainstTheCap()
+    {
+        using var http = _app.CreateRawClient();
+        var alice = await new OAuthFlow(http).GetTokensAsync(Resource("/sse"), "alice");
+        var statuses = new List<HttpStatusCode>();
+        var opened = new List<HttpResponseMessage>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var response = await SendAsync(http, HttpMethod.Get, "/sse", alice.AccessToken, "x" + i, completion: HttpCompletionOption.ResponseHeadersRead);
+                opened.Add(response);
+                statuses.Add(response.StatusCode);
+                if (response.IsSuccessStatusCode)
+                {
+                    await McpWire.ReadEndpointEventAsync(new StreamReader(await response.Content.ReadAsStreamAsync()));
+                }
+            }
+
+            Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+        }
+        finally
+        {
+            opened.ForEach(r => r.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task ConcurrentOpens_NeverOvershootThePerUserCap()
+    {
+        using var http = _app.CreateRawClient();
+        var alice = await new OAuthFlow(http).GetTokensAsync(Resource("/sse"), "alice");
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => SendAsync(http, HttpMethod.Get, "/sse", alice.AccessToken, null, completion: HttpCompletionOption.ResponseHeadersRead)));
+        try
+        {
+            Assert.Equal(2, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
+            Assert.Equal(8, responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests));
+            foreach (var open in responses.Where(r => r.IsSuccessStatusCode))
+            {
+                await McpWire.ReadEndpointEventAsync(new StreamReader(await open.Content.ReadAsStreamAsync()));
+            }
+
+            for (var i = 0; i < 50 && Sessions.ListForUser("alice").Count < 2; i++)
+            {
+                await Task.Delay(50);
+            }
+
+            Assert.Equal(2, Sessions.ListForUser("alice").Count);
+        }
+        finally
+        {
+            foreach (var response in responses)
+            {
+                response.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task CancelledOrRefusedSseRequests_FreeTheirSlot()
+    {
+        using var http = _app.CreateRawClient();
+        var tokens = await new OAuthFlow(http).GetTokensAsync(Resource("/sse"), "alice");
+        var (stream, reader, messagePath) = await McpWire.OpenSseAsync(http, tokens.AccessToken);
+        using (stream)
+        using (reader)
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await McpWire.PostJsonAsync(http, messagePath, McpWire.Initialize, tokens.AccessToken)).StatusCode);
+            await McpWire.ReadDataEventAsync(reader);
+            Assert.Equal(HttpStatusCode.Accepted, (await McpWire.PostJsonAsync(http, messagePath, """{"jsonrpc":"2.0","method":"notifications/initialized"}""", tokens.AccessToken)).StatusCode);
+
+            using var waiting = await McpWire.PostJsonAsync(http, messagePath, """{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"wait_for_gate","arguments":{}}}""", tokens.AccessToken);
+            Assert.Equal(1, Assert.Single(Sessions.ListForUser("alice")).RequestsInFlight);
+            using var cancel = await McpWire.PostJsonAsync(http, messagePath, """{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":10}}""", tokens.AccessToken);
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+            Assert.Equal(0, Assert.Single(Sessions.ListForUser("alice")).RequestsInFlight);
+
+            // Not JSON, or not JSON-RPC: 400 with a JSON-RPC error, never a 500, and no slot taken.
+            foreach (var bad in new[] { "{not json", """{"jsonrpc":"2.0","id":1,"method":5}""", "[1,2]", """{"jsonrpc":"2.0","id":{"x":1},"method":"ping"}""" })
+            {
+                using var refused = await McpWire.PostJsonAsync(http, messagePath, bad, tokens.AccessToken);
+                var body = await AssertRefusedAsync(refused, HttpStatusCode.BadRequest);
+                Assert.Contains("-32700", body, StringComparison.Ordinal);
+            }
+
+            using var next = await McpWire.PostJsonAsync(http, messagePath, """{"jsonrpc":"2.0","id":11,"method":"tools/list"}""", tokens.AccessToken);
+            Assert.Equal(HttpStatusCode.Accepted, next.StatusCode);
+            Assert.Contains("wait_for_gate", await McpWire.ReadDataEventAsync(reader), StringComparison.Ordinal);
+        }
+    }
+
+    private sealed class UnsizedContent(int size) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes("""{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"pad":" """));
+            var chunk = Encoding.UTF8.GetBytes(new string('x', 1024));
+            for (var i = 0; i < size / 1024; i++)
+            {
+                await stream.WriteAsync(chunk);
+                await stream.FlushAsync();
+            }
+
+            await stream.WriteAsync(Encoding.UTF8.GetBytes("\"}}"));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    [Theory]
+    [InlineData("/mcp")]
+    [InlineData("/sse")]
+    public async Task ChunkedMessageLargerThanTheLimit_Is413WithAJsonRpcError(string path)
+    {
+        using var http = _app.CreateRawClient();
+        var tokens = await new OAuthFlow(http).GetTokensAsync(Resource(path), "alice");
+        HttpResponseMessage? stream = null;
+        StreamReader? reader = null;
+        string target = "/mcp";
+        string? sessionId = null;
+        if (path == "/sse")
+        {
+            (stream, reader, target) = await McpWire.OpenSseAsync(http, tokens.AccessToken);
+        }
+        else
+        {
+            using var init = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, tokens.AccessToken);
+            sessionId = Assert.Single(init.Headers.GetValues("Mcp-Session-Id"));
+        }
+
+        using (stream)
+        using (reader)
+        {
+            var content = new UnsizedContent(8192);
+            content.Headers.ContentType = new("application/json");
+            using var response = await SendAsync(http, HttpMethod.Post, target, tokens.AccessToken, sessionId, content);
+            await AssertRefusedAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        }
+    }
+
+    [Fact]
+    public async Task IdleSweep_LeavesAStreamableSessionAlone_WhileARequestIsBeingHandled()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var app = new SampleApp(
+            kestrel: true,
+            configure: o => o.SessionIdleTimeout = TimeSpan.FromMinutes(8),
+            services: s => { s.AddSingleton<TimeProvider>(clock); s.AddMcpServer().WithTools<GateTools>(); });
+        using var http = app.CreateRawClient();
+        var tokens = await new OAuthFlow(http).GetTokensAsync(new Uri(app.BaseAddress, "/mcp").ToString(), "alice");
+        using var init = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, tokens.AccessToken);
+        var sessionId = Assert.Single(init.Headers.GetValues("Mcp-Session-Id"));
+        using var initialized = await McpWire.PostJsonAsync(http, "/mcp", """{"jsonrpc":"2.0","method":"notifications/initialized"}""", tokens.AccessToken, sessionId);
+        var sessions = app.Services.GetRequiredService<IMcpSessions>();
+
+        var call = McpWire.PostJsonAsync(http, "/mcp", """{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"wait_for_gate","arguments":{}}}""", tokens.AccessToken, sessionId);
+        for (var i = 0; i < 100 && Assert.Single(sessions.ListForUser("alice")).RequestsInFlight == 0; i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(1, Assert.Single(sessions.ListForUser("alice")).RequestsInFlight);
+        for (var minute = 0; minute < 12; minute++)
+        {
+            clock.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        Assert.Single(sessions.ListForUser("alice"));
+        GateTools.Gate.Release();
+        using var answered = await call;
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        Assert.Contains("released", await answered.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }

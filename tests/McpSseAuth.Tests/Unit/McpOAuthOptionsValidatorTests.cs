@@ -180,6 +180,7 @@ public sealed class McpOAuthOptionsValidatorTests
     [Theory]
     [InlineData(nameof(McpOAuthOptions.AccessTokenLifetime))]
     [InlineData(nameof(McpOAuthOptions.RefreshTokenLifetime))]
+    [InlineData(nameof(McpOAuthOptions.RefreshTokenAbsoluteLifetime))]
     [InlineData(nameof(McpOAuthOptions.SignInLifetime))]
     [InlineData(nameof(McpOAuthOptions.AuthorizationCodeLifetime))]
     public void Validate_ZeroLifetime_FailsNamingTheLifetime(string property)
@@ -198,6 +199,35 @@ public sealed class McpOAuthOptionsValidatorTests
         var options = ValidOptions();
         options.ClockSkew = TimeSpan.FromSeconds(seconds);
         SingleFailure(options, "McpOAuthOptions.ClockSkew");
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(301)]
+    public void Validate_RefreshTokenReuseWindowOutsideZeroToFiveMinutes_Fails(int seconds)
+    {
+        var options = ValidOptions();
+        options.RefreshTokenReuseWindow = TimeSpan.FromSeconds(seconds);
+        SingleFailure(options, "McpOAuthOptions.RefreshTokenReuseWindow");
+    }
+
+    [Fact]
+    public void Validate_RefreshTokenReuseWindowOff_Passes()
+    {
+        var options = ValidOptions();
+        options.RefreshTokenReuseWindow = TimeSpan.Zero;
+        AssertPasses(options);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(999)]
+    [InlineData(-1)]
+    public void Validate_SessionIdleTimeoutUnderASecondOrOverThirtyDays_Fails(long milliseconds)
+    {
+        var options = ValidOptions();
+        options.SessionIdleTimeout = milliseconds < 0 ? TimeSpan.MaxValue : TimeSpan.FromMilliseconds(milliseconds);
+        SingleFailure(options, "McpOAuthOptions.SessionIdleTimeout");
     }
 
     [Fact]
