@@ -104,6 +104,12 @@ internal static partial class Log
     [LoggerMessage(1604, LogLevel.Information, "Refused an MCP request at {Path}: {Reason} ({Status}).", EventName = "McpRequestRefused")]
     public static partial void McpRequestRefused(ILogger logger, string path, string reason, int status);
 
+    [LoggerMessage(1305, LogLevel.Information, "Client {ClientId} revoked grant {GrantId} with its {Kind}.", EventName = "TokenRevoked")]
+    public static partial void TokenRevoked(ILogger logger, string clientId, string grantId, string kind);
+
+    [LoggerMessage(1306, LogLevel.Warning, "Client {ClientId} asked to revoke a {Kind} issued to another client; nothing was revoked.", EventName = "TokenRevocationRefused")]
+    public static partial void TokenRevocationOfOther(ILogger logger, string clientId, string kind);
+
     [LoggerMessage(1401, LogLevel.Information, "Refused an access token at {Path}: {Reason}", EventName = "AccessTokenRefused")]
     public static partial void AccessTokenRefused(ILogger logger, string path, string reason);
 }

@@ -172,6 +172,9 @@ public sealed class McpOAuthOptions
     /// <summary>Path of the token endpoint.</summary>
     public PathString TokenEndpointPath { get; set; } = "/oauth/token";
 
+    /// <summary>Path of the token revocation endpoint (RFC 7009).</summary>
+    public PathString RevocationEndpointPath { get; set; } = "/oauth/revoke";
+
     /// <summary>Path of the dynamic client registration endpoint.</summary>
     public PathString RegistrationEndpointPath { get; set; } = "/oauth/register";
 

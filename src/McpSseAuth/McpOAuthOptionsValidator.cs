@@ -185,6 +185,7 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
         {
             (nameof(options.AuthorizationEndpointPath), options.AuthorizationEndpointPath),
             (nameof(options.TokenEndpointPath), options.TokenEndpointPath),
+            (nameof(options.RevocationEndpointPath), options.RevocationEndpointPath),
             (nameof(options.RegistrationEndpointPath), options.RegistrationEndpointPath),
             (nameof(options.JwksPath), options.JwksPath),
             (nameof(options.LoginPath), options.LoginPath),

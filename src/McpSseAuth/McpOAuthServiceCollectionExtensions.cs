@@ -78,6 +78,9 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<AuthorizeEndpoint>();
         services.TryAddSingleton<ConsentEndpoint>();
         services.TryAddSingleton<TokenEndpoint>();
+        services.TryAddSingleton<ClientAuthentication>();
+        services.TryAddSingleton<RevocationEndpoint>();
+        services.TryAddSingleton<AccessTokenReader>();
         services.TryAddSingleton<LoginEndpoint>();
         services.TryAddSingleton<SignInThrottle>();
         services.TryAddSingleton<LogoutEndpoint>();

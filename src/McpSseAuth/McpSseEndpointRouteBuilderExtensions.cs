@@ -95,7 +95,7 @@ public static class McpSseEndpointRouteBuilderExtensions
     }
 
     /// <summary>
-    /// Maps the authorization server's endpoints: metadata, JWKS, registration, authorization, token, login, consent and
+    /// Maps the authorization server's endpoints: metadata, JWKS, registration, authorization, token, revocation, login, consent and
     /// logout, and the user's connected-apps and service-tokens pages. <c>MapMcpSse</c> does this on its first call; call it yourself first to add conventions to these endpoints,
     /// e.g. <c>app.MapMcpOAuth().RequireRateLimiting("oauth")</c>. A second call returns the same builder.
     /// </summary>
@@ -127,6 +127,7 @@ public static class McpSseEndpointRouteBuilderExtensions
         var authorize = services.GetRequiredService<AuthorizeEndpoint>();
         var consent = services.GetRequiredService<ConsentEndpoint>();
         var token = services.GetRequiredService<TokenEndpoint>();
+        var revocation = services.GetRequiredService<RevocationEndpoint>();
         var login = services.GetRequiredService<LoginEndpoint>();
         var logout = services.GetRequiredService<LogoutEndpoint>();
         var external = services.GetRequiredService<ExternalSignIn>();
@@ -143,6 +144,7 @@ public static class McpSseEndpointRouteBuilderExtensions
         Map(group, o.AuthorizationEndpointPath, get: authorize.HandleAsync);
         Map(group, o.ConsentPath, post: consent.HandleAsync);
         Map(group, o.TokenEndpointPath, post: token.HandleAsync, cors: cors);
+        Map(group, o.RevocationEndpointPath, post: revocation.HandleAsync, cors: cors);
         Map(group, o.LoginPath, get: login.HandleGetAsync, post: login.HandlePostAsync);
         Map(group, o.LogoutPath, get: logout.HandleGetAsync, post: logout.HandlePostAsync);
         Map(group, ExternalSignIn.CallbackPath(o), get: external.HandleCallbackAsync);

@@ -34,6 +34,8 @@ internal sealed class AuthorizationServerMetadataEndpoint(ServerUris uris, Signi
             ["authorization_endpoint"] = uris.Under(context, o.AuthorizationEndpointPath),
             ["token_endpoint"] = uris.Under(context, o.TokenEndpointPath),
             ["registration_endpoint"] = uris.Under(context, o.RegistrationEndpointPath),
+            ["revocation_endpoint"] = uris.Under(context, o.RevocationEndpointPath),
+            ["revocation_endpoint_auth_methods_supported"] = new[] { "none" },
             ["jwks_uri"] = uris.Under(context, o.JwksPath),
             ["scopes_supported"] = o.Scopes.Keys.ToArray(),
             ["response_types_supported"] = new[] { "code" },

@@ -13,7 +13,7 @@ namespace McpSseAuth.Tokens;
 /// Responses carry <c>Cache-Control: no-store</c> (RFC 6749 §5.1).
 /// </summary>
 internal sealed class TokenEndpoint(
-    IClientStore clients,
+    ClientAuthentication clientAuthentication,
     IAuthorizationCodeStore codes,
     IRefreshTokenStore refreshTokens,
     IGrantStore grants,
@@ -34,7 +34,7 @@ internal sealed class TokenEndpoint(
             return;
         }
 
-        var (client, clientError) = await AuthenticateClientAsync(context, parameters!);
+        var (client, clientError) = await clientAuthentication.AuthenticateAsync(context, parameters!);
         if (clientError is not null)
         {
             await RefuseAsync(context, parameters!["client_id"], clientError);
@@ -56,31 +56,6 @@ internal sealed class TokenEndpoint(
                 await RefuseAsync(context, client!.ClientId, OAuthError.UnsupportedGrantType("Only authorization_code and refresh_token are supported."));
                 break;
         }
-    }
-
-    /// <summary>Public clients identify themselves with client_id alone (RFC 6749 §3.2.1); they hold no secret.</summary>
-    private async Task<(ClientRegistration? Client, OAuthError? Error)> AuthenticateClientAsync(HttpContext context, OAuthParameters parameters)
-    {
-        if (context.Request.Headers.Authorization.Count > 0)
-        {
-            return (null, OAuthError.InvalidClient("Clients of this server are public clients: send client_id in the body and no Authorization header."));
-        }
-
-        if (parameters["client_secret"] is not null)
-        {
-            return (null, OAuthError.InvalidClient("Clients of this server are public clients and have no client_secret."));
-        }
-
-        var clientId = parameters["client_id"];
-        if (clientId is null)
-        {
-            return (null, OAuthError.InvalidClient("The client_id parameter is missing."));
-        }
-
-        var client = await clients.FindAsync(clientId, context.RequestAborted);
-        return client is null
-            ? (null, OAuthError.InvalidClient("Unknown client_id. The client should register again."))
-            : (client, null);
     }
 
     private async Task RedeemCodeAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client)

@@ -15,7 +15,7 @@ namespace McpSseAuth.Validation;
 /// the MCP endpoint it was issued for (RFC 8707, MCP authorization "token audience binding"). Tokens come only from
 /// the <c>Authorization</c> header (RFC 6750 §2.1; OAuth 2.1 §5.2 forbids the query string).
 /// </summary>
-internal sealed class AccessTokenValidation(SigningKeys keys, ServerUris uris, IGrantRevocations revocations, TimeProvider time, IOptions<McpOAuthOptions> options, ILoggerFactory loggerFactory)
+internal sealed class AccessTokenValidation(AccessTokenReader reader, ServerUris uris, IGrantRevocations revocations, ILoggerFactory loggerFactory)
     : IConfigureNamedOptions<JwtBearerOptions>
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("McpSseAuth.Validation");
@@ -32,24 +32,8 @@ internal sealed class AccessTokenValidation(SigningKeys keys, ServerUris uris, I
         bearer.MapInboundClaims = false;
         bearer.SaveToken = false;
         bearer.IncludeErrorDetails = false;
-        bearer.TokenValidationParameters = new TokenValidationParameters
-        {
-            IssuerSigningKeys = keys.ValidationKeys,
-            ValidAlgorithms = [keys.Current.Algorithm],
-            ValidTypes = [AccessTokenIssuer.TokenType],
-            ValidateIssuerSigningKey = true,
-            RequireSignedTokens = true,
-            RequireExpirationTime = true,
-            ValidateLifetime = true,
-            ClockSkew = options.Value.ClockSkew,
-            // IdentityModel reads the wall clock; tokens are stamped with TimeProvider (AccessTokenIssuer), so check them on the same clock.
-            LifetimeValidator = ValidateLifetime,
-            // Both depend on the request (derived issuer, endpoint's resource): checked in OnTokenValidated below.
-            ValidateIssuer = false,
-            ValidateAudience = false,
-            NameClaimType = "name",
-            RoleClaimType = "role",
-        };
+        // Signature, type and lifetime; issuer and audience depend on the request and are checked below.
+        bearer.TokenValidationParameters = reader.Parameters;
         bearer.Events = new JwtBearerEvents
         {
             OnTokenValidated = async context =>
@@ -97,27 +81,5 @@ internal sealed class AccessTokenValidation(SigningKeys keys, ServerUris uris, I
                 return Task.CompletedTask;
             },
         };
-    }
-
-    /// <summary>RFC 7519 §4.1.4/§4.1.5 against <see cref="TimeProvider"/>, with the configured clock skew.</summary>
-    private bool ValidateLifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)
-    {
-        var now = time.GetUtcNow().UtcDateTime;
-        if (expires is null)
-        {
-            throw new SecurityTokenNoExpirationException("The access token has no exp claim.");
-        }
-
-        if (notBefore is { } nbf && nbf > now + parameters.ClockSkew)
-        {
-            throw new SecurityTokenNotYetValidException("The access token is not valid yet.") { NotBefore = nbf };
-        }
-
-        if (expires.Value < now - parameters.ClockSkew)
-        {
-            throw new SecurityTokenExpiredException("The access token expired.") { Expires = expires.Value };
-        }
-
-        return true;
     }
 }

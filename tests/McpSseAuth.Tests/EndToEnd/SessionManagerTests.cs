@@ -164,6 +164,33 @@ public sealed class SessionManagerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TokenRevokedAtTheRevocationEndpoint_ClosesItsLiveStreams_OnBothTransports()
+    {
+        using var http = _app.CreateRawClient();
+        var sseTokens = await new OAuthFlow(http).GetTokensAsync(Resource("/sse"), "alice");
+        var streamableTokens = await new OAuthFlow(http).GetTokensAsync(Resource("/mcp"), "alice");
+        var sessionId = await InitializeStreamableAsync(http, streamableTokens.AccessToken);
+        var (stream, reader, _) = await McpWire.OpenSseAsync(http, sseTokens.AccessToken);
+        var (standalone, standaloneReader) = await McpWire.OpenStandaloneStreamAsync(http, streamableTokens.AccessToken, sessionId);
+        using (stream)
+        using (reader)
+        using (standalone)
+        using (standaloneReader)
+        {
+            foreach (var tokens in new[] { sseTokens, streamableTokens })
+            {
+                using var revoked = await http.PostAsync("/oauth/revoke", new FormUrlEncodedContent(new Dictionary<string, string> { ["client_id"] = tokens.ClientId, ["token"] = tokens.RefreshToken }));
+                Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+            }
+
+            await McpWire.ReadUntilClosedAsync(reader);
+            await McpWire.ReadUntilClosedAsync(standaloneReader);
+        }
+
+        Assert.Empty(Sessions.ListForUser("alice"));
+    }
+
+    [Fact]
     public async Task Events_ReportSessionStarted_Refused_AndEnded()
     {
         var started = new System.Collections.Concurrent.ConcurrentQueue<McpSessionInfo>();

@@ -1,0 +1,91 @@
+using McpSseAuth.Discovery;
+using McpSseAuth.Http;
+using McpSseAuth.Stores;
+using McpSseAuth.Validation;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace McpSseAuth.Tokens;
+
+/// <summary>
+/// Token revocation (RFC 7009). A client revokes its refresh token or access token; either ends the whole grant at once:
+/// its refresh tokens are refused, its access tokens get 401 on their next request, its MCP sessions end. The answer is
+/// 200 whether or not the token was known, valid, or another client's (§2.2: nothing is revealed); only the client's own
+/// tokens are revoked.
+/// </summary>
+internal sealed class RevocationEndpoint(
+    ClientAuthentication clientAuthentication,
+    IRefreshTokenStore refreshTokens,
+    IGrantStore grants,
+    AccessTokenReader accessTokens,
+    ServerUris uris,
+    ILogger<RevocationEndpoint> logger)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        var (parameters, error) = await OAuthParameters.ReadFormAsync(context);
+        if (error is not null)
+        {
+            await RefuseAsync(context, null, error);
+            return;
+        }
+
+        var (client, clientError) = await clientAuthentication.AuthenticateAsync(context, parameters!);
+        if (clientError is not null)
+        {
+            await RefuseAsync(context, parameters!["client_id"], clientError);
+            return;
+        }
+
+        if (parameters!["token"] is not { Length: > 0 } token)
+        {
+            await RefuseAsync(context, client!.ClientId, OAuthError.InvalidRequest("The token parameter is missing."));
+            return;
+        }
+
+        // The hint only orders the lookups (§2.1); an unknown hint is ignored. Access tokens are JWTs, refresh tokens are not.
+        var accessFirst = parameters["token_type_hint"] == "access_token" || (parameters["token_type_hint"] != "refresh_token" && token.Contains('.', StringComparison.Ordinal));
+        var found = accessFirst
+            ? await FromAccessTokenAsync(context, token) ?? await FromRefreshTokenAsync(context, token)
+            : await FromRefreshTokenAsync(context, token) ?? await FromAccessTokenAsync(context, token);
+
+        if (found is { } grant)
+        {
+            if (string.Equals(grant.ClientId, client!.ClientId, StringComparison.Ordinal))
+            {
+                await refreshTokens.RevokeGrantAsync(grant.GrantId, context.RequestAborted);
+                await grants.RemoveAsync(grant.GrantId, context.RequestAborted);
+                Log.TokenRevoked(logger, client.ClientId, grant.GrantId, grant.Kind);
+            }
+            else
+            {
+                Log.TokenRevocationOfOther(logger, client.ClientId, grant.Kind);
+            }
+        }
+
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.StatusCode = StatusCodes.Status200OK;
+    }
+
+    private async Task<(string GrantId, string ClientId, string Kind)?> FromRefreshTokenAsync(HttpContext context, string token)
+        => await refreshTokens.FindAsync(token, context.RequestAborted) is { } live ? (live.GrantId, live.ClientId, "refresh token") : null;
+
+    private async Task<(string GrantId, string ClientId, string Kind)?> FromAccessTokenAsync(HttpContext context, string token)
+    {
+        // An expired access token still names its grant, whose refresh tokens may live on.
+        if (await accessTokens.ReadAsync(token, uris.Issuer(context), checkLifetime: false) is not { } identity
+            || identity.FindFirst(AccessTokenIssuer.GrantIdClaim)?.Value is not { } grantId
+            || identity.FindFirst("client_id")?.Value is not { } clientId)
+        {
+            return null;
+        }
+
+        return (grantId, clientId, "access token");
+    }
+
+    private Task RefuseAsync(HttpContext context, string? clientId, OAuthError error)
+    {
+        Log.TokenRefused(logger, Log.Short(clientId), error.Error, error.Description);
+        return error.WriteAsync(context);
+    }
+}

@@ -1,0 +1,89 @@
+using System.Security.Claims;
+using McpSseAuth.Tokens;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace McpSseAuth.Validation;
+
+/// <summary>
+/// What makes one of this server's access tokens genuine: signature with the signing keys, <c>typ: at+jwt</c>, lifetime on
+/// <see cref="TimeProvider"/>. Shared by JwtBearer on the MCP endpoints and by the revocation and introspection endpoints.
+/// </summary>
+internal sealed class AccessTokenReader
+{
+    private readonly JsonWebTokenHandler _handler = new();
+    private readonly TimeProvider _time;
+
+    public AccessTokenReader(SigningKeys keys, TimeProvider time, IOptions<McpOAuthOptions> options)
+    {
+        _time = time;
+        Parameters = new TokenValidationParameters
+        {
+            IssuerSigningKeys = keys.ValidationKeys,
+            ValidAlgorithms = [keys.Current.Algorithm],
+            ValidTypes = [AccessTokenIssuer.TokenType],
+            ValidateIssuerSigningKey = true,
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            ClockSkew = options.Value.ClockSkew,
+            // IdentityModel reads the wall clock; tokens are stamped with TimeProvider (AccessTokenIssuer), so check them on the same clock.
+            LifetimeValidator = ValidateLifetime,
+            // Both depend on the request (derived issuer, endpoint's resource): checked by the caller.
+            ValidateIssuer = false,
+            ValidateAudience = false,
+            NameClaimType = "name",
+            RoleClaimType = "role",
+        };
+    }
+
+    /// <summary>The validation JwtBearer uses; the caller checks issuer and audience per request.</summary>
+    public TokenValidationParameters Parameters { get; }
+
+    /// <summary>
+    /// The token's claims when it is genuine and issued by <paramref name="issuer"/>; null otherwise. With
+    /// <paramref name="checkLifetime"/> false an expired token still reads (to revoke its grant).
+    /// </summary>
+    public async Task<ClaimsIdentity?> ReadAsync(string token, string issuer, bool checkLifetime)
+    {
+        if (token.Length > 16 * 1024)
+        {
+            return null;
+        }
+
+        var parameters = Parameters.Clone();
+        parameters.ValidateIssuer = true;
+        parameters.ValidIssuer = issuer;
+        parameters.ValidateLifetime = checkLifetime;
+        var result = await _handler.ValidateTokenAsync(token, parameters);
+        return result.IsValid ? result.ClaimsIdentity : null;
+    }
+
+    /// <summary>RFC 7519 §4.1.4/§4.1.5 against <see cref="TimeProvider"/>, with the configured clock skew.</summary>
+    private bool ValidateLifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)
+    {
+        if (!parameters.ValidateLifetime)
+        {
+            return true;
+        }
+
+        var now = _time.GetUtcNow().UtcDateTime;
+        if (expires is null)
+        {
+            throw new SecurityTokenNoExpirationException("The access token has no exp claim.");
+        }
+
+        if (notBefore is { } nbf && nbf > now + parameters.ClockSkew)
+        {
+            throw new SecurityTokenNotYetValidException("The access token is not valid yet.") { NotBefore = nbf };
+        }
+
+        if (expires.Value < now - parameters.ClockSkew)
+        {
+            throw new SecurityTokenExpiredException("The access token expired.") { Expires = expires.Value };
+        }
+
+        return true;
+    }
+}
