@@ -21,6 +21,13 @@ public static class McpOAuthDefaults
     /// <summary>The scope granted when a client asks for none.</summary>
     public const string DefaultScope = "mcp:tools";
 
+    /// <summary>
+    /// The scope a client may add to ask for a refresh token (MCP 2026-07-28 "Refresh Tokens"). Listed in the authorization
+    /// server's <c>scopes_supported</c>, never in protected resource metadata or challenges, never in access tokens. Refresh
+    /// tokens go to clients registered for the <c>refresh_token</c> grant whether or not they ask; others have it dropped.
+    /// </summary>
+    public const string OfflineAccessScope = "offline_access";
+
     /// <summary>RFC 8414 authorization server metadata path.</summary>
     public const string AuthorizationServerMetadataPath = "/.well-known/oauth-authorization-server";
 

@@ -23,11 +23,23 @@ public sealed class McpOAuthOptions
     /// </summary>
     public bool EnableLegacySse { get; set; } = true;
 
+    /// <summary>
+    /// Clients known from configuration: fixed public clients and confidential machine clients (see <see cref="McpOAuthClient"/>).
+    /// Dynamic client registration stays open for everyone else.
+    /// </summary>
+    public IList<McpOAuthClient> Clients { get; } = [];
+
     /// <summary>Scopes this server knows, with the words the consent page shows for each.</summary>
     public IDictionary<string, string> Scopes { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         [McpOAuthDefaults.DefaultScope] = "Use the tools, prompts and resources of this MCP server",
     };
+
+    /// <summary>The words the consent and connected-apps pages show for a scope.</summary>
+    internal string DescribeScope(string scope)
+        => Scopes.TryGetValue(scope, out var words) ? words
+            : scope == McpOAuthDefaults.OfflineAccessScope ? "Stay connected: keep access while you are away, until you revoke it"
+            : scope;
 
     /// <summary>Scopes granted when the client asks for none. Each must be in <see cref="Scopes"/>.</summary>
     public IList<string> DefaultScopes { get; } = [McpOAuthDefaults.DefaultScope];
@@ -171,6 +183,9 @@ public sealed class McpOAuthOptions
 
     /// <summary>Path of the token endpoint.</summary>
     public PathString TokenEndpointPath { get; set; } = "/oauth/token";
+
+    /// <summary>Path of the token introspection endpoint (RFC 7662), for configured clients with <see cref="McpOAuthClient.AllowIntrospection"/>.</summary>
+    public PathString IntrospectionEndpointPath { get; set; } = "/oauth/introspect";
 
     /// <summary>Path of the token revocation endpoint (RFC 7009).</summary>
     public PathString RevocationEndpointPath { get; set; } = "/oauth/revoke";

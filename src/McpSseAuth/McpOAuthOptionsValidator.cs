@@ -181,11 +181,14 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
             }
         }
 
+        ValidateClients(options, failures);
+
         foreach (var (label, path) in new[]
         {
             (nameof(options.AuthorizationEndpointPath), options.AuthorizationEndpointPath),
             (nameof(options.TokenEndpointPath), options.TokenEndpointPath),
             (nameof(options.RevocationEndpointPath), options.RevocationEndpointPath),
+            (nameof(options.IntrospectionEndpointPath), options.IntrospectionEndpointPath),
             (nameof(options.RegistrationEndpointPath), options.RegistrationEndpointPath),
             (nameof(options.JwksPath), options.JwksPath),
             (nameof(options.LoginPath), options.LoginPath),
@@ -232,5 +235,75 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
 
         Span<byte> buffer = stackalloc byte[value.Length];
         return Convert.TryFromBase64String(value, buffer, out var written) && written > 0;
+    }
+
+    private static void ValidateClients(McpOAuthOptions options, List<string> failures)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var client in options.Clients)
+        {
+            var id = client.ClientId;
+            var label = $"McpOAuthOptions.Clients['{(id.Length > 60 ? id[..60] : id)}']";
+            if (id.Length is 0 or > 200 || !RedirectUriRules.IsPrintableAscii(id))
+            {
+                failures.Add("Every McpOAuthOptions.Clients entry needs a ClientId: printable ASCII without spaces, at most 200 characters.");
+                continue;
+            }
+
+            if (!seen.Add(id))
+            {
+                failures.Add($"{label} appears twice: client ids must be unique.");
+            }
+
+            if (client.ClientSecret is { Length: < 32 })
+            {
+                failures.Add($"{label}.ClientSecret is shorter than 32 characters: use a random secret, e.g. from `openssl rand -base64 32`.");
+            }
+
+            if (client.JwksJson is { } jwks && ConfiguredClients.ParseJwks(jwks).Problem is { } problem)
+            {
+                failures.Add($"{label}.JwksJson {problem}.");
+            }
+
+            foreach (var uri in client.RedirectUris)
+            {
+                if (!RedirectUriRules.TryValidateForRegistration(uri, options.AllowedRedirectUriSchemes, out var uriProblem))
+                {
+                    failures.Add($"{label}.RedirectUris: '{uri}' {uriProblem}.");
+                }
+            }
+
+            var confidential = client.ClientSecret is not null || client.JwksJson is not null;
+            var grantTypes = ConfiguredClients.EffectiveGrantTypes(client);
+            foreach (var grantType in grantTypes.Where(g => g is not ("authorization_code" or "refresh_token" or ConfiguredClients.ClientCredentials)))
+            {
+                failures.Add($"{label}.GrantTypes: '{grantType}' is not supported; use authorization_code, refresh_token, client_credentials.");
+            }
+
+            if (grantTypes.Contains(ConfiguredClients.ClientCredentials) && !confidential)
+            {
+                failures.Add($"{label} uses client_credentials but has no credentials: set ClientSecret or JwksJson.");
+            }
+
+            if (grantTypes.Contains("authorization_code") && client.RedirectUris.Count == 0)
+            {
+                failures.Add($"{label} uses authorization_code but has no RedirectUris.");
+            }
+
+            if (grantTypes.Contains("refresh_token") && !grantTypes.Contains("authorization_code"))
+            {
+                failures.Add($"{label} uses refresh_token without authorization_code: refresh tokens come only from the authorization code flow.");
+            }
+
+            foreach (var scope in client.Scopes.Where(s => !options.Scopes.ContainsKey(s)))
+            {
+                failures.Add($"{label}.Scopes: '{scope}' is not in McpOAuthOptions.Scopes.");
+            }
+
+            if (client.AllowIntrospection && !confidential)
+            {
+                failures.Add($"{label}.AllowIntrospection needs a confidential client: set ClientSecret or JwksJson.");
+            }
+        }
     }
 }

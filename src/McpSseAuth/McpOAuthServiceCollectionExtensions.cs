@@ -57,7 +57,9 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<SigningKeys>();
         services.TryAddSingleton<AccessTokenIssuer>();
 
-        services.TryAddSingleton<IClientStore, InMemoryClientStore>();
+        services.TryAddSingleton<InMemoryClientStore>();
+        services.TryAddSingleton<ConfiguredClients>();
+        services.TryAddSingleton<IClientStore, ClientDirectory>();
         services.TryAddSingleton<McpSseAuth.Sessions.GrantRevocationSignal>();
         services.TryAddSingleton<McpSseAuth.Sessions.McpSessionRegistry>();
         services.TryAddSingleton<IMcpSessions>(sp => sp.GetRequiredService<McpSseAuth.Sessions.McpSessionRegistry>());
@@ -80,6 +82,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<TokenEndpoint>();
         services.TryAddSingleton<ClientAuthentication>();
         services.TryAddSingleton<RevocationEndpoint>();
+        services.TryAddSingleton<IntrospectionEndpoint>();
         services.TryAddSingleton<AccessTokenReader>();
         services.TryAddSingleton<LoginEndpoint>();
         services.TryAddSingleton<SignInThrottle>();

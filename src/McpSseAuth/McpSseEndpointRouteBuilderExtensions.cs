@@ -95,7 +95,7 @@ public static class McpSseEndpointRouteBuilderExtensions
     }
 
     /// <summary>
-    /// Maps the authorization server's endpoints: metadata, JWKS, registration, authorization, token, revocation, login, consent and
+    /// Maps the authorization server's endpoints: metadata, JWKS, registration, authorization, token, revocation, introspection, login, consent and
     /// logout, and the user's connected-apps and service-tokens pages. <c>MapMcpSse</c> does this on its first call; call it yourself first to add conventions to these endpoints,
     /// e.g. <c>app.MapMcpOAuth().RequireRateLimiting("oauth")</c>. A second call returns the same builder.
     /// </summary>
@@ -128,6 +128,7 @@ public static class McpSseEndpointRouteBuilderExtensions
         var consent = services.GetRequiredService<ConsentEndpoint>();
         var token = services.GetRequiredService<TokenEndpoint>();
         var revocation = services.GetRequiredService<RevocationEndpoint>();
+        var introspection = services.GetRequiredService<IntrospectionEndpoint>();
         var login = services.GetRequiredService<LoginEndpoint>();
         var logout = services.GetRequiredService<LogoutEndpoint>();
         var external = services.GetRequiredService<ExternalSignIn>();
@@ -145,6 +146,8 @@ public static class McpSseEndpointRouteBuilderExtensions
         Map(group, o.ConsentPath, post: consent.HandleAsync);
         Map(group, o.TokenEndpointPath, post: token.HandleAsync, cors: cors);
         Map(group, o.RevocationEndpointPath, post: revocation.HandleAsync, cors: cors);
+        // Server to server: no CORS.
+        Map(group, o.IntrospectionEndpointPath, post: introspection.HandleAsync);
         Map(group, o.LoginPath, get: login.HandleGetAsync, post: login.HandlePostAsync);
         Map(group, o.LogoutPath, get: logout.HandleGetAsync, post: logout.HandlePostAsync);
         Map(group, ExternalSignIn.CallbackPath(o), get: external.HandleCallbackAsync);

@@ -106,7 +106,7 @@ internal sealed class ConnectedAppsEndpoint(
                 .Append("<p class=\"muted\">Sends you back to ").Append(HtmlPage.Encode(string.Join(", ", redirectHosts))).Append("</p><ul>");
             foreach (var scope in scopes)
             {
-                body.Append("<li>").Append(HtmlPage.Encode(o.Scopes.TryGetValue(scope, out var words) ? words : scope))
+                body.Append("<li>").Append(HtmlPage.Encode(o.DescribeScope(scope)))
                     .Append(" <span class=\"muted\">(").Append(HtmlPage.Encode(scope)).Append(")</span></li>");
             }
 

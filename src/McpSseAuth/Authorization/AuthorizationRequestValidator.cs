@@ -99,10 +99,21 @@ internal sealed class AuthorizationRequestValidator(
         if (parameters["scope"] is { } scopeParameter)
         {
             scopes = scopeParameter.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToArray();
-            var unknown = scopes.FirstOrDefault(s => !o.Scopes.ContainsKey(s));
+            var unknown = scopes.FirstOrDefault(s => !o.Scopes.ContainsKey(s) && s != McpOAuthDefaults.OfflineAccessScope);
             if (unknown is not null)
             {
                 return Redirect(OAuthError.InvalidScope($"The scope '{(unknown.Length > 60 ? unknown[..60] : unknown)}' is not known to this server."));
+            }
+
+            // offline_access asks for a refresh token: granted to clients registered for refresh_token, dropped for the others.
+            if (!client.GrantTypes.Contains("refresh_token", StringComparer.Ordinal))
+            {
+                scopes = [.. scopes.Where(s => s != McpOAuthDefaults.OfflineAccessScope)];
+            }
+
+            if (scopes.Length > 0 && scopes.All(s => s == McpOAuthDefaults.OfflineAccessScope))
+            {
+                scopes = [.. o.DefaultScopes, .. scopes];
             }
         }
         else

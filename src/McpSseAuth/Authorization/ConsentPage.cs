@@ -29,7 +29,7 @@ internal sealed class ConsentPage(IAntiforgery antiforgery, IOptions<McpOAuthOpt
             .Append("</p><p>It will be able to:</p><ul>");
         foreach (var scope in scopes)
         {
-            var words = o.Scopes.TryGetValue(scope, out var description) ? description : scope;
+            var words = o.DescribeScope(scope);
             body.Append("<li>").Append(HtmlPage.Encode(words)).Append(" <span class=\"muted\">(").Append(HtmlPage.Encode(scope)).Append(")</span></li>");
         }
 

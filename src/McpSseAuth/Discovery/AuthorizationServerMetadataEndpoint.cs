@@ -8,7 +8,7 @@ namespace McpSseAuth.Discovery;
 /// RFC 8414 authorization server metadata, also served at the OpenID discovery path for clients that look only there
 /// (it describes this OAuth server; no ID tokens are issued).
 /// </summary>
-internal sealed class AuthorizationServerMetadataEndpoint(ServerUris uris, SigningKeys keys, IOptions<McpOAuthOptions> options)
+internal sealed class AuthorizationServerMetadataEndpoint(ServerUris uris, SigningKeys keys, Registration.ConfiguredClients clients, IOptions<McpOAuthOptions> options)
 {
     public Task HandleAsync(HttpContext context)
     {
@@ -35,16 +35,45 @@ internal sealed class AuthorizationServerMetadataEndpoint(ServerUris uris, Signi
             ["token_endpoint"] = uris.Under(context, o.TokenEndpointPath),
             ["registration_endpoint"] = uris.Under(context, o.RegistrationEndpointPath),
             ["revocation_endpoint"] = uris.Under(context, o.RevocationEndpointPath),
-            ["revocation_endpoint_auth_methods_supported"] = new[] { "none" },
+            ["revocation_endpoint_auth_methods_supported"] = AuthMethods(),
             ["jwks_uri"] = uris.Under(context, o.JwksPath),
-            ["scopes_supported"] = o.Scopes.Keys.ToArray(),
+            ["scopes_supported"] = o.Scopes.Keys.Append(McpOAuthDefaults.OfflineAccessScope).Distinct(StringComparer.Ordinal).ToArray(),
             ["response_types_supported"] = new[] { "code" },
             ["response_modes_supported"] = new[] { "query" },
-            ["grant_types_supported"] = new[] { "authorization_code", "refresh_token" },
-            ["token_endpoint_auth_methods_supported"] = new[] { "none" },
+            ["grant_types_supported"] = clients.AnyClientCredentials ? new[] { "authorization_code", "refresh_token", "client_credentials" } : new[] { "authorization_code", "refresh_token" },
+            ["token_endpoint_auth_methods_supported"] = AuthMethods(),
             ["code_challenge_methods_supported"] = new[] { "S256" },
             ["authorization_response_iss_parameter_supported"] = true,
         };
+        if (clients.AnyConfidential)
+        {
+            metadata["introspection_endpoint"] = uris.Under(context, o.IntrospectionEndpointPath);
+            metadata["introspection_endpoint_auth_methods_supported"] = AuthMethods().Where(m => m != "none").ToArray();
+        }
+
+        if (clients.AnyPrivateKeyJwt)
+        {
+            metadata["token_endpoint_auth_signing_alg_values_supported"] = new[] { "RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "ES512" };
+        }
+
         return metadata;
+    }
+
+    /// <summary>Public clients always; the confidential methods only when a configured client uses them.</summary>
+    private string[] AuthMethods()
+    {
+        var methods = new List<string> { "none" };
+        if (clients.AnySecret)
+        {
+            methods.Add("client_secret_basic");
+            methods.Add("client_secret_post");
+        }
+
+        if (clients.AnyPrivateKeyJwt)
+        {
+            methods.Add("private_key_jwt");
+        }
+
+        return [.. methods];
     }
 }

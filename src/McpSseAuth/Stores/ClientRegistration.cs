@@ -15,4 +15,22 @@ internal sealed record ClientRegistration
     public string? SoftwareId { get; init; }
     public string? SoftwareVersion { get; init; }
     public required DateTimeOffset IssuedAt { get; init; }
+
+    /// <summary>Configured in <see cref="McpOAuthOptions.Clients"/>: never evicted.</summary>
+    public bool IsConfigured { get; init; }
+
+    /// <summary>SHA-256 of a configured client's secret (<c>client_secret_basic</c>, <c>client_secret_post</c>).</summary>
+    public byte[]? SecretHash { get; init; }
+
+    /// <summary>A configured client's public keys (<c>private_key_jwt</c>).</summary>
+    public IReadOnlyList<Microsoft.IdentityModel.Tokens.SecurityKey>? AssertionKeys { get; init; }
+
+    /// <summary>Scopes a <c>client_credentials</c> token may carry.</summary>
+    public IReadOnlyList<string> ClientCredentialsScopes { get; init; } = [];
+
+    /// <summary>May call the introspection endpoint.</summary>
+    public bool MayIntrospect { get; init; }
+
+    /// <summary>Holds credentials: it must authenticate at the token, revocation and introspection endpoints.</summary>
+    public bool IsConfidential => SecretHash is not null || AssertionKeys is not null;
 }

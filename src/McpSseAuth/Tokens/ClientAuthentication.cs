@@ -1,36 +1,186 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using McpSseAuth.Discovery;
 using McpSseAuth.Http;
 using McpSseAuth.Stores;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace McpSseAuth.Tokens;
 
 /// <summary>
-/// Who is calling the token, revocation or introspection endpoint. Registered clients are public clients: they identify
-/// themselves with <c>client_id</c> alone (RFC 6749 §3.2.1) and hold no secret.
+/// Who is calling the token, revocation or introspection endpoint (RFC 6749 §2.3). Public clients (every client registered
+/// at runtime) send <c>client_id</c> alone and no secret. Confidential clients, configured in
+/// <see cref="McpOAuthOptions.Clients"/>, must authenticate: <c>client_secret_basic</c>, <c>client_secret_post</c> (the
+/// secret's SHA-256 compared in constant time), or <c>private_key_jwt</c> (RFC 7523 §2.2, each assertion used once).
+/// One method per request (OAuth 2.1 §2.4).
 /// </summary>
-internal sealed class ClientAuthentication(IClientStore clients)
+internal sealed class ClientAuthentication(IClientStore clients, ServerUris uris, TimeProvider time, IOptions<McpOAuthOptions> options) : IDisposable
 {
+    public const string JwtBearerAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    private static readonly TimeSpan MaxAssertionLifetime = TimeSpan.FromMinutes(5);
+
+    private readonly JsonWebTokenHandler _handler = new();
+
+    // Assertions seen, by client and jti, until they expire: each is accepted once. Bounded: at most a few minutes each.
+    private readonly MemoryCache _seenAssertions = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+
     public async Task<(ClientRegistration? Client, OAuthError? Error)> AuthenticateAsync(HttpContext context, OAuthParameters parameters)
     {
-        if (context.Request.Headers.Authorization.Count > 0)
+        var basic = context.Request.Headers.Authorization.Count > 0;
+        var post = parameters["client_secret"] is not null;
+        var assertion = parameters["client_assertion"] is not null || parameters["client_assertion_type"] is not null;
+        if ((basic ? 1 : 0) + (post ? 1 : 0) + (assertion ? 1 : 0) > 1)
         {
-            return (null, OAuthError.InvalidClient("Clients of this server are public clients: send client_id in the body and no Authorization header."));
+            return (null, OAuthError.InvalidRequest("Use one client authentication method per request (OAuth 2.1 §2.4)."));
         }
 
-        if (parameters["client_secret"] is not null)
+        if (basic)
         {
-            return (null, OAuthError.InvalidClient("Clients of this server are public clients and have no client_secret."));
+            return await BasicAsync(context, parameters);
         }
 
-        var clientId = parameters["client_id"];
-        if (clientId is null)
+        if (assertion)
+        {
+            return await AssertionAsync(context, parameters);
+        }
+
+        if (parameters["client_id"] is not { } clientId)
         {
             return (null, OAuthError.InvalidClient("The client_id parameter is missing."));
         }
 
         var client = await clients.FindAsync(clientId, context.RequestAborted);
-        return client is null
-            ? (null, OAuthError.InvalidClient("Unknown client_id. The client should register again."))
+        if (client is null)
+        {
+            return (null, OAuthError.InvalidClient("Unknown client_id. The client should register again."));
+        }
+
+        if (post)
+        {
+            return SecretMatches(client, parameters["client_secret"]!)
+                ? (client, null)
+                : (null, OAuthError.InvalidClient("Client authentication failed."));
+        }
+
+        return client.IsConfidential
+            ? (null, OAuthError.InvalidClient("This client is confidential: authenticate with its secret or a client assertion."))
             : (client, null);
     }
+
+    private async Task<(ClientRegistration?, OAuthError?)> BasicAsync(HttpContext context, OAuthParameters parameters)
+    {
+        if (!AuthenticationHeaderValue.TryParse(context.Request.Headers.Authorization.ToString(), out var header)
+            || !string.Equals(header.Scheme, "Basic", StringComparison.OrdinalIgnoreCase)
+            || DecodeBasic(header.Parameter) is not var (clientId, secret))
+        {
+            return (null, OAuthError.InvalidClient("The Authorization header must be HTTP Basic with the client id and secret (RFC 6749 §2.3.1); public clients send client_id in the body instead."));
+        }
+
+        if (parameters["client_id"] is { } bodyId && !string.Equals(bodyId, clientId, StringComparison.Ordinal))
+        {
+            return (null, OAuthError.InvalidRequest("client_id in the body differs from the one in the Authorization header."));
+        }
+
+        var client = await clients.FindAsync(clientId, context.RequestAborted);
+        return client is not null && SecretMatches(client, secret)
+            ? (client, null)
+            : (null, OAuthError.InvalidClient("Client authentication failed."));
+    }
+
+    /// <summary>RFC 6749 §2.3.1: id and secret are form-urlencoded, then joined with ':' and base64-encoded.</summary>
+    private static (string ClientId, string Secret)? DecodeBasic(string? parameter)
+    {
+        if (parameter is null or { Length: > 4096 })
+        {
+            return null;
+        }
+
+        try
+        {
+            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(parameter));
+            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+            return colon <= 0 ? null : (Uri.UnescapeDataString(decoded[..colon].Replace('+', ' ')), Uri.UnescapeDataString(decoded[(colon + 1)..].Replace('+', ' ')));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static bool SecretMatches(ClientRegistration client, string secret)
+        => client.SecretHash is { } expected && CryptographicOperations.FixedTimeEquals(expected, SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    private async Task<(ClientRegistration?, OAuthError?)> AssertionAsync(HttpContext context, OAuthParameters parameters)
+    {
+        if (parameters["client_assertion_type"] != JwtBearerAssertionType || parameters["client_assertion"] is not { Length: > 0 and <= 8192 } assertion)
+        {
+            return (null, OAuthError.InvalidClient($"client_assertion_type must be {JwtBearerAssertionType}, with a client_assertion JWT."));
+        }
+
+        // The issuer names the client whose keys verify it; nothing in it is trusted before that.
+        string clientId;
+        try
+        {
+            clientId = _handler.ReadJsonWebToken(assertion).Issuer;
+        }
+        catch (ArgumentException)
+        {
+            return (null, OAuthError.InvalidClient("client_assertion is not a JWT."));
+        }
+
+        if (parameters["client_id"] is { } bodyId && !string.Equals(bodyId, clientId, StringComparison.Ordinal))
+        {
+            return (null, OAuthError.InvalidClient("client_id differs from the client assertion's issuer."));
+        }
+
+        var client = string.IsNullOrEmpty(clientId) ? null : await clients.FindAsync(clientId, context.RequestAborted);
+        if (client?.AssertionKeys is not { } keys)
+        {
+            return (null, OAuthError.InvalidClient("Client authentication failed."));
+        }
+
+        var issuer = uris.Issuer(context);
+        var now = time.GetUtcNow();
+        var result = await _handler.ValidateTokenAsync(assertion, new TokenValidationParameters
+        {
+            ValidIssuer = clientId,
+            // RFC 7523 §3: the token endpoint's URL; the issuer is accepted too (as newer drafts recommend), and this endpoint's own URL.
+            ValidAudiences = [issuer, uris.Under(context, options.Value.TokenEndpointPath), uris.Under(context, context.Request.Path)],
+            IssuerSigningKeys = keys,
+            ValidAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512, SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512],
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ClockSkew = options.Value.ClockSkew,
+            LifetimeValidator = (notBefore, expires, _, p) =>
+                expires is { } exp && exp.ToUniversalTime() > now.UtcDateTime - p.ClockSkew && exp.ToUniversalTime() <= now.UtcDateTime + MaxAssertionLifetime + p.ClockSkew
+                && (notBefore is not { } nbf || nbf.ToUniversalTime() <= now.UtcDateTime + p.ClockSkew),
+        });
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken token
+            || !string.Equals(token.Subject, clientId, StringComparison.Ordinal)
+            || !token.TryGetPayloadValue<string>("jti", out var jti) || string.IsNullOrEmpty(jti) || jti.Length > 256)
+        {
+            return (null, OAuthError.InvalidClient("Client authentication failed: the assertion must be signed by the client's key, with iss = sub = client_id, this server as aud, a jti, and an exp at most 5 minutes ahead."));
+        }
+
+        // Single use (RFC 7523 §3 item 7): remembered until it expires.
+        var key = clientId + "\n" + jti;
+        lock (_seenAssertions)
+        {
+            if (_seenAssertions.TryGetValue(key, out _))
+            {
+                return (null, OAuthError.InvalidClient("Client authentication failed: this client assertion was already used."));
+            }
+
+            _seenAssertions.Set(key, true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = MaxAssertionLifetime + options.Value.ClockSkew + options.Value.ClockSkew });
+        }
+
+        return (client, null);
+    }
+
+    public void Dispose() => _seenAssertions.Dispose();
 }

@@ -9,7 +9,8 @@ using Microsoft.Extensions.Options;
 namespace McpSseAuth.Tokens;
 
 /// <summary>
-/// The token endpoint (RFC 6749 §3.2): <c>authorization_code</c> with PKCE, and <c>refresh_token</c> with rotation.
+/// The token endpoint (RFC 6749 §3.2): <c>authorization_code</c> with PKCE, <c>refresh_token</c> with rotation, and
+/// <c>client_credentials</c> for configured confidential clients.
 /// Responses carry <c>Cache-Control: no-store</c> (RFC 6749 §5.1).
 /// </summary>
 internal sealed class TokenEndpoint(
@@ -52,8 +53,11 @@ internal sealed class TokenEndpoint(
             case "refresh_token":
                 await RefreshAsync(context, parameters, client!);
                 break;
+            case Registration.ConfiguredClients.ClientCredentials:
+                await ClientCredentialsAsync(context, parameters, client!);
+                break;
             default:
-                await RefuseAsync(context, client!.ClientId, OAuthError.UnsupportedGrantType("Only authorization_code and refresh_token are supported."));
+                await RefuseAsync(context, client!.ClientId, OAuthError.UnsupportedGrantType("Supported grant types: authorization_code, refresh_token, and client_credentials for configured confidential clients."));
                 break;
         }
     }
@@ -230,6 +234,52 @@ internal sealed class TokenEndpoint(
         }
     }
 
+    /// <summary>
+    /// RFC 6749 §4.4: a configured confidential client acting for itself. The token's subject is <c>client:</c> + its id (a
+    /// form no user subject takes), with no refresh token; its own grant id lets the client revoke it.
+    /// </summary>
+    private async Task ClientCredentialsAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client)
+    {
+        if (!client.IsConfidential || !client.GrantTypes.Contains(Registration.ConfiguredClients.ClientCredentials, StringComparer.Ordinal))
+        {
+            await RefuseAsync(context, client.ClientId, OAuthError.UnauthorizedClient("This client may not use client_credentials: only configured confidential clients with that grant type may."));
+            return;
+        }
+
+        IReadOnlyList<string> scopes = client.ClientCredentialsScopes;
+        if (parameters["scope"] is { } requested)
+        {
+            var asked = requested.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToArray();
+            if (asked.Length == 0 || asked.Any(s => !client.ClientCredentialsScopes.Contains(s, StringComparer.Ordinal)))
+            {
+                await RefuseAsync(context, client.ClientId, OAuthError.InvalidScope("The scope is not among those configured for this client."));
+                return;
+            }
+
+            scopes = asked;
+        }
+
+        if (resources.Resolve(context, parameters["resource"], out var resourceError) is not { } audiences)
+        {
+            await RefuseAsync(context, client.ClientId, resourceError!);
+            return;
+        }
+
+        var subject = new GrantSubject("client:" + client.ClientId, client.ClientName);
+        var (accessToken, expiresIn) = issuer.Issue(uris.Issuer(context), audiences, subject, client.ClientId, scopes, OpaqueHandle.Create());
+        var response = new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["access_token"] = accessToken,
+            ["token_type"] = "Bearer",
+            ["expires_in"] = expiresIn,
+            ["scope"] = string.Join(' ', scopes),
+        };
+
+        Log.TokenIssued(logger, client.ClientId, subject.Subject, Registration.ConfiguredClients.ClientCredentials, string.Join(' ', audiences));
+        await options.Value.Events.TokenIssued(new TokenIssuedContext(context, client.ClientId, subject.Subject, Registration.ConfiguredClients.ClientCredentials, scopes, audiences));
+        await WriteTokenResponseAsync(context, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(response, OAuthJsonContext.Default.DictionaryStringObject));
+    }
+
     /// <summary>RFC 6749 §6: a refresh may ask for fewer scopes than were granted, never more.</summary>
     private static IReadOnlyList<string>? NarrowedScopes(OAuthParameters parameters, IReadOnlyList<string> granted, out OAuthError? error)
     {
@@ -239,7 +289,13 @@ internal sealed class TokenEndpoint(
             return granted;
         }
 
-        var asked = requested.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToArray();
+        // offline_access in a refresh request only repeats why there is a refresh token.
+        var asked = requested.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).Where(s => s != McpOAuthDefaults.OfflineAccessScope).ToArray();
+        if (asked.Length == 0 && requested.Contains(McpOAuthDefaults.OfflineAccessScope, StringComparison.Ordinal))
+        {
+            return granted;
+        }
+
         if (asked.Length == 0 || asked.Any(s => !granted.Contains(s, StringComparer.Ordinal)))
         {
             error = OAuthError.InvalidScope("A refresh may only narrow the scopes originally granted (RFC 6749 §6).");
@@ -287,6 +343,9 @@ internal sealed class TokenEndpoint(
     {
         var o = options.Value;
         var now = time.GetUtcNow();
+        // offline_access asked for the refresh token; it stays with the grant but is no permission at the resource.
+        var grantedScopes = grantScopes ?? scopes;
+        scopes = [.. scopes.Where(s => s != McpOAuthDefaults.OfflineAccessScope)];
         // Idle lifetime from now, never past the grant's absolute lifetime.
         var refreshExpiresAt = Min(now + o.RefreshTokenLifetime, grantCreatedAt + o.RefreshTokenAbsoluteLifetime);
         var issuerString = uris.Issuer(context);
@@ -306,7 +365,7 @@ internal sealed class TokenEndpoint(
             {
                 ClientId = client.ClientId,
                 User = user,
-                Scopes = grantScopes ?? scopes,
+                Scopes = grantedScopes,
                 Resources = grantResources,
                 GrantId = grantId,
                 GrantCreatedAt = grantCreatedAt,
@@ -325,7 +384,7 @@ internal sealed class TokenEndpoint(
                 GrantId = grantId,
                 Subject = user.Subject,
                 ClientId = client.ClientId,
-                Scopes = grantScopes ?? scopes,
+                Scopes = grantedScopes,
                 Resources = grantResources,
                 CreatedAt = now,
                 LastUsedAt = now,

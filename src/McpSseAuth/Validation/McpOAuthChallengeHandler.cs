@@ -30,7 +30,7 @@ internal sealed class McpOAuthChallengeHandler(
         var resourcePath = Context.GetEndpoint()?.Metadata.GetMetadata<ProtectedResourceMetadataPath>()?.ResourcePath
             ?? (resources.TryGetResource(Request.Path, out var known) ? known : Request.Path);
         var metadataUri = uris.Issuer(Context) + McpOAuthDefaults.ProtectedResourceMetadataPath + resourcePath.ToUriComponent();
-        var scope = string.Join(' ', oauthOptions.Value.DefaultScopes);
+        var scope = string.Join(' ', oauthOptions.Value.DefaultScopes.Where(s => s != McpOAuthDefaults.OfflineAccessScope));
 
         var header = $"Bearer resource_metadata=\"{metadataUri}\", scope=\"{scope}\"";
         var authorization = Request.Headers.Authorization.ToString();

@@ -46,7 +46,8 @@ internal sealed class ProtectedResourceMetadataSetup(ServerUris uris, ProtectedR
             {
                 Resource = uris.Resource(http, resourcePath),
                 AuthorizationServers = [uris.Issuer(http)],
-                ScopesSupported = [.. options.Value.Scopes.Keys],
+                // Refresh tokens are no resource requirement (MCP 2026-07-28): offline_access is not listed here.
+                ScopesSupported = [.. options.Value.Scopes.Keys.Where(s => s != McpOAuthDefaults.OfflineAccessScope)],
                 BearerMethodsSupported = ["header"],
                 ResourceName = options.Value.ResourceName,
             };

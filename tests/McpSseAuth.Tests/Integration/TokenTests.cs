@@ -335,7 +335,6 @@ public sealed class TokenTests(SampleAppFixture fixture) : IClassFixture<SampleA
 
     [Theory]
     [InlineData("password")]
-    [InlineData("client_credentials")]
     [InlineData("implicit")]
     [InlineData("urn:ietf:params:oauth:grant-type:device_code")]
     public async Task Token_UnsupportedGrantType_IsUnsupportedGrantType(string grantType)
