@@ -24,6 +24,36 @@ public sealed class McpOAuthOptions
     public bool EnableLegacySse { get; set; } = true;
 
     /// <summary>
+    /// Hosts an https redirect URI may name at dynamic registration: exact names (<c>claude.ai</c>) or all subdomains
+    /// (<c>*.example.com</c>). Empty (the default) allows any host. Loopback redirect URIs (native clients) and the
+    /// <see cref="AllowedRedirectUriSchemes"/> are allowed either way.
+    /// </summary>
+    public ISet<string> AllowedRedirectHosts { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// An initial access token (RFC 7591 §3): when set, dynamic registration requires <c>Authorization: Bearer</c> with it,
+    /// so only clients you hand it to can register. At least 32 characters. Null (the default) leaves registration open,
+    /// as MCP clients expect.
+    /// </summary>
+    public string? RegistrationAccessToken { get; set; }
+
+    /// <summary>
+    /// Registrations allowed per client address within <see cref="RegistrationWindow"/> (default 20 per 10 minutes); beyond
+    /// it 429 with Retry-After. Behind a reverse proxy, use ASP.NET Core's forwarded-headers middleware so the address is right.
+    /// </summary>
+    public int MaxRegistrationsPerAddress { get; set; } = 20;
+
+    /// <summary>The window of <see cref="MaxRegistrationsPerAddress"/>. Default 10 minutes.</summary>
+    public TimeSpan RegistrationWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// A registered client that obtains no grant within this time is removed (default 7 days). One that did is kept until
+    /// its last token is older than both this and <see cref="RefreshTokenLifetime"/>, so a client with a live grant is
+    /// never removed. Configured clients are never removed.
+    /// </summary>
+    public TimeSpan UnusedClientLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
     /// Clients known from configuration: fixed public clients and confidential machine clients (see <see cref="McpOAuthClient"/>).
     /// Dynamic client registration stays open for everyone else.
     /// </summary>

@@ -183,6 +183,28 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
 
         ValidateClients(options, failures);
 
+        foreach (var host in options.AllowedRedirectHosts)
+        {
+            var hostName = host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host;
+            if (Uri.CheckHostName(hostName) is not (UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6) || hostName.Contains('*', StringComparison.Ordinal))
+            {
+                failures.Add($"McpOAuthOptions.AllowedRedirectHosts: '{host}' is not a host name; use 'example.com' or '*.example.com'.");
+            }
+        }
+
+        if (options.RegistrationAccessToken is { Length: < 32 })
+        {
+            failures.Add("McpOAuthOptions.RegistrationAccessToken is shorter than 32 characters: use a random value, e.g. from `openssl rand -base64 32`.");
+        }
+
+        if (options.MaxRegistrationsPerAddress <= 0)
+        {
+            failures.Add("McpOAuthOptions.MaxRegistrationsPerAddress must be positive (default 20).");
+        }
+
+        Positive(failures, nameof(options.RegistrationWindow), options.RegistrationWindow);
+        Positive(failures, nameof(options.UnusedClientLifetime), options.UnusedClientLifetime);
+
         foreach (var (label, path) in new[]
         {
             (nameof(options.AuthorizationEndpointPath), options.AuthorizationEndpointPath),

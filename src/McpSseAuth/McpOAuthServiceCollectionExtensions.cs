@@ -75,6 +75,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<AuthorizationServerMetadataEndpoint>();
         services.TryAddSingleton<JwksEndpoint>();
         services.TryAddSingleton<ClientRegistrationEndpoint>();
+        services.TryAddSingleton<RegistrationPolicy>();
         services.TryAddSingleton<AuthorizationRequestValidator>();
         services.TryAddSingleton<ConsentPage>();
         services.TryAddSingleton<AuthorizeEndpoint>();

@@ -17,6 +17,7 @@ namespace McpSseAuth.Registration;
 /// </summary>
 internal sealed class ClientRegistrationEndpoint(
     IClientStore clients,
+    RegistrationPolicy policy,
     IOptions<McpOAuthOptions> options,
     TimeProvider time,
     ILogger<ClientRegistrationEndpoint> logger)
@@ -29,6 +30,13 @@ internal sealed class ClientRegistrationEndpoint(
 
     public async Task HandleAsync(HttpContext context)
     {
+        // Before the body is read: a refused caller costs nothing more.
+        if (policy.Admit(context) is { } refused)
+        {
+            await RefuseAsync(context, refused);
+            return;
+        }
+
         var (document, readError) = await ReadJsonAsync(context);
         if (readError is not null)
         {
@@ -141,6 +149,12 @@ internal sealed class ClientRegistrationEndpoint(
             if (!RedirectUriRules.TryValidateForRegistration(uri, o.AllowedRedirectUriSchemes, out var problem))
             {
                 error = OAuthError.InvalidRedirectUri($"The redirect URI '{Shorten(uri)}' {problem}.");
+                return false;
+            }
+
+            if (!policy.IsAllowedHost(new Uri(uri)))
+            {
+                error = OAuthError.InvalidRedirectUri($"The redirect URI '{Shorten(uri)}' names a host this server does not accept for registration.");
                 return false;
             }
         }

@@ -51,7 +51,8 @@ internal sealed class ConfiguredClients(IOptions<McpOAuthOptions> options, TimeP
             return (null, "has no keys");
         }
 
-        if (set.Keys.Any(k => k.HasPrivateKey || k.Kty is not ("RSA" or "EC")))
+        // Any private member at all, not only a complete private key (HasPrivateKey wants them all).
+        if (set.Keys.Any(k => k.Kty is not ("RSA" or "EC") || k.D is not null || k.P is not null || k.Q is not null || k.DP is not null || k.DQ is not null || k.QI is not null || k.K is not null))
         {
             return (null, "must hold public RSA or EC keys only (no private members such as \"d\")");
         }

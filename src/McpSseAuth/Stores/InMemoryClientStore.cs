@@ -4,14 +4,19 @@ using Microsoft.Extensions.Options;
 namespace McpSseAuth.Stores;
 
 /// <summary>
-/// Clients held for the life of the process, bounded. Registration is open to anyone (RFC 7591 §3), so when the store is
-/// full the oldest client that never obtained a grant makes room: a flood of registrations cannot lock out real clients.
+/// Clients registered at runtime, held for the life of the process, bounded. Registration is open to anyone (RFC 7591 §3),
+/// so when the store is full the oldest client that never obtained a grant makes room: a flood of registrations cannot
+/// lock out real clients. Stale clients are swept as registrations arrive: one that got no grant within
+/// <see cref="McpOAuthOptions.UnusedClientLifetime"/>, or whose last token is older than
+/// <see cref="McpOAuthOptions.RefreshTokenLifetime"/> (so none of its grants can still be live) and than that lifetime.
 /// </summary>
-internal sealed class InMemoryClientStore(IOptions<McpOAuthOptions> options) : IClientStore
+internal sealed class InMemoryClientStore(IOptions<McpOAuthOptions> options, TimeProvider? time = null) : IClientStore
 {
     private readonly ConcurrentDictionary<string, ClientRegistration> _clients = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, bool> _used = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastUsed = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _gate = new();
+    private DateTimeOffset _nextSweep = DateTimeOffset.MinValue;
 
     public ValueTask<ClientRegistration?> FindAsync(string clientId, CancellationToken cancellationToken)
         => ValueTask.FromResult(_clients.TryGetValue(clientId, out var client) ? client : null);
@@ -21,6 +26,7 @@ internal sealed class InMemoryClientStore(IOptions<McpOAuthOptions> options) : I
         // Checked and added under one lock: concurrent registrations must not each see room and overshoot the bound.
         lock (_gate)
         {
+            SweepStale();
             if (_clients.Count >= options.Value.MaxRegisteredClients && !TryEvictUnused())
             {
                 return ValueTask.FromResult(false);
@@ -37,7 +43,7 @@ internal sealed class InMemoryClientStore(IOptions<McpOAuthOptions> options) : I
         {
             if (_clients.ContainsKey(clientId))
             {
-                _used[clientId] = true;
+                _lastUsed[clientId] = _time.GetUtcNow();
             }
         }
 
@@ -46,7 +52,31 @@ internal sealed class InMemoryClientStore(IOptions<McpOAuthOptions> options) : I
 
     private bool TryEvictUnused()
     {
-        var oldest = _clients.Values.Where(c => !_used.ContainsKey(c.ClientId)).MinBy(c => c.IssuedAt);
+        var oldest = _clients.Values.Where(c => !_lastUsed.ContainsKey(c.ClientId)).MinBy(c => c.IssuedAt);
         return oldest is not null && _clients.TryRemove(oldest.ClientId, out _);
+    }
+
+    // At most once a minute; linear in the number of clients.
+    private void SweepStale()
+    {
+        var now = _time.GetUtcNow();
+        if (now < _nextSweep)
+        {
+            return;
+        }
+
+        _nextSweep = now.AddMinutes(1);
+        var o = options.Value;
+        var keepUsed = o.RefreshTokenLifetime > o.UnusedClientLifetime ? o.RefreshTokenLifetime : o.UnusedClientLifetime;
+        foreach (var client in _clients.Values)
+        {
+            var stale = _lastUsed.TryGetValue(client.ClientId, out var used)
+                ? used + keepUsed < now
+                : client.IssuedAt + o.UnusedClientLifetime < now;
+            if (stale && _clients.TryRemove(client.ClientId, out _))
+            {
+                _lastUsed.TryRemove(client.ClientId, out _);
+            }
+        }
     }
 }

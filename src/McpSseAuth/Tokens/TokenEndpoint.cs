@@ -15,6 +15,7 @@ namespace McpSseAuth.Tokens;
 /// </summary>
 internal sealed class TokenEndpoint(
     ClientAuthentication clientAuthentication,
+    IClientStore clients,
     IAuthorizationCodeStore codes,
     IRefreshTokenStore refreshTokens,
     IGrantStore grants,
@@ -404,6 +405,8 @@ internal sealed class TokenEndpoint(
         else
         {
             await grants.TouchAsync(grantId, now, grantExpiresAt, context.RequestAborted);
+            // In use: a client whose grant is refreshed is not stale.
+            await clients.MarkUsedAsync(client.ClientId, context.RequestAborted);
         }
 
         Log.TokenIssued(logger, client.ClientId, user.Subject, grantType, string.Join(' ', audiences));

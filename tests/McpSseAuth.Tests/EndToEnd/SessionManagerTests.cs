@@ -187,7 +187,8 @@ public sealed class SessionManagerTests : IAsyncLifetime
             await McpWire.ReadUntilClosedAsync(standaloneReader);
         }
 
-        Assert.Empty(Sessions.ListForUser("alice"));
+        // The Streamable session's run ends just after its standalone stream closed: it leaves the list a moment later.
+        Assert.Empty(await Sessions.WaitForCountAsync("alice", 0));
     }
 
     [Fact]

@@ -38,16 +38,6 @@ public sealed class UserAccessTests : IAsyncLifetime
         return Assert.Single(init.Headers.GetValues("Mcp-Session-Id"));
     }
 
-    private async Task WaitForSessionsAsync(string subject, int count)
-    {
-        for (var i = 0; i < 100 && Sessions.ListForUser(subject).Count < count; i++)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.Equal(count, Sessions.ListForUser(subject).Count);
-    }
-
     private async Task<(Browser Browser, TokenSet Tokens)> SignInWithBrowserAsync(HttpClient http, string user)
     {
         var flow = new OAuthFlow(http);
@@ -79,7 +69,7 @@ public sealed class UserAccessTests : IAsyncLifetime
         using (sse)
         using (sseReader)
         {
-            await WaitForSessionsAsync("alice", 2);
+            Assert.Equal(2, (await Sessions.WaitForCountAsync("alice", 2)).Count);
             Assert.Equal(3, (await Access.ListGrantsAsync("alice")).Count);
 
             var removed = await Access.RemoveUserAsync("alice");
@@ -106,7 +96,7 @@ public sealed class UserAccessTests : IAsyncLifetime
 
         Assert.Null(await tokens.GetServiceTokenAsync(User("alice"), "github"));
         Assert.Empty(await Access.ListGrantsAsync("alice"));
-        Assert.Empty(Sessions.ListForUser("alice"));
+        Assert.Empty(await Sessions.WaitForCountAsync("alice", 0));
 
         // Bob: his session, his grant and his service token are untouched.
         using var bobCall = await McpWire.PostJsonAsync(http, "/mcp", McpWire.ListTools, bob.AccessToken, bobSession);
@@ -160,7 +150,7 @@ public sealed class UserAccessTests : IAsyncLifetime
         using (sse)
         using (reader)
         {
-            await WaitForSessionsAsync("alice", 1);
+            Assert.Single(await Sessions.WaitForCountAsync("alice", 1));
             var grants = await Access.ListGrantsAsync("alice");
             Assert.Equal(2, grants.Count);
             var firstGrant = Assert.Single(grants, g => g.GrantId == Sessions.ListForUser("alice")[0].GrantId);
@@ -201,7 +191,7 @@ public sealed class UserAccessTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, gone.StatusCode);
         using var still = await McpWire.PostJsonAsync(http, "/mcp", McpWire.ListTools, kept.AccessToken, keptSession);
         Assert.Equal(HttpStatusCode.OK, still.StatusCode);
-        Assert.Equal(kept.ClientId, Assert.Single(Sessions.ListForUser("alice")).ClientId);
+        Assert.Equal(kept.ClientId, Assert.Single(await Sessions.WaitForCountAsync("alice", 1)).ClientId);
         // Nothing left to revoke the second time.
         Assert.Equal(new McpAccessRevocation(0, 0, 0), await Access.RevokeClientAsync("alice", revoked.ClientId));
     }

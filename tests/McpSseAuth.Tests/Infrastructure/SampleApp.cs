@@ -54,6 +54,8 @@ public sealed class SampleApp : WebApplicationFactory<Program>
             services.AddMcpOAuth(o =>
             {
                 o.KeyDirectory = null;
+                // Every test registers clients from one address; tests of the limit set their own.
+                o.MaxRegistrationsPerAddress = 100_000;
                 _configure?.Invoke(o);
             });
             _services?.Invoke(services);

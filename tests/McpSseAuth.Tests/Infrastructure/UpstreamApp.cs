@@ -93,7 +93,11 @@ public sealed class UpstreamApp : WebApplicationFactory<Program>
         var scheme = _settings.TryGetValue("Upstream:SchemeName", out var name) && !string.IsNullOrEmpty(name) ? name : "upstream";
         builder.ConfigureServices(services =>
         {
-            services.AddMcpOAuth(o => o.KeyDirectory = null);
+            services.AddMcpOAuth(o =>
+            {
+                o.KeyDirectory = null;
+                o.MaxRegistrationsPerAddress = 100_000;
+            });
             services.AddSingleton<ILoggerProvider>(Logs);
             services.PostConfigure<OpenIdConnectOptions>(scheme, o =>
             {

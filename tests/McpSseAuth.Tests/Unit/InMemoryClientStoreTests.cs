@@ -50,4 +50,45 @@ public sealed class InMemoryClientStoreTests
         Assert.NotNull(await store.FindAsync("newer", default));
         Assert.NotNull(await store.FindAsync("newest", default));
     }
+
+    [Fact]
+    public async Task Sweep_RemovesAClientThatGotNoGrantWithinItsLifetime_WhenRegistrationsArrive()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
+        var store = new InMemoryClientStore(Options.Create(new McpOAuthOptions { UnusedClientLifetime = TimeSpan.FromDays(7) }), clock);
+        await store.TryAddAsync(Client("idle"), default);
+
+        clock.Advance(TimeSpan.FromDays(6));
+        await store.TryAddAsync(Client("trigger-1", 6 * 86400), default);
+        Assert.NotNull(await store.FindAsync("idle", default));
+
+        clock.Advance(TimeSpan.FromDays(2));
+        await store.TryAddAsync(Client("trigger-2", 8 * 86400), default);
+        Assert.Null(await store.FindAsync("idle", default));
+        Assert.NotNull(await store.FindAsync("trigger-1", default));
+    }
+
+    [Fact]
+    public async Task Sweep_NeverRemovesAClientWhoseGrantCanStillBeLive()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
+        var store = new InMemoryClientStore(Options.Create(new McpOAuthOptions { UnusedClientLifetime = TimeSpan.FromDays(7), RefreshTokenLifetime = TimeSpan.FromDays(30) }), clock);
+        await store.TryAddAsync(Client("used"), default);
+        await store.MarkUsedAsync("used", default);
+
+        // 29 days after its last token its refresh token may still be live.
+        clock.Advance(TimeSpan.FromDays(29));
+        await store.TryAddAsync(Client("trigger-1", 29 * 86400), default);
+        Assert.NotNull(await store.FindAsync("used", default));
+
+        // A refresh then marks it again: another 30 days.
+        await store.MarkUsedAsync("used", default);
+        clock.Advance(TimeSpan.FromDays(29));
+        await store.TryAddAsync(Client("trigger-2", 58 * 86400), default);
+        Assert.NotNull(await store.FindAsync("used", default));
+
+        clock.Advance(TimeSpan.FromDays(2));
+        await store.TryAddAsync(Client("trigger-3", 60 * 86400), default);
+        Assert.Null(await store.FindAsync("used", default));
+    }
 }

@@ -430,4 +430,171 @@ public sealed class McpOAuthOptionsValidatorTests
 
         AssertPasses(options);
     }
+
+    // ---- configured clients (McpOAuthOptions.Clients) ----
+
+    private const string GoodSecret = "0123456789abcdef0123456789abcdef";
+
+    private static McpOAuthOptions WithClient(McpOAuthClient client)
+    {
+        var options = ValidOptions();
+        options.Clients.Add(client);
+        return options;
+    }
+
+    [Fact]
+    public void Validate_ConfiguredConfidentialClientWithSecret_Passes()
+    {
+        var options = ValidOptions();
+        options.Scopes["mcp:read"] = "Read";
+        options.Clients.Add(new McpOAuthClient { ClientId = "machine", ClientSecret = GoodSecret, Scopes = { "mcp:read" }, AllowIntrospection = true });
+        AssertPasses(options);
+    }
+
+    [Fact]
+    public void Validate_ConfiguredConfidentialClientWithPublicJwks_Passes()
+    {
+        var jwks = Integration.ClientKeys.Jwks(
+            Integration.ClientKeys.Jwk(Integration.ClientKeys.NewEc("ec")),
+            Integration.ClientKeys.Jwk(Integration.ClientKeys.NewRsa("rsa")));
+        AssertPasses(WithClient(new McpOAuthClient { ClientId = "jwt-machine", JwksJson = jwks, GrantTypes = { "client_credentials" } }));
+    }
+
+    [Fact]
+    public void Validate_ConfiguredConfidentialWebClientWithEveryGrant_Passes()
+        => AssertPasses(WithClient(new McpOAuthClient
+        {
+            ClientId = "web",
+            ClientSecret = GoodSecret,
+            RedirectUris = { "https://app.example.com/callback" },
+            GrantTypes = { "authorization_code", "refresh_token", "client_credentials" },
+        }));
+
+    [Fact]
+    public void Validate_ConfiguredPublicClientWithRedirectUris_Passes()
+        => AssertPasses(WithClient(new McpOAuthClient { ClientId = "web-public", ClientName = "Web", RedirectUris = { "https://app.example.com/callback", "http://127.0.0.1/cb" } }));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("has space")]
+    [InlineData("tab\there")]
+    [InlineData("é-client")]
+    public void Validate_ConfiguredClientWithoutAValidClientId_Fails(string clientId)
+        => SingleFailure(WithClient(new McpOAuthClient { ClientId = clientId, ClientSecret = GoodSecret }), "needs a ClientId");
+
+    [Fact]
+    public void Validate_ConfiguredClientIdOver200Characters_Fails()
+    {
+        SingleFailure(WithClient(new McpOAuthClient { ClientId = new string('a', 201), ClientSecret = GoodSecret }), "needs a ClientId");
+        AssertPasses(WithClient(new McpOAuthClient { ClientId = new string('a', 200), ClientSecret = GoodSecret }));
+    }
+
+    [Fact]
+    public void Validate_DuplicateConfiguredClientId_Fails()
+    {
+        var options = ValidOptions();
+        options.Clients.Add(new McpOAuthClient { ClientId = "dup", ClientSecret = GoodSecret });
+        options.Clients.Add(new McpOAuthClient { ClientId = "dup", ClientSecret = GoodSecret });
+        Assert.Contains("Clients['dup']", SingleFailure(options, "appears twice"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_ConfiguredClientSecretShorterThan32_Fails()
+    {
+        var message = SingleFailure(WithClient(new McpOAuthClient { ClientId = "m", ClientSecret = GoodSecret[..31] }), "ClientSecret");
+        Assert.Contains("32", message, StringComparison.Ordinal);
+        Assert.Contains("Clients['m']", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("[]")]
+    [InlineData("")]
+    [InlineData("{\"keys\":\"x\"}")]
+    public void Validate_ConfiguredClientJwksThatIsNotAJwks_Fails(string jwks)
+        => SingleFailure(WithClient(new McpOAuthClient { ClientId = "m", JwksJson = jwks }), "JwksJson");
+
+    [Theory]
+    [InlineData("{\"keys\":[]}")]
+    [InlineData("{}")]
+    public void Validate_ConfiguredClientJwksWithoutKeys_Fails(string jwks)
+        => SingleFailure(WithClient(new McpOAuthClient { ClientId = "m", JwksJson = jwks }), "JwksJson");
+
+    [Fact]
+    public void Validate_ConfiguredClientJwksWithAPrivateKey_Fails()
+    {
+        var withPrivate = Integration.ClientKeys.Jwks(Integration.ClientKeys.Jwk(Integration.ClientKeys.NewEc("k"), includePrivate: true));
+        Assert.Contains("\"d\"", withPrivate, StringComparison.Ordinal);
+        SingleFailure(WithClient(new McpOAuthClient { ClientId = "m", JwksJson = withPrivate }), "JwksJson");
+
+        var rsaWithPrivate = Integration.ClientKeys.Jwks(Integration.ClientKeys.Jwk(Integration.ClientKeys.NewRsa("r"), includePrivate: true));
+        Assert.Contains("\"qi\"", rsaWithPrivate, StringComparison.Ordinal);
+        SingleFailure(WithClient(new McpOAuthClient { ClientId = "m", JwksJson = rsaWithPrivate }), "JwksJson");
+
+        // A public key next to a private one: still refused.
+        var mixed = Integration.ClientKeys.Jwks(Integration.ClientKeys.Jwk(Integration.ClientKeys.NewEc("a")), Integration.ClientKeys.Jwk(Integration.ClientKeys.NewEc("b"), includePrivate: true));
+        SingleFailure(WithClient(new McpOAuthClient { ClientId = "m", JwksJson = mixed }), "JwksJson");
+    }
+
+    [Fact]
+    public void Validate_ConfiguredClientRsaJwkWithPrivateExponentOnly_Fails()
+    {
+        // "d" with n and e is a whole RSA private key (RFC 7518 §6.3.2: the CRT members are optional).
+        var jwks = Integration.ClientKeys.Jwks(Integration.ClientKeys.Jwk(Integration.ClientKeys.NewRsa("r"), includePrivate: true, onlyD: true));
+        Assert.Contains("\"d\"", jwks, StringComparison.Ordinal);
+        SingleFailure(WithClient(new McpOAuthClient { ClientId = "m", JwksJson = jwks }), "JwksJson");
+    }
+
+    [Fact]
+    public void Validate_ConfiguredClientJwksWithASymmetricKey_Fails()
+        => SingleFailure(WithClient(new McpOAuthClient { ClientId = "m", JwksJson = "{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA\"}]}" }), "JwksJson");
+
+    [Fact]
+    public void Validate_ClientCredentialsWithoutCredentials_Fails()
+    {
+        SingleFailure(WithClient(new McpOAuthClient { ClientId = "m", GrantTypes = { "client_credentials" } }), "has no credentials");
+        // No redirect URIs and no grant types means client_credentials: a client with nothing is refused the same way.
+        SingleFailure(WithClient(new McpOAuthClient { ClientId = "m" }), "has no credentials");
+    }
+
+    [Fact]
+    public void Validate_AuthorizationCodeWithoutRedirectUris_Fails()
+        => SingleFailure(WithClient(new McpOAuthClient { ClientId = "m", ClientSecret = GoodSecret, GrantTypes = { "authorization_code" } }), "no RedirectUris");
+
+    [Fact]
+    public void Validate_RefreshTokenWithoutAuthorizationCode_Fails()
+        => SingleFailure(WithClient(new McpOAuthClient { ClientId = "m", ClientSecret = GoodSecret, GrantTypes = { "client_credentials", "refresh_token" } }), "refresh_token without authorization_code");
+
+    [Theory]
+    [InlineData("password")]
+    [InlineData("implicit")]
+    [InlineData("Client_Credentials")]
+    [InlineData("urn:ietf:params:oauth:grant-type:device_code")]
+    public void Validate_UnknownGrantType_Fails(string grantType)
+        => SingleFailure(WithClient(new McpOAuthClient { ClientId = "m", ClientSecret = GoodSecret, GrantTypes = { "client_credentials", grantType } }), $"'{grantType}' is not supported");
+
+    [Fact]
+    public void Validate_ConfiguredClientScopeUnknownToTheServer_Fails()
+        => SingleFailure(WithClient(new McpOAuthClient { ClientId = "m", ClientSecret = GoodSecret, Scopes = { "mcp:tools", "mcp:nope" } }), "'mcp:nope'");
+
+    [Fact]
+    public void Validate_AllowIntrospectionWithoutCredentials_Fails()
+        => SingleFailure(WithClient(new McpOAuthClient { ClientId = "web", RedirectUris = { "https://app.example.com/cb" }, AllowIntrospection = true }), "AllowIntrospection");
+
+    [Theory]
+    [InlineData("http://app.example.com/callback")]
+    [InlineData("javascript:alert(1)")]
+    [InlineData("https://app.example.com/callback#fragment")]
+    [InlineData("/relative/callback")]
+    [InlineData("com.example.app:/callback")]
+    public void Validate_InvalidConfiguredRedirectUri_Fails(string uri)
+        => Assert.Contains("RedirectUris", SingleFailure(WithClient(new McpOAuthClient { ClientId = "web", RedirectUris = { uri } }), $"'{uri}'"), StringComparison.Ordinal);
+
+    [Fact]
+    public void Validate_ConfiguredRedirectUriWithAnAllowedPrivateUseScheme_Passes()
+    {
+        var options = WithClient(new McpOAuthClient { ClientId = "app", RedirectUris = { "com.example.app:/callback" } });
+        options.AllowedRedirectUriSchemes.Add("com.example.app");
+        AssertPasses(options);
+    }
 }
