@@ -118,13 +118,24 @@ public sealed class McpOAuthOptions
     public IList<McpOAuthUser> Users { get; } = [];
 
     /// <summary>
-    /// The key that signs access tokens (asymmetric: ECDSA or RSA). When null, an ECDSA P-256 key is created
-    /// and, if <see cref="KeyDirectory"/> is set, kept there across restarts.
+    /// A key that signs access tokens (asymmetric: ECDSA or RSA), used as is and never rotated. When null (the default),
+    /// McpSseAuth keeps a key ring of <see cref="SigningAlgorithm"/> keys that rotates every
+    /// <see cref="SigningKeyRotationPeriod"/>, kept in <see cref="KeyDirectory"/> across restarts.
     /// </summary>
     public SigningCredentials? SigningCredentials { get; set; }
 
-    /// <summary>Folder where the generated signing key is kept. Null keeps it in memory only.</summary>
+    /// <summary>Folder where the key ring is kept (private keys as owner-only PEM files). Null keeps it in memory only.</summary>
     public string? KeyDirectory { get; set; }
+
+    /// <summary>Algorithm of the keys McpSseAuth creates: <c>ES256</c> (the default, ECDSA P-256) or <c>RS256</c> (RSA 2048).</summary>
+    public string SigningAlgorithm { get; set; } = "ES256";
+
+    /// <summary>
+    /// How long each created key signs before the next takes over (default 30 days). The next key is published in the JWKS
+    /// ahead of use, so caches know it before it signs; a retired key stays published until every token it signed has
+    /// expired, so no valid token breaks. At least 1 hour.
+    /// </summary>
+    public TimeSpan SigningKeyRotationPeriod { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>
     /// Remote authentication schemes users may sign in with, by scheme name: any scheme registered with

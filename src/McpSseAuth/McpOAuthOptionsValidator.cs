@@ -103,6 +103,16 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
             failures.Add("McpOAuthOptions.MaxPendingAuthorizations must be positive.");
         }
 
+        if (options.SigningAlgorithm is not ("ES256" or "RS256"))
+        {
+            failures.Add($"McpOAuthOptions.SigningAlgorithm is '{options.SigningAlgorithm}': use ES256 or RS256.");
+        }
+
+        if (options.SigningKeyRotationPeriod < TimeSpan.FromHours(1))
+        {
+            failures.Add($"McpOAuthOptions.SigningKeyRotationPeriod is {options.SigningKeyRotationPeriod}: use at least 1 hour (default 30 days).");
+        }
+
         if (options.SigningCredentials is { Key: SymmetricSecurityKey })
         {
             failures.Add("McpOAuthOptions.SigningCredentials must use an asymmetric key (ECDSA or RSA) so resource servers can verify with the public key; leave it null to have one created.");
