@@ -24,6 +24,9 @@ builder.Services.AddMcpOAuth(options =>
         options.SignInSchemes.Add(upstreamScheme);
     }
 
+    // An extra scope, required by the server_stats tool: clients ask for it only when they call that tool.
+    options.Scopes.TryAdd(SampleScopes.Admin, "See statistics about your sessions on this server");
+
     if (options.ServiceTokens.Count == 0)
     {
         options.AddServiceToken("github", "GitHub", "A personal access token that the github_token_status tool checks for.");

@@ -24,6 +24,19 @@ public sealed class SampleTools
     }
 
     /// <summary>
+    /// Needs the extra scope <c>mcp:admin</c>: a client whose token lacks it gets 403 <c>insufficient_scope</c> and asks the
+    /// user again for it (step-up); it stays listed so clients can discover it.
+    /// </summary>
+    [McpServerTool(Name = "server_stats"), Description("Returns how many MCP sessions the signed-in user holds open (needs the mcp:admin scope).")]
+    [McpRequiredScopes(SampleScopes.Admin)]
+    public static string ServerStats(RequestContext<CallToolRequestParams> context, IMcpSessions sessions)
+    {
+        var subject = context.User?.FindFirst("sub")?.Value ?? "";
+        var open = sessions.ListForUser(subject);
+        return $"sessions={open.Count}; sse={open.Count(s => s.Transport == McpSessionTransport.Sse)}; streamable={open.Count(s => s.Transport == McpSessionTransport.StreamableHttp)}";
+    }
+
+    /// <summary>
     /// Calls the upstream provider's userinfo endpoint with the user's upstream access token (refreshed when expired):
     /// how a tool acts on the user's behalf without ever seeing, or forwarding, the MCP client's token.
     /// </summary>
@@ -66,4 +79,11 @@ public sealed class SampleTools
     /// <summary>Echoes a message back.</summary>
     [McpServerTool(Name = "echo"), Description("Echoes the message back.")]
     public static string Echo([Description("The message to echo.")] string message) => message;
+}
+
+/// <summary>The sample's scopes beyond the default <c>mcp:tools</c>.</summary>
+public static class SampleScopes
+{
+    /// <summary>Administrative tools; asked for only when such a tool is called (step-up).</summary>
+    public const string Admin = "mcp:admin";
 }

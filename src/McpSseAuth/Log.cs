@@ -8,11 +8,7 @@ internal static partial class Log
     /// <summary>Values from the request (client ids, user names) are logged at most 64 characters long.</summary>
     public static string? Short(string? value) => value is { Length: > 64 } ? value[..64] + "…" : value;
 
-    [LoggerMessage(1001, LogLevel.Information, "Created a development signing key at {Path}.", EventName = "SigningKeyCreated")]
-    public static partial void SigningKeyCreated(ILogger logger, string path);
-
-    [LoggerMessage(1002, LogLevel.Information, "Loaded the signing key from {Path}.", EventName = "SigningKeyLoaded")]
-    public static partial void SigningKeyLoaded(ILogger logger, string path);
+    // 1001 and 1002 (a single signing key created / loaded) are retired: the key ring logs 1701-1705.
 
     [LoggerMessage(1003, LogLevel.Warning, "No McpOAuthOptions.Issuer is set: the issuer is derived from each request's Host. Set it in production.", EventName = "IssuerDerivedFromRequest")]
     public static partial void IssuerDerivedFromRequest(ILogger logger);
@@ -65,6 +61,9 @@ internal static partial class Log
     [LoggerMessage(1304, LogLevel.Information, "Client {ClientId} presented a just-rotated refresh token of grant {GrantId} again inside the reuse window; answered as before.", EventName = "RefreshTokenReused")]
     public static partial void RefreshReused(ILogger logger, string clientId, string grantId);
 
+    [LoggerMessage(1213, LogLevel.Information, "Refused the client ID metadata document of {ClientId}: {Problem}", EventName = "ClientMetadataDocumentRefused")]
+    public static partial void ClientMetadataDocumentRefused(ILogger logger, string clientId, string problem);
+
     [LoggerMessage(1301, LogLevel.Information, "Issued tokens to client {ClientId} for {Subject} by {GrantType}, audience {Audiences}.", EventName = "TokenIssued")]
     public static partial void TokenIssued(ILogger logger, string clientId, string subject, string grantType, string audiences);
 
@@ -112,4 +111,19 @@ internal static partial class Log
 
     [LoggerMessage(1401, LogLevel.Information, "Refused an access token at {Path}: {Reason}", EventName = "AccessTokenRefused")]
     public static partial void AccessTokenRefused(ILogger logger, string path, string reason);
+
+    [LoggerMessage(1701, LogLevel.Information, "Created signing key {KeyId} ({Algorithm}): published now, signs from {Activates:O} until {Retires:O}.", EventName = "SigningKeyAdded")]
+    public static partial void SigningKeyAdded(ILogger logger, string keyId, string algorithm, DateTimeOffset activates, DateTimeOffset retires);
+
+    [LoggerMessage(1702, LogLevel.Information, "Signing key {KeyId} ({Algorithm}) now signs access tokens; the previous one only verifies until its tokens expire.", EventName = "SigningKeyActivated")]
+    public static partial void SigningKeyActivated(ILogger logger, string keyId, string algorithm);
+
+    [LoggerMessage(1703, LogLevel.Information, "Dropped signing key {KeyId}: every token it signed has expired.", EventName = "SigningKeyDropped")]
+    public static partial void SigningKeyDropped(ILogger logger, string keyId);
+
+    [LoggerMessage(1704, LogLevel.Information, "Adopted the existing signing-key.pem as signing key {KeyId} ({Algorithm}) of the key ring.", EventName = "LegacySigningKeyAdopted")]
+    public static partial void LegacySigningKeyAdopted(ILogger logger, string keyId, string algorithm);
+
+    [LoggerMessage(1705, LogLevel.Error, "Could not read or save the signing key ring; signing on with the current keys and trying again in {RetryDelay}.", EventName = "SigningKeyRingNotSaved")]
+    public static partial void SigningKeyRingNotSaved(ILogger logger, TimeSpan retryDelay, Exception exception);
 }

@@ -53,6 +53,9 @@ public sealed class McpOAuthOptions
     /// </summary>
     public TimeSpan UnusedClientLifetime { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>Client ID Metadata Documents: URL client ids described by a document at that URL (see <see cref="McpClientMetadataDocumentOptions"/>).</summary>
+    public McpClientMetadataDocumentOptions ClientMetadataDocuments { get; } = new();
+
     /// <summary>
     /// Clients known from configuration: fixed public clients and confidential machine clients (see <see cref="McpOAuthClient"/>).
     /// Dynamic client registration stays open for everyone else.
@@ -70,6 +73,12 @@ public sealed class McpOAuthOptions
         => Scopes.TryGetValue(scope, out var words) ? words
             : scope == McpOAuthDefaults.OfflineAccessScope ? "Stay connected: keep access while you are away, until you revoke it"
             : scope;
+
+    /// <summary>
+    /// Scopes required per tool, prompt or resource, besides <see cref="McpRequiredScopesAttribute"/>; and whether lists
+    /// leave out what the caller lacks the scopes for (by default they do not, so clients can step up).
+    /// </summary>
+    public McpRequiredScopes RequiredScopes { get; } = new();
 
     /// <summary>Scopes granted when the client asks for none. Each must be in <see cref="Scopes"/>.</summary>
     public IList<string> DefaultScopes { get; } = [McpOAuthDefaults.DefaultScope];

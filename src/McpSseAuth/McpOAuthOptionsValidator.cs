@@ -213,6 +213,22 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
         }
 
         Positive(failures, nameof(options.RegistrationWindow), options.RegistrationWindow);
+        var documents = options.ClientMetadataDocuments;
+        if (documents.MaxDocumentBytes is < 512 or > 1024 * 1024)
+        {
+            failures.Add($"McpOAuthOptions.ClientMetadataDocuments.MaxDocumentBytes is {documents.MaxDocumentBytes}: use 512 bytes to 1 MiB (default 10 KiB).");
+        }
+
+        if (documents.FetchTimeout <= TimeSpan.Zero || documents.FetchTimeout > TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"McpOAuthOptions.ClientMetadataDocuments.FetchTimeout is {documents.FetchTimeout}: use more than zero, at most 1 minute (default 5 seconds).");
+        }
+
+        if (documents.MinCacheDuration <= TimeSpan.Zero || documents.MaxCacheDuration < documents.MinCacheDuration)
+        {
+            failures.Add("McpOAuthOptions.ClientMetadataDocuments: MinCacheDuration must be positive and MaxCacheDuration at least as long (defaults 1 minute, 24 hours).");
+        }
+
         Positive(failures, nameof(options.UnusedClientLifetime), options.UnusedClientLifetime);
 
         foreach (var (label, path) in new[]

@@ -54,6 +54,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<ServerUris>();
         services.TryAddSingleton<ProtectedResources>();
         services.TryAddSingleton<ResourceIndicators>();
+        services.TryAddSingleton<ISigningKeyStore>(sp => SigningKeys.DefaultStore(sp.GetRequiredService<IOptions<McpOAuthOptions>>().Value));
         services.TryAddSingleton<SigningKeys>();
         services.TryAddSingleton<AccessTokenIssuer>();
 
@@ -76,6 +77,9 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<JwksEndpoint>();
         services.TryAddSingleton<ClientRegistrationEndpoint>();
         services.TryAddSingleton<RegistrationPolicy>();
+        services.TryAddSingleton<ClientMetadata>();
+        services.TryAddSingleton<MetadataDocumentFetcher>();
+        services.TryAddSingleton<ClientMetadataDocuments>();
         services.TryAddSingleton<AuthorizationRequestValidator>();
         services.TryAddSingleton<ConsentPage>();
         services.TryAddSingleton<AuthorizeEndpoint>();
@@ -117,6 +121,8 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<HttpServerTransportOptions>, LegacySseTransportSetup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<HttpServerTransportOptions>, McpSseAuth.Sessions.SessionTracking>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ModelContextProtocol.Server.McpServerOptions>, McpSseAuth.Sessions.SseBackpressure>());
+        services.TryAddSingleton<McpSseAuth.Scopes.ScopeRequirements>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ModelContextProtocol.Server.McpServerOptions>, McpSseAuth.Scopes.ScopeFilters>());
 
         var authentication = services.AddAuthentication()
             .AddCookie(McpOAuthDefaults.SignInCookieScheme)

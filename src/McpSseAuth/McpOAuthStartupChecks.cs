@@ -11,6 +11,7 @@ namespace McpSseAuth;
 /// </summary>
 internal sealed class McpOAuthStartupChecks(
     IOptions<McpOAuthOptions> options,
+    Scopes.ScopeRequirements scopes,
     IAuthenticationSchemeProvider schemes,
     IHostEnvironment environment,
     ILogger<McpOAuthStartupChecks> logger) : IHostedService
@@ -30,6 +31,13 @@ internal sealed class McpOAuthStartupChecks(
             {
                 throw new InvalidOperationException($"The scheme '{name}' in McpOAuthOptions.SignInSchemes is not a remote sign-in scheme (OpenID Connect, OAuth, Google, ...): its handler {scheme.HandlerType.Name} has no callback. Remove it from SignInSchemes.");
             }
+        }
+
+        // Attributes are known only once the MCP server's primitives are: checked here, not by the options validator.
+        var unknown = scopes.AllRequired().Where(s => !o.Scopes.ContainsKey(s)).ToArray();
+        if (unknown.Length > 0)
+        {
+            throw new InvalidOperationException($"Tools, prompts or resources require the scope(s) {string.Join(", ", unknown.Select(s => $"'{s}'"))}, which McpOAuthOptions.Scopes does not list. Add each with the words the consent page shows, e.g. o.Scopes[\"{unknown[0]}\"] = \"...\".");
         }
 
         if (environment.IsDevelopment())

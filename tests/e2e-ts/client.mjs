@@ -341,8 +341,9 @@ async function driveAuthorization(authorizationUrl, { redirectUrl, user, passwor
 // In-memory OAuthClientProvider
 
 class HeadlessOAuthProvider {
-  constructor({ redirectUrl, user, password, decision, upstream }) {
+  constructor({ redirectUrl, user, password, decision, upstream, noRefresh }) {
     this._redirectUrl = redirectUrl;
+    this._noRefresh = !!noRefresh;
     this._login = { user, password, decision, upstream };
     this._clientInformation = undefined;
     this._tokens = undefined;
@@ -361,7 +362,7 @@ class HeadlessOAuthProvider {
     return {
       client_name: 'McpSseAuth TS e2e',
       redirect_uris: [this._redirectUrl],
-      grant_types: ['authorization_code', 'refresh_token'],
+      grant_types: this._noRefresh ? ['authorization_code'] : ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
     };
@@ -461,13 +462,14 @@ function parseCli() {
       timeout: { type: 'string', default: '60' },
       verbose: { type: 'boolean', default: false },
       upstream: { type: 'boolean', default: false },
+      'no-refresh': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
     allowPositionals: false,
   });
   const usage =
-    "usage: node client.mjs --url <MCP endpoint URL> --transport http|sse --user <name> --password <pw> [--decision allow|deny] [--tool whoami] [--args '{\"json\":1}'] [--timeout 60] [--verbose] [--upstream]";
+    "usage: node client.mjs --url <MCP endpoint URL> --transport http|sse --user <name> --password <pw> [--decision allow|deny] [--tool whoami] [--args '{\"json\":1}'] [--timeout 60] [--verbose] [--upstream] [--no-refresh]";
   if (values.help) {
     process.stderr.write(usage + '\n');
     process.exit(0);
@@ -528,6 +530,7 @@ async function main() {
     password: opts.password,
     decision: opts.decision,
     upstream: opts.upstream,
+    noRefresh: opts['no-refresh'],
   });
 
   // 1st attempt: expected to hit 401 -> discovery -> DCR -> authorization (headless) -> UnauthorizedError.
@@ -569,12 +572,29 @@ async function main() {
   const toolNames = tools.map((t) => t.name);
   log(`tools: ${toolNames.join(', ')}`);
 
-  const callResult = await client.callTool({ name: opts.tool, arguments: opts.toolArgs });
+  // A tool that needs more scopes answers 403 insufficient_scope: the SDK authorizes again with them (step-up), which
+  // in this headless harness ends in UnauthorizedError with a new code; finish it and call again, once.
+  provider.authorizationResult = undefined;
+  let steppedUp = false;
+  let callResult;
+  try {
+    callResult = await client.callTool({ name: opts.tool, arguments: opts.toolArgs });
+  } catch (e) {
+    const result = provider.authorizationResult;
+    if (!(e instanceof UnauthorizedError) || !result) throw e;
+    if (result.error) {
+      throw Object.assign(new HarnessError(`step-up authorization failed: ${result.error}`, 3), { stdout: JSON.stringify({ error: result.error }) });
+    }
+    log('step-up: exchanging the new authorization code and calling again');
+    await transport.finishAuth(result.code);
+    steppedUp = true;
+    callResult = await client.callTool({ name: opts.tool, arguments: opts.toolArgs });
+  }
   const text = (callResult.content ?? [])
     .filter((c) => c.type === 'text')
     .map((c) => c.text)
     .join('\n');
-  const out = { tools: toolNames, result: text, transport: opts.transport };
+  const out = { tools: toolNames, result: text, transport: opts.transport, steppedUp };
   await client.close().catch(() => {});
   if (callResult.isError) {
     out.isError = true;

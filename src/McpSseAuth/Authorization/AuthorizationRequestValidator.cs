@@ -24,6 +24,7 @@ internal sealed record ValidatedAuthorizationRequest(
 /// </summary>
 internal sealed class AuthorizationRequestValidator(
     IClientStore clients,
+    Registration.ClientMetadataDocuments documents,
     ResourceIndicators resources,
     IOptions<McpOAuthOptions> options)
 {
@@ -40,7 +41,9 @@ internal sealed class AuthorizationRequestValidator(
         var client = await clients.FindAsync(clientId, context.RequestAborted);
         if (client is null)
         {
-            return Page(OAuthError.InvalidClient("This application is not registered with this server (unknown client_id). It should register again."));
+            return Page(OAuthError.InvalidClient(Registration.ClientMetadataDocuments.IsDocumentClientId(clientId)
+                ? documents.ProblemFor(clientId) ?? "The application's metadata document could not be used."
+                : "This application is not registered with this server (unknown client_id). It should register again."));
         }
 
         var redirectUri = parameters["redirect_uri"];

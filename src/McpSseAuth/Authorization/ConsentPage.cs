@@ -25,7 +25,9 @@ internal sealed class ConsentPage(IAntiforgery antiforgery, IOptions<McpOAuthOpt
             .Append("<p><strong>").Append(HtmlPage.Encode(name)).Append("</strong> wants to access <strong>")
             .Append(HtmlPage.Encode(string.Join(", ", resources))).Append("</strong> as <strong>").Append(HtmlPage.Encode(user.Name ?? user.Subject)).Append("</strong>.</p>")
             .Append("<p class=\"muted\">After you decide, you will be sent to <strong>").Append(HtmlPage.Encode(redirectHost)).Append("</strong>.")
-            .Append(client.ClientName is null ? "" : " The name above was given by the application itself and is not verified.")
+            .Append(client.MetadataDocumentHost is { } publisher
+                ? " The application is published by <strong>" + HtmlPage.Encode(publisher) + "</strong> (verified: its description was fetched from there)."
+                : client.ClientName is null ? "" : " The name above was given by the application itself and is not verified.")
             .Append("</p><p>It will be able to:</p><ul>");
         foreach (var scope in scopes)
         {

@@ -44,6 +44,7 @@ internal sealed class AuthorizationServerMetadataEndpoint(ServerUris uris, Signi
             ["token_endpoint_auth_methods_supported"] = AuthMethods(),
             ["code_challenge_methods_supported"] = new[] { "S256" },
             ["authorization_response_iss_parameter_supported"] = true,
+            ["client_id_metadata_document_supported"] = o.ClientMetadataDocuments.Enabled,
         };
         if (clients.AnyConfidential)
         {

@@ -3,12 +3,15 @@ using McpSseAuth.Tokens;
 
 namespace McpSseAuth.Discovery;
 
-/// <summary>The JSON Web Key Set (RFC 7517 §5) with the public signing keys.</summary>
+/// <summary>
+/// The JSON Web Key Set (RFC 7517 §5): the public half of every key that verifies now (the one that signs, the next one
+/// ahead of use, retired ones until their tokens expire), each with kid, use and alg.
+/// </summary>
 internal sealed class JwksEndpoint(SigningKeys keys, ServerUris uris)
 {
     public Task HandleAsync(HttpContext context)
     {
-        var document = new Dictionary<string, object>(StringComparer.Ordinal) { ["keys"] = new object[] { keys.PublicJwk } };
+        var document = new Dictionary<string, object>(StringComparer.Ordinal) { ["keys"] = keys.PublicJwks.ToArray<object>() };
         context.Response.Headers.CacheControl = uris.MetadataCacheControl;
         return context.Response.WriteAsJsonAsync(document, Http.OAuthJsonContext.Default.DictionaryStringObject, contentType: "application/json", context.RequestAborted);
     }

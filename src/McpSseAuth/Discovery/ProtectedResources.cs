@@ -49,4 +49,13 @@ internal sealed class ProtectedResources
 
 /// <summary>Endpoint metadata naming the protected resource an MCP endpoint belongs to.</summary>
 /// <param name="ResourcePath">The resource's path under the issuer.</param>
-internal sealed record ProtectedResourceMetadataPath(PathString ResourcePath);
+internal sealed record ProtectedResourceMetadataPath(PathString ResourcePath)
+{
+    /// <summary>The metadata URL a challenge names for the request's endpoint (RFC 9728 §5.1).</summary>
+    public static string UriFor(HttpContext context, ServerUris uris, ProtectedResources resources)
+    {
+        var resourcePath = context.GetEndpoint()?.Metadata.GetMetadata<ProtectedResourceMetadataPath>()?.ResourcePath
+            ?? (resources.TryGetResource(context.Request.Path, out var known) ? known : context.Request.Path);
+        return uris.Issuer(context) + McpOAuthDefaults.ProtectedResourceMetadataPath + resourcePath.ToUriComponent();
+    }
+}

@@ -91,14 +91,26 @@ internal sealed class ConfiguredClients(IOptions<McpOAuthOptions> options, TimeP
 /// The client lookup everything uses: configured clients first, then those registered at runtime
 /// (<see cref="InMemoryClientStore"/> or a replacement).
 /// </summary>
-internal sealed class ClientDirectory(ConfiguredClients configured, InMemoryClientStore registered) : IClientStore
+internal sealed class ClientDirectory(ConfiguredClients configured, InMemoryClientStore registered, ClientMetadataDocuments documents) : IClientStore
 {
-    public ValueTask<ClientRegistration?> FindAsync(string clientId, CancellationToken cancellationToken)
-        => configured.Find(clientId) is { } client ? ValueTask.FromResult<ClientRegistration?>(client) : registered.FindAsync(clientId, cancellationToken);
+    public async ValueTask<ClientRegistration?> FindAsync(string clientId, CancellationToken cancellationToken)
+    {
+        if (configured.Find(clientId) is { } client)
+        {
+            return client;
+        }
+
+        // A URL names a client described by its metadata document (fetched once, then cached), never a registered one.
+        return ClientMetadataDocuments.IsDocumentClientId(clientId)
+            ? (await documents.ResolveAsync(clientId)).Client
+            : await registered.FindAsync(clientId, cancellationToken);
+    }
 
     public ValueTask<bool> TryAddAsync(ClientRegistration client, CancellationToken cancellationToken)
-        => configured.Find(client.ClientId) is not null ? ValueTask.FromResult(false) : registered.TryAddAsync(client, cancellationToken);
+        => configured.Find(client.ClientId) is not null || ClientMetadataDocuments.IsDocumentClientId(client.ClientId)
+            ? ValueTask.FromResult(false)
+            : registered.TryAddAsync(client, cancellationToken);
 
     public ValueTask MarkUsedAsync(string clientId, CancellationToken cancellationToken)
-        => configured.Find(clientId) is not null ? ValueTask.CompletedTask : registered.MarkUsedAsync(clientId, cancellationToken);
+        => configured.Find(clientId) is not null || ClientMetadataDocuments.IsDocumentClientId(clientId) ? ValueTask.CompletedTask : registered.MarkUsedAsync(clientId, cancellationToken);
 }

@@ -64,12 +64,13 @@ internal sealed class RegistrationPolicy : IDisposable
     public bool IsAllowedHost(Uri redirectUri)
     {
         var allowed = _options.Value.AllowedRedirectHosts;
-        if (allowed.Count == 0 || redirectUri.Scheme != Uri.UriSchemeHttps)
-        {
-            return true;
-        }
+        return allowed.Count == 0 || redirectUri.Scheme != Uri.UriSchemeHttps || HostMatches(redirectUri, allowed);
+    }
 
-        var host = redirectUri.IdnHost.TrimEnd('.');
+    /// <summary>Whether the URI's host is one of <paramref name="allowed"/>: exact names, or <c>*.example.com</c> for subdomains.</summary>
+    public static bool HostMatches(Uri uri, ISet<string> allowed)
+    {
+        var host = uri.IdnHost.TrimEnd('.');
         return allowed.Any(entry => entry.StartsWith("*.", StringComparison.Ordinal)
             ? host.EndsWith(entry[1..], StringComparison.OrdinalIgnoreCase) && host.Length > entry.Length - 1
             : string.Equals(host, entry, StringComparison.OrdinalIgnoreCase));

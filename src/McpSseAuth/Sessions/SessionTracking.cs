@@ -65,7 +65,14 @@ internal sealed class SessionTracking(McpSessionRegistry registry, Stores.IGrant
 /// session takes at most <see cref="McpOAuthOptions.MaxSseRequestsInFlight"/> unanswered requests (429 with Retry-After);
 /// bodies are held to <see cref="McpOAuthOptions.MaxMessageBytes"/> (413). Every refusal is a JSON-RPC error body.
 /// </summary>
-internal sealed class SessionBinding(McpSessionRegistry registry, SessionMetrics metrics, IOptions<McpOAuthOptions> options, ILogger<SessionBinding> logger)
+internal sealed class SessionBinding(
+    McpSessionRegistry registry,
+    SessionMetrics metrics,
+    Scopes.ScopeRequirements scopes,
+    Discovery.ServerUris uris,
+    Discovery.ProtectedResources resources,
+    IOptions<McpOAuthOptions> options,
+    ILogger<SessionBinding> logger)
 {
     public async Task InvokeAsync(HttpContext context, RequestDelegate next, bool legacySse)
     {
@@ -125,7 +132,7 @@ internal sealed class SessionBinding(McpSessionRegistry registry, SessionMetrics
 
         if (sessionId.Length == 0)
         {
-            // Streamable without a session: a stateless request, or a GET/DELETE the SDK refuses. Legacy without one: the SDK's 400.
+            // A GET/DELETE without a session, which the SDK refuses; legacy without one: the SDK's 400.
             await next(context);
             return;
         }
@@ -185,17 +192,70 @@ internal sealed class SessionBinding(McpSessionRegistry registry, SessionMetrics
             // The Streamable session's own streams (the standalone GET, a POST answered as a stream) end with the session;
             // ending the session's run alone leaves them open. (Legacy SSE has one stream, the run's.) A POST being
             // handled keeps the session from counting as idle.
+            if (!await HasScopesAsync(context, null))
+            {
+                return;
+            }
+
             using var handling = HttpMethods.IsPost(context.Request.Method) ? entry.Handling() : null;
             await RunUntilEndedAsync(context, next, sessionEnd);
+            return;
+        }
+
+        if (!await HasScopesAsync(context, message))
+        {
             return;
         }
 
         await SendLegacyMessageAsync(context, next, entry, message, o);
     }
 
+    /// <summary>
+    /// A call of a tool, prompt or resource whose scopes the token lacks gets 403 with an RFC 6750 §3.1
+    /// <c>insufficient_scope</c> challenge naming every scope needed (the token's and the missing ones), so the client
+    /// authorizes again with them (step-up). The body is read only when something requires a scope.
+    /// </summary>
+    private async Task<bool> HasScopesAsync(HttpContext context, JsonElement? message)
+    {
+        if (!scopes.Any || !HttpMethods.IsPost(context.Request.Method))
+        {
+            return true;
+        }
+
+        if ((message ?? await PeekAsync(context)) is not { } body
+            || !body.TryGetProperty("method", out var method) || method.ValueKind != JsonValueKind.String
+            || !body.TryGetProperty("params", out var parameters) || parameters.ValueKind != JsonValueKind.Object)
+        {
+            return true;   // not a call of a primitive; the SDK answers malformed messages itself
+        }
+
+        var name = method.GetString()!;
+        var target = parameters.TryGetProperty(name == Scopes.ScopeRequirements.ReadResource ? "uri" : "name", out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        var missing = Scopes.ScopeRequirements.Missing(context.User, scopes.For(name, target));
+        if (missing.Length == 0)
+        {
+            return true;
+        }
+
+        var held = (context.User.FindFirst("scope")?.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(s => s != McpOAuthDefaults.OfflineAccessScope);
+        var needed = string.Join(' ', held.Concat(missing).Distinct(StringComparer.Ordinal));
+        context.Response.Headers.WWWAuthenticate =
+            $"Bearer error=\"insufficient_scope\", scope=\"{needed}\", resource_metadata=\"{Discovery.ProtectedResourceMetadataPath.UriFor(context, uris, resources)}\", error_description=\"This request needs more scopes: authorize again with them\"";
+        context.Response.Headers.CacheControl = "no-store";
+        var id = body.TryGetProperty("id", out var requestId) && requestId.ValueKind is JsonValueKind.String or JsonValueKind.Number ? requestId.GetRawText() : "null";
+        await RefuseAsync(context, StatusCodes.Status403Forbidden, "insufficient_scope", $"Insufficient scope: this needs {string.Join(' ', missing)}.", id: id);
+        return false;
+    }
+
     /// <summary>A request that opens a session takes its place under the caps first, atomically, so concurrent opens cannot overshoot.</summary>
     private async Task OpenAsync(HttpContext context, RequestDelegate next, bool legacySse, string subject, McpOAuthOptions o)
     {
+        // A Streamable POST without a session may be a stateless call of a tool (2026-07-28): its scopes apply.
+        if (!legacySse && !await HasScopesAsync(context, null))
+        {
+            return;
+        }
+
         var reservation = registry.TryReserve(subject, o.MaxSessionsPerUser, o.MaxSessions, out var perUser);
         if (reservation is null)
         {
@@ -315,7 +375,7 @@ internal sealed class SessionBinding(McpSessionRegistry registry, SessionMetrics
         }
     }
 
-    private async Task RefuseAsync(HttpContext context, int status, string reason, string message, int code = -32600)
+    private async Task RefuseAsync(HttpContext context, int status, string reason, string message, int code = -32600, string id = "null")
     {
         Log.McpRequestRefused(logger, context.Request.Path.Value ?? "", reason, status);
         metrics.Refused(reason);
@@ -323,7 +383,7 @@ internal sealed class SessionBinding(McpSessionRegistry registry, SessionMetrics
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(
-            "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":" + code.ToString(System.Globalization.CultureInfo.InvariantCulture) + ",\"message\":" + System.Text.Json.JsonSerializer.Serialize(message, OAuthJsonContext.Default.String) + "},\"id\":null}",
+            "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":" + code.ToString(System.Globalization.CultureInfo.InvariantCulture) + ",\"message\":" + System.Text.Json.JsonSerializer.Serialize(message, OAuthJsonContext.Default.String) + "},\"id\":" + id + "}",
             context.RequestAborted);
     }
 

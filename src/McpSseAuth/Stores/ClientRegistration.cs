@@ -16,6 +16,9 @@ internal sealed record ClientRegistration
     public string? SoftwareVersion { get; init; }
     public required DateTimeOffset IssuedAt { get; init; }
 
+    /// <summary>For a client described by a client ID metadata document: the host that published it (verified by fetching).</summary>
+    public string? MetadataDocumentHost { get; init; }
+
     /// <summary>Configured in <see cref="McpOAuthOptions.Clients"/>: never evicted.</summary>
     public bool IsConfigured { get; init; }
 

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using McpSseAuth.Stores;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -6,102 +6,59 @@ using Microsoft.IdentityModel.Tokens;
 namespace McpSseAuth.Tokens;
 
 /// <summary>
-/// The asymmetric key that signs access tokens, and the public keys published in the JWKS. A configured key is
-/// used as is; otherwise an ECDSA P-256 key is created, and kept as PKCS#8 PEM (owner-only) in the key folder.
+/// The asymmetric keys that sign access tokens and those published in the JWKS. A configured
+/// <see cref="McpOAuthOptions.SigningCredentials"/> is used as is and never rotated; otherwise a
+/// <see cref="SigningKeyRing"/> of <see cref="McpOAuthOptions.SigningAlgorithm"/> keys rotates on <see cref="TimeProvider"/>
+/// and is kept in an <see cref="ISigningKeyStore"/>.
 /// </summary>
 internal sealed class SigningKeys
 {
-    private const string KeyFileName = "signing-key.pem";
+    private readonly SigningKeyRing? _ring;
+    private readonly SigningKeySet? _configured;
 
+    /// <summary>On the system clock, with the store <see cref="McpOAuthOptions.KeyDirectory"/> calls for.</summary>
     public SigningKeys(IOptions<McpOAuthOptions> options, ILogger<SigningKeys> logger)
+        : this(options, TimeProvider.System, DefaultStore(options.Value), logger)
+    {
+    }
+
+    public SigningKeys(IOptions<McpOAuthOptions> options, TimeProvider time, ISigningKeyStore store, ILogger<SigningKeys> logger)
     {
         var configured = options.Value.SigningCredentials;
-        Current = configured is not null ? WithKeyId(configured) : CreateOrLoad(options.Value.KeyDirectory, logger);
-        var jwk = Current.Key switch
+        if (configured is not null)
         {
-            ECDsaSecurityKey ec => JsonWebKeyConverter.ConvertFromECDsaSecurityKey(ec),
-            RsaSecurityKey rsa => JsonWebKeyConverter.ConvertFromRSASecurityKey(rsa),
-            X509SecurityKey x509 => JsonWebKeyConverter.ConvertFromX509SecurityKey(x509, representAsRsaKey: true),
-            _ => throw new InvalidOperationException("McpOAuthOptions.SigningCredentials must hold an ECDSA, RSA or X.509 key."),
-        };
-        PublicJwk = ToPublic(jwk, Current);
-        ValidationKeys = [Current.Key];
-    }
-
-    public SigningCredentials Current { get; }
-
-    public IReadOnlyList<SecurityKey> ValidationKeys { get; }
-
-    /// <summary>The public half only: <c>d</c>, <c>p</c>, <c>q</c> and the rest never leave the server.</summary>
-    public Dictionary<string, object> PublicJwk { get; }
-
-    private static SigningCredentials CreateOrLoad(string? directory, ILogger logger)
-    {
-        var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        if (directory is not null)
-        {
-            var path = Path.Combine(directory, KeyFileName);
-            if (File.Exists(path))
-            {
-                ecdsa.ImportFromPem(File.ReadAllText(path));
-                Log.SigningKeyLoaded(logger, path);
-            }
-            else
-            {
-                Directory.CreateDirectory(directory);
-                var pem = ecdsa.ExportPkcs8PrivateKeyPem();
-                var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-                if (!OperatingSystem.IsWindows())
-                {
-                    // Owner-only: the private key must not be readable by other accounts.
-                    fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-                }
-
-                using (var stream = new FileStream(path, fileOptions))
-                using (var writer = new StreamWriter(stream))
-                {
-                    writer.Write(pem);
-                }
-
-                Log.SigningKeyCreated(logger, path);
-            }
-        }
-
-        return WithKeyId(new SigningCredentials(new ECDsaSecurityKey(ecdsa), SecurityAlgorithms.EcdsaSha256));
-    }
-
-    private static SigningCredentials WithKeyId(SigningCredentials credentials)
-    {
-        if (string.IsNullOrEmpty(credentials.Key.KeyId))
-        {
-            // RFC 7638 thumbprint: the same key always gets the same kid.
-            credentials.Key.KeyId = Base64UrlEncoder.Encode(credentials.Key.ComputeJwkThumbprint());
-        }
-
-        return credentials;
-    }
-
-    private static Dictionary<string, object> ToPublic(JsonWebKey jwk, SigningCredentials credentials)
-    {
-        var result = new Dictionary<string, object>(StringComparer.Ordinal)
-        {
-            ["kty"] = jwk.Kty,
-            ["use"] = "sig",
-            ["kid"] = credentials.Key.KeyId,
-            ["alg"] = credentials.Algorithm,
-        };
-        if (jwk.Kty == JsonWebAlgorithmsKeyTypes.EllipticCurve)
-        {
-            result["crv"] = jwk.Crv;
-            result["x"] = jwk.X;
-            result["y"] = jwk.Y;
+            SigningKeyMaterial.WithKeyId(configured);
+            _configured = new SigningKeySet(configured, [configured], DateTimeOffset.MaxValue);
+            Algorithms = [configured.Algorithm];
         }
         else
         {
-            result["n"] = jwk.N;
-            result["e"] = jwk.E;
+            _ring = new SigningKeyRing(options.Value, time, store, logger);
+            Algorithms = SigningKeyMaterial.RingAlgorithms;
         }
-
-        return result;
     }
+
+    /// <summary>Signs new access tokens.</summary>
+    public SigningCredentials Current => Keys.Current;
+
+    /// <summary>Every key a token may be verified with now: current, next, and retired ones whose tokens may still be live.</summary>
+    public IReadOnlyList<SecurityKey> ValidationKeys => Keys.ValidationKeys;
+
+    /// <summary>The public half of <see cref="Current"/> only: <c>d</c>, <c>p</c>, <c>q</c> and the rest never leave the server.</summary>
+    public Dictionary<string, object> PublicJwk => Keys.CurrentPublicJwk;
+
+    /// <summary>The public halves of <see cref="ValidationKeys"/>, for the JWKS, each with kid, use and alg.</summary>
+    public IReadOnlyList<Dictionary<string, object>> PublicJwks => Keys.PublicJwks;
+
+    /// <summary>The algorithms tokens may be signed with: the configured key's, or those of the ring (which can change at rotation).</summary>
+    public IReadOnlyList<string> Algorithms { get; }
+
+    private SigningKeySet Keys => _ring?.Keys ?? _configured!;
+
+    /// <summary>The key that verifies a token with this kid and alg, if any still does.</summary>
+    public SecurityKey? FindValidationKey(string? keyId, string? algorithm) => Keys.Find(keyId, algorithm);
+
+    /// <summary>A file store in <see cref="McpOAuthOptions.KeyDirectory"/>, or memory when there is none.</summary>
+    public static ISigningKeyStore DefaultStore(McpOAuthOptions options)
+        => options.KeyDirectory is { } directory ? new FileSigningKeyStore(directory) : new InMemorySigningKeyStore();
 }

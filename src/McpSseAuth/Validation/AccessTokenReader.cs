@@ -7,8 +7,8 @@ using Microsoft.IdentityModel.Tokens;
 namespace McpSseAuth.Validation;
 
 /// <summary>
-/// What makes one of this server's access tokens genuine: signature with the signing keys, <c>typ: at+jwt</c>, lifetime on
-/// <see cref="TimeProvider"/>. Shared by JwtBearer on the MCP endpoints and by the revocation and introspection endpoints.
+/// What makes one of this server's access tokens genuine: signature with a signing key that still verifies (by kid),
+/// <c>typ: at+jwt</c>, lifetime on <see cref="TimeProvider"/>. Shared by JwtBearer on the MCP endpoints and by the revocation and introspection endpoints.
 /// </summary>
 internal sealed class AccessTokenReader
 {
@@ -20,8 +20,11 @@ internal sealed class AccessTokenReader
         _time = time;
         Parameters = new TokenValidationParameters
         {
-            IssuerSigningKeys = keys.ValidationKeys,
-            ValidAlgorithms = [keys.Current.Algorithm],
+            // By kid, from the keys that verify at this moment: rotation needs no restart, a dropped key verifies nothing,
+            // and a key verifies only tokens of its own alg.
+            IssuerSigningKeyResolver = (_, token, kid, _) => keys.FindValidationKey(kid, (token as JsonWebToken)?.Alg) is { } key ? [key] : [],
+            TryAllIssuerSigningKeys = false,
+            ValidAlgorithms = keys.Algorithms,
             ValidTypes = [AccessTokenIssuer.TokenType],
             ValidateIssuerSigningKey = true,
             RequireSignedTokens = true,

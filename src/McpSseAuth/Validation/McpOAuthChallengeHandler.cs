@@ -27,9 +27,7 @@ internal sealed class McpOAuthChallengeHandler(
 {
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        var resourcePath = Context.GetEndpoint()?.Metadata.GetMetadata<ProtectedResourceMetadataPath>()?.ResourcePath
-            ?? (resources.TryGetResource(Request.Path, out var known) ? known : Request.Path);
-        var metadataUri = uris.Issuer(Context) + McpOAuthDefaults.ProtectedResourceMetadataPath + resourcePath.ToUriComponent();
+        var metadataUri = ProtectedResourceMetadataPath.UriFor(Context, uris, resources);
         var scope = string.Join(' ', oauthOptions.Value.DefaultScopes.Where(s => s != McpOAuthDefaults.OfflineAccessScope));
 
         var header = $"Bearer resource_metadata=\"{metadataUri}\", scope=\"{scope}\"";

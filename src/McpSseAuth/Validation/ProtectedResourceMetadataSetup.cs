@@ -46,8 +46,9 @@ internal sealed class ProtectedResourceMetadataSetup(ServerUris uris, ProtectedR
             {
                 Resource = uris.Resource(http, resourcePath),
                 AuthorizationServers = [uris.Issuer(http)],
-                // Refresh tokens are no resource requirement (MCP 2026-07-28): offline_access is not listed here.
-                ScopesSupported = [.. options.Value.Scopes.Keys.Where(s => s != McpOAuthDefaults.OfflineAccessScope)],
+                // The basic scopes only, so clients ask for those first and step up when a call needs more (MCP scope
+                // selection); refresh tokens are no resource requirement (MCP 2026-07-28): never offline_access.
+                ScopesSupported = [.. options.Value.DefaultScopes.Where(s => s != McpOAuthDefaults.OfflineAccessScope)],
                 BearerMethodsSupported = ["header"],
                 ResourceName = options.Value.ResourceName,
             };

@@ -49,7 +49,7 @@ public sealed class SigningKeysTests : IDisposable
         var folder = Path.Combine(_root, "nested", "keys");
         Create(new McpOAuthOptions { KeyDirectory = folder });
 
-        var file = Assert.Single(Directory.GetFiles(folder));
+        var file = Assert.Single(Directory.GetFiles(folder, "*.pem"));
         Assert.StartsWith("-----BEGIN PRIVATE KEY-----", File.ReadAllText(file), StringComparison.Ordinal);
     }
 
@@ -63,7 +63,7 @@ public sealed class SigningKeysTests : IDisposable
 
         Create(new McpOAuthOptions { KeyDirectory = _root });
 
-        var file = Assert.Single(Directory.GetFiles(_root));
+        var file = Assert.Single(Directory.GetFiles(_root, "*.pem"));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
     }
 
@@ -76,7 +76,7 @@ public sealed class SigningKeysTests : IDisposable
         Assert.Equal(first.Current.Key.KeyId, second.Current.Key.KeyId);
         Assert.Equal(first.PublicJwk["x"], second.PublicJwk["x"]);
         Assert.Equal(first.PublicJwk["y"], second.PublicJwk["y"]);
-        Assert.Single(Directory.GetFiles(_root));
+        Assert.Single(Directory.GetFiles(_root, "*.pem"));
     }
 
     [Fact]

@@ -24,11 +24,28 @@ public sealed class StartupChecksTests
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) => Events.Add(eventId);
     }
 
+    private static McpSseAuth.Scopes.ScopeRequirements Scopes(McpOAuthOptions options)
+        => new(Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(
+            Microsoft.Extensions.DependencyInjection.OptionsServiceCollectionExtensions.AddOptions(new Microsoft.Extensions.DependencyInjection.ServiceCollection())), Options.Create(options));
+
+    [Fact]
+    public async Task RequiredScope_NotAmongTheKnownScopes_FailsStartupNamingIt()
+    {
+        var options = new McpOAuthOptions();
+        options.RequiredScopes.Tool("delete_file", "files:write");
+        var checks = new McpOAuthStartupChecks(Options.Create(options), Scopes(options), new AuthenticationSchemeProvider(Options.Create(new AuthenticationOptions())), new Environment(Environments.Development), new ListLogger());
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => checks.StartAsync(CancellationToken.None));
+
+        Assert.Contains("'files:write'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("o.Scopes[", error.Message, StringComparison.Ordinal);
+    }
+
     private static async Task<List<EventId>> RunAsync(string environment, McpOAuthOptions options)
     {
         var logger = new ListLogger();
         var schemes = new AuthenticationSchemeProvider(Options.Create(new AuthenticationOptions()));
-        await new McpOAuthStartupChecks(Options.Create(options), schemes, new Environment(environment), logger).StartAsync(CancellationToken.None);
+        await new McpOAuthStartupChecks(Options.Create(options), Scopes(options), schemes, new Environment(environment), logger).StartAsync(CancellationToken.None);
         return logger.Events;
     }
 
@@ -73,7 +90,7 @@ public sealed class StartupChecksTests
         authentication.AddScheme<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationHandler>("cookies", null);
         var options = new McpOAuthOptions();
         options.SignInSchemes.Add("cookies");
-        var checks = new McpOAuthStartupChecks(Options.Create(options), new AuthenticationSchemeProvider(Options.Create(authentication)), new Environment(Environments.Development), new ListLogger());
+        var checks = new McpOAuthStartupChecks(Options.Create(options), Scopes(options), new AuthenticationSchemeProvider(Options.Create(authentication)), new Environment(Environments.Development), new ListLogger());
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => checks.StartAsync(CancellationToken.None));
 

@@ -1,0 +1,94 @@
+using System.Security.Claims;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.Server;
+
+namespace McpSseAuth.Scopes;
+
+/// <summary>
+/// What scopes each MCP tool, prompt and resource needs: <see cref="McpRequiredScopesAttribute"/> on the primitive (read
+/// from the SDK's primitive metadata at each call, so primitives added later count too) plus
+/// <see cref="McpOAuthOptions.RequiredScopes"/>.
+/// </summary>
+internal sealed class ScopeRequirements(IServiceProvider services, IOptions<McpOAuthOptions> options)
+{
+    public const string CallTool = "tools/call";
+    public const string GetPrompt = "prompts/get";
+    public const string ReadResource = "resources/read";
+
+    private static readonly string[] None = [];
+
+    // The SDK's options, read on first use: by then every PostConfigure has run.
+    private readonly Lazy<McpServerOptions> _server = new(() => services.GetRequiredService<IOptions<McpServerOptions>>().Value);
+    private readonly Lazy<bool> _any = new(() => ComputeAny(services, options.Value));
+
+    /// <summary>Whether anything requires a scope (when nothing does, no request body is read for it).</summary>
+    public bool Any => _any.Value;
+
+    /// <summary>The scopes the request needs, for the three methods that use a primitive; empty otherwise.</summary>
+    public IReadOnlyCollection<string> For(string method, string? target) => target is null ? None : method switch
+    {
+        CallTool => Union(options.Value.RequiredScopes.Tools, target, _server.Value.ToolCollection is { } tools && tools.TryGetPrimitive(target, out var tool) ? tool.Metadata : null),
+        GetPrompt => Union(options.Value.RequiredScopes.Prompts, target, _server.Value.PromptCollection is { } prompts && prompts.TryGetPrimitive(target, out var prompt) ? prompt.Metadata : null),
+        ReadResource => Union(options.Value.RequiredScopes.Resources, target, _server.Value.ResourceCollection?.Where(r => r.IsMatch(target)).SelectMany(r => r.Metadata)),
+        _ => None,
+    };
+
+    public IReadOnlyCollection<string> ForTool(McpServerTool tool) => Union(options.Value.RequiredScopes.Tools, tool.ProtocolTool.Name, tool.Metadata);
+
+    public IReadOnlyCollection<string> ForPrompt(McpServerPrompt prompt) => Union(options.Value.RequiredScopes.Prompts, prompt.ProtocolPrompt.Name, prompt.Metadata);
+
+    public IReadOnlyCollection<string> ForResource(McpServerResource resource)
+        => Union(options.Value.RequiredScopes.Resources, resource.ProtocolResource?.Uri ?? resource.ProtocolResourceTemplate.UriTemplate, resource.Metadata);
+
+    /// <summary>Every scope anything requires, to check at startup that the server knows them.</summary>
+    public IEnumerable<string> AllRequired()
+    {
+        var o = options.Value.RequiredScopes;
+        var server = _server.Value;
+        return o.Tools.Values.Concat(o.Prompts.Values).Concat(o.Resources.Values).SelectMany(s => s)
+            .Concat(Attributes(server.ToolCollection?.SelectMany(t => t.Metadata)))
+            .Concat(Attributes(server.PromptCollection?.SelectMany(p => p.Metadata)))
+            .Concat(Attributes(server.ResourceCollection?.SelectMany(r => r.Metadata)))
+            .Distinct(StringComparer.Ordinal);
+    }
+
+    /// <summary>The required scopes the user's token does not carry.</summary>
+    public static string[] Missing(ClaimsPrincipal? user, IReadOnlyCollection<string> required)
+    {
+        if (required.Count == 0)
+        {
+            return None;
+        }
+
+        var granted = (user?.FindFirst("scope")?.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return [.. required.Where(s => !granted.Contains(s, StringComparer.Ordinal))];
+    }
+
+    private static IReadOnlyCollection<string> Union(Dictionary<string, HashSet<string>> configured, string key, IEnumerable<object>? metadata)
+    {
+        var fromAttributes = Attributes(metadata).ToArray();
+        if (!configured.TryGetValue(key, out var fromOptions))
+        {
+            return fromAttributes.Length == 0 ? None : fromAttributes.Distinct(StringComparer.Ordinal).ToArray();
+        }
+
+        return fromAttributes.Length == 0 ? fromOptions : fromOptions.Concat(fromAttributes).Distinct(StringComparer.Ordinal).ToArray();
+    }
+
+    private static IEnumerable<string> Attributes(IEnumerable<object>? metadata)
+        => metadata?.OfType<McpRequiredScopesAttribute>().SelectMany(a => a.Scopes) ?? None;
+
+    private static bool ComputeAny(IServiceProvider services, McpOAuthOptions o)
+    {
+        if (o.RequiredScopes.Tools.Count + o.RequiredScopes.Prompts.Count + o.RequiredScopes.Resources.Count > 0)
+        {
+            return true;
+        }
+
+        var server = services.GetRequiredService<IOptions<McpServerOptions>>().Value;
+        return Attributes(server.ToolCollection?.SelectMany(t => t.Metadata)).Any()
+            || Attributes(server.PromptCollection?.SelectMany(p => p.Metadata)).Any()
+            || Attributes(server.ResourceCollection?.SelectMany(r => r.Metadata)).Any();
+    }
+}
