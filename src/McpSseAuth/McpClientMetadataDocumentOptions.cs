@@ -12,10 +12,16 @@ public sealed class McpClientMetadataDocumentOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>
-    /// Also accept <c>http</c> documents on loopback addresses (<c>127.0.0.1</c>, <c>[::1]</c>, <c>localhost</c>): for
-    /// development and tests only. Other private addresses stay refused.
+    /// Also fetch documents from loopback addresses (<c>127.0.0.1</c>, <c>[::1]</c>, <c>localhost</c>), over https or http:
+    /// for development and tests only. Other private addresses stay refused.
     /// </summary>
-    public bool AllowLoopbackHttp { get; set; }
+    public bool AllowLoopback { get; set; }
+
+    /// <summary>
+    /// Adjusts the HTTP handler that fetches documents, e.g. <c>SslOptions</c> to trust a private certificate authority.
+    /// Its <c>ConnectCallback</c> is McpSseAuth's guard against private addresses: replacing it removes that guard.
+    /// </summary>
+    public Action<System.Net.Http.SocketsHttpHandler>? ConfigureHttpHandler { get; set; }
 
     /// <summary>
     /// Hosts a client id URL may name: exact names or <c>*.example.com</c>. Empty (the default) accepts any public host.

@@ -341,8 +341,10 @@ async function driveAuthorization(authorizationUrl, { redirectUrl, user, passwor
 // In-memory OAuthClientProvider
 
 class HeadlessOAuthProvider {
-  constructor({ redirectUrl, user, password, decision, upstream, noRefresh }) {
+  constructor({ redirectUrl, user, password, decision, upstream, noRefresh, clientMetadataUrl }) {
     this._redirectUrl = redirectUrl;
+    // A client ID metadata document URL: used as the client_id when the server supports them (no registration).
+    this.clientMetadataUrl = clientMetadataUrl;
     this._noRefresh = !!noRefresh;
     this._login = { user, password, decision, upstream };
     this._clientInformation = undefined;
@@ -463,13 +465,14 @@ function parseCli() {
       verbose: { type: 'boolean', default: false },
       upstream: { type: 'boolean', default: false },
       'no-refresh': { type: 'boolean', default: false },
+      'client-metadata-url': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
     allowPositionals: false,
   });
   const usage =
-    "usage: node client.mjs --url <MCP endpoint URL> --transport http|sse --user <name> --password <pw> [--decision allow|deny] [--tool whoami] [--args '{\"json\":1}'] [--timeout 60] [--verbose] [--upstream] [--no-refresh]";
+    "usage: node client.mjs --url <MCP endpoint URL> --transport http|sse --user <name> --password <pw> [--decision allow|deny] [--tool whoami] [--args '{\"json\":1}'] [--timeout 60] [--verbose] [--upstream] [--no-refresh] [--client-metadata-url <https URL>]";
   if (values.help) {
     process.stderr.write(usage + '\n');
     process.exit(0);
@@ -531,6 +534,7 @@ async function main() {
     decision: opts.decision,
     upstream: opts.upstream,
     noRefresh: opts['no-refresh'],
+    clientMetadataUrl: opts['client-metadata-url'],
   });
 
   // 1st attempt: expected to hit 401 -> discovery -> DCR -> authorization (headless) -> UnauthorizedError.

@@ -60,10 +60,13 @@ internal sealed class AuthorizationServerMetadataEndpoint(ServerUris uris, Signi
         return metadata;
     }
 
-    /// <summary>Public clients always; the confidential methods only when a configured client uses them.</summary>
+    /// <summary>
+    /// Public clients always; the confidential methods only when a configured client uses them, and then first: clients that
+    /// are given a secret pick the first method listed (registered clients follow their registration's "none").
+    /// </summary>
     private string[] AuthMethods()
     {
-        var methods = new List<string> { "none" };
+        var methods = new List<string>();
         if (clients.AnySecret)
         {
             methods.Add("client_secret_basic");
@@ -75,6 +78,7 @@ internal sealed class AuthorizationServerMetadataEndpoint(ServerUris uris, Signi
             methods.Add("private_key_jwt");
         }
 
+        methods.Add("none");
         return [.. methods];
     }
 }

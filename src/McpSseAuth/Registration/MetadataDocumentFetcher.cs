@@ -8,7 +8,7 @@ namespace McpSseAuth.Registration;
 /// <summary>
 /// Fetches client ID metadata documents without becoming a proxy into the server's network (SSRF): every connection,
 /// the first and each redirect hop, resolves the host itself and connects only to public addresses (loopback too when
-/// <see cref="McpClientMetadataDocumentOptions.AllowLoopbackHttp"/> is on), so a name that resolves, or is re-resolved,
+/// <see cref="McpClientMetadataDocumentOptions.AllowLoopback"/> is on), so a name that resolves, or is re-resolved,
 /// to a private address gets nowhere. No proxy, no cookies, no decompression; https only; bounded in hops, bytes and time.
 /// </summary>
 internal sealed class MetadataDocumentFetcher : IDisposable
@@ -31,7 +31,7 @@ internal sealed class MetadataDocumentFetcher : IDisposable
     public MetadataDocumentFetcher(IOptions<McpOAuthOptions> options)
     {
         _options = options.Value.ClientMetadataDocuments;
-        _http = new HttpClient(new SocketsHttpHandler
+        var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
             UseCookies = false,
@@ -41,10 +41,9 @@ internal sealed class MetadataDocumentFetcher : IDisposable
             MaxResponseHeadersLength = 16,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             ConnectCallback = ConnectAsync,
-        })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
         };
+        _options.ConfigureHttpHandler?.Invoke(handler);
+        _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("McpSseAuth", "1.0"));
     }
 
@@ -70,10 +69,10 @@ internal sealed class MetadataDocumentFetcher : IDisposable
         return address.AddressFamily == AddressFamily.InterNetwork && !Array.Exists(BlockedV4, n => n.Contains(address));
     }
 
-    /// <summary>Whether a URL may be fetched at all (each hop): https, or http on a loopback host when allowed.</summary>
+    /// <summary>Whether a URL may be fetched at all (each hop): https, or http on a loopback host when loopback is allowed.</summary>
     public bool IsAllowedUrl(Uri url)
         => string.IsNullOrEmpty(url.UserInfo)
-           && (url.Scheme == Uri.UriSchemeHttps || (_options.AllowLoopbackHttp && url.Scheme == Uri.UriSchemeHttp && RedirectUriRules.IsLoopbackHost(url)));
+           && (url.Scheme == Uri.UriSchemeHttps || (_options.AllowLoopback && url.Scheme == Uri.UriSchemeHttp && RedirectUriRules.IsLoopbackHost(url)));
 
     /// <summary>The document's bytes and how long it may be cached; or why it could not be had.</summary>
     public async Task<(byte[]? Body, TimeSpan? MaxAge, string? Problem)> FetchAsync(Uri url)
@@ -135,7 +134,7 @@ internal sealed class MetadataDocumentFetcher : IDisposable
     {
         var host = context.DnsEndPoint.Host;
         var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellationToken);
-        var allowed = Array.FindAll(addresses, a => IsAllowedAddress(a, _options.AllowLoopbackHttp));
+        var allowed = Array.FindAll(addresses, a => IsAllowedAddress(a, _options.AllowLoopback));
         if (allowed.Length == 0)
         {
             throw new HttpRequestException("The host resolves to no public address.");

@@ -112,8 +112,15 @@ internal sealed class ClientAuthentication(IClientStore clients, ServerUris uris
         }
     }
 
+    /// <summary>
+    /// The secret of a confidential client, compared in constant time. A public client sending an empty secret (clients
+    /// that pick the first method the metadata lists do) is taken as identifying itself: an empty secret proves nothing
+    /// either way, and a public client holds none.
+    /// </summary>
     private static bool SecretMatches(ClientRegistration client, string secret)
-        => client.SecretHash is { } expected && CryptographicOperations.FixedTimeEquals(expected, SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+        => client.SecretHash is { } expected
+            ? CryptographicOperations.FixedTimeEquals(expected, SHA256.HashData(Encoding.UTF8.GetBytes(secret)))
+            : !client.IsConfidential && secret.Length == 0;
 
     private async Task<(ClientRegistration?, OAuthError?)> AssertionAsync(HttpContext context, OAuthParameters parameters)
     {

@@ -336,20 +336,14 @@ public sealed class SessionLimitsTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// A body without Content-Length (chunked), written in one go: the server sees all of it before it answers, so its
+    /// refusal is not lost to a connection closed under a client still uploading.
+    /// </summary>
     private sealed class UnsizedContent(int size) : HttpContent
     {
         protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
-        {
-            await stream.WriteAsync(Encoding.UTF8.GetBytes("""{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"pad":" """));
-            var chunk = Encoding.UTF8.GetBytes(new string('x', 1024));
-            for (var i = 0; i < size / 1024; i++)
-            {
-                await stream.WriteAsync(chunk);
-                await stream.FlushAsync();
-            }
-
-            await stream.WriteAsync(Encoding.UTF8.GetBytes("\"}}"));
-        }
+            => await stream.WriteAsync(Encoding.UTF8.GetBytes("""{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"pad":" """ + new string('x', size) + "\"}}"));
 
         protected override bool TryComputeLength(out long length)
         {
@@ -382,7 +376,8 @@ public sealed class SessionLimitsTests : IAsyncLifetime
         using (stream)
         using (reader)
         {
-            var content = new UnsizedContent(8192);
+            // Over the 2,048-byte limit.
+            var content = new UnsizedContent(2600);
             content.Headers.ContentType = new("application/json");
             using var response = await SendAsync(http, HttpMethod.Post, target, tokens.AccessToken, sessionId, content);
             await AssertRefusedAsync(response, HttpStatusCode.RequestEntityTooLarge);

@@ -24,12 +24,34 @@ public sealed class DocumentServer : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    public static async Task<DocumentServer> StartAsync()
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; private init; }
+
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2 SelfSigned()
     {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+        // Through PKCS#12 so that the private key is usable by TLS on every platform.
+        return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(created.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx), null);
+    }
+
+    /// <summary>With <paramref name="https"/>, a self-signed certificate for 127.0.0.1 (<see cref="Certificate"/>) that only a fetcher told to trust it accepts.</summary>
+    public static async Task<DocumentServer> StartAsync(bool https = false)
+    {
+        var certificate = https ? SelfSigned() : null;
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            if (certificate is not null)
+            {
+                listen.UseHttps(certificate);
+            }
+        }));
         builder.Logging.ClearProviders();
-        var server = new DocumentServer(builder.Build());
+        var server = new DocumentServer(builder.Build()) { Certificate = certificate };
         server._app.Run(server.HandleAsync);
         await server._app.StartAsync();
         server.BaseAddress = new Uri(server._app.Urls.First());

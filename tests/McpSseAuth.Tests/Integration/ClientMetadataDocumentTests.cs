@@ -9,7 +9,7 @@ namespace McpSseAuth.Tests.Integration;
 
 /// <summary>
 /// Client ID Metadata Documents: a URL client id is described by the document at that URL, fetched from a real server on
-/// loopback (allowed here by AllowLoopbackHttp), checked strictly, cached, and never fetched from a private address.
+/// loopback (allowed here by AllowLoopback), checked strictly, cached, and never fetched from a private address.
 /// </summary>
 public sealed class ClientMetadataDocumentTests : IAsyncLifetime
 {
@@ -24,7 +24,7 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
         _app = new SampleApp(
             configure: o =>
             {
-                o.ClientMetadataDocuments.AllowLoopbackHttp = true;
+                o.ClientMetadataDocuments.AllowLoopback = true;
                 o.ClientMetadataDocuments.FetchTimeout = TimeSpan.FromSeconds(1);
             },
             services: s => s.AddSingleton<TimeProvider>(_clock));
