@@ -17,9 +17,9 @@ internal sealed class SignInThrottle : IDisposable
     public SignInThrottle(IOptions<McpOAuthOptions> options)
     {
         var o = options.Value;
-        _perUser = Create(o.MaxFailedSignIns, o.FailedSignInWindow);
+        _perUser = Http.RateLimits.PerKey(o.MaxFailedSignIns, o.FailedSignInWindow);
         // One address may legitimately carry several users (an office behind NAT): allow it more.
-        _perAddress = Create(o.MaxFailedSignIns * 5, o.FailedSignInWindow);
+        _perAddress = Http.RateLimits.PerKey(o.MaxFailedSignIns * 5, o.FailedSignInWindow);
     }
 
     /// <summary>Whether another attempt may be checked now (nothing is consumed).</summary>
@@ -32,15 +32,6 @@ internal sealed class SignInThrottle : IDisposable
         using var user = _perUser.AttemptAcquire(UserKey(userName));
         using var address = _perAddress.AttemptAcquire(AddressKey(context));
     }
-
-    private static PartitionedRateLimiter<string> Create(int permits, TimeSpan window) => PartitionedRateLimiter.Create<string, string>(key =>
-        RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = permits,
-            Window = window,
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
 
     private static string UserKey(string userName) => userName.Length > 256 ? userName[..256].ToUpperInvariant() : userName.ToUpperInvariant();
 

@@ -23,13 +23,7 @@ internal sealed class RegistrationPolicy : IDisposable
         _options = options;
         var o = options.Value;
         _accessTokenHash = o.RegistrationAccessToken is { } token ? SHA256.HashData(Encoding.UTF8.GetBytes(token)) : null;
-        _perAddress = PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetFixedWindowLimiter(address, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = o.MaxRegistrationsPerAddress,
-            Window = o.RegistrationWindow,
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
+        _perAddress = RateLimits.PerKey(o.MaxRegistrationsPerAddress, o.RegistrationWindow);
     }
 
     /// <summary>Null when the caller may register now; otherwise the error to answer (401 or 429).</summary>

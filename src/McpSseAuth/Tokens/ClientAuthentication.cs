@@ -29,6 +29,36 @@ internal sealed class ClientAuthentication(IClientStore clients, ServerUris uris
     // Assertions seen, by client and jti, until they expire: each is accepted once. Bounded: at most a few minutes each.
     private readonly MemoryCache _seenAssertions = new(new MemoryCacheOptions { SizeLimit = 100_000 });
 
+    /// <summary>
+    /// The token, revocation and introspection endpoints' first step: the form, then its caller. Null when an error has
+    /// been answered already (and logged, event 1302).
+    /// </summary>
+    public async Task<(OAuthParameters Parameters, ClientRegistration Client)?> ReadFormAsync(HttpContext context, Microsoft.Extensions.Logging.ILogger logger)
+    {
+        var (parameters, error) = await OAuthParameters.ReadFormAsync(context);
+        if (error is not null)
+        {
+            await RefuseAsync(context, logger, null, error);
+            return null;
+        }
+
+        var (client, clientError) = await AuthenticateAsync(context, parameters!);
+        if (clientError is not null)
+        {
+            await RefuseAsync(context, logger, parameters!["client_id"], clientError);
+            return null;
+        }
+
+        return (parameters!, client!);
+    }
+
+    /// <summary>Answers an OAuth error from one of these endpoints, logged without any token.</summary>
+    public static Task RefuseAsync(HttpContext context, Microsoft.Extensions.Logging.ILogger logger, string? clientId, OAuthError error)
+    {
+        Log.TokenRefused(logger, Log.Short(clientId), error.Error, error.Description);
+        return error.WriteAsync(context);
+    }
+
     public async Task<(ClientRegistration? Client, OAuthError? Error)> AuthenticateAsync(HttpContext context, OAuthParameters parameters)
     {
         var basic = context.Request.Headers.Authorization.Count > 0;

@@ -22,21 +22,12 @@ internal sealed class IntrospectionEndpoint(
 {
     public async Task HandleAsync(HttpContext context)
     {
-        var (parameters, error) = await OAuthParameters.ReadFormAsync(context);
-        if (error is not null)
+        if (await clientAuthentication.ReadFormAsync(context, logger) is not var (parameters, client))
         {
-            await RefuseAsync(context, null, error);
             return;
         }
 
-        var (client, clientError) = await clientAuthentication.AuthenticateAsync(context, parameters!);
-        if (clientError is not null)
-        {
-            await RefuseAsync(context, parameters!["client_id"], clientError);
-            return;
-        }
-
-        if (!client!.IsConfidential)
+        if (!client.IsConfidential)
         {
             await RefuseAsync(context, client.ClientId, OAuthError.InvalidClient("Introspection is for configured confidential clients: authenticate with a secret or a client assertion."));
             return;
@@ -48,7 +39,7 @@ internal sealed class IntrospectionEndpoint(
             return;
         }
 
-        if (parameters!["token"] is not { Length: > 0 } token)
+        if (parameters["token"] is not { Length: > 0 } token)
         {
             await RefuseAsync(context, client.ClientId, OAuthError.InvalidRequest("The token parameter is missing."));
             return;
@@ -124,9 +115,5 @@ internal sealed class IntrospectionEndpoint(
         };
     }
 
-    private Task RefuseAsync(HttpContext context, string? clientId, OAuthError error)
-    {
-        Log.TokenRefused(logger, Log.Short(clientId), error.Error, error.Description);
-        return error.WriteAsync(context);
-    }
+    private Task RefuseAsync(HttpContext context, string? clientId, OAuthError error) => ClientAuthentication.RefuseAsync(context, logger, clientId, error);
 }

@@ -23,23 +23,14 @@ internal sealed class RevocationEndpoint(
 {
     public async Task HandleAsync(HttpContext context)
     {
-        var (parameters, error) = await OAuthParameters.ReadFormAsync(context);
-        if (error is not null)
+        if (await clientAuthentication.ReadFormAsync(context, logger) is not var (parameters, client))
         {
-            await RefuseAsync(context, null, error);
             return;
         }
 
-        var (client, clientError) = await clientAuthentication.AuthenticateAsync(context, parameters!);
-        if (clientError is not null)
+        if (parameters["token"] is not { Length: > 0 } token)
         {
-            await RefuseAsync(context, parameters!["client_id"], clientError);
-            return;
-        }
-
-        if (parameters!["token"] is not { Length: > 0 } token)
-        {
-            await RefuseAsync(context, client!.ClientId, OAuthError.InvalidRequest("The token parameter is missing."));
+            await RefuseAsync(context, client.ClientId, OAuthError.InvalidRequest("The token parameter is missing."));
             return;
         }
 
@@ -51,7 +42,7 @@ internal sealed class RevocationEndpoint(
 
         if (found is { } grant)
         {
-            if (string.Equals(grant.ClientId, client!.ClientId, StringComparison.Ordinal))
+            if (string.Equals(grant.ClientId, client.ClientId, StringComparison.Ordinal))
             {
                 await refreshTokens.RevokeGrantAsync(grant.GrantId, context.RequestAborted);
                 await grants.RemoveAsync(grant.GrantId, context.RequestAborted);
@@ -83,9 +74,5 @@ internal sealed class RevocationEndpoint(
         return (grantId, clientId, "access token");
     }
 
-    private Task RefuseAsync(HttpContext context, string? clientId, OAuthError error)
-    {
-        Log.TokenRefused(logger, Log.Short(clientId), error.Error, error.Description);
-        return error.WriteAsync(context);
-    }
+    private Task RefuseAsync(HttpContext context, string? clientId, OAuthError error) => ClientAuthentication.RefuseAsync(context, logger, clientId, error);
 }

@@ -29,24 +29,15 @@ internal sealed class TokenEndpoint(
 {
     public async Task HandleAsync(HttpContext context)
     {
-        var (parameters, error) = await OAuthParameters.ReadFormAsync(context);
-        if (error is not null)
+        if (await clientAuthentication.ReadFormAsync(context, logger) is not var (parameters, client))
         {
-            await RefuseAsync(context, null, error);
             return;
         }
 
-        var (client, clientError) = await clientAuthentication.AuthenticateAsync(context, parameters!);
-        if (clientError is not null)
-        {
-            await RefuseAsync(context, parameters!["client_id"], clientError);
-            return;
-        }
-
-        switch (parameters!["grant_type"])
+        switch (parameters["grant_type"])
         {
             case null:
-                await RefuseAsync(context, client!.ClientId, OAuthError.InvalidRequest("The grant_type parameter is missing."));
+                await RefuseAsync(context, client.ClientId, OAuthError.InvalidRequest("The grant_type parameter is missing."));
                 break;
             case "authorization_code":
                 await RedeemCodeAsync(context, parameters, client!);
@@ -58,7 +49,7 @@ internal sealed class TokenEndpoint(
                 await ClientCredentialsAsync(context, parameters, client!);
                 break;
             default:
-                await RefuseAsync(context, client!.ClientId, OAuthError.UnsupportedGrantType("Supported grant types: authorization_code, refresh_token, and client_credentials for configured confidential clients."));
+                await RefuseAsync(context, client.ClientId, OAuthError.UnsupportedGrantType("Supported grant types: authorization_code, refresh_token, and client_credentials for configured confidential clients."));
                 break;
         }
     }
@@ -433,9 +424,5 @@ internal sealed class TokenEndpoint(
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
-    private Task RefuseAsync(HttpContext context, string? clientId, OAuthError error)
-    {
-        Log.TokenRefused(logger, Log.Short(clientId), error.Error, error.Description);
-        return error.WriteAsync(context);
-    }
+    private Task RefuseAsync(HttpContext context, string? clientId, OAuthError error) => ClientAuthentication.RefuseAsync(context, logger, clientId, error);
 }

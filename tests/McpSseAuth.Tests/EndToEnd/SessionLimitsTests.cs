@@ -146,14 +146,10 @@ public sealed class SessionLimitsTests : IAsyncLifetime
     public async Task SseRequestsInFlight_BeyondTheCap_Are429WithRetryAfter_AndNothingIsDropped()
     {
         using var http = _app.CreateRawClient();
-        var tokens = await new OAuthFlow(http).GetTokensAsync(Resource("/sse"), "alice");
-        var (stream, reader, messagePath) = await McpWire.OpenSseAsync(http, tokens.AccessToken);
+        var (tokens, stream, reader, messagePath) = await OpenInitializedSseAsync(http);
         using (stream)
         using (reader)
         {
-            Assert.Equal(HttpStatusCode.Accepted, (await McpWire.PostJsonAsync(http, messagePath, McpWire.Initialize, tokens.AccessToken)).StatusCode);
-            await McpWire.ReadDataEventAsync(reader);
-            Assert.Equal(HttpStatusCode.Accepted, (await McpWire.PostJsonAsync(http, messagePath, """{"jsonrpc":"2.0","method":"notifications/initialized"}""", tokens.AccessToken)).StatusCode);
 
             using var waiting = await McpWire.PostJsonAsync(http, messagePath, """{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"wait_for_gate","arguments":{}}}""", tokens.AccessToken);
             using var refused = await McpWire.PostJsonAsync(http, messagePath, """{"jsonrpc":"2.0","id":11,"method":"tools/list"}""", tokens.AccessToken);
@@ -217,6 +213,17 @@ public sealed class SessionLimitsTests : IAsyncLifetime
     }
 
     private IMcpSessions Sessions => _app.Services.GetRequiredService<IMcpSessions>();
+
+    /// <summary>alice's legacy SSE session, initialized: ready for requests.</summary>
+    private async Task<(TokenSet Tokens, HttpResponseMessage Stream, StreamReader Reader, string MessagePath)> OpenInitializedSseAsync(HttpClient http)
+    {
+        var tokens = await new OAuthFlow(http).GetTokensAsync(Resource("/sse"), "alice");
+        var (stream, reader, messagePath) = await McpWire.OpenSseAsync(http, tokens.AccessToken);
+        Assert.Equal(HttpStatusCode.Accepted, (await McpWire.PostJsonAsync(http, messagePath, McpWire.Initialize, tokens.AccessToken)).StatusCode);
+        await McpWire.ReadDataEventAsync(reader);
+        Assert.Equal(HttpStatusCode.Accepted, (await McpWire.PostJsonAsync(http, messagePath, """{"jsonrpc":"2.0","method":"notifications/initialized"}""", tokens.AccessToken)).StatusCode);
+        return (tokens, stream, reader, messagePath);
+    }
 
     [Theory]
     [InlineData("bogus")]
@@ -307,14 +314,10 @@ public sealed class SessionLimitsTests : IAsyncLifetime
     public async Task CancelledOrRefusedSseRequests_FreeTheirSlot()
     {
         using var http = _app.CreateRawClient();
-        var tokens = await new OAuthFlow(http).GetTokensAsync(Resource("/sse"), "alice");
-        var (stream, reader, messagePath) = await McpWire.OpenSseAsync(http, tokens.AccessToken);
+        var (tokens, stream, reader, messagePath) = await OpenInitializedSseAsync(http);
         using (stream)
         using (reader)
         {
-            Assert.Equal(HttpStatusCode.Accepted, (await McpWire.PostJsonAsync(http, messagePath, McpWire.Initialize, tokens.AccessToken)).StatusCode);
-            await McpWire.ReadDataEventAsync(reader);
-            Assert.Equal(HttpStatusCode.Accepted, (await McpWire.PostJsonAsync(http, messagePath, """{"jsonrpc":"2.0","method":"notifications/initialized"}""", tokens.AccessToken)).StatusCode);
 
             using var waiting = await McpWire.PostJsonAsync(http, messagePath, """{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"wait_for_gate","arguments":{}}}""", tokens.AccessToken);
             Assert.Equal(1, Assert.Single(Sessions.ListForUser("alice")).RequestsInFlight);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using McpSseAuth.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -47,11 +46,7 @@ public sealed class RefreshTokenTests : IAsyncLifetime
 
     private async Task<HttpStatusCode> CallMcpAsync(string accessToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(Http.InitializeBody, System.Text.Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        request.Headers.Accept.ParseAdd("application/json");
-        request.Headers.Accept.ParseAdd("text/event-stream");
-        using var response = await _http.SendAsync(request);
+        using var response = await McpWire.PostJsonAsync(_http, "/mcp", Http.InitializeBody, accessToken);
         return response.StatusCode;
     }
 
