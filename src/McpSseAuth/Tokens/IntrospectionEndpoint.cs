@@ -45,11 +45,8 @@ internal sealed class IntrospectionEndpoint(
             return;
         }
 
-        var accessFirst = parameters["token_type_hint"] == "access_token" || (parameters["token_type_hint"] != "refresh_token" && token.Contains('.', StringComparison.Ordinal));
-        var answer = accessFirst
-            ? await AccessTokenAsync(context, token) ?? await RefreshTokenAsync(context, token)
-            : await RefreshTokenAsync(context, token) ?? await AccessTokenAsync(context, token);
-        answer ??= new Dictionary<string, object>(StringComparer.Ordinal) { ["active"] = false };
+        var answer = await PresentedToken.LookUpAsync(parameters, token, () => AccessTokenAsync(context, token), () => RefreshTokenAsync(context, token))
+            ?? new Dictionary<string, object>(StringComparer.Ordinal) { ["active"] = false };
 
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Headers.Pragma = "no-cache";

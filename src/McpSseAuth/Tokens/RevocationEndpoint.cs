@@ -34,13 +34,8 @@ internal sealed class RevocationEndpoint(
             return;
         }
 
-        // The hint only orders the lookups (§2.1); an unknown hint is ignored. Access tokens are JWTs, refresh tokens are not.
-        var accessFirst = parameters["token_type_hint"] == "access_token" || (parameters["token_type_hint"] != "refresh_token" && token.Contains('.', StringComparison.Ordinal));
-        var found = accessFirst
-            ? await FromAccessTokenAsync(context, token) ?? await FromRefreshTokenAsync(context, token)
-            : await FromRefreshTokenAsync(context, token) ?? await FromAccessTokenAsync(context, token);
-
-        if (found is { } grant)
+        var grant = await PresentedToken.LookUpAsync(parameters, token, () => FromAccessTokenAsync(context, token), () => FromRefreshTokenAsync(context, token));
+        if (grant is not null)
         {
             if (string.Equals(grant.ClientId, client.ClientId, StringComparison.Ordinal))
             {
@@ -58,10 +53,12 @@ internal sealed class RevocationEndpoint(
         context.Response.StatusCode = StatusCodes.Status200OK;
     }
 
-    private async Task<(string GrantId, string ClientId, string Kind)?> FromRefreshTokenAsync(HttpContext context, string token)
-        => await refreshTokens.FindAsync(token, context.RequestAborted) is { } live ? (live.GrantId, live.ClientId, "refresh token") : null;
+    private sealed record Found(string GrantId, string ClientId, string Kind);
 
-    private async Task<(string GrantId, string ClientId, string Kind)?> FromAccessTokenAsync(HttpContext context, string token)
+    private async Task<Found?> FromRefreshTokenAsync(HttpContext context, string token)
+        => await refreshTokens.FindAsync(token, context.RequestAborted) is { } live ? new Found(live.GrantId, live.ClientId, "refresh token") : null;
+
+    private async Task<Found?> FromAccessTokenAsync(HttpContext context, string token)
     {
         // An expired access token still names its grant, whose refresh tokens may live on.
         if (await accessTokens.ReadAsync(token, uris.Issuer(context), checkLifetime: false) is not { } identity
@@ -71,7 +68,7 @@ internal sealed class RevocationEndpoint(
             return null;
         }
 
-        return (grantId, clientId, "access token");
+        return new Found(grantId, clientId, "access token");
     }
 
     private Task RefuseAsync(HttpContext context, string? clientId, OAuthError error) => ClientAuthentication.RefuseAsync(context, logger, clientId, error);
