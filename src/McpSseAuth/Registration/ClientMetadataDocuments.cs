@@ -23,6 +23,9 @@ internal sealed class ClientMetadataDocuments(
     private const int MaxClientIdLength = 2000;
 
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 10_000 });
+
+    // Outbound fetches in all, whoever asks: a flood of made-up URL client ids cannot turn the server into a fetcher.
+    private readonly System.Threading.RateLimiting.PartitionedRateLimiter<string> _fetches = Http.RateLimits.PerKey(120, TimeSpan.FromMinutes(1));
     private readonly ConcurrentDictionary<string, Lazy<Task<Entry>>> _fetching = new(StringComparer.Ordinal);
 
     private sealed record Entry(ClientRegistration? Client, string? Problem, DateTimeOffset Until);
@@ -81,6 +84,14 @@ internal sealed class ClientMetadataDocuments(
         }
 
         var url = new Uri(clientId);
+        using (var lease = _fetches.AttemptAcquire("all"))
+        {
+            if (!lease.IsAcquired)
+            {
+                return (null, "The server is fetching too many client metadata documents right now; retry in a minute.", null);
+            }
+        }
+
         var (body, maxAge, fetchProblem) = await fetcher.FetchAsync(url);
         if (fetchProblem is not null)
         {
@@ -153,5 +164,9 @@ internal sealed class ClientMetadataDocuments(
         return null;
     }
 
-    public void Dispose() => _cache.Dispose();
+    public void Dispose()
+    {
+        _cache.Dispose();
+        _fetches.Dispose();
+    }
 }

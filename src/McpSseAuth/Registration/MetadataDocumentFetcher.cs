@@ -7,7 +7,7 @@ namespace McpSseAuth.Registration;
 
 /// <summary>
 /// Fetches client ID metadata documents without becoming a proxy into the server's network (SSRF): every connection,
-/// the first and each redirect hop, resolves the host itself and connects only to public addresses (loopback too when
+/// the first and each redirect hop (same origin only), resolves the host itself and connects only to public addresses (loopback too when
 /// <see cref="McpClientMetadataDocumentOptions.AllowLoopback"/> is on), so a name that resolves, or is re-resolved,
 /// to a private address gets nowhere. No proxy, no cookies, no decompression; https only; bounded in hops, bytes and time.
 /// </summary>
@@ -23,7 +23,9 @@ internal sealed class MetadataDocumentFetcher : IDisposable
         "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
     }.Select(IPNetwork.Parse)];
 
-    private static readonly IPNetwork[] BlockedV6 = [.. new[] { "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8", "2001:db8::/32", "64:ff9b::/96", "100::/64" }.Select(IPNetwork.Parse)];
+    // ::/96 covers the unspecified address and the old IPv4-compatible form; NAT64 (both prefixes) and 6to4 embed IPv4
+    // addresses that could be private.
+    private static readonly IPNetwork[] BlockedV6 = [.. new[] { "::/96", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8", "2001:db8::/32", "64:ff9b::/96", "64:ff9b:1::/48", "2002::/16", "100::/64" }.Select(IPNetwork.Parse)];
 
     private readonly McpClientMetadataDocumentOptions _options;
     private readonly HttpClient _http;
@@ -93,7 +95,14 @@ internal sealed class MetadataDocumentFetcher : IDisposable
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
                 if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } location)
                 {
+                    // Same origin only: the client id's host vouches for the document, and a redirect elsewhere (an open
+                    // redirect on a trusted host) would let another host speak in its name.
                     current = new Uri(current, location);
+                    if (!string.Equals(current.GetLeftPart(UriPartial.Authority), url.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase))
+                    {
+                        return (null, null, "redirects to another host");
+                    }
+
                     continue;
                 }
 

@@ -27,7 +27,8 @@ public sealed class McpRequiredScopes
 
     internal Dictionary<string, HashSet<string>> Prompts { get; } = new(StringComparer.Ordinal);
 
-    internal Dictionary<string, HashSet<string>> Resources { get; } = new(StringComparer.Ordinal);
+    // Resource URIs compare ignoring case, as the SDK matches them.
+    internal Dictionary<string, HashSet<string>> Resources { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// Whether <c>tools/list</c>, <c>prompts/list</c> and <c>resources/list</c> leave out what the caller's token lacks the
@@ -47,8 +48,11 @@ public sealed class McpRequiredScopes
     /// <returns>This, for chaining.</returns>
     public McpRequiredScopes Prompt(string name, params string[] scopes) => Add(Prompts, name, scopes);
 
-    /// <summary>Requires <paramref name="scopes"/> to read the resource at <paramref name="uri"/> (exactly this URI).</summary>
-    /// <param name="uri">The resource's URI.</param>
+    /// <summary>
+    /// Requires <paramref name="scopes"/> to read the resource declared with <paramref name="uri"/> (its URI, or its URI
+    /// template: then every URI the template matches), in any spelling the SDK accepts.
+    /// </summary>
+    /// <param name="uri">The resource's URI or URI template, as declared.</param>
     /// <param name="scopes">The scopes.</param>
     /// <returns>This, for chaining.</returns>
     public McpRequiredScopes Resource(string uri, params string[] scopes) => Add(Resources, uri, scopes);

@@ -30,9 +30,30 @@ internal sealed class ScopeRequirements(IServiceProvider services, IOptions<McpO
     {
         CallTool => Union(options.Value.RequiredScopes.Tools, target, _server.Value.ToolCollection is { } tools && tools.TryGetPrimitive(target, out var tool) ? tool.Metadata : null),
         GetPrompt => Union(options.Value.RequiredScopes.Prompts, target, _server.Value.PromptCollection is { } prompts && prompts.TryGetPrimitive(target, out var prompt) ? prompt.Metadata : null),
-        ReadResource => Union(options.Value.RequiredScopes.Resources, target, _server.Value.ResourceCollection?.Where(r => r.IsMatch(target)).SelectMany(r => r.Metadata)),
+        ReadResource => ForResourceUri(target),
         _ => None,
     };
+
+    /// <summary>
+    /// A read of <paramref name="uri"/>: what every resource the SDK would match it to requires (its attributes, and the
+    /// options entry under its URI or URI template), plus an options entry under the URI itself. Keys compare as the SDK
+    /// matches, ignoring case, so no spelling of the URI escapes the requirement.
+    /// </summary>
+    private IReadOnlyCollection<string> ForResourceUri(string uri)
+    {
+        var required = new HashSet<string>(StringComparer.Ordinal);
+        if (options.Value.RequiredScopes.Resources.TryGetValue(uri, out var direct))
+        {
+            required.UnionWith(direct);
+        }
+
+        foreach (var resource in _server.Value.ResourceCollection?.Where(r => r.IsMatch(uri)) ?? [])
+        {
+            required.UnionWith(ForResource(resource));
+        }
+
+        return required.Count == 0 ? None : required;
+    }
 
     public IReadOnlyCollection<string> ForTool(McpServerTool tool) => Union(options.Value.RequiredScopes.Tools, tool.ProtocolTool.Name, tool.Metadata);
 

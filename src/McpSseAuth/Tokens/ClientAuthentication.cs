@@ -165,9 +165,9 @@ internal sealed class ClientAuthentication(IClientStore clients, ServerUris uris
         {
             clientId = _handler.ReadJsonWebToken(assertion).Issuer;
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or FormatException or SecurityTokenException)
         {
-            return (null, OAuthError.InvalidClient("client_assertion is not a JWT."));
+            return (null, OAuthError.InvalidClient("client_assertion is not a signed JWT."));
         }
 
         if (parameters["client_id"] is { } bodyId && !string.Equals(bodyId, clientId, StringComparison.Ordinal))
@@ -214,6 +214,11 @@ internal sealed class ClientAuthentication(IClientStore clients, ServerUris uris
             }
 
             _seenAssertions.Set(key, true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = MaxAssertionLifetime + options.Value.ClockSkew + options.Value.ClockSkew });
+            if (!_seenAssertions.TryGetValue(key, out _))
+            {
+                // The cache is full: an assertion that cannot be remembered could be replayed, so it is not accepted (fail closed).
+                return (null, OAuthError.TemporarilyUnavailable("Too many client assertions in a short time; retry shortly."));
+            }
         }
 
         return (client, null);

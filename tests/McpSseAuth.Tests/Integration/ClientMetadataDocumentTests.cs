@@ -100,8 +100,9 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
     [InlineData("too-large", "larger than")]
     [InlineData("missing", "answered HTTP 404")]
     [InlineData("slow", "took longer than")]
-    [InlineData("to-private", "could not be fetched")]
-    [InlineData("to-http", "not https")]
+    [InlineData("to-private", "redirects to another host")]
+    [InlineData("to-other-host", "redirects to another host")]
+    [InlineData("to-http", "redirects to another host")]
     public async Task BadDocument_IsRefusedOnAPage_WithTheReason(string kind, string reason)
     {
         var path = "/clients/" + kind + ".json";
@@ -117,6 +118,7 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
             case "missing": break;
             case "slow": _documents.Serve(path, new(200, "{}", Delay: TimeSpan.FromSeconds(3))); break;
             case "to-private": _documents.Serve(path, new(302, "", new Dictionary<string, string> { ["Location"] = "https://10.0.0.1/client.json" })); break;
+            case "to-other-host": _documents.Serve(path, new(302, "", new Dictionary<string, string> { ["Location"] = _documents.Url("/clients/app.json").Replace("127.0.0.1", "localhost", StringComparison.Ordinal) })); break;
             case "to-http": _documents.Serve(path, new(302, "", new Dictionary<string, string> { ["Location"] = "http://example.com/client.json" })); break;
         }
 
@@ -126,6 +128,22 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains(WebUtility.HtmlEncode(reason), await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RedirectOnTheSameHost_IsFollowed_AndTheClientIdStaysTheFirstUrl()
+    {
+        // The document at the end of the redirect names the first URL as its client id.
+        var clientId = _documents.Url("/clients/old.json");
+        _documents.Serve("/clients/old.json", new(301, "", new Dictionary<string, string> { ["Location"] = "/clients/moved.json" }));
+        Document("/clients/moved.json", d => d["client_id"] = clientId);
+
+        using var response = await new Browser(_http).SendAsync(new OAuthFlow(_http).AuthorizeUrl(clientId, Http.McpResource));
+
+        // Accepted: on to the login page, not an error page.
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Contains("/oauth/login", response.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        Assert.Equal(1, _documents.Hits("/clients/moved.json"));
     }
 
     [Fact]
@@ -215,6 +233,10 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
     [InlineData("fe80::1", true, false)]
     [InlineData("::ffff:10.0.0.1", true, false)]
     [InlineData("::ffff:8.8.8.8", false, true)]
+    [InlineData("::10.0.0.1", true, false)]
+    [InlineData("2002:a00:1::1", true, false)]
+    [InlineData("64:ff9b::a00:1", true, false)]
+    [InlineData("64:ff9b:1::a00:1", true, false)]
     public void Addresses_OnlyPublicOnes_AreConnectedTo(string address, bool allowLoopback, bool allowed)
         => Assert.Equal(allowed, MetadataDocumentFetcher.IsAllowedAddress(IPAddress.Parse(address), allowLoopback));
 }

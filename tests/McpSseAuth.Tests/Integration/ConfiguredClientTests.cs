@@ -250,6 +250,27 @@ public sealed class ConfiguredClientTests(ConfiguredClientsFixture fixture) : IC
         Assert.DoesNotContain("client_credentials", Strings(metadata, "grant_types_supported"));
     }
 
+    [Theory]
+    [InlineData("/oauth/token")]
+    [InlineData("/oauth/revoke")]
+    [InlineData("/oauth/introspect")]
+    public async Task EncryptedOrOtherwiseUnsignedAssertionShapes_AreInvalidClient_NeverA500(string path)
+    {
+        var header = Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode("""{"alg":"RSA-OAEP","enc":"A256GCM"}""");
+        foreach (var assertion in new[] { header + ".a.b.c.d", "a.b", "....", header + "..." })
+        {
+            using var response = await PostAsync(path, new Dictionary<string, string>
+            {
+                ["grant_type"] = "client_credentials",
+                ["token"] = "x",
+                ["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ["client_assertion"] = assertion,
+            });
+
+            await Http.AssertOAuthErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_client");
+        }
+    }
+
     [Fact]
     public async Task Metadata_WithSecretAndJwksClients_AdvertisesTheirMethods_ClientCredentials_AndIntrospection()
     {

@@ -4,6 +4,17 @@ using McpSseAuth.Tests.Infrastructure;
 
 namespace McpSseAuth.Tests.Integration;
 
+/// <summary>A static resource and a templated one, for resource scope requirements.</summary>
+[ModelContextProtocol.Server.McpServerResourceType]
+public sealed class ScopedResources
+{
+    [ModelContextProtocol.Server.McpServerResource(UriTemplate = "test://secret", Name = "secret")]
+    public static string Secret() => "TOPSECRET";
+
+    [ModelContextProtocol.Server.McpServerResource(UriTemplate = "file://docs/{name}", Name = "doc")]
+    public static string Doc(string name) => "doc " + name;
+}
+
 /// <summary>
 /// Scopes per tool, prompt and resource: a call whose token lacks them gets HTTP 403 with an RFC 6750 insufficient_scope
 /// challenge naming every scope needed and the resource metadata, on both transports and without a session; such tools
@@ -145,5 +156,29 @@ public sealed class ScopeStepUpTests
         var error = Assert.ThrowsAny<Exception>(() => app.CreateRawClient());
 
         Assert.Contains("files:write", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("test://secret")]
+    [InlineData("TEST://SECRET")]
+    [InlineData("Test://Secret")]
+    [InlineData("file://docs/readme")]
+    public async Task ResourceRequirement_ByUriOrTemplate_HoldsForEverySpellingTheSdkMatches(string uri)
+    {
+        await using var app = new SampleApp(
+            configure: o => o.RequiredScopes.Resource("test://secret", "mcp:admin").Resource("file://docs/{name}", "mcp:admin"),
+            services: s => Microsoft.Extensions.DependencyInjection.McpServerBuilderExtensions.WithResources<ScopedResources>(Microsoft.Extensions.DependencyInjection.McpServerServiceCollectionExtensions.AddMcpServer(s)));
+        using var http = app.CreateRawClient();
+        var read = "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"resources/read\",\"params\":{\"uri\":\"" + uri + "\"}}";
+
+        using var refused = await McpWire.PostJsonAsync(http, "/mcp", read, await TokenAsync(http, "mcp:tools"));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("insufficient_scope", refused.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+
+        var admin = await TokenAsync(http, "mcp:tools mcp:admin");
+        using var init = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, admin);
+        using var allowed = await McpWire.PostJsonAsync(http, "/mcp", read, admin, Assert.Single(init.Headers.GetValues("Mcp-Session-Id")));
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        Assert.Contains(uri.StartsWith("file", StringComparison.Ordinal) ? "doc readme" : "TOPSECRET", await allowed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }
