@@ -15,7 +15,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# The TypeScript SDK client used by the end-to-end tests, pinned by tests/e2e-ts/package-lock.json.
+# Pinned by tests/e2e-ts/package-lock.json: the TypeScript SDK client, oidc-provider, the MCP conformance suite and Node 22 for it.
 (cd tests/e2e-ts && npm ci --no-audit --no-fund --loglevel=error)
 
 results="artifacts/test-results"
