@@ -46,7 +46,7 @@ internal sealed class TokenEndpoint(
                 await RefreshAsync(context, parameters, client!);
                 break;
             case Registration.ConfiguredClients.ClientCredentials:
-                await ClientCredentialsAsync(context, parameters, client!);
+                await ClientCredentialsAsync(context, parameters, client);
                 break;
             default:
                 await RefuseAsync(context, client.ClientId, OAuthError.UnsupportedGrantType("Supported grant types: authorization_code, refresh_token, and client_credentials for configured confidential clients."));
@@ -238,17 +238,10 @@ internal sealed class TokenEndpoint(
             return;
         }
 
-        IReadOnlyList<string> scopes = client.ClientCredentialsScopes;
-        if (parameters["scope"] is { } requested)
+        if (NarrowedScopes(parameters, client.ClientCredentialsScopes, "The scope is not among those configured for this client.", out var scopeError) is not { } scopes)
         {
-            var asked = requested.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToArray();
-            if (asked.Length == 0 || asked.Any(s => !client.ClientCredentialsScopes.Contains(s, StringComparer.Ordinal)))
-            {
-                await RefuseAsync(context, client.ClientId, OAuthError.InvalidScope("The scope is not among those configured for this client."));
-                return;
-            }
-
-            scopes = asked;
+            await RefuseAsync(context, client.ClientId, scopeError!);
+            return;
         }
 
         if (resources.Resolve(context, parameters["resource"], out var resourceError) is not { } audiences)
@@ -272,8 +265,11 @@ internal sealed class TokenEndpoint(
         await WriteTokenResponseAsync(context, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(response, OAuthJsonContext.Default.DictionaryStringObject));
     }
 
-    /// <summary>RFC 6749 §6: a refresh may ask for fewer scopes than were granted, never more.</summary>
+    /// <summary>RFC 6749 §6 (and §4.4 for a client's own scopes): a request may ask for fewer scopes than allowed, never more.</summary>
     private static IReadOnlyList<string>? NarrowedScopes(OAuthParameters parameters, IReadOnlyList<string> granted, out OAuthError? error)
+        => NarrowedScopes(parameters, granted, "A refresh may only narrow the scopes originally granted (RFC 6749 §6).", out error);
+
+    private static IReadOnlyList<string>? NarrowedScopes(OAuthParameters parameters, IReadOnlyList<string> granted, string refusal, out OAuthError? error)
     {
         error = null;
         if (parameters["scope"] is not { } requested)
@@ -290,7 +286,7 @@ internal sealed class TokenEndpoint(
 
         if (asked.Length == 0 || asked.Any(s => !granted.Contains(s, StringComparer.Ordinal)))
         {
-            error = OAuthError.InvalidScope("A refresh may only narrow the scopes originally granted (RFC 6749 §6).");
+            error = OAuthError.InvalidScope(refusal);
             return null;
         }
 

@@ -150,7 +150,6 @@ public sealed class SessionLimitsTests : IAsyncLifetime
         using (stream)
         using (reader)
         {
-
             using var waiting = await McpWire.PostJsonAsync(http, messagePath, """{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"wait_for_gate","arguments":{}}}""", tokens.AccessToken);
             using var refused = await McpWire.PostJsonAsync(http, messagePath, """{"jsonrpc":"2.0","id":11,"method":"tools/list"}""", tokens.AccessToken);
             // A notification is no request: it is never held back.
@@ -318,7 +317,6 @@ public sealed class SessionLimitsTests : IAsyncLifetime
         using (stream)
         using (reader)
         {
-
             using var waiting = await McpWire.PostJsonAsync(http, messagePath, """{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"wait_for_gate","arguments":{}}}""", tokens.AccessToken);
             Assert.Equal(1, Assert.Single(Sessions.ListForUser("alice")).RequestsInFlight);
             using var cancel = await McpWire.PostJsonAsync(http, messagePath, """{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":10}}""", tokens.AccessToken);
