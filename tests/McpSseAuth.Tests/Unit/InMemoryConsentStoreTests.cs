@@ -3,21 +3,29 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace McpSseAuth.Tests.Unit;
 
-/// <summary>Remembered consents per user and client, and the grant list of the connected-apps page with expiry and last use.</summary>
-public sealed class InMemoryConsentStoreTests
+/// <summary>The in-memory store of consents, grants and sign-outs keeps the contract.</summary>
+public sealed class InMemoryConsentStoreTests() : ConsentStoreContract(time => new InMemoryConsentStore(time));
+
+/// <summary>
+/// What every store of remembered consents, the grant list of the connected-apps page and sign-outs must do, per user and
+/// client, with expiry and last use on the injected clock. Each implementation runs it by deriving a class that creates the
+/// store (one object serving <see cref="IConsentStore"/>, <see cref="IGrantStore"/> and <see cref="IUserSignOuts"/>).
+/// </summary>
+public abstract class ConsentStoreContract
 {
     private static readonly DateTimeOffset Start = new(2031, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
     private readonly FakeTimeProvider _time = new(Start);
-    private readonly InMemoryConsentStore _store;
     private readonly IConsentStore _consents;
     private readonly IGrantStore _grants;
+    private readonly IUserSignOuts _signOuts;
 
-    public InMemoryConsentStoreTests()
+    protected ConsentStoreContract(Func<TimeProvider, object> create)
     {
-        _store = new InMemoryConsentStore(_time);
-        _consents = _store;
-        _grants = _store;
+        var store = create(_time);
+        _consents = (IConsentStore)store;
+        _grants = (IGrantStore)store;
+        _signOuts = (IUserSignOuts)store;
     }
 
     private static Consent Consent(string subject, string clientId, params string[] scopes) => new()
@@ -183,7 +191,7 @@ public sealed class InMemoryConsentStoreTests
     [Fact]
     public async Task SignOuts_AreFoundPerUser_TheLatestWins()
     {
-        IUserSignOuts signOuts = _store;
+        var signOuts = _signOuts;
         await signOuts.SignOutEverywhereAsync("alice", Start.AddMinutes(5), Start.AddHours(8), default);
         await signOuts.SignOutEverywhereAsync("alice", Start.AddMinutes(1), Start.AddHours(8), default);
 
@@ -194,7 +202,7 @@ public sealed class InMemoryConsentStoreTests
     [Fact]
     public async Task SignOuts_AreForgottenOnceTheirSignInsHaveExpired()
     {
-        IUserSignOuts signOuts = _store;
+        var signOuts = _signOuts;
         await signOuts.SignOutEverywhereAsync("alice", Start, Start.AddHours(8), default);
         _time.Advance(TimeSpan.FromHours(7));
         await signOuts.SignOutEverywhereAsync("bob", _time.GetUtcNow(), _time.GetUtcNow().AddHours(8), default);

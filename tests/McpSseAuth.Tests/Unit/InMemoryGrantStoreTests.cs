@@ -3,26 +3,40 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace McpSseAuth.Tests.Unit;
 
-public sealed class InMemoryGrantStoreTests : IDisposable
+/// <summary>The in-memory store of codes, refresh tokens, pending requests and revocations keeps the contract.</summary>
+public sealed class InMemoryGrantStoreTests() : GrantStoreContract((time, options) => new InMemoryGrantStore(time, options));
+
+/// <summary>
+/// What every store of authorization codes, refresh tokens, pending authorization requests and grant revocations must do:
+/// single-use redemption under races, replay detection, expiry on the injected clock, revocation of a whole grant. Each
+/// implementation runs it by deriving a class that creates the store (one object serving all four interfaces).
+/// </summary>
+public abstract class GrantStoreContract : IDisposable
 {
     private static readonly DateTimeOffset Start = new(2031, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
     private readonly FakeTimeProvider _time = new(Start);
     private readonly McpOAuthOptions _options = new() { MaxPendingAuthorizations = 5 };
-    private readonly InMemoryGrantStore _store;
+    private readonly object _store;
     private readonly IAuthorizationCodeStore _codes;
     private readonly IRefreshTokenStore _refresh;
     private readonly IPendingAuthorizationStore _pending;
+    private readonly IGrantRevocations _revocations;
 
-    public InMemoryGrantStoreTests()
+    protected GrantStoreContract(Func<TimeProvider, Microsoft.Extensions.Options.IOptions<McpOAuthOptions>, object> create)
     {
-        _store = new InMemoryGrantStore(_time, Microsoft.Extensions.Options.Options.Create(_options));
-        _codes = _store;
-        _refresh = _store;
-        _pending = _store;
+        _store = create(_time, Microsoft.Extensions.Options.Options.Create(_options));
+        _codes = (IAuthorizationCodeStore)_store;
+        _refresh = (IRefreshTokenStore)_store;
+        _pending = (IPendingAuthorizationStore)_store;
+        _revocations = (IGrantRevocations)_store;
     }
 
-    public void Dispose() => _store.Dispose();
+    public void Dispose()
+    {
+        (_store as IDisposable)?.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private static readonly GrantSubject Alice = new("alice-sub", "Alice");
 
@@ -74,7 +88,7 @@ public sealed class InMemoryGrantStoreTests : IDisposable
 
         Assert.Equal(RedeemStatus.Redeemed, status);
         Assert.Equal(code, redeemed);
-        Assert.False(await _store.IsRevokedAsync("grant-1", default));
+        Assert.False(await _revocations.IsRevokedAsync("grant-1", default));
     }
 
     [Fact]
@@ -113,8 +127,8 @@ public sealed class InMemoryGrantStoreTests : IDisposable
         var (status, _) = await _codes.TryRedeemAsync("handle-1", default);
 
         Assert.Equal(RedeemStatus.Replayed, status);
-        Assert.True(await _store.IsRevokedAsync("grant-7", default));
-        Assert.False(await _store.IsRevokedAsync("grant-other", default));
+        Assert.True(await _revocations.IsRevokedAsync("grant-7", default));
+        Assert.False(await _revocations.IsRevokedAsync("grant-other", default));
     }
 
     [Fact]
@@ -186,7 +200,7 @@ public sealed class InMemoryGrantStoreTests : IDisposable
         Assert.Equal("grant-9", token!.GrantId);
         Assert.Equal(firstUse, redeemedAt);
         // The token endpoint decides between the reuse window and revoking the grant.
-        Assert.False(await _store.IsRevokedAsync("grant-9", default));
+        Assert.False(await _revocations.IsRevokedAsync("grant-9", default));
     }
 
     [Fact]
