@@ -47,8 +47,8 @@ public sealed class McpOAuthOptions
     public TimeSpan RegistrationWindow { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// A registered client that obtains no grant within this time is removed (default 7 days). One that did is kept until
-    /// its last token is older than both this and <see cref="RefreshTokenLifetime"/>, so a client with a live grant is
+    /// A registered client that no user allowed within this time is removed (default 7 days). One that was allowed is kept
+    /// until its last token is older than both this and <see cref="RefreshTokenLifetime"/>, so a client with a live grant is
     /// never removed. Configured clients are never removed.
     /// </summary>
     public TimeSpan UnusedClientLifetime { get; set; } = TimeSpan.FromDays(7);

@@ -195,10 +195,9 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
 
         foreach (var host in options.AllowedRedirectHosts)
         {
-            var hostName = host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host;
-            if (Uri.CheckHostName(hostName) is not (UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6) || hostName.Contains('*', StringComparison.Ordinal))
+            if (HostEntryProblem(host) is { } problem)
             {
-                failures.Add($"McpOAuthOptions.AllowedRedirectHosts: '{host}' is not a host name; use 'example.com' or '*.example.com'.");
+                failures.Add($"McpOAuthOptions.AllowedRedirectHosts: '{host}' {problem}.");
             }
         }
 
@@ -214,6 +213,14 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
 
         Positive(failures, nameof(options.RegistrationWindow), options.RegistrationWindow);
         var documents = options.ClientMetadataDocuments;
+        foreach (var host in documents.AllowedHosts)
+        {
+            if (HostEntryProblem(host) is { } problem)
+            {
+                failures.Add($"McpOAuthOptions.ClientMetadataDocuments.AllowedHosts: '{host}' {problem}.");
+            }
+        }
+
         if (documents.MaxDocumentBytes is < 512 or > 1024 * 1024)
         {
             failures.Add($"McpOAuthOptions.ClientMetadataDocuments.MaxDocumentBytes is {documents.MaxDocumentBytes}: use 512 bytes to 1 MiB (default 10 KiB).");
@@ -264,6 +271,27 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
     // RFC 3986 §3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
     private static bool IsUriScheme(string scheme)
         => scheme.Length > 0 && char.IsAsciiLetter(scheme[0]) && scheme.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.');
+
+    /// <summary>
+    /// An allowed-host entry as it is compared: an ASCII host name (punycode for international names), no trailing dot, no
+    /// brackets, or <c>*.</c> and at least two labels.
+    /// </summary>
+    private static string? HostEntryProblem(string host)
+    {
+        var wildcard = host.StartsWith("*.", StringComparison.Ordinal);
+        var name = wildcard ? host[2..] : host;
+        if (name.Length == 0 || name.Contains('*', StringComparison.Ordinal) || name.EndsWith('.') || name.StartsWith('[') || !name.All(c => c is > ' ' and < (char)0x7F))
+        {
+            return "is not a host as compared: use an ASCII name without a trailing dot (punycode for international names), e.g. 'example.com' or '*.example.com'";
+        }
+
+        if (Uri.CheckHostName(name) is not (UriHostNameType.Dns or UriHostNameType.IPv4))
+        {
+            return "is not a host name";
+        }
+
+        return wildcard && !name.Contains('.', StringComparison.Ordinal) ? "covers a whole top-level domain: name at least two labels after '*.'" : null;
+    }
 
     private static void Positive(List<string> failures, string name, TimeSpan value)
     {

@@ -117,8 +117,9 @@ internal sealed class AuthorizeEndpoint(
             return;
         }
 
-        // A signed-in user is going through this client's flow: keep it even when a registration flood needs room.
-        await clients.MarkUsedAsync(request.Client.ClientId, context.RequestAborted);
+        // A signed-in user is going through this client's flow: keep it while the request can be decided, even when a
+        // registration flood needs room. Only a grant makes it "used".
+        await clients.KeepWhileAuthorizingAsync(request.Client.ClientId, time.GetUtcNow() + PendingLifetime, context.RequestAborted);
 
         context.User = signIn.Principal!;
         await consentPage.WriteAsync(context, handle, request.Client, request.RedirectUri, request.Scopes, request.Resources, user);

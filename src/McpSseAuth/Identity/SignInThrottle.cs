@@ -35,7 +35,7 @@ internal sealed class SignInThrottle : IDisposable
 
     private static string UserKey(string userName) => userName.Length > 256 ? userName[..256].ToUpperInvariant() : userName.ToUpperInvariant();
 
-    private static string AddressKey(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    private static string AddressKey(HttpContext context) => Http.RateLimits.AddressKey(context);
 
     public void Dispose()
     {

@@ -154,7 +154,12 @@ internal sealed class ClientMetadata(RegistrationPolicy policy, IOptions<McpOAut
             return false;
         }
 
-        value = element.GetString();
+        if (!TryGetText(element, out value))
+        {
+            error = OAuthError.InvalidClientMetadata($"{name} is not valid text (UTF-8, no lone surrogates).");
+            return false;
+        }
+
         if (value!.Length > maxLength)
         {
             error = OAuthError.InvalidClientMetadata($"{name} must not exceed {maxLength} characters.");
@@ -197,7 +202,15 @@ internal sealed class ClientMetadata(RegistrationPolicy policy, IOptions<McpOAut
                 return false;
             }
 
-            list.Add(item.GetString()!);
+            if (!TryGetText(item, out var text))
+            {
+                error = name == "redirect_uris"
+                    ? OAuthError.InvalidRedirectUri("redirect_uris must hold valid text (UTF-8, no lone surrogates).")
+                    : OAuthError.InvalidClientMetadata($"{name} must hold valid text (UTF-8, no lone surrogates).");
+                return false;
+            }
+
+            list.Add(text!);
         }
 
         values = list;
@@ -205,4 +218,19 @@ internal sealed class ClientMetadata(RegistrationPolicy policy, IOptions<McpOAut
     }
 
     public static string Shorten(string value) => value.Length <= 100 ? value : value[..100] + "…";
+
+    /// <summary>A JSON string's text; false when it is not valid UTF-8 or holds a lone surrogate (GetString throws then).</summary>
+    public static bool TryGetText(JsonElement element, out string? text)
+    {
+        try
+        {
+            text = element.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            text = null;
+            return false;
+        }
+    }
 }

@@ -107,12 +107,13 @@ internal sealed class ClientMetadataDocuments(
                 return (null, "The client's metadata document is not a JSON object.", null);
             }
 
-            if (!root.TryGetProperty("client_id", out var declared) || declared.ValueKind != JsonValueKind.String || !string.Equals(declared.GetString(), clientId, StringComparison.Ordinal))
+            if (!root.TryGetProperty("client_id", out var declared) || declared.ValueKind != JsonValueKind.String
+                || !ClientMetadata.TryGetText(declared, out var declaredId) || !string.Equals(declaredId, clientId, StringComparison.Ordinal))
             {
                 return (null, "The client's metadata document does not name itself: its client_id must equal its URL exactly.", null);
             }
 
-            if (!root.TryGetProperty("client_name", out var name) || name.ValueKind != JsonValueKind.String || name.GetString()!.Length == 0)
+            if (!root.TryGetProperty("client_name", out var name) || name.ValueKind != JsonValueKind.String || !ClientMetadata.TryGetText(name, out var nameText) || nameText!.Length == 0)
             {
                 return (null, "The client's metadata document has no client_name.", null);
             }

@@ -112,5 +112,11 @@ internal sealed class ClientDirectory(ConfiguredClients configured, InMemoryClie
             : registered.TryAddAsync(client, cancellationToken);
 
     public ValueTask MarkUsedAsync(string clientId, CancellationToken cancellationToken)
-        => configured.Find(clientId) is not null || ClientMetadataDocuments.IsDocumentClientId(clientId) ? ValueTask.CompletedTask : registered.MarkUsedAsync(clientId, cancellationToken);
+        => IsRegistered(clientId) ? registered.MarkUsedAsync(clientId, cancellationToken) : ValueTask.CompletedTask;
+
+    public ValueTask KeepWhileAuthorizingAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken)
+        => IsRegistered(clientId) ? registered.KeepWhileAuthorizingAsync(clientId, until, cancellationToken) : ValueTask.CompletedTask;
+
+    // Configured and URL clients are never evicted; only registered ones are tracked.
+    private bool IsRegistered(string clientId) => configured.Find(clientId) is null && !ClientMetadataDocuments.IsDocumentClientId(clientId);
 }

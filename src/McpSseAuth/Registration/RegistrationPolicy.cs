@@ -43,7 +43,7 @@ internal sealed class RegistrationPolicy : IDisposable
             }
         }
 
-        using var lease = _perAddress.AttemptAcquire(context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        using var lease = _perAddress.AttemptAcquire(RateLimits.AddressKey(context));
         if (!lease.IsAcquired)
         {
             var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : (int)_options.Value.RegistrationWindow.TotalSeconds;

@@ -34,6 +34,12 @@ internal sealed class FileSigningKeyStore(string directory) : ISigningKeyStore
 
         var manifest = JsonSerializer.Deserialize(File.ReadAllBytes(manifestPath), SigningKeyManifestJsonContext.Default.SigningKeyManifest)
             ?? throw new InvalidOperationException($"The signing key manifest {manifestPath} is empty. Restore it, or delete the folder's signing-key* files to start a new key ring.");
+        // A manifest edited by hand or cut short: refused with the fix, not a NullReferenceException.
+        if (manifest.Keys is null || manifest.Keys.Any(k => k is null || string.IsNullOrEmpty(k.Kid) || string.IsNullOrEmpty(k.Alg)))
+        {
+            throw new InvalidOperationException($"The signing key manifest {manifestPath} is damaged (keys without kid or alg). Restore it, or delete the folder's signing-key* files to start a new key ring.");
+        }
+
         var keys = new List<StoredSigningKey>(manifest.Keys.Count);
         foreach (var entry in manifest.Keys)
         {

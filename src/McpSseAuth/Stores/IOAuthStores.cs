@@ -10,6 +10,12 @@ internal interface IClientStore
 
     /// <summary>Notes that the client obtained a grant: it is no longer a candidate for eviction.</summary>
     ValueTask MarkUsedAsync(string clientId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A user is on the client's consent page: keep it (from eviction and the stale sweep) until <paramref name="until"/>,
+    /// when the pending request expires. This does not count as use.
+    /// </summary>
+    ValueTask KeepWhileAuthorizingAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken);
 }
 
 /// <summary>Authorization codes, redeemable exactly once even under concurrent redemption.</summary>

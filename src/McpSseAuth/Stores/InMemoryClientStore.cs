@@ -14,6 +14,7 @@ internal sealed class InMemoryClientStore(IOptions<McpOAuthOptions> options, Tim
 {
     private readonly ConcurrentDictionary<string, ClientRegistration> _clients = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastUsed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _authorizingUntil = new(StringComparer.Ordinal);
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _gate = new();
     private DateTimeOffset _nextSweep = DateTimeOffset.MinValue;
@@ -50,9 +51,39 @@ internal sealed class InMemoryClientStore(IOptions<McpOAuthOptions> options, Tim
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask KeepWhileAuthorizingAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_clients.ContainsKey(clientId))
+            {
+                _authorizingUntil.AddOrUpdate(clientId, until, (_, old) => old > until ? old : until);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private bool IsBeingAuthorized(string clientId, DateTimeOffset now)
+    {
+        if (!_authorizingUntil.TryGetValue(clientId, out var until))
+        {
+            return false;
+        }
+
+        if (until > now)
+        {
+            return true;
+        }
+
+        _authorizingUntil.TryRemove(new KeyValuePair<string, DateTimeOffset>(clientId, until));
+        return false;
+    }
+
     private bool TryEvictUnused()
     {
-        var oldest = _clients.Values.Where(c => !_lastUsed.ContainsKey(c.ClientId)).MinBy(c => c.IssuedAt);
+        var now = _time.GetUtcNow();
+        var oldest = _clients.Values.Where(c => !_lastUsed.ContainsKey(c.ClientId) && !IsBeingAuthorized(c.ClientId, now)).MinBy(c => c.IssuedAt);
         return oldest is not null && _clients.TryRemove(oldest.ClientId, out _);
     }
 
@@ -73,7 +104,7 @@ internal sealed class InMemoryClientStore(IOptions<McpOAuthOptions> options, Tim
             var stale = _lastUsed.TryGetValue(client.ClientId, out var used)
                 ? used + keepUsed < now
                 : client.IssuedAt + o.UnusedClientLifetime < now;
-            if (stale && _clients.TryRemove(client.ClientId, out _))
+            if (stale && !IsBeingAuthorized(client.ClientId, now) && _clients.TryRemove(client.ClientId, out _))
             {
                 _lastUsed.TryRemove(client.ClientId, out _);
             }

@@ -66,7 +66,7 @@ internal sealed class SigningKeyRing
             {
                 _keys = Rotate(now, keys);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or CryptographicException or JsonException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or CryptographicException or JsonException or ArgumentException)
             {
                 // Signing on with the keys we have beats failing every token request; the error is logged for the operator.
                 Log.SigningKeyRingNotSaved(_logger, RetryDelay, e);

@@ -194,4 +194,25 @@ public sealed class RegistrationTests(SampleAppFixture fixture) : IClassFixture<
     // Not signed in: a known client gets the redirect to the login page, an unknown one the error page.
     private static Task<HttpResponseMessage> AuthorizePageAsync(HttpClient http, string clientId)
         => http.GetAsync(new OAuthFlow(http).AuthorizeUrl(clientId, Http.McpResource));
+
+    [Theory]
+    [InlineData(new byte[] { 0xC3, 0x28 })]
+    [InlineData(new byte[] { 0xFF })]
+    public async Task Register_InvalidUtf8InAString_Is400_Never500(byte[] bad)
+    {
+        var body = System.Text.Encoding.UTF8.GetBytes("""{"redirect_uris":["https://app.example/cb"],"client_name":"x""").Concat(bad).Concat(System.Text.Encoding.UTF8.GetBytes("\"}")).ToArray();
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        using var response = await _http.PostAsync("/oauth/register", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("invalid_", (await Http.ReadJsonAsync(response)).GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"redirect_uris":["https://app.example/cb"],"client_name":"\ud800"}""", "invalid_client_metadata")]
+    [InlineData("""{"redirect_uris":["https://app.example/cb\udc00"]}""", "invalid_redirect_uri")]
+    public async Task Register_LoneSurrogate_IsTheRfcError_Never500(string json, string error)
+        => await Http.AssertOAuthErrorAsync(await RegisterAsync(json), HttpStatusCode.BadRequest, error);
 }

@@ -91,4 +91,24 @@ public sealed class InMemoryClientStoreTests
         await store.TryAddAsync(Client("trigger-3", 60 * 86400), default);
         Assert.Null(await store.FindAsync("used", default));
     }
+
+    [Fact]
+    public async Task ClientOnTheConsentPage_IsKeptUntilTheRequestExpires_ButDoesNotCountAsUsed()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
+        var store = new InMemoryClientStore(Options.Create(new McpOAuthOptions { MaxRegisteredClients = 2, UnusedClientLifetime = TimeSpan.FromDays(7) }), clock);
+        await store.TryAddAsync(Client("authorizing"), default);
+        await store.TryAddAsync(Client("idle", 1), default);
+        await store.KeepWhileAuthorizingAsync("authorizing", Start.AddMinutes(10), default);
+
+        // Full: the idle one makes room, though older ones would go first.
+        Assert.True(await store.TryAddAsync(Client("newcomer", 2), default));
+        Assert.NotNull(await store.FindAsync("authorizing", default));
+        Assert.Null(await store.FindAsync("idle", default));
+
+        // Once the request has expired it is an unused client like any other.
+        clock.Advance(TimeSpan.FromMinutes(11));
+        Assert.True(await store.TryAddAsync(Client("another", 3), default));
+        Assert.Null(await store.FindAsync("authorizing", default));
+    }
 }

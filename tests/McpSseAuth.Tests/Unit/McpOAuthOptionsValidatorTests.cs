@@ -597,4 +597,34 @@ public sealed class McpOAuthOptionsValidatorTests
         options.AllowedRedirectUriSchemes.Add("com.example.app");
         AssertPasses(options);
     }
+
+    [Theory]
+    [InlineData("[::1]")]
+    [InlineData("bücher.example")]
+    [InlineData("example.com.")]
+    [InlineData("*.com")]
+    [InlineData("*")]
+    [InlineData("a*.example.com")]
+    public void Validate_AllowedHostEntryThatCouldNeverMatch_Fails(string host)
+    {
+        var redirects = ValidOptions();
+        redirects.AllowedRedirectHosts.Add(host);
+        SingleFailure(redirects, "McpOAuthOptions.AllowedRedirectHosts");
+
+        var documents = ValidOptions();
+        documents.ClientMetadataDocuments.AllowedHosts.Add(host);
+        SingleFailure(documents, "McpOAuthOptions.ClientMetadataDocuments.AllowedHosts");
+    }
+
+    [Theory]
+    [InlineData("claude.ai")]
+    [InlineData("*.example.com")]
+    [InlineData("xn--bcher-kva.example")]
+    [InlineData("10.0.0.1")]
+    public void Validate_AllowedHostEntriesAsCompared_Pass(string host)
+    {
+        var options = ValidOptions();
+        options.AllowedRedirectHosts.Add(host);
+        AssertPasses(options);
+    }
 }

@@ -459,4 +459,19 @@ public sealed class SigningKeyRingTests : IDisposable
             return inner.SaveAsync(keys, cancellationToken);
         }
     }
+
+    [Theory]
+    [InlineData("""{"version":1}""")]
+    [InlineData("""{"keys":[{}]}""")]
+    [InlineData("""{"keys":[null]}""")]
+    public async Task FileStore_DamagedManifest_IsRefusedWithTheFix_NotANullReference(string manifest)
+    {
+        Directory.CreateDirectory(_folder);
+        await File.WriteAllTextAsync(Path.Combine(_folder, "signing-keys.json"), manifest);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () => await new FileSigningKeyStore(_folder).LoadAsync(default));
+
+        Assert.Contains("damaged", error.Message, StringComparison.Ordinal);
+        Assert.Contains("delete the folder's signing-key* files", error.Message, StringComparison.Ordinal);
+    }
 }
