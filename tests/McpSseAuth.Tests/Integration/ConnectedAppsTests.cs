@@ -61,21 +61,7 @@ public sealed class ConnectedAppsTests(SampleAppFixture fixture) : IClassFixture
     {
         var browser = new Browser(_http);
 
-        var challenge = await browser.SendAsync(Apps);
-
-        Assert.Equal(HttpStatusCode.Redirect, challenge.StatusCode);
-        var login = Http.Location(challenge);
-        Assert.Equal("/oauth/login", login.AbsolutePath);
-        Assert.Equal("/oauth/apps", Http.Query(login)["ReturnUrl"]);
-
-        var loginPage = await browser.SendAsync(login);
-        var form = Browser.ParseForm(await loginPage.Content.ReadAsStringAsync())!.Value;
-        Assert.Equal("/oauth/apps", form.Hidden["ReturnUrl"]);
-        var fields = form.Hidden;
-        fields["username"] = "alice";
-        fields["password"] = "alice";
-        var signedIn = await browser.SendAsync(new Uri(login, form.Action), new FormUrlEncodedContent(fields));
-        Assert.Equal("/oauth/apps", Http.Location(signedIn).PathAndQuery);
+        await AccountPageSupport.AssertChallengeSignsInAndReturnsAsync(browser, Apps, "alice");
 
         var page = await browser.SendAsync(Apps);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
@@ -410,6 +396,29 @@ internal static partial class AccountPageSupport
         var response = await browser.SendAsync(new Uri(login, form.Action), new FormUrlEncodedContent(fields));
         Assert.Contains(response.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.Redirect });
         return (browser, response);
+    }
+
+    /// <summary>
+    /// An account page opened before signing in: the challenge sends to the login page with the page as ReturnUrl (also in
+    /// the form), and signing in as <paramref name="user"/> comes back to it.
+    /// </summary>
+    public static async Task AssertChallengeSignsInAndReturnsAsync(Browser browser, Uri page, string user)
+    {
+        var challenge = await browser.SendAsync(page);
+
+        Assert.Equal(HttpStatusCode.Redirect, challenge.StatusCode);
+        var login = Http.Location(challenge);
+        Assert.Equal("/oauth/login", login.AbsolutePath);
+        Assert.Equal(page.AbsolutePath, Http.Query(login)["ReturnUrl"]);
+
+        var loginPage = await browser.SendAsync(login);
+        var form = Browser.ParseForm(await loginPage.Content.ReadAsStringAsync())!.Value;
+        Assert.Equal(page.AbsolutePath, form.Hidden["ReturnUrl"]);
+        var fields = form.Hidden;
+        fields["username"] = user;
+        fields["password"] = user;
+        var signedIn = await browser.SendAsync(new Uri(login, form.Action), new FormUrlEncodedContent(fields));
+        Assert.Equal(page.AbsolutePath, Http.Location(signedIn).PathAndQuery);
     }
 
     /// <summary>The anti-forgery field of a page's forms.</summary>

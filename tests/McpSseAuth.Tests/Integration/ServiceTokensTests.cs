@@ -92,20 +92,7 @@ public sealed class ServiceTokensTests(ServiceTokensFixture fixture) : IClassFix
     {
         var browser = new Browser(_http);
 
-        var challenge = await browser.SendAsync(Tokens);
-
-        Assert.Equal(HttpStatusCode.Redirect, challenge.StatusCode);
-        var login = Http.Location(challenge);
-        Assert.Equal("/oauth/login", login.AbsolutePath);
-        Assert.Equal("/oauth/tokens", Http.Query(login)["ReturnUrl"]);
-        var loginPage = await browser.SendAsync(login);
-        var form = Browser.ParseForm(await loginPage.Content.ReadAsStringAsync())!.Value;
-        var fields = form.Hidden;
-        var user = fixture.NewUser();
-        fields["username"] = user;
-        fields["password"] = user;
-        var signedIn = await browser.SendAsync(new Uri(login, form.Action), new FormUrlEncodedContent(fields));
-        Assert.Equal("/oauth/tokens", Http.Location(signedIn).PathAndQuery);
+        await AccountPageSupport.AssertChallengeSignsInAndReturnsAsync(browser, Tokens, fixture.NewUser());
         Assert.Equal(HttpStatusCode.OK, (await browser.SendAsync(Tokens)).StatusCode);
     }
 
