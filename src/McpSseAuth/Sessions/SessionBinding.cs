@@ -142,7 +142,7 @@ internal sealed class SessionBinding(
             // The Streamable session's own streams (the standalone GET, a POST answered as a stream) end with the session;
             // ending the session's run alone leaves them open. (Legacy SSE has one stream, the run's.) A POST being
             // handled keeps the session from counting as idle.
-            if (!await HasScopesAsync(context, null))
+            if (!await HasScopesAsync(context, () => PeekAsync(context)))
             {
                 return;
             }
@@ -152,7 +152,7 @@ internal sealed class SessionBinding(
             return;
         }
 
-        if (!await HasScopesAsync(context, message))
+        if (!await HasScopesAsync(context, () => Task.FromResult<JsonElement?>(message)))
         {
             return;
         }
@@ -165,14 +165,14 @@ internal sealed class SessionBinding(
     /// <c>insufficient_scope</c> challenge naming every scope needed (the token's and the missing ones), so the client
     /// authorizes again with them (step-up). The body is read only when something requires a scope.
     /// </summary>
-    private async Task<bool> HasScopesAsync(HttpContext context, JsonElement? message)
+    private async Task<bool> HasScopesAsync(HttpContext context, Func<Task<JsonElement?>> readBody)
     {
         if (!scopes.Any || !HttpMethods.IsPost(context.Request.Method))
         {
             return true;
         }
 
-        if ((message ?? await PeekAsync(context)) is not { } body
+        if (await readBody() is not { } body
             || !body.TryGetProperty("method", out var method) || method.ValueKind != JsonValueKind.String
             || !body.TryGetProperty("params", out var parameters) || parameters.ValueKind != JsonValueKind.Object)
         {
@@ -200,8 +200,22 @@ internal sealed class SessionBinding(
     /// <summary>A request that opens a session takes its place under the caps first, atomically, so concurrent opens cannot overshoot.</summary>
     private async Task OpenAsync(HttpContext context, RequestDelegate next, bool legacySse, string subject, McpOAuthOptions o)
     {
+        // The body, read at most once: for the scopes of a stateless call, and at a cap to tell an initialize.
+        JsonElement? body = null;
+        var read = false;
+        async Task<JsonElement?> BodyAsync()
+        {
+            if (!read)
+            {
+                body = await PeekAsync(context);
+                read = true;
+            }
+
+            return body;
+        }
+
         // A Streamable POST without a session may be a stateless call of a tool (2026-07-28): its scopes apply.
-        if (!legacySse && !await HasScopesAsync(context, null))
+        if (!legacySse && !await HasScopesAsync(context, BodyAsync))
         {
             return;
         }
@@ -211,7 +225,7 @@ internal sealed class SessionBinding(
         {
             // At a cap. A Streamable POST without a session may be a stateless request (2026-07-28), which opens nothing:
             // only an initialize is refused. The body is read only here, at the cap.
-            if (legacySse || await IsInitializeAsync(context))
+            if (legacySse || IsInitialize(await BodyAsync()))
             {
                 await RefuseAsync(
                     context,
@@ -337,8 +351,8 @@ internal sealed class SessionBinding(
             context.RequestAborted);
     }
 
-    private static async Task<bool> IsInitializeAsync(HttpContext context)
-        => await PeekAsync(context) is { } message && message.TryGetProperty("method", out var method) && method.ValueKind == JsonValueKind.String && method.GetString() == "initialize";
+    private static bool IsInitialize(JsonElement? message)
+        => message is { } m && m.TryGetProperty("method", out var method) && method.ValueKind == JsonValueKind.String && method.ValueEquals("initialize");
 
     /// <summary>Reads the JSON body and rewinds it for the SDK; null when it is not a JSON object.</summary>
     private static async Task<JsonElement?> PeekAsync(HttpContext context)
