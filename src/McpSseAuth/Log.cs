@@ -126,4 +126,22 @@ internal static partial class Log
 
     [LoggerMessage(1705, LogLevel.Error, "Could not read or save the signing key ring; signing on with the current keys and trying again in {RetryDelay}.", EventName = "SigningKeyRingNotSaved")]
     public static partial void SigningKeyRingNotSaved(ILogger logger, TimeSpan retryDelay, Exception exception);
+
+    [LoggerMessage(1801, LogLevel.Error, "The storage could not be reached: answered {Path} with 503.", EventName = "StorageUnavailable")]
+    public static partial void StorageUnavailable(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(1802, LogLevel.Warning, "A revocation is stored but could not be published to the other instances; they end its sessions at their next sweep.", EventName = "RevocationNotPublished")]
+    public static partial void RevocationNotPublished(ILogger logger, Exception exception);
+
+    [LoggerMessage(1803, LogLevel.Warning, "Could not subscribe to revocations from the other instances; trying again in 5 s.", EventName = "RevocationSubscriptionFailed")]
+    public static partial void RevocationSubscriptionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1804, LogLevel.Warning, "A message for SSE session {SessionId} was handed to instance {Instance}, which did not answer; answered 404.", EventName = "SseRelayUnanswered")]
+    public static partial void SseRelayUnanswered(ILogger logger, string sessionId, string instance);
+
+    [LoggerMessage(1805, LogLevel.Warning, "The SSE relay could not reach the bus or the storage; trying again.", EventName = "SseRelayUnavailable")]
+    public static partial void SseRelaySubscriptionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1806, LogLevel.Error, "A message relayed for SSE session {SessionId} failed.", EventName = "SseRelayFailed")]
+    public static partial void SseRelayFailed(ILogger logger, string sessionId, Exception exception);
 }

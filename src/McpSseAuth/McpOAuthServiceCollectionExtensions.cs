@@ -54,24 +54,38 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<ServerUris>();
         services.TryAddSingleton<ProtectedResources>();
         services.TryAddSingleton<ResourceIndicators>();
-        services.TryAddSingleton<ISigningKeyStore>(sp => SigningKeys.DefaultStore(sp.GetRequiredService<IOptions<McpOAuthOptions>>().Value));
-        services.TryAddSingleton<SigningKeys>();
+        // State: memory unless the app chose a storage (AddMcpOAuthStorage, AddMcpOAuthSqlite, AddMcpOAuthRedis).
+        services.TryAddSingleton<McpSseAuth.Storage.IMcpOAuthStorage>(sp => new McpSseAuth.Storage.InMemoryOAuthStorage(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<McpSseAuth.Storage.IMcpOAuthBus, McpSseAuth.Storage.InProcessBus>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, McpSseAuth.Sessions.RevocationFanOut>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Hosting.IStartupFilter, McpSseAuth.Http.StorageFaults>());
+        services.TryAddSingleton<ISigningKeyStore>(sp => sp.GetService<ConfiguredStorage>() is not null
+            ? new StorageSigningKeyStore(sp.GetRequiredService<McpSseAuth.Storage.IMcpOAuthStorage>())
+            : SigningKeys.DefaultStore(sp.GetRequiredService<IOptions<McpOAuthOptions>>().Value));
+        services.TryAddSingleton(sp => new SigningKeys(
+            sp.GetRequiredService<IOptions<McpOAuthOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ISigningKeyStore>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SigningKeys>>(),
+            sp.GetService<ConfiguredStorage>() is not null ? TimeSpan.FromMinutes(5) : null));
         services.TryAddSingleton<AccessTokenIssuer>();
 
-        services.TryAddSingleton<InMemoryClientStore>();
+        services.TryAddSingleton<ClientStore>();
         services.TryAddSingleton<ConfiguredClients>();
         services.TryAddSingleton<IClientStore, ClientDirectory>();
         services.TryAddSingleton<McpSseAuth.Sessions.GrantRevocationSignal>();
         services.TryAddSingleton<McpSseAuth.Sessions.McpSessionRegistry>();
         services.TryAddSingleton<IMcpSessions>(sp => sp.GetRequiredService<McpSseAuth.Sessions.McpSessionRegistry>());
         services.TryAddSingleton<McpSseAuth.Sessions.SessionBinding>();
+        services.TryAddSingleton<McpSseAuth.Sessions.SseRelay>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, McpSseAuth.Sessions.SseRelay>(sp => sp.GetRequiredService<McpSseAuth.Sessions.SseRelay>()));
         services.AddMetrics();
         services.TryAddSingleton<McpSseAuth.Sessions.SessionMetrics>();
-        services.TryAddSingleton<InMemoryGrantStore>();
-        services.TryAddSingleton<IAuthorizationCodeStore>(sp => sp.GetRequiredService<InMemoryGrantStore>());
-        services.TryAddSingleton<IRefreshTokenStore>(sp => sp.GetRequiredService<InMemoryGrantStore>());
-        services.TryAddSingleton<IPendingAuthorizationStore>(sp => sp.GetRequiredService<InMemoryGrantStore>());
-        services.TryAddSingleton<IGrantRevocations>(sp => sp.GetRequiredService<InMemoryGrantStore>());
+        services.TryAddSingleton<GrantStore>();
+        services.TryAddSingleton<IAuthorizationCodeStore>(sp => sp.GetRequiredService<GrantStore>());
+        services.TryAddSingleton<IRefreshTokenStore>(sp => sp.GetRequiredService<GrantStore>());
+        services.TryAddSingleton<IPendingAuthorizationStore>(sp => sp.GetRequiredService<GrantStore>());
+        services.TryAddSingleton<IGrantRevocations>(sp => sp.GetRequiredService<GrantStore>());
 
         services.TryAddSingleton<AuthorizationServerMetadataEndpoint>();
         services.TryAddSingleton<JwksEndpoint>();
@@ -100,11 +114,11 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<SignInCookieEvents>();
         services.TryAddSingleton<ServiceTokensEndpoint>();
 
-        services.TryAddSingleton<InMemoryConsentStore>();
-        services.TryAddSingleton<IConsentStore>(sp => sp.GetRequiredService<InMemoryConsentStore>());
-        services.TryAddSingleton<IGrantStore>(sp => sp.GetRequiredService<InMemoryConsentStore>());
-        services.TryAddSingleton<IUserSignOuts>(sp => sp.GetRequiredService<InMemoryConsentStore>());
-        services.TryAddSingleton<IUserSecretStore, InMemoryUserSecretStore>();
+        services.TryAddSingleton<ConsentStore>();
+        services.TryAddSingleton<IConsentStore>(sp => sp.GetRequiredService<ConsentStore>());
+        services.TryAddSingleton<IGrantStore>(sp => sp.GetRequiredService<ConsentStore>());
+        services.TryAddSingleton<IUserSignOuts>(sp => sp.GetRequiredService<ConsentStore>());
+        services.TryAddSingleton<IUserSecretStore, UserSecretStore>();
         services.TryAddSingleton<UserSecrets>();
         services.TryAddSingleton<UpstreamTokenRefresh>();
         services.TryAddSingleton<UpstreamTokenStore>();

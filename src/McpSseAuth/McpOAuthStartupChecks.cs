@@ -14,7 +14,8 @@ internal sealed class McpOAuthStartupChecks(
     Scopes.ScopeRequirements scopes,
     IAuthenticationSchemeProvider schemes,
     IHostEnvironment environment,
-    ILogger<McpOAuthStartupChecks> logger) : IHostedService
+    ILogger<McpOAuthStartupChecks> logger,
+    Microsoft.Extensions.DependencyInjection.ConfiguredStorage? storage = null) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -31,6 +32,11 @@ internal sealed class McpOAuthStartupChecks(
             {
                 throw new InvalidOperationException($"The scheme '{name}' in McpOAuthOptions.SignInSchemes is not a remote sign-in scheme (OpenID Connect, OAuth, Google, ...): its handler {scheme.HandlerType.Name} has no callback. Remove it from SignInSchemes.");
             }
+        }
+
+        if (storage is not null && o.KeyDirectory is not null && o.SigningCredentials is null)
+        {
+            throw new InvalidOperationException($"McpOAuthOptions.KeyDirectory is set ('{o.KeyDirectory}'), but the app keeps McpSseAuth's state in a storage (AddMcpOAuthSqlite, AddMcpOAuthRedis or AddMcpOAuthStorage), which holds the signing keys so that every instance shares them. Remove KeyDirectory.");
         }
 
         // Attributes are known only once the MCP server's primitives are: checked here, not by the options validator.
@@ -50,7 +56,7 @@ internal sealed class McpOAuthStartupChecks(
             Log.IssuerDerivedFromRequest(logger);
         }
 
-        if (o.SigningCredentials is null && o.KeyDirectory is null)
+        if (o.SigningCredentials is null && o.KeyDirectory is null && storage is null)
         {
             Log.SigningKeyInMemory(logger);
         }

@@ -197,10 +197,17 @@ public static class McpSseEndpointRouteBuilderExtensions
     private static IEndpointConventionBuilder BindSessions(IEndpointConventionBuilder builder, IServiceProvider services, bool legacySse)
     {
         var binding = services.GetRequiredService<McpSseAuth.Sessions.SessionBinding>();
+        var relay = services.GetRequiredService<McpSseAuth.Sessions.SseRelay>();
         builder.Finally(endpoint =>
         {
             if (endpoint.RequestDelegate is { } inner)
             {
+                if (legacySse && endpoint is RouteEndpointBuilder { RoutePattern.RawText: { } pattern } && pattern.EndsWith("/message", StringComparison.Ordinal))
+                {
+                    // Messages handed over by other instances run through the SDK's handler as well (SseRelay).
+                    relay.AddMessageHandler(Path(pattern), inner);
+                }
+
                 endpoint.RequestDelegate = context => binding.InvokeAsync(context, inner, legacySse);
             }
         });

@@ -89,9 +89,9 @@ internal sealed class ConfiguredClients(IOptions<McpOAuthOptions> options, TimeP
 
 /// <summary>
 /// The client lookup everything uses: configured clients first, then those registered at runtime
-/// (<see cref="InMemoryClientStore"/> or a replacement).
+/// (<see cref="ClientStore"/>).
 /// </summary>
-internal sealed class ClientDirectory(ConfiguredClients configured, InMemoryClientStore registered, ClientMetadataDocuments documents) : IClientStore
+internal sealed class ClientDirectory(ConfiguredClients configured, ClientStore registered, ClientMetadataDocuments documents) : IClientStore
 {
     public async ValueTask<ClientRegistration?> FindAsync(string clientId, CancellationToken cancellationToken)
     {

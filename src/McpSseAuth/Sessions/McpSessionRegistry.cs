@@ -58,6 +58,9 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
         public McpSessionInfo Info { get; } = info;
         public CancellationTokenSource End { get; } = end;
 
+        /// <summary>Who opened it: the user a message relayed from another instance is handled as (<see cref="SseRelay"/>).</summary>
+        public ClaimsPrincipal User { get; init; } = new();
+
         /// <summary>Requests not answered yet: awaiting their answer on the SSE stream, or being handled (Streamable HTTP).</summary>
         public int InFlight => _awaitingAnswer.Count + Volatile.Read(ref _handling);
 
@@ -213,7 +216,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
             user.FindFirst(AccessTokenIssuer.GrantIdClaim)?.Value,
             (user.FindFirst("scope")?.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries),
             _time.GetUtcNow());
-        var entry = new Entry(info, CancellationTokenSource.CreateLinkedTokenSource(sessionEnded));
+        var entry = new Entry(info, CancellationTokenSource.CreateLinkedTokenSource(sessionEnded)) { User = user };
         if (reservation is null || reservation.Subject != info.Subject || !reservation.TryTakeOver())
         {
             // Opened without a place taken beforehand: counted now (it may overshoot a cap, it is never refused here).
@@ -238,6 +241,9 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
 
         entry.End.Dispose();
     }
+
+    /// <summary>Every live session of this process.</summary>
+    public IEnumerable<Entry> Entries => _sessions.Values;
 
     public Entry? Find(string sessionId) => _sessions.TryGetValue(sessionId, out var entry) ? entry : null;
 
@@ -332,12 +338,4 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
         _revocations.Revoked -= EndForGrant;
         _ended.Dispose();
     }
-}
-
-/// <summary>Raised whenever a grant is revoked (connected-apps page, replay detection), so live sessions of it can end.</summary>
-internal sealed class GrantRevocationSignal
-{
-    public event Action<string>? Revoked;
-
-    public void Raise(string grantId) => Revoked?.Invoke(grantId);
 }

@@ -21,6 +21,7 @@ internal sealed class SessionBinding(
     Scopes.ScopeRequirements scopes,
     Discovery.ServerUris uris,
     Discovery.ProtectedResources resources,
+    SseRelay relay,
     IOptions<McpOAuthOptions> options,
     ILogger<SessionBinding> logger)
 {
@@ -98,7 +99,23 @@ internal sealed class SessionBinding(
         {
             // The SDK sends the SSE endpoint event before it runs the session, which is when the session is listed: a
             // message right after the event may come first. Wait for it briefly; a session never listed is not let in.
-            entry = await registry.WaitForAsync(sessionId, TimeSpan.FromSeconds(2), context.RequestAborted);
+            // With several instances, the stream may be held by another one: the message is handed to it.
+            SseRelay.Holder? holder = null;
+            if (relay.Enabled)
+            {
+                (entry, holder) = await relay.LocateAsync(sessionId, TimeSpan.FromSeconds(2), context.RequestAborted);
+            }
+            else
+            {
+                entry = await registry.WaitForAsync(sessionId, TimeSpan.FromSeconds(2), context.RequestAborted);
+            }
+
+            if (holder is not null)
+            {
+                await ForwardAsync(context, holder, sessionId, subject, message);
+                return;
+            }
+
             if (entry is null)
             {
                 await RefuseAsync(context, StatusCodes.Status404NotFound, "unknown", "Session not found. Open a new SSE stream.");
@@ -158,6 +175,24 @@ internal sealed class SessionBinding(
         }
 
         await SendLegacyMessageAsync(context, next, entry, message, o);
+    }
+
+    /// <summary>A message for a session whose stream another instance holds: checked here against the listed user and client, then handed over.</summary>
+    private async Task ForwardAsync(HttpContext context, SseRelay.Holder holder, string sessionId, string subject, JsonElement message)
+    {
+        var clientId = context.User.FindFirst("client_id")?.Value;
+        if (!string.Equals(subject, holder.Subject, StringComparison.Ordinal) || !string.Equals(clientId, holder.ClientId, StringComparison.Ordinal))
+        {
+            await RefuseAsync(context, StatusCodes.Status403Forbidden, "binding", "Forbidden: this session belongs to another user or another client.");
+            return;
+        }
+
+        if (!await HasScopesAsync(context, () => Task.FromResult<JsonElement?>(message)))
+        {
+            return;
+        }
+
+        await relay.ForwardAsync(context, holder, sessionId, System.Text.Encoding.UTF8.GetBytes(message.GetRawText()), context.User.FindFirst("scope")?.Value);
     }
 
     /// <summary>

@@ -9,7 +9,7 @@ namespace McpSseAuth.Sessions;
 /// <see cref="McpSessionRegistry"/> and run it on a token the registry can cancel. Stateless requests (2026-07-28 clients)
 /// have no session and pass through untracked.
 /// </summary>
-internal sealed class SessionTracking(McpSessionRegistry registry, Stores.IGrantRevocations revocations, IOptions<McpOAuthOptions> options) : IPostConfigureOptions<HttpServerTransportOptions>
+internal sealed class SessionTracking(McpSessionRegistry registry, Stores.IGrantRevocations revocations, SseRelay relay, IOptions<McpOAuthOptions> options) : IPostConfigureOptions<HttpServerTransportOptions>
 {
     public void PostConfigure(string? name, HttpServerTransportOptions transport)
     {
@@ -30,6 +30,8 @@ internal sealed class SessionTracking(McpSessionRegistry registry, Stores.IGrant
             try
             {
                 await events.SessionStarted(new McpSessionEventContext(entry.Info));
+                // Listed for the other instances, whose POST /message for it are handed here.
+                await relay.ListAsync(entry, sessionEnded);
                 // A revocation between the token check and the line above found nothing to end: look once more now that
                 // the session is listed (the revocation is recorded before it is signalled).
                 if (entry.Info.GrantId is { } grantId && await revocations.IsRevokedAsync(grantId, sessionEnded))
@@ -46,6 +48,7 @@ internal sealed class SessionTracking(McpSessionRegistry registry, Stores.IGrant
             finally
             {
                 registry.Remove(entry);
+                await relay.UnlistAsync(entry);
                 await events.SessionEnded(new McpSessionEventContext(entry.Info));
             }
         };

@@ -26,6 +26,7 @@ internal sealed record ClientRegistration
     public byte[]? SecretHash { get; init; }
 
     /// <summary>A configured client's public keys (<c>private_key_jwt</c>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<Microsoft.IdentityModel.Tokens.SecurityKey>? AssertionKeys { get; init; }
 
     /// <summary>Scopes a <c>client_credentials</c> token may carry.</summary>
@@ -35,5 +36,6 @@ internal sealed record ClientRegistration
     public bool MayIntrospect { get; init; }
 
     /// <summary>Holds credentials: it must authenticate at the token, revocation and introspection endpoints.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsConfidential => SecretHash is not null || AssertionKeys is not null;
 }

@@ -9,7 +9,11 @@ internal interface ISigningKeyStore
     /// <summary>Every key kept, in no particular order; empty when there is none yet.</summary>
     ValueTask<IReadOnlyList<StoredSigningKey>> LoadAsync(CancellationToken cancellationToken);
 
-    /// <summary>Replaces the ring with <paramref name="keys"/>: keys not listed are deleted, so their private halves do not linger.</summary>
+    /// <summary>
+    /// Replaces the ring with <paramref name="keys"/>: keys not listed are deleted, so their private halves do not linger.
+    /// A store shared by instances throws <see cref="SigningKeyStoreConflictException"/> when another instance saved
+    /// since this one's last <see cref="LoadAsync"/>; the ring then reads again and applies its schedule to what it finds.
+    /// </summary>
     ValueTask SaveAsync(IReadOnlyList<StoredSigningKey> keys, CancellationToken cancellationToken);
 }
 
@@ -42,3 +46,6 @@ internal sealed class StoredSigningKey(string keyId, string algorithm, string pr
     /// <summary>Never the private key: this may end up in a log or a test failure message.</summary>
     public override string ToString() => $"{KeyId} ({Algorithm}, signs {Activates:O} to {Retires:O})";
 }
+
+/// <summary>Another instance changed the shared key ring since it was read: read it again.</summary>
+internal sealed class SigningKeyStoreConflictException() : Exception("Another instance changed the signing key ring since it was read.");

@@ -22,22 +22,29 @@ internal sealed class SigningKeyRing
     private readonly TimeProvider _time;
     private readonly ISigningKeyStore _store;
     private readonly ILogger _logger;
+    private readonly TimeSpan? _rereadEvery;
     private readonly Lock _gate = new();
 
     /// <summary>Keys read from PEM, by kid: parsed once, not at each reload.</summary>
     private readonly Dictionary<string, SigningCredentials> _imported = new(StringComparer.Ordinal);
     private volatile SigningKeySet _keys;
 
-    public SigningKeyRing(McpOAuthOptions options, TimeProvider time, ISigningKeyStore store, ILogger logger)
+    /// <param name="options">The options.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="store">Where the ring is kept.</param>
+    /// <param name="logger">For the ring's events.</param>
+    /// <param name="rereadEvery">For a store shared by instances: read it at least this often, to see their changes.</param>
+    public SigningKeyRing(McpOAuthOptions options, TimeProvider time, ISigningKeyStore store, ILogger logger, TimeSpan? rereadEvery = null)
     {
         _options = options;
+        _rereadEvery = rereadEvery;
         _time = time;
         _store = store;
         _logger = logger;
         // At startup a store that cannot be read or written is an error: fail now rather than sign with an unsaved key.
         lock (_gate)
         {
-            _keys = Rotate(time.GetUtcNow(), previous: null);
+            _keys = RotateShared(time.GetUtcNow(), previous: null);
         }
     }
 
@@ -64,9 +71,10 @@ internal sealed class SigningKeyRing
 
             try
             {
-                _keys = Rotate(now, keys);
+                _keys = RotateShared(now, keys);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or CryptographicException or JsonException or ArgumentException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or CryptographicException or JsonException or ArgumentException
+                                           or Storage.McpStorageUnavailableException or SigningKeyStoreConflictException)
             {
                 // Signing on with the keys we have beats failing every token request; the error is logged for the operator.
                 Log.SigningKeyRingNotSaved(_logger, RetryDelay, e);
@@ -74,6 +82,25 @@ internal sealed class SigningKeyRing
             }
 
             return _keys;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Rotate"/>, read again when another instance saved in between: the ring it saved is adopted, not
+    /// overwritten, so every instance signs with keys that every other one knows.
+    /// </summary>
+    private SigningKeySet RotateShared(DateTimeOffset now, SigningKeySet? previous)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var keys = Rotate(now, previous);
+                return _rereadEvery is { } every && keys.ValidUntil > now + every ? keys.Until(now + every) : keys;
+            }
+            catch (SigningKeyStoreConflictException) when (attempt < 5)
+            {
+            }
         }
     }
 

@@ -23,6 +23,12 @@ internal sealed class SigningKeys
     }
 
     public SigningKeys(IOptions<McpOAuthOptions> options, TimeProvider time, ISigningKeyStore store, ILogger<SigningKeys> logger)
+        : this(options, time, store, logger, rereadEvery: null)
+    {
+    }
+
+    /// <summary>With a store that other instances share, read again at least every <paramref name="rereadEvery"/>.</summary>
+    public SigningKeys(IOptions<McpOAuthOptions> options, TimeProvider time, ISigningKeyStore store, ILogger<SigningKeys> logger, TimeSpan? rereadEvery)
     {
         var configured = options.Value.SigningCredentials;
         if (configured is not null)
@@ -33,7 +39,7 @@ internal sealed class SigningKeys
         }
         else
         {
-            _ring = new SigningKeyRing(options.Value, time, store, logger);
+            _ring = new SigningKeyRing(options.Value, time, store, logger, rereadEvery);
             Algorithms = SigningKeyMaterial.RingAlgorithms;
         }
     }

@@ -77,6 +77,11 @@ internal sealed class AccessTokenValidation(AccessTokenReader reader, ServerUris
             },
             OnAuthenticationFailed = context =>
             {
+                if (context.Exception is Storage.McpStorageUnavailableException)
+                {
+                    return Task.CompletedTask;   // not the token's fault: rethrown, answered 503 (StorageFaults)
+                }
+
                 Log.AccessTokenRefused(_logger, context.HttpContext.Request.Path, context.Exception.GetType().Name);
                 return Task.CompletedTask;
             },

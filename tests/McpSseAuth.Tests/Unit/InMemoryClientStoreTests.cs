@@ -20,7 +20,7 @@ public sealed class InMemoryClientStoreTests
     [Fact]
     public async Task Store_RacedByConcurrentRegistrations_NeverHoldsMoreThanItsBound()
     {
-        var store = new InMemoryClientStore(Options.Create(new McpOAuthOptions { MaxRegisteredClients = 3 }));
+        var store = new ClientStore(new McpSseAuth.Storage.InMemoryOAuthStorage(TimeProvider.System), Options.Create(new McpOAuthOptions { MaxRegisteredClients = 3 }));
         for (var i = 0; i < 3; i++)
         {
             Assert.True(await store.TryAddAsync(Client("used-" + i), default));
@@ -40,7 +40,7 @@ public sealed class InMemoryClientStoreTests
     [Fact]
     public async Task Store_WhenFull_EvictsTheOldestUnusedClient()
     {
-        var store = new InMemoryClientStore(Options.Create(new McpOAuthOptions { MaxRegisteredClients = 2 }));
+        var store = new ClientStore(new McpSseAuth.Storage.InMemoryOAuthStorage(TimeProvider.System), Options.Create(new McpOAuthOptions { MaxRegisteredClients = 2 }));
         await store.TryAddAsync(Client("older", 1), default);
         await store.TryAddAsync(Client("newer", 2), default);
 
@@ -55,7 +55,7 @@ public sealed class InMemoryClientStoreTests
     public async Task Sweep_RemovesAClientThatGotNoGrantWithinItsLifetime_WhenRegistrationsArrive()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
-        var store = new InMemoryClientStore(Options.Create(new McpOAuthOptions { UnusedClientLifetime = TimeSpan.FromDays(7) }), clock);
+        var store = new ClientStore(new McpSseAuth.Storage.InMemoryOAuthStorage(clock), Options.Create(new McpOAuthOptions { UnusedClientLifetime = TimeSpan.FromDays(7) }), clock);
         await store.TryAddAsync(Client("idle"), default);
 
         clock.Advance(TimeSpan.FromDays(6));
@@ -72,7 +72,7 @@ public sealed class InMemoryClientStoreTests
     public async Task Sweep_NeverRemovesAClientWhoseGrantCanStillBeLive()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
-        var store = new InMemoryClientStore(Options.Create(new McpOAuthOptions { UnusedClientLifetime = TimeSpan.FromDays(7), RefreshTokenLifetime = TimeSpan.FromDays(30) }), clock);
+        var store = new ClientStore(new McpSseAuth.Storage.InMemoryOAuthStorage(clock), Options.Create(new McpOAuthOptions { UnusedClientLifetime = TimeSpan.FromDays(7), RefreshTokenLifetime = TimeSpan.FromDays(30) }), clock);
         await store.TryAddAsync(Client("used"), default);
         await store.MarkUsedAsync("used", default);
 
@@ -96,7 +96,7 @@ public sealed class InMemoryClientStoreTests
     public async Task ClientOnTheConsentPage_IsKeptUntilTheRequestExpires_ButDoesNotCountAsUsed()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
-        var store = new InMemoryClientStore(Options.Create(new McpOAuthOptions { MaxRegisteredClients = 2, UnusedClientLifetime = TimeSpan.FromDays(7) }), clock);
+        var store = new ClientStore(new McpSseAuth.Storage.InMemoryOAuthStorage(clock), Options.Create(new McpOAuthOptions { MaxRegisteredClients = 2, UnusedClientLifetime = TimeSpan.FromDays(7) }), clock);
         await store.TryAddAsync(Client("authorizing"), default);
         await store.TryAddAsync(Client("idle", 1), default);
         await store.KeepWhileAuthorizingAsync("authorizing", Start.AddMinutes(10), default);

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace McpSseAuth.Tests.Unit;
 
 /// <summary>The in-memory store of consents, grants and sign-outs keeps the contract.</summary>
-public sealed class InMemoryConsentStoreTests() : ConsentStoreContract(time => new InMemoryConsentStore(time));
+public sealed class InMemoryConsentStoreTests() : ConsentStoreContract(time => new ConsentStore(new McpSseAuth.Storage.InMemoryOAuthStorage(time), time));
 
 /// <summary>
 /// What every store of remembered consents, the grant list of the connected-apps page and sign-outs must do, per user and

@@ -29,7 +29,7 @@ public sealed class UpstreamTokenStoreTests : IDisposable
     private static readonly DateTimeOffset Now = new(2031, 3, 4, 5, 6, 7, TimeSpan.Zero);
 
     private readonly FakeTimeProvider _time = new(Now);
-    private readonly InMemoryUserSecretStore _store = new();
+    private readonly UserSecretStore _store = new(new McpSseAuth.Storage.InMemoryOAuthStorage(TimeProvider.System));
     private readonly McpOAuthOptions _options = new();
     private readonly FakeTokenEndpoint _tokenEndpoint = new();
     private readonly ServiceProvider _services;

@@ -15,7 +15,7 @@ namespace McpSseAuth.Tests.Unit;
 /// </summary>
 public sealed class UserSecretsTests
 {
-    private readonly InMemoryUserSecretStore _store = new();
+    private readonly UserSecretStore _store = new(new McpSseAuth.Storage.InMemoryOAuthStorage(TimeProvider.System));
     private readonly UserSecrets _secrets;
     private readonly McpUserTokens _tokens;
     private readonly McpOAuthOptions _options = new();

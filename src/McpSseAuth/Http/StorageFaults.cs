@@ -1,0 +1,49 @@
+using McpSseAuth.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace McpSseAuth.Http;
+
+/// <summary>
+/// First in the app's pipeline: a request that needed the storage while it was unreachable gets 503 with
+/// <c>Retry-After</c> — the RFC 6749 <c>temporarily_unavailable</c> error as JSON, or a readable page for a browser —
+/// instead of a 500. Nothing else was written for it (stores write nothing they cannot finish); the next request after the
+/// storage is back is served as usual.
+/// </summary>
+internal sealed class StorageFaults(ILogger<StorageFaults> logger) : IStartupFilter
+{
+    public const string RetryAfterSeconds = "5";
+
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use(async (context, inner) =>
+        {
+            try
+            {
+                await inner(context);
+            }
+            catch (McpStorageUnavailableException e) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                Log.StorageUnavailable(logger, context.Request.Path.Value ?? "", e);
+                if (context.Response.HasStarted)
+                {
+                    return;   // a stream already under way just ends
+                }
+
+                context.Response.Clear();
+                context.Response.Headers.RetryAfter = RetryAfterSeconds;
+                var error = OAuthError.TemporarilyUnavailable("The server's storage is unreachable for the moment. Try again in a few seconds.");
+                if (HttpMethods.IsGet(context.Request.Method) && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase))
+                {
+                    await HtmlPage.WriteAsync(context, error.StatusCode, "Temporarily unavailable", "<p>" + HtmlPage.Encode(error.Description) + "</p>");
+                    return;
+                }
+
+                await error.WriteAsync(context);
+            }
+        });
+        next(app);
+    };
+}

@@ -1,0 +1,80 @@
+using McpSseAuth.Storage;
+using Microsoft.Extensions.Options;
+
+namespace McpSseAuth.Stores;
+
+/// <summary>
+/// Clients registered at runtime, in <see cref="IMcpOAuthStorage"/>, bounded by <see cref="McpOAuthOptions.MaxRegisteredClients"/>.
+/// Each is kept while it can matter: <see cref="McpOAuthOptions.UnusedClientLifetime"/> after registration until it obtains
+/// a grant, then the longer of that and <see cref="McpOAuthOptions.RefreshTokenLifetime"/> after its last token (so none of
+/// its grants can outlive it), and never while a flow of it is in progress. Registration is open to anyone (RFC 7591 §3),
+/// so when the store is full the oldest client that never obtained a grant makes room: a flood of registrations cannot
+/// lock out real clients.
+/// </summary>
+internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOptions> options, TimeProvider? time = null) : IClientStore
+{
+    private const string Partition = "clients";
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    public async ValueTask<ClientRegistration?> FindAsync(string clientId, CancellationToken cancellationToken)
+        => StoredJson.Decode<StoredClient>(await storage.GetAsync(Key(clientId), cancellationToken))?.Client;
+
+    public async ValueTask<bool> TryAddAsync(ClientRegistration client, CancellationToken cancellationToken)
+    {
+        // Concurrent registrations (on several instances) may each see room and overshoot the bound by a few: it is a
+        // guard against floods, not a quota.
+        if (await storage.CountAsync(Partition, cancellationToken) >= options.Value.MaxRegisteredClients && !await TryEvictUnusedAsync(cancellationToken))
+        {
+            return false;
+        }
+
+        var stored = new StoredClient(client, null, null);
+        return await storage.TryAddAsync(Key(client.ClientId), StoredJson.Encode(stored), KeepUntil(stored), Partition, cancellationToken);
+    }
+
+    public async ValueTask MarkUsedAsync(string clientId, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        await StoredJson.UpdateAsync<StoredClient>(storage, Key(clientId), stored =>
+        {
+            var used = stored with { LastUsedAt = now };
+            return (used, KeepUntil(used));
+        }, cancellationToken);
+    }
+
+    public async ValueTask KeepWhileAuthorizingAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        await StoredJson.UpdateAsync<StoredClient>(storage, Key(clientId), stored =>
+        {
+            if (stored.AuthorizingUntil >= until)
+            {
+                return null;
+            }
+
+            var kept = stored with { AuthorizingUntil = until };
+            return (kept, KeepUntil(kept));
+        }, cancellationToken);
+    }
+
+    private DateTimeOffset KeepUntil(StoredClient stored)
+    {
+        var o = options.Value;
+        var keepUsed = o.RefreshTokenLifetime > o.UnusedClientLifetime ? o.RefreshTokenLifetime : o.UnusedClientLifetime;
+        var until = stored.LastUsedAt is { } used ? used + keepUsed : stored.Client.IssuedAt + o.UnusedClientLifetime;
+        return stored.AuthorizingUntil is { } authorizing && authorizing > until ? authorizing : until;
+    }
+
+    private async ValueTask<bool> TryEvictUnusedAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var oldest = (await storage.ListAsync(Partition, cancellationToken))
+            .Select(e => (e.Key, Stored: StoredJson.Decode<StoredClient>(e.Value.Value)))
+            .Where(e => e.Stored.LastUsedAt is null && !(e.Stored.AuthorizingUntil > now))
+            .OrderBy(e => e.Stored.Client.IssuedAt)
+            .Select(e => e.Key)
+            .FirstOrDefault();
+        return oldest is not null && await storage.RemoveAsync(oldest, cancellationToken);
+    }
+
+    private static string Key(string clientId) => StoredJson.Key("client", clientId);
+}

@@ -1,0 +1,169 @@
+using McpSseAuth.Storage;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace McpSseAuth.Stores;
+
+/// <summary>
+/// Codes, refresh tokens, pending requests and grant revocations in <see cref="IMcpOAuthStorage"/>, keyed by handle hash
+/// (a stolen copy of the storage holds no usable handle). Codes and refresh tokens are taken atomically, so each is
+/// redeemed once even when instances race; a spent one leaves a small remainder, for a day at most, to recognise a replay.
+/// Flows in progress (pending requests, codes) are bounded per instance by
+/// <see cref="McpOAuthOptions.MaxPendingAuthorizations"/>: anyone can start one. Refresh tokens belong to granted users
+/// and are never refused.
+/// </summary>
+internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IOptions<McpOAuthOptions> options, Sessions.GrantRevocationSignal? revocations = null)
+    : IAuthorizationCodeStore, IRefreshTokenStore, IPendingAuthorizationStore, IGrantRevocations, IDisposable
+{
+    // A spent code or refresh token is remembered this long (at most) to recognise a replay.
+    private static readonly TimeSpan ReplayMemory = TimeSpan.FromDays(1);
+
+    // Kept a little past expiry so a late replay is still recognised as a replay, not as unknown.
+    private static readonly TimeSpan Grace = TimeSpan.FromMinutes(10);
+
+    private static readonly byte[] Revoked = [1];
+
+    // What this instance admitted of the flows in progress, each until it expires: the bound.
+    private readonly MemoryCache _admitted = new(new MemoryCacheOptions());
+
+    async ValueTask<bool> IAuthorizationCodeStore.StoreAsync(string handle, AuthorizationCode code, CancellationToken cancellationToken)
+        => Admit(code.ExpiresAt) && await storage.TryAddAsync(CodeKey(handle), StoredJson.Encode(code), code.ExpiresAt + Grace, null, cancellationToken);
+
+    async ValueTask<(RedeemStatus Status, AuthorizationCode? Code)> IAuthorizationCodeStore.TryRedeemAsync(string handle, CancellationToken cancellationToken)
+    {
+        var (status, code, _) = await RedeemAsync(CodeKey(handle), (AuthorizationCode c) => c with { Scopes = [], Resources = [] }, c => c.ExpiresAt, cancellationToken);
+        if (status == RedeemStatus.Replayed && code is not null)
+        {
+            // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
+            await RevokeAsync(code.GrantId, cancellationToken);
+        }
+
+        return (status, code);
+    }
+
+    async ValueTask IRefreshTokenStore.StoreAsync(string handle, RefreshToken token, CancellationToken cancellationToken)
+        => await storage.SetAsync(RefreshKey(handle), StoredJson.Encode(token), token.ExpiresAt + Grace, null, cancellationToken);
+
+    async ValueTask<RefreshToken?> IRefreshTokenStore.FindAsync(string handle, CancellationToken cancellationToken)
+    {
+        var entry = await storage.GetAsync(RefreshKey(handle), cancellationToken);
+        if (entry is not { TakenAt: null } || StoredJson.Decode<RefreshToken>(entry.Value) is not { } token || token.ExpiresAt <= time.GetUtcNow())
+        {
+            return null;
+        }
+
+        return await IsRevokedAsync(token.GrantId, cancellationToken) ? null : token;
+    }
+
+    async ValueTask<(RedeemStatus Status, RefreshToken? Token, DateTimeOffset? RedeemedAt)> IRefreshTokenStore.TryRedeemAsync(string handle, CancellationToken cancellationToken)
+    {
+        var (status, token, redeemedAt) = await RedeemAsync(RefreshKey(handle), (RefreshToken t) => t with { Scopes = [], Resources = [] }, t => t.ExpiresAt, cancellationToken);
+        return token is not null && await IsRevokedAsync(token.GrantId, cancellationToken) ? (RedeemStatus.NotFound, null, null) : (status, token, redeemedAt);
+    }
+
+    async ValueTask IRefreshTokenStore.SetSuccessorAsync(string handle, string sealedSuccessor, CancellationToken cancellationToken)
+    {
+        // Kept as long as the spent token's remainder, which is what a replay inside the window finds first.
+        if (await storage.GetAsync(RefreshKey(handle), cancellationToken) is { TakenAt: not null } spent)
+        {
+            await storage.SetAsync(SuccessorKey(handle), StoredJson.Encode(sealedSuccessor), spent.ExpiresAt, null, cancellationToken);
+        }
+    }
+
+    async ValueTask<string?> IRefreshTokenStore.FindSuccessorAsync(string handle, CancellationToken cancellationToken)
+    {
+        if (await storage.GetAsync(RefreshKey(handle), cancellationToken) is not { TakenAt: not null })
+        {
+            return null;
+        }
+
+        return await storage.GetAsync(SuccessorKey(handle), cancellationToken) is { } successor ? StoredJson.Decode<string>(successor.Value) : null;
+    }
+
+    ValueTask IRefreshTokenStore.RevokeGrantAsync(string grantId, CancellationToken cancellationToken) => RevokeAsync(grantId, cancellationToken);
+
+    public async ValueTask<bool> IsRevokedAsync(string grantId, CancellationToken cancellationToken)
+        => await storage.GetAsync(RevokedKey(grantId), cancellationToken) is not null;
+
+    async ValueTask<bool> IPendingAuthorizationStore.StoreAsync(string handle, PendingAuthorization request, CancellationToken cancellationToken)
+        => Admit(request.ExpiresAt) && await storage.TryAddAsync(PendingKey(handle), StoredJson.Encode(request), request.ExpiresAt + Grace, null, cancellationToken);
+
+    async ValueTask<PendingAuthorization?> IPendingAuthorizationStore.FindAsync(string handle, CancellationToken cancellationToken)
+    {
+        var entry = await storage.GetAsync(PendingKey(handle), cancellationToken);
+        return entry is { TakenAt: null } && StoredJson.Decode<PendingAuthorization>(entry.Value) is { } request && request.ExpiresAt > time.GetUtcNow() ? request : null;
+    }
+
+    async ValueTask<PendingAuthorization?> IPendingAuthorizationStore.TryTakeAsync(string handle, CancellationToken cancellationToken)
+    {
+        var (status, request, _) = await RedeemAsync<PendingAuthorization>(PendingKey(handle), slim: null, r => r.ExpiresAt, cancellationToken);
+        return status == RedeemStatus.Redeemed ? request : null;
+    }
+
+    private async ValueTask RevokeAsync(string grantId, CancellationToken cancellationToken)
+    {
+        // Remembered as long as anything of the grant can live; recorded before it is signalled (SessionTracking relies on it).
+        var o = options.Value;
+        await storage.SetAsync(RevokedKey(grantId), Revoked, time.GetUtcNow() + o.RefreshTokenLifetime + o.AccessTokenLifetime, null, cancellationToken);
+        // Its live MCP sessions end now, on every instance, not when their access tokens expire.
+        if (revocations is not null)
+        {
+            await revocations.RaiseAsync(grantId, cancellationToken);
+        }
+    }
+
+    private bool Admit(DateTimeOffset expiresAt)
+    {
+        lock (_admitted)
+        {
+            if (_admitted.Count >= options.Value.MaxPendingAuthorizations)
+            {
+                return false;
+            }
+
+            _admitted.Set(new object(), true, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromTicks(Math.Max(1, (expiresAt - time.GetUtcNow()).Ticks)) });
+            return true;
+        }
+    }
+
+    private async ValueTask<(RedeemStatus, T?, DateTimeOffset?)> RedeemAsync<T>(string key, Func<T, T>? slim, Func<T, DateTimeOffset> expiresAt, CancellationToken cancellationToken)
+        where T : class
+    {
+        var now = time.GetUtcNow();
+        // The remainder is the slim value, kept until the value's own expiry (at most a day); a taken request leaves nothing.
+        var peek = await storage.GetAsync(key, cancellationToken);
+        if (peek is null)
+        {
+            return (RedeemStatus.NotFound, null, null);
+        }
+
+        var current = StoredJson.Decode<T>(peek.Value);
+        var until = slim is null ? now : (expiresAt(current) < now + ReplayMemory ? expiresAt(current) : now + ReplayMemory) + Grace;
+        var remainder = slim is null ? ReadOnlyMemory<byte>.Empty : StoredJson.Encode(peek.TakenAt is null ? slim(current) : current);
+        var result = await storage.TryTakeAsync(key, remainder, until, now, cancellationToken);
+        switch (result.Status)
+        {
+            case McpTakeStatus.NotFound:
+                return (RedeemStatus.NotFound, null, null);
+            case McpTakeStatus.AlreadyTaken:
+                return slim is null || result.Entry!.Value.IsEmpty
+                    ? (RedeemStatus.Replayed, null, result.Entry!.TakenAt)
+                    : (RedeemStatus.Replayed, StoredJson.Decode<T>(result.Entry.Value), result.Entry.TakenAt);
+            default:
+                var taken = StoredJson.Decode<T>(result.Entry!.Value);
+                return expiresAt(taken) <= now ? (RedeemStatus.Expired, null, null) : (RedeemStatus.Redeemed, taken, now);
+        }
+    }
+
+    private static string CodeKey(string handle) => StoredJson.Key("code", OpaqueHandle.Hash(handle));
+
+    private static string RefreshKey(string handle) => StoredJson.Key("refresh", OpaqueHandle.Hash(handle));
+
+    private static string SuccessorKey(string handle) => StoredJson.Key("successor", OpaqueHandle.Hash(handle));
+
+    private static string PendingKey(string handle) => StoredJson.Key("pending", OpaqueHandle.Hash(handle));
+
+    private static string RevokedKey(string grantId) => StoredJson.Key("revoked", grantId);
+
+    public void Dispose() => _admitted.Dispose();
+}
