@@ -6,8 +6,8 @@ namespace McpSseAuth.Stores;
 /// <summary>
 /// Clients registered at runtime, in <see cref="IMcpOAuthStorage"/>, bounded by <see cref="McpOAuthOptions.MaxRegisteredClients"/>.
 /// Each is kept while it can matter: <see cref="McpOAuthOptions.UnusedClientLifetime"/> after registration until it obtains
-/// a grant, then the longer of that and <see cref="McpOAuthOptions.RefreshTokenLifetime"/> after its last token (so none of
-/// its grants can outlive it), and never while a flow of it is in progress. Registration is open to anyone (RFC 7591 §3),
+/// a grant, then <see cref="McpOAuthOptions.RefreshTokenLifetime"/> plus that after its last token (so none of its grants
+/// can outlive it), and never while a flow of it is in progress. Registration is open to anyone (RFC 7591 §3),
 /// so when the store is full the oldest client that never obtained a grant makes room: a flood of registrations cannot
 /// lock out real clients.
 /// </summary>
@@ -59,8 +59,9 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
     private DateTimeOffset KeepUntil(StoredClient stored)
     {
         var o = options.Value;
-        var keepUsed = o.RefreshTokenLifetime > o.UnusedClientLifetime ? o.RefreshTokenLifetime : o.UnusedClientLifetime;
-        var until = stored.LastUsedAt is { } used ? used + keepUsed : stored.Client.IssuedAt + o.UnusedClientLifetime;
+        // After its last token: as long as that token's refresh token can live, and the unused lifetime more, so a client
+        // presenting an expired refresh token is told invalid_grant (authorize again), not invalid_client (register again).
+        var until = stored.LastUsedAt is { } used ? used + o.RefreshTokenLifetime + o.UnusedClientLifetime : stored.Client.IssuedAt + o.UnusedClientLifetime;
         return stored.AuthorizingUntil is { } authorizing && authorizing > until ? authorizing : until;
     }
 

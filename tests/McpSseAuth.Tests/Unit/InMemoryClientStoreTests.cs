@@ -87,8 +87,11 @@ public sealed class InMemoryClientStoreTests
         await store.TryAddAsync(Client("trigger-2", 58 * 86400), default);
         Assert.NotNull(await store.FindAsync("used", default));
 
-        clock.Advance(TimeSpan.FromDays(2));
-        await store.TryAddAsync(Client("trigger-3", 60 * 86400), default);
+        // Gone once its refresh token cannot be live, and the unused lifetime more (an expired token is told invalid_grant).
+        clock.Advance(TimeSpan.FromDays(7));
+        Assert.NotNull(await store.FindAsync("used", default));
+        clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
+        await store.TryAddAsync(Client("trigger-3", 66 * 86400), default);
         Assert.Null(await store.FindAsync("used", default));
     }
 
