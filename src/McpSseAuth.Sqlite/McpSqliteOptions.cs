@@ -1,0 +1,22 @@
+namespace McpSseAuth.Sqlite;
+
+/// <summary>Settings of the SQLite storage, given to the callback of <c>services.AddMcpOAuthSqlite(path, configure)</c>.</summary>
+public sealed class McpSqliteOptions
+{
+    /// <summary>The name of the folder beside the database that holds the Data Protection keys by default.</summary>
+    internal const string DefaultDataProtectionFolderName = "dataprotection-keys";
+
+    internal McpSqliteOptions(string databasePath)
+    {
+        DataProtectionKeysDirectory = Path.Combine(Path.GetDirectoryName(databasePath)!, DefaultDataProtectionFolderName);
+    }
+
+    /// <summary>
+    /// Where ASP.NET Core Data Protection keeps its keys (<c>PersistKeysToFileSystem</c>), created owner-only when missing.
+    /// They protect the sign-in cookie and the users' stored secrets in the database, so they must survive restarts with it,
+    /// and be backed up with it. Default: a folder <c>dataprotection-keys</c> beside the database file. Null leaves Data
+    /// Protection as the application configured it (for example to keep the keys elsewhere, or to encrypt them at rest).
+    /// A relative path is taken from the current directory.
+    /// </summary>
+    public string? DataProtectionKeysDirectory { get; set; }
+}

@@ -1,0 +1,198 @@
+using System.Globalization;
+using McpSseAuth.Storage;
+using Microsoft.Data.Sqlite;
+using static SQLitePCL.raw;
+
+namespace McpSseAuth.Sqlite;
+
+/// <summary>
+/// The database file behind <see cref="SqliteOAuthStorage"/>: created owner-only, opened in WAL mode, its schema created or
+/// migrated once, then one pooled connection per operation. SQLite's errors become McpSseAuth's: a busy, full or unreachable
+/// file is <see cref="McpStorageUnavailableException"/> (503, retried later), a damaged one an
+/// <see cref="InvalidOperationException"/> that says how to recover.
+/// </summary>
+internal sealed class SqliteDatabase
+{
+    public const string Table = "mcp_oauth_entries";
+
+    /// <summary>The schema this version writes, in <c>PRAGMA user_version</c>; 0 is a new, empty file.</summary>
+    public const int SchemaVersion = 1;
+
+    private const string CreateSchema = $"""
+        CREATE TABLE IF NOT EXISTS {Table} (
+            key TEXT NOT NULL PRIMARY KEY,
+            value BLOB NOT NULL,
+            expires_at INTEGER NOT NULL,
+            taken_at INTEGER NULL,
+            partition TEXT NULL
+        ) STRICT;
+        CREATE INDEX IF NOT EXISTS {Table}_partition ON {Table} (partition) WHERE partition IS NOT NULL;
+        """;
+
+    private readonly string _connectionString;
+    private readonly int _busyTimeoutSeconds;
+
+    public SqliteDatabase(string path, TimeSpan busyTimeout)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(busyTimeout, TimeSpan.FromSeconds(1));
+        Path = System.IO.Path.GetFullPath(path);
+        // Microsoft.Data.Sqlite retries a busy statement for DefaultTimeout whole seconds, sleeping 150 ms between tries;
+        // SQLite's own handler (set in Run) waits as long in 1-100 ms steps, so racing writers get through about 4x sooner.
+        _busyTimeoutSeconds = (int)Math.Ceiling(busyTimeout.TotalSeconds);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            // Never created by SQLite: a file deleted while the server runs is an error, not a new empty store with the
+            // process's default mode.
+            Mode = SqliteOpenMode.ReadWrite,
+            Pooling = true,
+            DefaultTimeout = _busyTimeoutSeconds,
+        }.ToString();
+
+        CreateFileOwnerOnly();
+        Run(connection =>
+        {
+            // Persistent in the file: readers no longer block the writer, nor the writer readers. SQLite's default
+            // synchronous=FULL stays: a commit (a spent code, a rotated refresh token) is on disk before the answer.
+            Execute(connection, "PRAGMA journal_mode = WAL;");
+            using var transaction = connection.BeginTransaction(deferred: false);
+            Migrate(connection);
+            transaction.Commit();
+        });
+    }
+
+    public string Path { get; }
+
+    /// <summary>Runs <paramref name="operation"/> on a connection of the pool, translating SQLite's errors.</summary>
+    public T Run<T>(Func<SqliteConnection, T> operation)
+    {
+        try
+        {
+            using var connection = new SqliteConnection(_connectionString);
+            connection.Open();
+            sqlite3_busy_timeout(connection.Handle, _busyTimeoutSeconds * 1000);
+            return operation(connection);
+        }
+        catch (SqliteException e) when (Translate(e) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    /// <inheritdoc cref="Run{T}"/>
+    public void Run(Action<SqliteConnection> operation) => Run(connection =>
+    {
+        operation(connection);
+        return true;
+    });
+
+    /// <summary>Closes the idle connections to the file (another storage on the same file opens new ones as it needs).</summary>
+    public void ClosePool()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+    }
+
+    public static int Execute(SqliteConnection connection, string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        using var command = Command(connection, sql, parameters);
+        return command.ExecuteNonQuery();
+    }
+
+    public static SqliteCommand Command(SqliteConnection connection, string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    private void Migrate(SqliteConnection connection)
+    {
+        using var read = Command(connection, "PRAGMA user_version;");
+        var version = Convert.ToInt32(read.ExecuteScalar(), CultureInfo.InvariantCulture);
+        switch (version)
+        {
+            case 0:
+                Execute(connection, CreateSchema);
+                // PRAGMA takes no parameters; the value is our constant.
+                Execute(connection, $"PRAGMA user_version = {SchemaVersion.ToString(CultureInfo.InvariantCulture)};");
+                break;
+            case SchemaVersion:
+                break;
+            default:
+                throw new InvalidOperationException(
+                    $"The SQLite database {Path} has schema version {version}, which this version of McpSseAuth.Sqlite does not know: it was written by a newer version, or the file belongs to another application. Update McpSseAuth.Sqlite, or give AddMcpOAuthSqlite another file.");
+        }
+    }
+
+    private void CreateFileOwnerOnly()
+    {
+        try
+        {
+            var folder = System.IO.Path.GetDirectoryName(Path)!;
+            OwnerOnly.CreateFolder(folder);
+            if (File.Exists(Path))
+            {
+                // Never opened here: closing any handle to the file would drop SQLite's POSIX locks held by this process.
+                return;
+            }
+
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                // Owner-only before SQLite writes a byte; its -wal and -shm files take the same mode.
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            // An empty file is an empty database to SQLite.
+            new FileStream(Path, options).Dispose();
+        }
+        catch (IOException) when (File.Exists(Path))
+        {
+            // Another process or storage created it first.
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException(
+                $"McpSseAuth.Sqlite cannot create the database file {Path}: {e.Message} Create its folder and let this account write there, or give AddMcpOAuthSqlite another path.", e);
+        }
+    }
+
+    private Exception? Translate(SqliteException e) => e.SqliteErrorCode switch
+    {
+        SQLITE_BUSY or SQLITE_LOCKED => new McpStorageUnavailableException(
+            $"The SQLite database {Path} stayed locked by another connection for more than {_busyTimeoutSeconds} s. If this lasts, look for a process holding a long transaction on it (a backup, a sqlite3 shell).", e),
+        SQLITE_FULL => new McpStorageUnavailableException($"The SQLite database {Path} cannot grow: the disk is full. Free some space.", e),
+        SQLITE_CANTOPEN or SQLITE_READONLY or SQLITE_PERM => new McpStorageUnavailableException(
+            $"The SQLite database {Path} cannot be opened for writing ({e.Message}). Check that the file and its folder exist and that this account may read and write them.", e),
+        SQLITE_IOERR or SQLITE_NOMEM or SQLITE_PROTOCOL or SQLITE_INTERRUPT => new McpStorageUnavailableException(
+            $"The SQLite database {Path} cannot be used right now ({e.Message}).", e),
+        SQLITE_CORRUPT or SQLITE_NOTADB => new InvalidOperationException(
+            $"The file {Path} is not a SQLite database, or it is damaged ({e.Message}). Restore it from a backup, or move it aside with its -wal and -shm files to start an empty store (clients then register again and users sign in again).", e),
+        _ => null,
+    };
+}
+
+/// <summary>Folders and files only their owner may open: they hold refresh tokens, grants and signing keys.</summary>
+internal static class OwnerOnly
+{
+    public const UnixFileMode FolderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>Creates <paramref name="folder"/> and its missing parents as 0700; an existing folder keeps its mode.</summary>
+    public static void CreateFolder(string folder)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+        }
+        else
+        {
+            Directory.CreateDirectory(folder, FolderMode);
+        }
+    }
+}
