@@ -3,8 +3,21 @@ using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.Tests.Unit;
 
-public sealed class InMemoryClientStoreTests
+/// <summary>The store of registered clients keeps the contract on the in-memory storage.</summary>
+public sealed class InMemoryClientStoreTests : ClientStoreContract
 {
+    protected override McpSseAuth.Storage.IMcpOAuthStorage CreateStorage(TimeProvider time) => new McpSseAuth.Storage.InMemoryOAuthStorage(time);
+}
+
+/// <summary>
+/// What the store of registered clients must do on every storage: a bound that floods cannot use to lock real clients out,
+/// stale clients gone, used ones kept while their grants can live, one on the consent page kept until its request expires.
+/// </summary>
+public abstract class ClientStoreContract
+{
+    /// <summary>A storage of the backend under test, on <paramref name="time"/>.</summary>
+    protected abstract McpSseAuth.Storage.IMcpOAuthStorage CreateStorage(TimeProvider time);
+
     private static readonly DateTimeOffset Start = new(2031, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
     private static ClientRegistration Client(string id, int secondsAfterStart = 0) => new()
@@ -20,7 +33,7 @@ public sealed class InMemoryClientStoreTests
     [Fact]
     public async Task Store_RacedByConcurrentRegistrations_NeverHoldsMoreThanItsBound()
     {
-        var store = new ClientStore(new McpSseAuth.Storage.InMemoryOAuthStorage(TimeProvider.System), Options.Create(new McpOAuthOptions { MaxRegisteredClients = 3 }));
+        var store = new ClientStore(CreateStorage(TimeProvider.System), Options.Create(new McpOAuthOptions { MaxRegisteredClients = 3 }));
         for (var i = 0; i < 3; i++)
         {
             Assert.True(await store.TryAddAsync(Client("used-" + i), default));
@@ -40,7 +53,7 @@ public sealed class InMemoryClientStoreTests
     [Fact]
     public async Task Store_WhenFull_EvictsTheOldestUnusedClient()
     {
-        var store = new ClientStore(new McpSseAuth.Storage.InMemoryOAuthStorage(TimeProvider.System), Options.Create(new McpOAuthOptions { MaxRegisteredClients = 2 }));
+        var store = new ClientStore(CreateStorage(TimeProvider.System), Options.Create(new McpOAuthOptions { MaxRegisteredClients = 2 }));
         await store.TryAddAsync(Client("older", 1), default);
         await store.TryAddAsync(Client("newer", 2), default);
 
@@ -55,7 +68,7 @@ public sealed class InMemoryClientStoreTests
     public async Task Sweep_RemovesAClientThatGotNoGrantWithinItsLifetime_WhenRegistrationsArrive()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
-        var store = new ClientStore(new McpSseAuth.Storage.InMemoryOAuthStorage(clock), Options.Create(new McpOAuthOptions { UnusedClientLifetime = TimeSpan.FromDays(7) }), clock);
+        var store = new ClientStore(CreateStorage(clock), Options.Create(new McpOAuthOptions { UnusedClientLifetime = TimeSpan.FromDays(7) }), clock);
         await store.TryAddAsync(Client("idle"), default);
 
         clock.Advance(TimeSpan.FromDays(6));
@@ -72,7 +85,7 @@ public sealed class InMemoryClientStoreTests
     public async Task Sweep_NeverRemovesAClientWhoseGrantCanStillBeLive()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
-        var store = new ClientStore(new McpSseAuth.Storage.InMemoryOAuthStorage(clock), Options.Create(new McpOAuthOptions { UnusedClientLifetime = TimeSpan.FromDays(7), RefreshTokenLifetime = TimeSpan.FromDays(30) }), clock);
+        var store = new ClientStore(CreateStorage(clock), Options.Create(new McpOAuthOptions { UnusedClientLifetime = TimeSpan.FromDays(7), RefreshTokenLifetime = TimeSpan.FromDays(30) }), clock);
         await store.TryAddAsync(Client("used"), default);
         await store.MarkUsedAsync("used", default);
 
@@ -99,7 +112,7 @@ public sealed class InMemoryClientStoreTests
     public async Task ClientOnTheConsentPage_IsKeptUntilTheRequestExpires_ButDoesNotCountAsUsed()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
-        var store = new ClientStore(new McpSseAuth.Storage.InMemoryOAuthStorage(clock), Options.Create(new McpOAuthOptions { MaxRegisteredClients = 2, UnusedClientLifetime = TimeSpan.FromDays(7) }), clock);
+        var store = new ClientStore(CreateStorage(clock), Options.Create(new McpOAuthOptions { MaxRegisteredClients = 2, UnusedClientLifetime = TimeSpan.FromDays(7) }), clock);
         await store.TryAddAsync(Client("authorizing"), default);
         await store.TryAddAsync(Client("idle", 1), default);
         await store.KeepWhileAuthorizingAsync("authorizing", Start.AddMinutes(10), default);
