@@ -5,7 +5,6 @@ using McpSseAuth.Discovery;
 using McpSseAuth.Http;
 using McpSseAuth.Stores;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -19,15 +18,16 @@ namespace McpSseAuth.Tokens;
 /// secret's SHA-256 compared in constant time), or <c>private_key_jwt</c> (RFC 7523 §2.2, each assertion used once).
 /// One method per request (OAuth 2.1 §2.4).
 /// </summary>
-internal sealed class ClientAuthentication(IClientStore clients, ServerUris uris, TimeProvider time, IOptions<McpOAuthOptions> options) : IDisposable
+internal sealed class ClientAuthentication(IClientStore clients, ServerUris uris, TimeProvider time, IOptions<McpOAuthOptions> options, Storage.IMcpOAuthStorage storage)
 {
     public const string JwtBearerAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
     private static readonly TimeSpan MaxAssertionLifetime = TimeSpan.FromMinutes(5);
 
     private readonly JsonWebTokenHandler _handler = new();
 
-    // Assertions seen, by client and jti, until they expire: each is accepted once. Bounded: at most a few minutes each.
-    private readonly MemoryCache _seenAssertions = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+    // Assertions seen, by client and jti, are kept in the storage until they expire, so each is accepted once by all
+    // instances. Only configured clients' signed assertions get there, a few minutes each.
+    private static readonly byte[] Seen = [1];
 
     /// <summary>
     /// The token, revocation and introspection endpoints' first step: the form, then its caller. Null when an error has
@@ -205,24 +205,13 @@ internal sealed class ClientAuthentication(IClientStore clients, ServerUris uris
         }
 
         // Single use (RFC 7523 §3 item 7): remembered until it expires.
-        var key = clientId + "\n" + jti;
-        lock (_seenAssertions)
+        // An assertion that cannot be remembered (storage down) is not accepted: the exception answers 503 (fail closed).
+        var remembered = now + MaxAssertionLifetime + options.Value.ClockSkew + options.Value.ClockSkew;
+        if (!await storage.TryAddAsync(Stores.StoredJson.Key("assertion", clientId, jti), Seen, remembered, null, context.RequestAborted))
         {
-            if (_seenAssertions.TryGetValue(key, out _))
-            {
-                return (null, OAuthError.InvalidClient("Client authentication failed: this client assertion was already used."));
-            }
-
-            _seenAssertions.Set(key, true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = MaxAssertionLifetime + options.Value.ClockSkew + options.Value.ClockSkew });
-            if (!_seenAssertions.TryGetValue(key, out _))
-            {
-                // The cache is full: an assertion that cannot be remembered could be replayed, so it is not accepted (fail closed).
-                return (null, OAuthError.TemporarilyUnavailable("Too many client assertions in a short time; retry shortly."));
-            }
+            return (null, OAuthError.InvalidClient("Client authentication failed: this client assertion was already used."));
         }
 
         return (client, null);
     }
-
-    public void Dispose() => _seenAssertions.Dispose();
 }
