@@ -1,14 +1,21 @@
 using McpSseAuth.SampleServer;
-using Microsoft.AspNetCore.DataProtection;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddMcpServer().WithTools<SampleTools>();
 builder.Services.AddHttpClient();
 
-// Cookies and the users' stored tokens are encrypted with these keys: keep them across restarts.
-builder.Services.AddDataProtection()
-    .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(builder.Environment.ContentRootPath, "App_Data", "data-protection")));
+// Where clients, grants, consents, refresh tokens, signing keys and Data Protection keys are kept, so a restart signs
+// nobody out: Redis when ConnectionStrings:Redis is set (several instances, no sticky sessions), otherwise a SQLite file
+// (Storage:Sqlite, default App_Data/mcp-oauth.db, with the Data Protection keys in a folder beside it).
+if (builder.Configuration.GetConnectionString("Redis") is { Length: > 0 } redis)
+{
+    builder.Services.AddMcpOAuthRedis(redis);
+}
+else
+{
+    builder.Services.AddMcpOAuthSqlite(builder.Configuration["Storage:Sqlite"] ?? Path.Combine(builder.Environment.ContentRootPath, "App_Data", "mcp-oauth.db"));
+}
 
 // An upstream OpenID Connect provider, when the "Upstream" section configures one (see docs/sign-in-and-consent.md).
 var upstreamScheme = UpstreamSignIn.AddFromConfiguration(builder);
@@ -17,7 +24,6 @@ builder.Services.AddMcpOAuth(options =>
 {
     // Issuer, Users (with PasswordHash), AccessRules, ServiceTokens, Scopes, lifetimes... from the "McpOAuth" section.
     builder.Configuration.GetSection("McpOAuth").Bind(options);
-    options.KeyDirectory ??= Path.Combine(builder.Environment.ContentRootPath, "App_Data", "keys");
     options.ResourceName ??= "McpSseAuth sample server";
     if (upstreamScheme is not null && !options.SignInSchemes.Contains(upstreamScheme))
     {

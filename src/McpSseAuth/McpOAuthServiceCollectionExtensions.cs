@@ -59,6 +59,9 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<McpSseAuth.Storage.IMcpOAuthBus, McpSseAuth.Storage.InProcessBus>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, McpSseAuth.Sessions.RevocationFanOut>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Hosting.IStartupFilter, McpSseAuth.Http.StorageFaults>());
+        // Exception handlers inside the pipeline (the developer page, UseExceptionHandler) see a storage fault first: 503 there too.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Diagnostics.IDeveloperPageExceptionFilter, McpSseAuth.Http.StorageFaultPageFilter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Diagnostics.IExceptionHandler, McpSseAuth.Http.StorageFaultHandler>());
         services.TryAddSingleton<ISigningKeyStore>(sp => sp.GetService<ConfiguredStorage>() is not null
             ? new StorageSigningKeyStore(sp.GetRequiredService<McpSseAuth.Storage.IMcpOAuthStorage>())
             : SigningKeys.DefaultStore(sp.GetRequiredService<IOptions<McpOAuthOptions>>().Value));

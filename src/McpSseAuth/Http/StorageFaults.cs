@@ -1,5 +1,6 @@
 using McpSseAuth.Storage;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -12,6 +13,11 @@ namespace McpSseAuth.Http;
 /// instead of a 500. Nothing else was written for it (stores write nothing they cannot finish); the next request after the
 /// storage is back is served as usual.
 /// </summary>
+/// <remarks>
+/// An exception handler inside the pipeline sees the exception first: the developer exception page (on by itself in
+/// Development) asks <see cref="StorageFaultPageFilter"/>, and <c>UseExceptionHandler</c> asks
+/// <see cref="StorageFaultHandler"/>, which answer the same 503.
+/// </remarks>
 internal sealed class StorageFaults(ILogger<StorageFaults> logger) : IStartupFilter
 {
     public const string RetryAfterSeconds = "5";
@@ -26,24 +32,59 @@ internal sealed class StorageFaults(ILogger<StorageFaults> logger) : IStartupFil
             }
             catch (McpStorageUnavailableException e) when (!context.RequestAborted.IsCancellationRequested)
             {
-                Log.StorageUnavailable(logger, context.Request.Path.Value ?? "", e);
-                if (context.Response.HasStarted)
-                {
-                    return;   // a stream already under way just ends
-                }
-
-                context.Response.Clear();
-                context.Response.Headers.RetryAfter = RetryAfterSeconds;
-                var error = OAuthError.TemporarilyUnavailable("The server's storage is unreachable for the moment. Try again in a few seconds.");
-                if (HttpMethods.IsGet(context.Request.Method) && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase))
-                {
-                    await HtmlPage.WriteAsync(context, error.StatusCode, "Temporarily unavailable", "<p>" + HtmlPage.Encode(error.Description) + "</p>");
-                    return;
-                }
-
-                await error.WriteAsync(context);
+                await AnswerAsync(context, e, logger);
             }
         });
         next(app);
     };
+
+    /// <summary>Answers 503 for <paramref name="exception"/> unless the response is under way (a stream then just ends).</summary>
+    public static async Task AnswerAsync(HttpContext context, McpStorageUnavailableException exception, ILogger logger)
+    {
+        Log.StorageUnavailable(logger, context.Request.Path.Value ?? "", exception);
+        if (context.Response.HasStarted)
+        {
+            return;   // a stream already under way just ends
+        }
+
+        context.Response.Clear();
+        context.Response.Headers.RetryAfter = RetryAfterSeconds;
+        var error = OAuthError.TemporarilyUnavailable("The server's storage is unreachable for the moment. Try again in a few seconds.");
+        if (HttpMethods.IsGet(context.Request.Method) && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase))
+        {
+            await HtmlPage.WriteAsync(context, error.StatusCode, "Temporarily unavailable", "<p>" + HtmlPage.Encode(error.Description) + "</p>");
+            return;
+        }
+
+        await error.WriteAsync(context);
+    }
+}
+
+/// <summary>The developer exception page answers an unreachable storage with the same 503 as <see cref="StorageFaults"/>, not a 500 with a stack trace.</summary>
+internal sealed class StorageFaultPageFilter(ILogger<StorageFaults> logger) : IDeveloperPageExceptionFilter
+{
+    public Task HandleExceptionAsync(ErrorContext errorContext, Func<ErrorContext, Task> next)
+    {
+        ArgumentNullException.ThrowIfNull(errorContext);
+        ArgumentNullException.ThrowIfNull(next);
+        return errorContext.Exception is McpStorageUnavailableException e && !errorContext.HttpContext.Response.HasStarted
+            ? StorageFaults.AnswerAsync(errorContext.HttpContext, e, logger)
+            : next(errorContext);
+    }
+}
+
+/// <summary><c>UseExceptionHandler</c> answers an unreachable storage with the same 503 as <see cref="StorageFaults"/>, not the app's error page.</summary>
+internal sealed class StorageFaultHandler(ILogger<StorageFaults> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        if (exception is not McpStorageUnavailableException e || httpContext.Response.HasStarted)
+        {
+            return false;
+        }
+
+        await StorageFaults.AnswerAsync(httpContext, e, logger);
+        return true;
+    }
 }

@@ -32,7 +32,8 @@ internal sealed class SseRelay(
 
     private readonly ConcurrentDictionary<string, RequestDelegate> _messageHandlers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<RelayMessage>> _awaiting = new(StringComparer.Ordinal);
-    private volatile bool _listening;
+    // Completed once this instance listens for answers: a message forwarded before that waits for it, briefly.
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>True when instances share a bus: sessions are listed, and messages relayed.</summary>
     public bool Enabled { get; } = bus is not InProcessBus;
@@ -99,9 +100,13 @@ internal sealed class SseRelay(
     /// <summary>Hands the message to the holder and writes its answer; 404 when the holder does not answer (it is gone).</summary>
     public async Task ForwardAsync(HttpContext context, Holder holder, string sessionId, ReadOnlyMemory<byte> message, string? scope)
     {
-        if (!_listening)
+        try
         {
-            throw new McpStorageUnavailableException("This instance is not subscribed to the bus yet.");
+            await _listening.Task.WaitAsync(TimeSpan.FromSeconds(5), time, context.RequestAborted);
+        }
+        catch (TimeoutException e)
+        {
+            throw new McpStorageUnavailableException("This instance could not subscribe to the bus yet.", e);
         }
 
         var id = Guid.NewGuid().ToString("N");
@@ -157,7 +162,7 @@ internal sealed class SseRelay(
             try
             {
                 subscription = await bus.SubscribeAsync(Channel(bus.InstanceId), ReceivedAsync, stoppingToken);
-                _listening = true;
+                _listening.TrySetResult();
             }
             catch (McpStorageUnavailableException e)
             {

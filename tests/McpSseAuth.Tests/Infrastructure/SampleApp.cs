@@ -5,26 +5,29 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace McpSseAuth.Tests.Infrastructure;
 
 /// <summary>
 /// The sample server in the Development environment (users alice and bob), either on the in-memory test server or on
-/// real Kestrel bound to a free loopback port. The signing key stays in memory.
+/// real Kestrel bound to a loopback port (a free one unless <c>port</c> names it, e.g. to start again where a stopped
+/// instance listened). Its state (clients, grants, signing keys) stays in memory, not in the sample's SQLite file, unless
+/// <c>services</c> chooses another storage.
 /// </summary>
 public sealed class SampleApp : WebApplicationFactory<Program>
 {
     private readonly Action<McpOAuthOptions>? _configure;
     private readonly Action<IServiceCollection>? _services;
 
-    public SampleApp(bool kestrel = false, Action<McpOAuthOptions>? configure = null, Action<IServiceCollection>? services = null)
+    public SampleApp(bool kestrel = false, Action<McpOAuthOptions>? configure = null, Action<IServiceCollection>? services = null, int port = 0)
     {
         _configure = configure;
         _services = services;
         IsKestrel = kestrel;
         if (kestrel)
         {
-            UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+            UseKestrel(o => o.Listen(IPAddress.Loopback, port));
         }
     }
 
@@ -58,6 +61,7 @@ public sealed class SampleApp : WebApplicationFactory<Program>
                 o.MaxRegistrationsPerAddress = 100_000;
                 _configure?.Invoke(o);
             });
+            UseMemoryStorage(services);
             _services?.Invoke(services);
         });
     }
@@ -72,5 +76,15 @@ public sealed class SampleApp : WebApplicationFactory<Program>
         }
 
         return CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false, BaseAddress = BaseAddress });
+    }
+
+    /// <summary>
+    /// The library's default, as if the sample had chosen no storage: memory (each app its own, nothing left in the
+    /// sample's App_Data between tests), keys per <see cref="McpOAuthOptions.KeyDirectory"/>.
+    /// </summary>
+    public static void UseMemoryStorage(IServiceCollection services)
+    {
+        services.RemoveAll<ConfiguredStorage>();
+        services.Replace(ServiceDescriptor.Singleton<McpSseAuth.Storage.IMcpOAuthStorage>(sp => new McpSseAuth.Storage.InMemoryOAuthStorage(sp.GetRequiredService<TimeProvider>())));
     }
 }

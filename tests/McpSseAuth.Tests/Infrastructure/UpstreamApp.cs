@@ -98,6 +98,7 @@ public sealed class UpstreamApp : WebApplicationFactory<Program>
                 o.KeyDirectory = null;
                 o.MaxRegistrationsPerAddress = 100_000;
             });
+            SampleApp.UseMemoryStorage(services);
             services.AddSingleton<ILoggerProvider>(Logs);
             services.PostConfigure<OpenIdConnectOptions>(scheme, o =>
             {
