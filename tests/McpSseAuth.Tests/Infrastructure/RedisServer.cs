@@ -73,7 +73,7 @@ public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
         var executable = FindExecutable();
         if (_folder is null)
         {
-            KillOrphans();
+            OwnedProcessFolders.KillOrphans(Root, "redis.pid", entireTree: false, "redis-server");
             _folder = Path.Combine(Root, Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(_folder);
             await File.WriteAllTextAsync(Path.Combine(_folder, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
@@ -226,55 +226,6 @@ public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    // Servers left by a test process that was killed (ProcessExit never ran): end them and drop their data.
-    private static void KillOrphans()
-    {
-        if (!Directory.Exists(Root))
-        {
-            return;
-        }
 
-        foreach (var folder in Directory.EnumerateDirectories(Root))
-        {
-            try
-            {
-                // A folder being set up has no owner yet: only an old one without owner is left over.
-                var owner = ReadPid(Path.Combine(folder, "owner.pid"));
-                if (owner is null ? Directory.GetCreationTimeUtc(folder) > DateTime.UtcNow.AddMinutes(-10) : IsAlive(owner.Value, "dotnet", "testhost"))
-                {
-                    continue;
-                }
 
-                if (ReadPid(Path.Combine(folder, "redis.pid")) is { } server && IsAlive(server, "redis-server"))
-                {
-                    using var orphan = Process.GetProcessById(server);
-                    orphan.Kill();
-                    orphan.WaitForExit(5000);
-                }
-
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
-            {
-                // best effort: another run may be cleaning up the same folder
-            }
-        }
-    }
-
-    private static int? ReadPid(string file) =>
-        File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
-
-    // By name too, so a reused pid of some other program is not taken for ours.
-    private static bool IsAlive(int pid, params string[] names)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited && names.Any(n => process.ProcessName.StartsWith(n, StringComparison.Ordinal));
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
 }

@@ -43,7 +43,7 @@ public sealed class SampleProcess : IAsyncDisposable
     {
         Port = port;
         _environment = environment;
-        KillOrphans();
+        OwnedProcessFolders.KillOrphans(Root, "sample.pid", entireTree: true, "dotnet", "McpSseAuth.Sampl");
         _folder = Path.Combine(Root, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_folder);
         File.WriteAllText(Path.Combine(_folder, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
@@ -226,54 +226,6 @@ public sealed class SampleProcess : IAsyncDisposable
         return "dotnet";
     }
 
-    // Samples left by a test process that was killed (ProcessExit never ran): end them and drop their folders.
-    private static void KillOrphans()
-    {
-        if (!Directory.Exists(Root))
-        {
-            return;
-        }
 
-        foreach (var folder in Directory.EnumerateDirectories(Root))
-        {
-            try
-            {
-                var owner = ReadPid(Path.Combine(folder, "owner.pid"));
-                if (owner is null ? Directory.GetCreationTimeUtc(folder) > DateTime.UtcNow.AddMinutes(-10) : IsAlive(owner.Value, "dotnet", "testhost"))
-                {
-                    continue;
-                }
 
-                if (ReadPid(Path.Combine(folder, "sample.pid")) is { } sample && IsAlive(sample, "dotnet", "McpSseAuth.Sampl"))
-                {
-                    using var orphan = Process.GetProcessById(sample);
-                    orphan.Kill(entireProcessTree: true);
-                    orphan.WaitForExit(5000);
-                }
-
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
-            {
-                // best effort: another run may be cleaning up the same folder
-            }
-        }
-    }
-
-    private static int? ReadPid(string file) =>
-        File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
-
-    // By name too, so a reused pid of some other program is not taken for ours.
-    private static bool IsAlive(int pid, params string[] names)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited && names.Any(n => process.ProcessName.StartsWith(n, StringComparison.Ordinal));
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
 }
