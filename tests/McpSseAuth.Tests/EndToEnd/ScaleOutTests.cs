@@ -66,6 +66,59 @@ public sealed class ScaleOutTests(RedisServer redis) : IClassFixture<RedisServer
         Assert.Equal((grant.GrantId, grant.ClientId, grant.LastUsedAt), (seenByB.GrantId, seenByB.ClientId, seenByB.LastUsedAt));
     }
 
+    [Fact]
+    public async Task InstanceGoneWithTheConsentPageOpen_TheUserAllowsOnB_AndTheClientGetsItsTokensThere()
+    {
+        await using var cluster = await SampleCluster.StartAsync(redis);
+        using var a = cluster[0].CreateRawClient();
+        using var b = cluster[1].CreateRawClient();
+        var flow = new OAuthFlow(a);
+        var clientId = await flow.RegisterAsync();
+
+        // Signed in on A, the consent page open: the pending request, the sign-in cookie and the form's anti-forgery
+        // token all come from A.
+        var browser = new Browser(a);
+        var url = flow.AuthorizeUrl(clientId, cluster.Resource("/mcp"));
+        string consentPage;
+        while (true)
+        {
+            var response = await browser.SendAsync(url);
+            if (response.Headers.Location is { } next)
+            {
+                url = new Uri(url, next);
+                continue;
+            }
+
+            var html = await response.Content.ReadAsStringAsync();
+            if (html.Contains("name=\"decision\"", StringComparison.Ordinal))
+            {
+                consentPage = html;
+                break;
+            }
+
+            var login = Browser.ParseForm(html) ?? throw new InvalidOperationException("Neither login nor consent: " + html);
+            login.Hidden["username"] = "alice";
+            login.Hidden["password"] = "alice";
+            var signedIn = await browser.SendAsync(new Uri(url, login.Action), new FormUrlEncodedContent(login.Hidden));
+            url = new Uri(url, signedIn.Headers.Location!);
+        }
+
+        await cluster[0].DisposeAsync();
+
+        // The user clicks Allow; the load balancer sends it to B.
+        var consent = Browser.ParseForm(consentPage)!.Value;
+        consent.Hidden["decision"] = "allow";
+        using var allowed = await browser.SendAsync(new Uri(b.BaseAddress!, consent.Action), new FormUrlEncodedContent(consent.Hidden));
+        Assert.Equal(HttpStatusCode.Redirect, allowed.StatusCode);
+        var query = TestHttp.Query(allowed.Headers.Location!);
+        Assert.Equal(flow.State, query["state"]);
+        Assert.Equal(cluster.Issuer, query["iss"]);
+
+        using var redeemed = await new OAuthFlow(b).RedeemAsync(clientId, query["code"], verifier: flow.Verifier);
+        var tokens = await ReadTokensAsync(redeemed, clientId);
+        Assert.Contains("user=alice", await WhoAmIAsync(b, tokens.AccessToken), StringComparison.Ordinal);
+    }
+
     // ---- 2. a code raced for on both instances ----
 
     [Fact]
