@@ -3,24 +3,20 @@ namespace McpSseAuth.Storage;
 /// <summary>
 /// The default <see cref="IMcpOAuthStorage"/>: everything in this process, gone on restart. For tests, development and
 /// single-instance servers that accept signing everyone out on a restart. Expired entries are swept once a minute at most,
-/// as writes arrive.
+/// as writes arrive. Writes hold one lock (each is atomic with respect to the others); reads of a key take none (entries
+/// are immutable, so a read sees one whole entry, before or after a write).
 /// </summary>
 internal sealed class InMemoryOAuthStorage(TimeProvider time) : IMcpOAuthStorage
 {
     private sealed record Item(byte[] Value, DateTimeOffset ExpiresAt, DateTimeOffset? TakenAt, string? Partition);
 
-    private readonly Dictionary<string, Item> _items = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Item> _items = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _partitions = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private DateTimeOffset _nextSweep = DateTimeOffset.MinValue;
 
     public ValueTask<McpStoredEntry?> GetAsync(string key, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            return ValueTask.FromResult(Live(key, time.GetUtcNow()) is { } item ? Entry(item) : null);
-        }
-    }
+        => ValueTask.FromResult(Live(key, time.GetUtcNow()) is { } item ? Entry(item) : null);
 
     public ValueTask<bool> TryAddAsync(string key, ReadOnlyMemory<byte> value, DateTimeOffset expiresAt, string? partition, CancellationToken cancellationToken)
     {
@@ -132,7 +128,7 @@ internal sealed class InMemoryOAuthStorage(TimeProvider time) : IMcpOAuthStorage
 
     private void Drop(string key)
     {
-        if (_items.Remove(key, out var old) && old.Partition is { } partition && _partitions.TryGetValue(partition, out var keys))
+        if (_items.TryRemove(key, out var old) && old.Partition is { } partition && _partitions.TryGetValue(partition, out var keys))
         {
             keys.Remove(key);
             if (keys.Count == 0)
