@@ -24,5 +24,33 @@ internal sealed class RedisDataProtectionSetup(RedisConnection connection, Redis
     public void Configure(DataProtectionOptions options) => options.ApplicationDiscriminator = settings.ApplicationName;
 
     public void Configure(KeyManagementOptions options) =>
-        options.XmlRepository = new RedisXmlRepository(() => connection.Multiplexer.GetDatabase(), settings.DataProtectionKey);
+        options.XmlRepository = new Faulting(new RedisXmlRepository(() => connection.Multiplexer.GetDatabase(), settings.DataProtectionKey));
+
+    /// <summary>The framework's repository, with Redis faults told as <see cref="McpSseAuth.Storage.McpStorageUnavailableException"/> (503, not 500).</summary>
+    private sealed class Faulting(Microsoft.AspNetCore.DataProtection.Repositories.IXmlRepository inner) : Microsoft.AspNetCore.DataProtection.Repositories.IXmlRepository
+    {
+        public IReadOnlyCollection<System.Xml.Linq.XElement> GetAllElements()
+        {
+            try
+            {
+                return inner.GetAllElements();
+            }
+            catch (Exception e) when (RedisFaults.IsUnavailable(e))
+            {
+                throw RedisFaults.Unavailable("read of the Data Protection keys", e);
+            }
+        }
+
+        public void StoreElement(System.Xml.Linq.XElement element, string friendlyName)
+        {
+            try
+            {
+                inner.StoreElement(element, friendlyName);
+            }
+            catch (Exception e) when (RedisFaults.IsUnavailable(e))
+            {
+                throw RedisFaults.Unavailable("write of a Data Protection key", e);
+            }
+        }
+    }
 }

@@ -5,13 +5,14 @@ using StackExchange.Redis;
 namespace McpSseAuth.Redis;
 
 /// <summary>
-/// Turns "Redis cannot answer now" into <see cref="McpStorageUnavailableException"/>, which McpSseAuth answers with 503;
-/// every other error (a bug, a wrong type at a key) stays as it is.
+/// Turns "Redis cannot serve McpSseAuth now" into <see cref="McpStorageUnavailableException"/>, which McpSseAuth answers with
+/// 503: unreachable, too slow, and every error reply of the server — loading, a replica after a failover, out of memory,
+/// unable to persist, an ACL refusal — except the two that are bugs of McpSseAuth's own (a wrong type at a key, a malformed
+/// command), which stay as they are.
 /// </summary>
 internal static class RedisFaults
 {
-    // Replies of a Redis that is up but cannot serve yet: loading its data, a replica after a failover, a script running too long.
-    private static readonly string[] TransientReplies = ["LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN"];
+    private static readonly string[] OwnBugs = ["WRONGTYPE", "ERR syntax", "ERR wrong number of arguments", "ERR unknown command"];
 
     public static async ValueTask<T> Run<T>(Func<Task<T>> operation, string what)
     {
@@ -40,7 +41,7 @@ internal static class RedisFaults
     public static bool IsUnavailable(Exception e) => e switch
     {
         RedisConnectionException or RedisTimeoutException or SocketException => true,
-        RedisServerException server => TransientReplies.Any(r => server.Message.StartsWith(r, StringComparison.Ordinal)),
+        RedisServerException server => !OwnBugs.Any(r => server.Message.StartsWith(r, StringComparison.Ordinal)),
         _ => false,
     };
 

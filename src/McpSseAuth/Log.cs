@@ -144,4 +144,10 @@ internal static partial class Log
 
     [LoggerMessage(1806, LogLevel.Error, "A message relayed for SSE session {SessionId} failed.", EventName = "SseRelayFailed")]
     public static partial void SseRelayFailed(ILogger logger, string sessionId, Exception exception);
+
+    [LoggerMessage(1706, LogLevel.Warning, "The storage could not be read at startup: the signing key ring is read at first use, and token requests answer 503 until it can be.", EventName = "SigningKeyRingDeferred")]
+    public static partial void SigningKeyRingDeferred(ILogger logger, Exception exception);
+
+    [LoggerMessage(1307, LogLevel.Warning, "Issued tokens without saving the {What}: the storage did not take it.", EventName = "TokenBookkeepingSkipped")]
+    public static partial void TokenBookkeepingSkipped(ILogger logger, string what, Exception exception);
 }

@@ -30,13 +30,30 @@ internal sealed class StorageFaults(ILogger<StorageFaults> logger) : IStartupFil
             {
                 await inner(context);
             }
-            catch (McpStorageUnavailableException e) when (!context.RequestAborted.IsCancellationRequested)
+            catch (Exception e) when (Find(e) is { } fault && !context.RequestAborted.IsCancellationRequested)
             {
-                await AnswerAsync(context, e, logger);
+                await AnswerAsync(context, fault, logger);
             }
         });
         next(app);
     };
+
+    /// <summary>
+    /// The storage fault behind <paramref name="exception"/>: itself, or one it wraps (Data Protection, for one, wraps a key
+    /// repository's failure in a <see cref="System.Security.Cryptography.CryptographicException"/>).
+    /// </summary>
+    public static McpStorageUnavailableException? Find(Exception? exception)
+    {
+        for (var depth = 0; exception is not null && depth < 8; depth++, exception = exception.InnerException)
+        {
+            if (exception is McpStorageUnavailableException fault)
+            {
+                return fault;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Answers 503 for <paramref name="exception"/> unless the response is under way (a stream then just ends).</summary>
     public static async Task AnswerAsync(HttpContext context, McpStorageUnavailableException exception, ILogger logger)
@@ -67,7 +84,7 @@ internal sealed class StorageFaultPageFilter(ILogger<StorageFaults> logger) : ID
     {
         ArgumentNullException.ThrowIfNull(errorContext);
         ArgumentNullException.ThrowIfNull(next);
-        return errorContext.Exception is McpStorageUnavailableException e && !errorContext.HttpContext.Response.HasStarted
+        return StorageFaults.Find(errorContext.Exception) is { } e && !errorContext.HttpContext.Response.HasStarted
             ? StorageFaults.AnswerAsync(errorContext.HttpContext, e, logger)
             : next(errorContext);
     }
@@ -79,7 +96,7 @@ internal sealed class StorageFaultHandler(ILogger<StorageFaults> logger) : IExce
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
-        if (exception is not McpStorageUnavailableException e || httpContext.Response.HasStarted)
+        if (StorageFaults.Find(exception) is not { } e || httpContext.Response.HasStarted)
         {
             return false;
         }

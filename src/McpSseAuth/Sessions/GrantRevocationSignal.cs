@@ -31,9 +31,9 @@ internal sealed class GrantRevocationSignal(IMcpOAuthBus? bus = null, ILogger<Gr
         {
             await bus.PublishAsync(Channel, Encoding.UTF8.GetBytes(bus.InstanceId + " " + grantId), cancellationToken);
         }
-        catch (McpStorageUnavailableException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Stored already: the other instances' registries find it at their next sweep (SessionIdleTimeout / 4, a minute at most).
+            // Unreachable or refused, but stored already: the other instances' registries find it at their next sweep (SessionIdleTimeout / 4, a minute at most).
             if (logger is not null)
             {
                 Log.RevocationNotPublished(logger, e);
@@ -71,7 +71,7 @@ internal sealed class RevocationFanOut(GrantRevocationSignal signal, IMcpOAuthBu
                 }, stoppingToken);
                 return;
             }
-            catch (McpStorageUnavailableException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 Log.RevocationSubscriptionFailed(logger, e);
                 await Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken);

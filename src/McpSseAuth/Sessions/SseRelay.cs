@@ -30,7 +30,8 @@ internal sealed class SseRelay(
     /// <summary>How long a sending instance waits for the holder's answer.</summary>
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly ConcurrentDictionary<string, RequestDelegate> _messageHandlers = new(StringComparer.Ordinal);
+    // By path as routing matches it: case-insensitive, a trailing slash ignored.
+    private readonly ConcurrentDictionary<string, RequestDelegate> _messageHandlers = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<RelayMessage>> _awaiting = new(StringComparer.Ordinal);
     // Completed once this instance listens for answers: a message forwarded before that waits for it, briefly.
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -39,7 +40,9 @@ internal sealed class SseRelay(
     public bool Enabled { get; } = bus is not InProcessBus;
 
     /// <summary>The SDK's handler of <c>POST {path}</c> (legacy SSE messages), to run relayed messages through.</summary>
-    public void AddMessageHandler(PathString path, RequestDelegate handler) => _messageHandlers[path.Value ?? ""] = handler;
+    public void AddMessageHandler(PathString path, RequestDelegate handler) => _messageHandlers[HandlerKey(path.Value)] = handler;
+
+    private static string HandlerKey(string? path) => (path ?? "").TrimEnd('/');
 
     /// <summary>Lists an SSE session of this instance in the directory, for the others to find.</summary>
     public async ValueTask ListAsync(McpSessionRegistry.Entry entry, CancellationToken cancellationToken)
@@ -59,9 +62,9 @@ internal sealed class SseRelay(
             {
                 await storage.RemoveAsync(Key(entry.Info.SessionId), CancellationToken.None);
             }
-            catch (McpStorageUnavailableException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                // It expires by itself; a message for it meanwhile finds no session at the holder and gets 404.
+                // Whatever the storage said, it expires by itself; a message for it meanwhile finds no session at the holder and gets 404.
             }
         }
     }
@@ -164,8 +167,9 @@ internal sealed class SseRelay(
                 subscription = await bus.SubscribeAsync(Channel(bus.InstanceId), ReceivedAsync, stoppingToken);
                 _listening.TrySetResult();
             }
-            catch (McpStorageUnavailableException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                // Unreachable, or refused (an ACL without the channel): logged, tried again; never the host's end.
                 Log.SseRelaySubscriptionFailed(logger, e);
                 await Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken);
             }
@@ -209,10 +213,10 @@ internal sealed class SseRelay(
 
                 await ListAsync(entry, cancellationToken);
             }
-            catch (McpStorageUnavailableException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 Log.SseRelaySubscriptionFailed(logger, e);
-                return;   // next round
+                return;   // next round; a failing upkeep must not stop the host
             }
         }
     }
@@ -253,7 +257,7 @@ internal sealed class SseRelay(
             {
                 await bus.PublishAsync(Channel(message.ReplyTo), JsonSerializer.SerializeToUtf8Bytes(reply, RelayJsonContext.Default.RelayMessage), CancellationToken.None);
             }
-            catch (McpStorageUnavailableException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 Log.SseRelayFailed(logger, message.SessionId ?? "", e);
             }
@@ -264,7 +268,7 @@ internal sealed class SseRelay(
     private async Task<RelayMessage> HandleAsync(RelayMessage message)
     {
         if (message.SessionId is not { } sessionId || registry.Find(sessionId) is not { } entry
-            || message.Path is not { } path || !_messageHandlers.TryGetValue(path, out var handler))
+            || message.Path is not { } path || !_messageHandlers.TryGetValue(HandlerKey(path), out var handler))
         {
             return NotFound(message.Id, "Session not found. Open a new SSE stream.");
         }

@@ -37,6 +37,13 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
         var now = _time.GetUtcNow();
         await StoredJson.UpdateAsync<StoredClient>(storage, Key(clientId), stored =>
         {
+            // Marked at most once an hour: what it decides is counted in days, and a client refreshing many grants at once
+            // (on several instances) must not turn each refresh into a write raced by the others.
+            if (stored.LastUsedAt is { } last && now - last < TimeSpan.FromHours(1))
+            {
+                return null;
+            }
+
             var used = stored with { LastUsedAt = now };
             return (used, KeepUntil(used));
         }, cancellationToken);

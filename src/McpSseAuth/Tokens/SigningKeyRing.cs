@@ -27,7 +27,8 @@ internal sealed class SigningKeyRing
 
     /// <summary>Keys read from PEM, by kid: parsed once, not at each reload.</summary>
     private readonly Dictionary<string, SigningCredentials> _imported = new(StringComparer.Ordinal);
-    private volatile SigningKeySet _keys;
+    // Null until the store could be read: a storage that is down at startup delays the ring, it does not stop the app.
+    private volatile SigningKeySet? _keys;
 
     /// <param name="options">The options.</param>
     /// <param name="time">The clock.</param>
@@ -41,10 +42,19 @@ internal sealed class SigningKeyRing
         _time = time;
         _store = store;
         _logger = logger;
-        // At startup a store that cannot be read or written is an error: fail now rather than sign with an unsaved key.
+        // At startup a store that cannot be read or written is an error: fail now rather than sign with an unsaved key. A
+        // storage that is unreachable for now is the exception: the ring is read at first use, and until then whatever
+        // needs a key answers 503.
         lock (_gate)
         {
-            _keys = RotateShared(time.GetUtcNow(), previous: null);
+            try
+            {
+                _keys = RotateShared(time.GetUtcNow(), previous: null);
+            }
+            catch (Storage.McpStorageUnavailableException e)
+            {
+                Log.SigningKeyRingDeferred(_logger, e);
+            }
         }
     }
 
@@ -54,7 +64,7 @@ internal sealed class SigningKeyRing
         get
         {
             var keys = _keys;
-            return _time.GetUtcNow() < keys.ValidUntil ? keys : Refresh();
+            return keys is not null && _time.GetUtcNow() < keys.ValidUntil ? keys : Refresh();
         }
     }
 
@@ -64,9 +74,15 @@ internal sealed class SigningKeyRing
         {
             var keys = _keys;
             var now = _time.GetUtcNow();
-            if (now < keys.ValidUntil)
+            if (keys is not null && now < keys.ValidUntil)
             {
                 return keys; // another caller just did it
+            }
+
+            if (keys is null)
+            {
+                // Not read yet (the storage was down at startup): read now, or throw McpStorageUnavailableException (503).
+                return _keys = RotateShared(now, previous: null);
             }
 
             try

@@ -391,9 +391,10 @@ internal sealed class TokenEndpoint(
         }
         else
         {
-            await grants.TouchAsync(grantId, now, grantExpiresAt, context.RequestAborted);
+            // Bookkeeping after the refresh token was spent: a failure here must not cost the client its new tokens.
+            await BestEffortAsync(() => grants.TouchAsync(grantId, now, grantExpiresAt, context.RequestAborted), "grant last use");
             // In use: a client whose grant is refreshed is not stale.
-            await clients.MarkUsedAsync(client.ClientId, context.RequestAborted);
+            await BestEffortAsync(() => clients.MarkUsedAsync(client.ClientId, context.RequestAborted), "client last use");
         }
 
         Log.TokenIssued(logger, client.ClientId, user.Subject, grantType, string.Join(' ', audiences));
@@ -402,11 +403,24 @@ internal sealed class TokenEndpoint(
         var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(response, OAuthJsonContext.Default.DictionaryStringObject);
         if (rotatedFrom is not null && o.RefreshTokenReuseWindow > TimeSpan.Zero)
         {
-            // Kept with the spent token before the client can see the answer, so a concurrent twin finds it.
-            await refreshTokens.SetSuccessorAsync(rotatedFrom, RefreshSuccessor.Seal(rotatedFrom, body), context.RequestAborted);
+            // Kept with the spent token before the client can see the answer, so a concurrent twin finds it. Without it a
+            // twin is refused (invalid_grant) but nothing is revoked: not worth failing this answer for.
+            await BestEffortAsync(() => refreshTokens.SetSuccessorAsync(rotatedFrom, RefreshSuccessor.Seal(rotatedFrom, body), context.RequestAborted), "reuse window answer");
         }
 
         await WriteTokenResponseAsync(context, body);
+    }
+
+    private async Task BestEffortAsync(Func<ValueTask> write, string what)
+    {
+        try
+        {
+            await write();
+        }
+        catch (Storage.McpStorageUnavailableException e)
+        {
+            Log.TokenBookkeepingSkipped(logger, what, e);
+        }
     }
 
     private static async Task WriteTokenResponseAsync(HttpContext context, byte[] body)

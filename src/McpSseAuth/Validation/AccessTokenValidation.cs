@@ -77,7 +77,7 @@ internal sealed class AccessTokenValidation(AccessTokenReader reader, ServerUris
             },
             OnAuthenticationFailed = context =>
             {
-                if (context.Exception is Storage.McpStorageUnavailableException)
+                if (Http.StorageFaults.Find(context.Exception) is not null)
                 {
                     return Task.CompletedTask;   // not the token's fault: rethrown, answered 503 (StorageFaults)
                 }

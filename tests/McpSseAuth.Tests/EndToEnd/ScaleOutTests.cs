@@ -500,7 +500,84 @@ public sealed class ScaleOutTests(RedisServer redis) : IClassFixture<RedisServer
         }
     }
 
+    // ---- what a review found: Redis refusing writes, an instance started during an outage, refreshes racing ----
+
+    [Fact]
+    public async Task RedisOutOfMemory_Answers503_NotA500_AndServesAgainOnceItHasRoom()
+    {
+        await using var ownRedis = new RedisServer();
+        await ownRedis.InitializeAsync();
+        await using var cluster = await SampleCluster.StartAsync(ownRedis, instances: 1);
+        using var http = cluster[0].CreateRawClient();
+        var flow = new OAuthFlow(http);
+        var tokens = await flow.GetTokensAsync(cluster.Resource("/mcp"));
+
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(ownRedis.ConnectionString + ",allowAdmin=true");
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        await server.ConfigSetAsync("maxmemory-policy", "noeviction");
+        await server.ConfigSetAsync("maxmemory", "1");
+        try
+        {
+            // An error reply, not a lost connection: still the storage's fault, still 503, and the token is not spent.
+            await AssertTemporarilyUnavailableAsync(await flow.RefreshAsync(tokens.ClientId, tokens.RefreshToken));
+        }
+        finally
+        {
+            await server.ConfigSetAsync("maxmemory", "0");
+        }
+
+        using var refreshed = await flow.RefreshAsync(tokens.ClientId, tokens.RefreshToken);
+        await ReadTokensAsync(refreshed, tokens.ClientId);
+    }
+
+    [Fact]
+    public async Task InstanceStartedWhileRedisIsDown_Starts_Answers503_AndServesOnceRedisIsUp()
+    {
+        await using var ownRedis = new RedisServer();
+        await ownRedis.InitializeAsync();
+        await ownRedis.StopAsync();
+
+        await using var cluster = await SampleCluster.StartAsync(ownRedis, instances: 1);
+        using var http = cluster[0].CreateRawClient();
+        await AssertTemporarilyUnavailableAsync(await http.PostAsync("/oauth/register", JsonContent("""{"redirect_uris":["http://127.0.0.1:7777/callback"]}""")));
+        await AssertTemporarilyUnavailableAsync(await http.GetAsync("/oauth/jwks"));
+
+        await ownRedis.StartAsync();
+        await EventuallyAsync(() => http.GetAsync("/oauth/jwks"));
+        var tokens = await new OAuthFlow(http).GetTokensAsync(cluster.Resource("/mcp"));
+        Assert.Contains("user=alice", await WhoAmIAsync(http, tokens.AccessToken), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ManyGrantsOfOneClient_RefreshedAtOnceOnBothInstances_AllSucceed()
+    {
+        await using var cluster = await SampleCluster.StartAsync(redis);
+        using var a = cluster[0].CreateRawClient();
+        using var b = cluster[1].CreateRawClient();
+        var clientId = await new OAuthFlow(a).RegisterAsync();
+        var granted = new List<TokenSet>();
+        for (var i = 0; i < 24; i++)
+        {
+            var flow = new OAuthFlow(a);
+            var code = (await flow.AuthorizeAsync(clientId, cluster.Resource("/mcp"), user: i % 2 == 0 ? "alice" : "bob"))["code"];
+            using var redeemed = await flow.RedeemAsync(clientId, code);
+            granted.Add(await ReadTokensAsync(redeemed, clientId));
+        }
+
+        // One client, many grants, refreshed all at once on two instances: no 503 from writes racing for the client's entry.
+        var answers = await Task.WhenAll(granted.Select((t, i) => new OAuthFlow(i % 2 == 0 ? a : b).RefreshAsync(clientId, t.RefreshToken)));
+        foreach (var answer in answers)
+        {
+            using (answer)
+            {
+                await ReadTokensAsync(answer, clientId);
+            }
+        }
+    }
+
     // ---- helpers ----
+
+    private static StringContent JsonContent(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
 
     private static string Echo(int id, string message)
         => """{"jsonrpc":"2.0","id":""" + id.ToString(CultureInfo.InvariantCulture) + ""","method":"tools/call","params":{"name":"echo","arguments":{"message":""" + JsonSerializer.Serialize(message) + "}}}";
