@@ -129,10 +129,8 @@ internal sealed class SessionBinding(
             return;
         }
 
-        var clientId = context.User.FindFirst("client_id")?.Value;
-        if (!string.Equals(subject, entry.Info.Subject, StringComparison.Ordinal) || !string.Equals(clientId, entry.Info.ClientId, StringComparison.Ordinal))
+        if (!await IsCallersAsync(context, subject, entry.Info.Subject, entry.Info.ClientId))
         {
-            await RefuseAsync(context, StatusCodes.Status403Forbidden, "binding", "Forbidden: this session belongs to another user or another client.");
             return;
         }
 
@@ -177,13 +175,24 @@ internal sealed class SessionBinding(
         await SendLegacyMessageAsync(context, next, entry, message, o);
     }
 
+    /// <summary>True when the session was opened by the caller's user through the caller's client; otherwise 403, answered.</summary>
+    private async Task<bool> IsCallersAsync(HttpContext context, string subject, string ownerSubject, string ownerClientId)
+    {
+        var clientId = context.User.FindFirst("client_id")?.Value;
+        if (string.Equals(subject, ownerSubject, StringComparison.Ordinal) && string.Equals(clientId, ownerClientId, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        await RefuseAsync(context, StatusCodes.Status403Forbidden, "binding", "Forbidden: this session belongs to another user or another client.");
+        return false;
+    }
+
     /// <summary>A message for a session whose stream another instance holds: checked here against the listed user and client, then handed over.</summary>
     private async Task ForwardAsync(HttpContext context, SseRelay.Holder holder, string sessionId, string subject, JsonElement message)
     {
-        var clientId = context.User.FindFirst("client_id")?.Value;
-        if (!string.Equals(subject, holder.Subject, StringComparison.Ordinal) || !string.Equals(clientId, holder.ClientId, StringComparison.Ordinal))
+        if (!await IsCallersAsync(context, subject, holder.Subject, holder.ClientId))
         {
-            await RefuseAsync(context, StatusCodes.Status403Forbidden, "binding", "Forbidden: this session belongs to another user or another client.");
             return;
         }
 
