@@ -75,7 +75,13 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
     private async ValueTask<bool> TryEvictUnusedAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        var oldest = (await storage.ListAsync(Partition, cancellationToken))
+        var live = await storage.ListAsync(Partition, cancellationToken);
+        if (live.Count < options.Value.MaxRegisteredClients)
+        {
+            return true;   // the count included clients that expired and are not removed yet: there is room
+        }
+
+        var oldest = live
             .Select(e => (e.Key, Stored: StoredJson.Decode<StoredClient>(e.Value.Value)))
             .Where(e => e.Stored.LastUsedAt is null && !(e.Stored.AuthorizingUntil > now))
             .OrderBy(e => e.Stored.Client.IssuedAt)

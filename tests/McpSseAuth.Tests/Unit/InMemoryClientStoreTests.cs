@@ -82,6 +82,22 @@ public abstract class ClientStoreContract
     }
 
     [Fact]
+    public async Task Store_CountingClientsThatExpiredButLinger_EvictsNoLiveOne()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
+        var store = new ClientStore(CreateStorage(clock), Options.Create(new McpOAuthOptions { MaxRegisteredClients = 2, UnusedClientLifetime = TimeSpan.FromDays(7) }), clock);
+        await store.TryAddAsync(Client("expired"), default);
+        clock.Advance(TimeSpan.FromDays(8));
+        Assert.True(await store.TryAddAsync(Client("live", 8 * 86400), default));
+
+        // A storage may still count the expired one; the live one must not make room for the newcomer.
+        Assert.True(await store.TryAddAsync(Client("newcomer", 8 * 86400 + 1), default));
+        Assert.NotNull(await store.FindAsync("live", default));
+        Assert.NotNull(await store.FindAsync("newcomer", default));
+        Assert.Null(await store.FindAsync("expired", default));
+    }
+
+    [Fact]
     public async Task Sweep_NeverRemovesAClientWhoseGrantCanStillBeLive()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
