@@ -38,10 +38,15 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
         _revocations = revocations;
         _revocations.Revoked += EndForGrant;
         _idleTimeout = options.Value.SessionIdleTimeout;
-        // Swept a few times per timeout, at most once a minute: a session ends within a quarter of the timeout after it.
-        var period = TimeSpan.FromTicks(Math.Min(_idleTimeout.Ticks / 4, TimeSpan.TicksPerMinute));
-        _idleSweep = time.CreateTimer(_ => EndIdle(), null, period, period);
+        SweepPeriod = TimeSpan.FromTicks(Math.Min(_idleTimeout.Ticks / 4, TimeSpan.TicksPerMinute));
+        _idleSweep = time.CreateTimer(_ => EndIdle(), null, SweepPeriod, SweepPeriod);
     }
+
+    /// <summary>
+    /// How often live sessions are looked over: a few times per idle timeout, at most once a minute, so a session ends
+    /// within a quarter of the timeout after it. The relay's upkeep (<see cref="SseRelay"/>) keeps the same pace.
+    /// </summary>
+    public TimeSpan SweepPeriod { get; }
 
     public sealed class Entry(McpSessionInfo info, CancellationTokenSource end)
     {

@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.Sessions;
 
@@ -23,7 +22,6 @@ internal sealed class SseRelay(
     IMcpOAuthBus bus,
     McpSessionRegistry registry,
     IServiceProvider services,
-    IOptions<McpOAuthOptions> options,
     TimeProvider time,
     ILogger<SseRelay> logger) : BackgroundService
 {
@@ -179,8 +177,7 @@ internal sealed class SseRelay(
         {
             // Upkeep: keep this instance's sessions listed, and end any whose grant was revoked while a published
             // revocation was lost (the bus delivers at most once).
-            var period = TimeSpan.FromTicks(Math.Min(options.Value.SessionIdleTimeout.Ticks / 4, TimeSpan.TicksPerMinute));
-            using var timer = new PeriodicTimer(period, time);
+            using var timer = new PeriodicTimer(registry.SweepPeriod, time);
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 await UpkeepAsync(stoppingToken);
@@ -324,8 +321,7 @@ internal sealed class SseRelay(
     private DateTimeOffset ListedUntil()
     {
         // Refreshed by the upkeep a few times per idle timeout; gone by itself a little after this instance stops.
-        var period = TimeSpan.FromTicks(Math.Min(options.Value.SessionIdleTimeout.Ticks / 4, TimeSpan.TicksPerMinute));
-        return time.GetUtcNow() + period * 3;
+        return time.GetUtcNow() + registry.SweepPeriod * 3;
     }
 
     private static byte[] Encode(Holder holder) => JsonSerializer.SerializeToUtf8Bytes(holder, RelayJsonContext.Default.Holder);
