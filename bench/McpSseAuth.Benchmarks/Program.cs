@@ -1,11 +1,144 @@
+using System.Globalization;
+using McpSseAuth.Benchmarks.AuthServers;
+using McpSseAuth.Benchmarks.Mcp;
+
 namespace McpSseAuth.Benchmarks;
 
+/// <summary>
+/// <c>McpSseAuth.Benchmarks all|mcp|sessions|as|chart [--quick] [--results FILE]</c>: runs the load benchmarks, saves
+/// their results (bench/results/results.json unless told otherwise), and draws the charts and the summary from them.
+/// </summary>
 internal static class Program
 {
+    private static readonly string[] Commands = ["all", "mcp", "sessions", "as", "chart"];
+
     public static async Task<int> Main(string[] args)
     {
-        await Task.CompletedTask;
-        Console.Error.WriteLine("usage: McpSseAuth.Benchmarks mcp|sessions|as|chart [options]");
-        return args.Length == 0 ? 2 : 0;
+        var command = args.FirstOrDefault();
+        if (command == "load")
+        {
+            return await LoadAsync(args);
+        }
+
+        if (command is null || !Commands.Contains(command))
+        {
+            await Console.Error.WriteLineAsync("usage: McpSseAuth.Benchmarks all|mcp|sessions|as|chart [--quick] [--results FILE]");
+            return 2;
+        }
+
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+
+        var quick = args.Contains("--quick");
+        var resultsFile = Option(args, "--results") ?? Path.Combine(Servers.RepositoryRoot, "bench", "results", quick ? "results-quick.json" : "results.json");
+        var mcp = quick
+            ? new McpTrafficSettings([1, 16], TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), 1)
+            : new McpTrafficSettings([1, 16, 64], TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10), 2);
+        var sessions = quick
+            ? new SseSessionsSettings(2_000, 500, 100, 1)
+            : new SseSessionsSettings(10_000, 1_000, 100, 2);
+        var authServers = quick
+            ? new AuthServersSettings(16, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), 1, AuthServersSettings.AllServers)
+            : new AuthServersSettings(16, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10), 2, AuthServersSettings.AllServers);
+
+        var previous = command != "all" && File.Exists(resultsFile) ? BenchmarkResults.Load(resultsFile) : null;
+        var results = previous ?? new BenchmarkResults(DateTimeOffset.UtcNow, MachineInfo.Read(), new Dictionary<string, string>(), null, null, null);
+        if (command is "all" or "mcp")
+        {
+            Console.WriteLine($"MCP traffic: {mcp}");
+            results = results with { Mcp = await McpTrafficCommand.RunAsync(mcp, Console.Out, cancel.Token) };
+        }
+
+        if (command is "all" or "sessions")
+        {
+            Console.WriteLine($"SSE sessions: {sessions}");
+            results = results with { Sessions = await SseSessionsCommand.RunAsync(sessions, Console.Out, cancel.Token) };
+        }
+
+        if (command is "all" or "as")
+        {
+            Console.WriteLine($"Authorization servers: {authServers}");
+            results = results with { AuthServers = await AuthServersCommand.RunAsync(authServers, Console.Out, cancel.Token) };
+        }
+
+        if (command != "chart")
+        {
+            var settings = new Dictionary<string, string>(results.Settings);
+            if (command is "all" or "mcp")
+            {
+                settings["mcp"] = Describe(mcp);
+            }
+
+            if (command is "all" or "sessions")
+            {
+                settings["sessions"] = Describe(sessions);
+            }
+
+            if (command is "all" or "as")
+            {
+                settings["authorization servers"] = Describe(authServers);
+            }
+
+            results = results with { StartedAt = DateTimeOffset.UtcNow, Machine = MachineInfo.Read(), Settings = settings };
+            results.Save(resultsFile);
+            Console.WriteLine($"Results: {resultsFile}");
+        }
+
+        var summary = Summary.ToMarkdown(results);
+        var summaryFile = Path.ChangeExtension(resultsFile, ".md");
+        await File.WriteAllTextAsync(summaryFile, summary);
+        var charts = Charts.Write(results, Path.Combine(Path.GetDirectoryName(resultsFile)!, Path.GetFileNameWithoutExtension(resultsFile) + "-charts"));
+        Console.WriteLine();
+        Console.WriteLine(summary);
+        Console.WriteLine($"Summary: {summaryFile}");
+        Console.WriteLine($"Charts: {string.Join(", ", charts)}");
+        return 0;
     }
+
+    /// <summary>
+    /// <c>load --server sample|baseline --transport sse|streamable-http --concurrency N --seconds S</c>: one server under
+    /// load for a while, its process id printed first, to attach a profiler (dotnet-trace, perf) to it.
+    /// </summary>
+    private static async Task<int> LoadAsync(string[] args)
+    {
+        var sample = (Option(args, "--server") ?? "sample") == "sample";
+        var transport = Option(args, "--transport") == "streamable-http" ? McpTransport.StreamableHttp : McpTransport.Sse;
+        var concurrency = int.Parse(Option(args, "--concurrency") ?? "16", CultureInfo.InvariantCulture);
+        var seconds = int.Parse(Option(args, "--seconds") ?? "30", CultureInfo.InvariantCulture);
+        var dataFolder = Servers.NewDataFolder();
+        try
+        {
+            await using var server = sample ? await Servers.StartSampleAsync(dataFolder) : await Servers.StartBaselineAsync();
+            var tokens = sample ? await SampleTokens.GetAsync(server, CancellationToken.None) : null;
+            Console.WriteLine($"{server.Name} pid {server.Id} on {server.BaseAddress}: {transport} c{concurrency} for {seconds} s");
+            var result = await McpLoadBenchmark.RunAsync(new McpEndpoint(server.Name, server.BaseAddress, tokens), server, transport, concurrency, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(seconds), CancellationToken.None);
+            Console.WriteLine(result);
+            return result.Errors == 0 ? 0 : 1;
+        }
+        finally
+        {
+            Directory.Delete(dataFolder, recursive: true);
+        }
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+    }
+
+    private static string Describe(McpTrafficSettings s) => Invariant(
+        $"concurrency {string.Join("/", s.Concurrencies)}, {s.Warmup.TotalSeconds:F0} s warm-up + {s.Duration.TotalSeconds:F0} s measured per run, {s.Rounds} rounds");
+
+    private static string Describe(SseSessionsSettings s) => Invariant(
+        $"{s.Sessions} sessions (memory read at {s.BaseSessions} and {s.Sessions}), {s.OpenConcurrency} opening at once, {s.Rounds} rounds");
+
+    private static string Describe(AuthServersSettings s) => Invariant(
+        $"concurrency {s.Concurrency}, {s.Warmup.TotalSeconds:F0} s warm-up + {s.Duration.TotalSeconds:F0} s measured per run, {s.Rounds} rounds");
+
+    private static string Invariant(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
 }

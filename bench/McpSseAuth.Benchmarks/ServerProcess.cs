@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Diagnostics.Tracing;
 using System.Text;
+using Microsoft.Diagnostics.NETCore.Client;
 
 namespace McpSseAuth.Benchmarks;
 
@@ -45,6 +47,22 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>Resident memory (VmRSS) in bytes.</summary>
     public long ResidentBytes => ReadStatusKilobytes("VmRSS:") * 1024;
+
+    /// <summary>
+    /// Makes a .NET server run a full blocking garbage collection, through its diagnostics port (the way dotnet-gcdump
+    /// does), so that its memory is read without garbage that happens not to be collected yet.
+    /// </summary>
+    public async Task CollectGarbageAsync()
+    {
+        var client = new DiagnosticsClient(_process.Id);
+        const long GCHeapCollectKeyword = 0x800000;
+        using var session = client.StartEventPipeSession(
+            new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, GCHeapCollectKeyword),
+            requestRundown: false);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        session.Stop();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+    }
 
     /// <summary>User + system CPU time the process used so far.</summary>
     public TimeSpan CpuTime

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+
+namespace McpSseAuth.Benchmarks.Mcp;
+
+/// <summary>One measured run of <c>tools/call</c> load against one server, one transport, one concurrency.</summary>
+internal sealed record McpLoadResult(
+    string Server,
+    string Transport,
+    int Concurrency,
+    long Calls,
+    long Errors,
+    double CallsPerSecond,
+    double P50Ms,
+    double P99Ms,
+    double ServerCpuUsPerCall,
+    string? FirstError);
+
+/// <summary>
+/// Closed-loop load: <c>concurrency</c> virtual users, each with its own MCP session, call the <c>echo</c> tool back to
+/// back. Calls in the warm-up are not counted; in the measured window every completed call counts, with its latency, and
+/// the server's CPU time over the window is divided by the calls. A failed call counts as an error and its user opens a
+/// new session.
+/// </summary>
+internal static class McpLoadBenchmark
+{
+    public static async Task<McpLoadResult> RunAsync(
+        McpEndpoint endpoint,
+        ServerProcess server,
+        McpTransport transport,
+        int concurrency,
+        TimeSpan warmup,
+        TimeSpan duration,
+        CancellationToken cancellationToken)
+    {
+        using var http = McpEndpoint.CreateHttpClient();
+        var latencies = new Latencies();
+        long errors = 0;
+        string? firstError = null;
+        var clock = Stopwatch.StartNew();
+        var windowStart = warmup;
+        var windowEnd = warmup + duration;
+        var cpuAtStart = TimeSpan.Zero;
+        var cpuAtEnd = TimeSpan.Zero;
+
+        async Task VirtualUserAsync()
+        {
+            var samples = new List<double>(4096);
+            IMcpLoadSession? session = null;
+            try
+            {
+                while (clock.Elapsed < windowEnd && !cancellationToken.IsCancellationRequested)
+                {
+                    try
+                    {
+                        if (session is null)
+                        {
+                            session = IMcpLoadSession.Create(transport, endpoint, http);
+                            await session.ConnectAsync(cancellationToken);
+                        }
+
+                        var started = clock.Elapsed;
+                        await session.CallAsync(cancellationToken);
+                        var ended = clock.Elapsed;
+                        if (ended >= windowStart && ended < windowEnd)
+                        {
+                            samples.Add((ended - started).TotalMilliseconds);
+                        }
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                    {
+                        if (clock.Elapsed >= windowStart && clock.Elapsed < windowEnd)
+                        {
+                            Interlocked.Increment(ref errors);
+                        }
+
+                        Interlocked.CompareExchange(ref firstError, e.GetType().Name + ": " + e.Message, null);
+                        if (session is not null)
+                        {
+                            await session.DisposeAsync();
+                            session = null;
+                        }
+
+                        await Task.Delay(10, CancellationToken.None);
+                    }
+                }
+            }
+            finally
+            {
+                latencies.Add(samples);
+                if (session is not null)
+                {
+                    await session.DisposeAsync();
+                }
+            }
+        }
+
+        async Task ReadCpuAsync()
+        {
+            await Task.Delay(windowStart, cancellationToken);
+            cpuAtStart = server.CpuTime;
+            await Task.Delay(windowEnd - clock.Elapsed, cancellationToken);
+            cpuAtEnd = server.CpuTime;
+        }
+
+        var cpu = ReadCpuAsync();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(VirtualUserAsync, cancellationToken)));
+        await cpu;
+
+        var calls = latencies.Count;
+        return new McpLoadResult(
+            endpoint.Name,
+            transport == McpTransport.Sse ? "sse" : "streamable-http",
+            concurrency,
+            calls,
+            errors,
+            calls / duration.TotalSeconds,
+            latencies.Percentile(50),
+            latencies.Percentile(99),
+            calls == 0 ? double.NaN : (cpuAtEnd - cpuAtStart).TotalMicroseconds / calls,
+            firstError);
+    }
+}

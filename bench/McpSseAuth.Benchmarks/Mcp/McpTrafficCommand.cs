@@ -1,0 +1,77 @@
+namespace McpSseAuth.Benchmarks.Mcp;
+
+/// <summary>What the MCP traffic benchmark runs: concurrency levels, window lengths and rounds.</summary>
+internal sealed record McpTrafficSettings(IReadOnlyList<int> Concurrencies, TimeSpan Warmup, TimeSpan Duration, int Rounds);
+
+/// <summary>
+/// Overhead on MCP traffic: <c>tools/call</c> against the sample with McpSseAuth (a real access token from its own
+/// authorization server) and against the same server without authentication, over Streamable HTTP and legacy SSE, at each
+/// concurrency. Both servers run side by side for the whole measure; runs alternate between them (the order flips each
+/// round) so that drift of the shared machine falls on both.
+/// </summary>
+internal static class McpTrafficCommand
+{
+    public static async Task<IReadOnlyList<McpLoadResult>> RunAsync(
+        McpTrafficSettings settings,
+                TextWriter log,
+        CancellationToken cancellationToken)
+    {
+        var dataFolder = Servers.NewDataFolder();
+        try
+        {
+            await using var baseline = await Servers.StartBaselineAsync();
+            await using var sample = await Servers.StartSampleAsync(dataFolder);
+            var token = await SampleTokens.GetAsync(sample, cancellationToken);
+            var servers = new[]
+            {
+                (Server: sample, Endpoint: new McpEndpoint(sample.Name, sample.BaseAddress, token)),
+                (Server: baseline, Endpoint: new McpEndpoint(baseline.Name, baseline.BaseAddress, null)),
+            };
+
+            log.WriteLine("Warming up both servers on both transports...");
+            foreach (var (server, endpoint) in servers)
+            {
+                foreach (var transport in Enum.GetValues<McpTransport>())
+                {
+                    var warm = await McpLoadBenchmark.RunAsync(endpoint, server, transport, 8, TimeSpan.Zero, TimeSpan.FromSeconds(3), cancellationToken);
+                    EnsureNoErrors(warm, server);
+                }
+            }
+
+            var results = new List<McpLoadResult>();
+            for (var round = 0; round < settings.Rounds; round++)
+            {
+                foreach (var transport in Enum.GetValues<McpTransport>())
+                {
+                    foreach (var concurrency in settings.Concurrencies)
+                    {
+                        var order = round % 2 == 0 ? servers : servers.Reverse().ToArray();
+                        foreach (var (server, endpoint) in order)
+                        {
+                            var result = await McpLoadBenchmark.RunAsync(endpoint, server, transport, concurrency, settings.Warmup, settings.Duration, cancellationToken);
+                            log.WriteLine($"  round {round + 1} {result.Transport,-15} c{concurrency,-3} {result.Server,-20} {result.CallsPerSecond,8:F0} calls/s  p50 {result.P50Ms,6:F2} ms  p99 {result.P99Ms,6:F2} ms  server CPU {result.ServerCpuUsPerCall,6:F0} µs/call  errors {result.Errors}");
+                            EnsureNoErrors(result, server);
+                            results.Add(result);
+                        }
+                    }
+                }
+            }
+
+            return results;
+        }
+        finally
+        {
+            Directory.Delete(dataFolder, recursive: true);
+        }
+    }
+
+    /// <summary>A run with errors measures the errors, not the server: stop and say what failed.</summary>
+    private static void EnsureNoErrors(McpLoadResult result, ServerProcess server)
+    {
+        if (result.Errors > 0 || result.Calls == 0)
+        {
+            throw new InvalidOperationException(
+                $"{result.Server} {result.Transport} c{result.Concurrency}: {result.Errors} errors, {result.Calls} calls. First error: {result.FirstError}\nServer output:\n{server.Output}");
+        }
+    }
+}

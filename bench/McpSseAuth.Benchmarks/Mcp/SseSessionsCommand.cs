@@ -1,0 +1,53 @@
+namespace McpSseAuth.Benchmarks.Mcp;
+
+/// <summary>How many SSE sessions to hold, where memory is first read, how many open at once, how many rounds.</summary>
+internal sealed record SseSessionsSettings(int Sessions, int BaseSessions, int OpenConcurrency, int Rounds);
+
+/// <summary>
+/// Many SSE clients: each server in turn, freshly started, holds <see cref="SseSessionsSettings.Sessions"/> authenticated
+/// (or, for the baseline, unauthenticated) legacy SSE sessions; memory per session is read from the server process. The
+/// servers alternate (the order flips each round), each run on a fresh process.
+/// </summary>
+internal static class SseSessionsCommand
+{
+    public static async Task<IReadOnlyList<SseSessionsResult>> RunAsync(
+        SseSessionsSettings settings,
+                TextWriter log,
+        CancellationToken cancellationToken)
+    {
+        var results = new List<SseSessionsResult>();
+        for (var round = 0; round < settings.Rounds; round++)
+        {
+            foreach (var authenticated in round % 2 == 0 ? new[] { true, false } : [false, true])
+            {
+                var dataFolder = Servers.NewDataFolder();
+                try
+                {
+                    await using var server = authenticated ? await Servers.StartSampleAsync(dataFolder) : await Servers.StartBaselineAsync();
+                    var token = authenticated ? await SampleTokens.GetAsync(server, cancellationToken) : null;
+                    var result = await SseSessionsBenchmark.RunAsync(
+                        new McpEndpoint(server.Name, server.BaseAddress, token),
+                        server,
+                        settings.BaseSessions,
+                        settings.Sessions,
+                        settings.OpenConcurrency,
+                        log,
+                        cancellationToken);
+                    log.WriteLine($"  round {round + 1} {result.Server,-20} {result.Sessions} sessions, {result.BytesPerSession / 1024:F1} KiB per session, errors {result.Errors}");
+                    if (result.Errors > 0)
+                    {
+                        throw new InvalidOperationException($"{result.Server}: {result.Errors} sessions failed to open. First error: {result.FirstError}\nServer output:\n{server.Output}");
+                    }
+
+                    results.Add(result);
+                }
+                finally
+                {
+                    Directory.Delete(dataFolder, recursive: true);
+                }
+            }
+        }
+
+        return results;
+    }
+}

@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Reflection;
+
+namespace McpSseAuth.Benchmarks;
+
+/// <summary>
+/// The .NET servers under measurement, built with this runner in its configuration: the sample server (McpSseAuth, its
+/// default SQLite storage in a fresh folder) and the baseline (the same MCP server without authentication).
+/// </summary>
+internal static class Servers
+{
+    /// <summary>Settings both .NET servers share: production-like logging (warnings and errors only) and no ASP.NET Core environment of the runner's.</summary>
+    private static readonly Dictionary<string, string> Common = new()
+    {
+        // The sample's demo users exist in Development only; both run in it, so neither pays for what the other skips.
+        ["ASPNETCORE_ENVIRONMENT"] = "Development",
+        ["Logging__LogLevel__Default"] = "Warning",
+        ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
+        ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+    };
+
+    /// <summary>The repository's root folder (the one holding McpSseAuth.sln).</summary>
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    /// <summary>
+    /// The sample server with McpSseAuth on a free port, in Development (demo users alice/alice and bob/bob), its SQLite
+    /// file in <paramref name="dataFolder"/>. Limits meant for the open internet (registrations per address, sessions per
+    /// user) are lifted so that one machine's driver can load it; <paramref name="settings"/> adds or overrides settings.
+    /// </summary>
+    public static Task<ServerProcess> StartSampleAsync(string dataFolder, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var environment = new Dictionary<string, string>(Common)
+        {
+            ["Storage__Sqlite"] = Path.Combine(dataFolder, "mcp-oauth.db"),
+            ["McpOAuth__MaxRegistrationsPerAddress"] = "100000000",
+            ["McpOAuth__MaxRegisteredClients"] = "100000000",
+            ["McpOAuth__MaxPendingAuthorizations"] = "100000000",
+            ["McpOAuth__MaxSessionsPerUser"] = "30000",
+            ["McpOAuth__MaxSessions"] = "30000",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        return StartDotnetAsync("McpSseAuth (sample)", Built("samples/McpSseAuth.SampleServer", "McpSseAuth.SampleServer"), environment, "/");
+    }
+
+    /// <summary>The baseline: the sample's MCP server without authentication (bench/McpSseAuth.BenchServer), on a free port.</summary>
+    public static Task<ServerProcess> StartBaselineAsync()
+        => StartDotnetAsync("No auth (baseline)", Built("bench/McpSseAuth.BenchServer", "McpSseAuth.BenchServer"), new Dictionary<string, string>(Common), "/ready");
+
+    /// <summary>A fresh folder under the system's temporary folder, for a server's files.</summary>
+    public static string NewDataFolder()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "mcpsseauth-bench", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        return folder;
+    }
+
+    private static async Task<ServerProcess> StartDotnetAsync(string name, string assembly, Dictionary<string, string> environment, string readyPath)
+    {
+        var port = ServerProcess.FreePort();
+        var baseAddress = new Uri("http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
+        return await ServerProcess.StartAsync(
+            name,
+            "dotnet",
+            [assembly, "--urls", baseAddress.ToString().TrimEnd('/')],
+            environment,
+            baseAddress,
+            readyPath,
+            Path.GetDirectoryName(assembly));
+    }
+
+    /// <summary>The assembly of a project built beside this runner (same configuration and framework).</summary>
+    private static string Built(string projectFolder, string assemblyName)
+    {
+        var configuration = typeof(Servers).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+        var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Name;
+        var path = Path.Combine(RepositoryRoot, projectFolder, "bin", configuration, framework, assemblyName + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built: build bench/McpSseAuth.Benchmarks (it builds the servers too) in {configuration}.", path);
+    }
+
+    private static string FindRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "McpSseAuth.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("McpSseAuth.sln was not found above " + AppContext.BaseDirectory);
+    }
+}

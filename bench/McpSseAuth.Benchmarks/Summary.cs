@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text;
+using McpSseAuth.Benchmarks.AuthServers;
+using McpSseAuth.Benchmarks.Mcp;
+
+namespace McpSseAuth.Benchmarks;
+
+/// <summary>The results as Markdown tables, with the ratios the goals are stated in (bench/results/summary.md).</summary>
+internal static class Summary
+{
+    public static string ToMarkdown(BenchmarkResults results)
+    {
+        var text = new StringBuilder();
+        var machine = results.Machine;
+        text.AppendLine(Invariant($"Measured {results.StartedAt:yyyy-MM-dd HH:mm} UTC at commit {machine.Commit ?? "?"}: {machine.Cpu}, {machine.Cores} cores, {machine.MemoryBytes / (1L << 30)} GiB, {machine.OperatingSystem}, {machine.Runtime}; driver and servers on the same machine."));
+        text.AppendLine(Invariant($"Settings: {string.Join(", ", results.Settings.Select(s => s.Key + " " + s.Value))}."));
+        text.AppendLine();
+
+        if (results.Mcp is { Count: > 0 } mcp)
+        {
+            var servers = mcp.Select(r => r.Server).Distinct().ToList();
+            var (authed, baseline) = (servers[0], servers[^1]);
+            text.AppendLine("### tools/call over MCP: McpSseAuth against the same server without authentication");
+            text.AppendLine();
+            text.AppendLine("| Transport | Concurrency | McpSseAuth calls/s | No auth calls/s | **Throughput ratio** | p50 ms (auth / none) | p99 ms (auth / none) | Server CPU µs per call (auth / none) |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var (transport, concurrency) in mcp.Select(r => (r.Transport, r.Concurrency)).Distinct())
+            {
+                var a = mcp.Where(r => r.Server == authed && r.Transport == transport && r.Concurrency == concurrency).ToList();
+                var b = mcp.Where(r => r.Server == baseline && r.Transport == transport && r.Concurrency == concurrency).ToList();
+                text.Append(Invariant($"| {transport} | {concurrency} | {a.Average(r => r.CallsPerSecond):F0} | {b.Average(r => r.CallsPerSecond):F0} | "));
+                text.Append(Invariant($"**{a.Sum(r => r.CallsPerSecond) / b.Sum(r => r.CallsPerSecond):F2}** | "));
+                text.Append(Invariant($"{Median(a, r => r.P50Ms):F2} / {Median(b, r => r.P50Ms):F2} | {Median(a, r => r.P99Ms):F2} / {Median(b, r => r.P99Ms):F2} | "));
+                text.AppendLine(Invariant($"{a.Average(r => r.ServerCpuUsPerCall):F0} / {b.Average(r => r.ServerCpuUsPerCall):F0} |"));
+            }
+
+            text.AppendLine();
+        }
+
+        if (results.Sessions is { Count: > 0 } sessions)
+        {
+            var servers = sessions.Select(r => r.Server).Distinct().ToList();
+            var baselinePerSession = sessions.Where(r => r.Server == servers[^1]).Average(r => r.BytesPerSession);
+            text.AppendLine("### Open legacy SSE sessions: memory of the server process");
+            text.AppendLine();
+            text.AppendLine("| Server | Sessions held | Resident MiB at base / at target | KiB per session | **Ratio to no auth** |");
+            text.AppendLine("|---|---:|---:|---:|---:|");
+            foreach (var server in servers)
+            {
+                var runs = sessions.Where(r => r.Server == server).ToList();
+                var perSession = runs.Average(r => r.BytesPerSession);
+                text.AppendLine(Invariant(
+                    $"| {server} | {runs.Min(r => r.Sessions):N0} | {runs.Average(r => r.ResidentBytesAtBase) / 1048576:F0} / {runs.Average(r => r.ResidentBytesAtTarget) / 1048576:F0} | {perSession / 1024:F1} | **{perSession / baselinePerSession:F2}** |"));
+            }
+
+            text.AppendLine();
+        }
+
+        if (results.AuthServers is { Count: > 0 } authServers)
+        {
+            var servers = authServers.Select(r => r.Server).Distinct().ToList();
+            text.AppendLine("### Authorization servers");
+            text.AppendLine();
+            text.AppendLine("| Server | Measure | Concurrency | Per second | p50 ms | p99 ms | Server CPU ms per operation | **McpSseAuth is ×** |");
+            text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
+            foreach (var measure in authServers.Select(r => r.Measure).Distinct())
+            {
+                var ours = authServers.Where(r => r.Server == servers[0] && r.Measure == measure).Select(r => r.PerSecond).DefaultIfEmpty(double.NaN).Average();
+                foreach (var server in servers)
+                {
+                    var runs = authServers.Where(r => r.Server == server && r.Measure == measure).ToList();
+                    if (runs.Count == 0)
+                    {
+                        text.AppendLine(Invariant($"| {server} | {measure} | | n/a | | | | |"));
+                        continue;
+                    }
+
+                    var perSecond = runs.Average(r => r.PerSecond);
+                    text.AppendLine(Invariant(
+                        $"| {server} | {measure} | {runs[0].Concurrency} | {perSecond:F0} | {Median(runs, r => r.P50Ms):F1} | {Median(runs, r => r.P99Ms):F1} | {runs.Average(r => r.ServerCpuMsPerOp):F2} | {(server == servers[0] ? "" : Invariant($"**{ours / perSecond:F1}**"))} |"));
+                }
+            }
+
+            text.AppendLine();
+        }
+
+        return text.ToString();
+    }
+
+    private static double Median<T>(IReadOnlyList<T> runs, Func<T, double> value)
+    {
+        var sorted = runs.Select(value).Order().ToList();
+        return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static string Invariant(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
+}
