@@ -106,6 +106,8 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<RevocationEndpoint>();
         services.TryAddSingleton<IntrospectionEndpoint>();
         services.TryAddSingleton<AccessTokenReader>();
+        services.TryAddSingleton<ValidatedTokenCache>();
+        services.TryAddSingleton<RevocationChecks>();
         services.TryAddSingleton<LoginEndpoint>();
         services.TryAddSingleton<SignInThrottle>();
         services.TryAddSingleton<LogoutEndpoint>();

@@ -50,8 +50,11 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
 
     public sealed class Entry(McpSessionInfo info, CancellationTokenSource end)
     {
-        // Legacy SSE: ids of requests received and not answered yet. Streamable HTTP: requests being handled.
-        private readonly ConcurrentDictionary<string, byte> _awaitingAnswer = new(StringComparer.Ordinal);
+        // Legacy SSE: ids of requests received and not answered yet (made at the first request: an idle session holds
+        // none, which matters at thousands of open streams). Streamable HTTP: requests being handled.
+        private readonly Lock _gate = new();
+        private HashSet<string>? _awaitingAnswer;
+        private int _awaitingCount;
         private int _handling;
         private long _lastActivityTicks = info.CreatedAt.UtcTicks;
 
@@ -67,7 +70,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
         public ClaimsPrincipal User { get; init; } = new();
 
         /// <summary>Requests not answered yet: awaiting their answer on the SSE stream, or being handled (Streamable HTTP).</summary>
-        public int InFlight => _awaitingAnswer.Count + Volatile.Read(ref _handling);
+        public int InFlight => Volatile.Read(ref _awaitingCount) + Volatile.Read(ref _handling);
 
         /// <summary>
         /// Notes a legacy SSE request by its JSON-RPC id until its answer goes out; false when <paramref name="limit"/> are
@@ -75,9 +78,10 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
         /// </summary>
         public bool TryAwaitAnswer(string requestId, int limit)
         {
-            lock (_awaitingAnswer)
+            lock (_gate)
             {
-                if (_awaitingAnswer.ContainsKey(requestId))
+                _awaitingAnswer ??= new HashSet<string>(StringComparer.Ordinal);
+                if (_awaitingAnswer.Contains(requestId))
                 {
                     return true;
                 }
@@ -87,13 +91,28 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
                     return false;
                 }
 
-                _awaitingAnswer[requestId] = 0;
+                _awaitingAnswer.Add(requestId);
+                Volatile.Write(ref _awaitingCount, _awaitingAnswer.Count);
                 return true;
             }
         }
 
         /// <summary>The request was answered, cancelled or refused: its slot is free.</summary>
-        public void Answered(string requestId) => _awaitingAnswer.TryRemove(requestId, out _);
+        public void Answered(string requestId)
+        {
+            if (Volatile.Read(ref _awaitingCount) == 0)
+            {
+                return;
+            }
+
+            lock (_gate)
+            {
+                if (_awaitingAnswer?.Remove(requestId) == true)
+                {
+                    Volatile.Write(ref _awaitingCount, _awaitingAnswer.Count);
+                }
+            }
+        }
 
         /// <summary>A Streamable HTTP request is being handled; dispose the result when it is done.</summary>
         public IDisposable Handling()

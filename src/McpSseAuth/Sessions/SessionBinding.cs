@@ -285,6 +285,13 @@ internal sealed class SessionBinding(
             return;
         }
 
+        if (legacySse)
+        {
+            // The stream stays open as long as the client likes, and its request with it: it need not hold the access token,
+            // which was checked and is not passed on (the session keeps the user; each message brings its own token).
+            context.Request.Headers.Authorization = default;
+        }
+
         // The session run (SessionTracking) takes the place over if a session starts; otherwise it is given back.
         context.Items[McpSessionRegistry.ReservationKey] = reservation;
         try

@@ -1,5 +1,4 @@
 using McpSseAuth.Discovery;
-using McpSseAuth.Stores;
 using McpSseAuth.Tokens;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
@@ -15,7 +14,7 @@ namespace McpSseAuth.Validation;
 /// the MCP endpoint it was issued for (RFC 8707, MCP authorization "token audience binding"). Tokens come only from
 /// the <c>Authorization</c> header (RFC 6750 §2.1; OAuth 2.1 §5.2 forbids the query string).
 /// </summary>
-internal sealed class AccessTokenValidation(AccessTokenReader reader, ServerUris uris, IGrantRevocations revocations, ILoggerFactory loggerFactory)
+internal sealed class AccessTokenValidation(AccessTokenReader reader, ValidatedTokenCache tokens, ServerUris uris, RevocationChecks revocations, ILoggerFactory loggerFactory)
     : IConfigureNamedOptions<JwtBearerOptions>
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("McpSseAuth.Validation");
@@ -34,6 +33,9 @@ internal sealed class AccessTokenValidation(AccessTokenReader reader, ServerUris
         bearer.IncludeErrorDetails = false;
         // Signature, type and lifetime; issuer and audience depend on the request and are checked below.
         bearer.TokenValidationParameters = reader.Parameters;
+        // The signature is checked once per token, not once per request.
+        bearer.TokenHandlers.Clear();
+        bearer.TokenHandlers.Add(tokens);
         bearer.Events = new JwtBearerEvents
         {
             OnTokenValidated = async context =>

@@ -138,6 +138,24 @@ public sealed class KeyRotationTests : IDisposable
     }
 
     [Fact]
+    public async Task Mcp_TokenAcceptedBefore_IsRefusedOnceItsKeyIsDropped_ThoughItHasNotExpired()
+    {
+        await using var app = App();
+        var http = app.CreateRawClient();
+        var genuine = await AccessTokenAsync(http);
+        var firstKey = app.Services.GetRequiredService<SigningKeys>().Current;
+
+        // Accepted once (and so remembered by the validated-token cache), valid for another hour...
+        AdvanceTo(TimeSpan.FromMinutes(85));
+        var longLived = Resign(genuine, firstKey, lifetimeSeconds: 3600);
+        Assert.Equal(HttpStatusCode.OK, await McpAsync(http, longLived));
+
+        // ...and refused, the same token string, once the key that signed it no longer verifies.
+        AdvanceTo(TimeSpan.FromMinutes(92));
+        Assert.Equal(HttpStatusCode.Unauthorized, await McpAsync(http, longLived));
+    }
+
+    [Fact]
     public async Task Restart_OverTheSameKeyDirectory_KeepsValidatingTokensOfTheFirstInstance()
     {
         string token;
@@ -195,7 +213,7 @@ public sealed class KeyRotationTests : IDisposable
     }
 
     /// <summary>The same claims, fresh times on the fake clock, signed with <paramref name="key"/> (its kid in the header).</summary>
-    private string Resign(string token, SigningCredentials key)
+    private string Resign(string token, SigningCredentials key, int lifetimeSeconds = 600)
     {
         var payload = JsonNode.Parse(new JsonWebTokenHandler().ReadJsonWebToken(token).EncodedPayload is { } encoded
             ? Base64UrlEncoder.Decode(encoded)
@@ -203,7 +221,7 @@ public sealed class KeyRotationTests : IDisposable
         var now = _clock.GetUtcNow().ToUnixTimeSeconds();
         payload["iat"] = now;
         payload["nbf"] = now;
-        payload["exp"] = now + 600;
+        payload["exp"] = now + lifetimeSeconds;
         return new JsonWebTokenHandler().CreateToken(payload.ToJsonString(), key, new Dictionary<string, object> { ["typ"] = "at+jwt" });
     }
 }

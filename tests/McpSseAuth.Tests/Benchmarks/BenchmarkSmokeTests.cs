@@ -1,0 +1,113 @@
+using McpSseAuth.Benchmarks;
+using McpSseAuth.Benchmarks.AuthServers;
+using McpSseAuth.Benchmarks.Mcp;
+
+namespace McpSseAuth.Tests.Benchmarks;
+
+/// <summary>
+/// A short run of every load benchmark (bench/run.sh runs them for real), so the driver, the servers it starts and the
+/// results it writes keep working: each must complete operations without a single error. Nothing here is timed: how fast
+/// is for docs/benchmarks.md, not for a test.
+/// </summary>
+public sealed class BenchmarkSmokeTests
+{
+    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(1.5);
+
+    [Fact]
+    public async Task McpLoad_OverBothTransports_AgainstTheSampleAndBothBaselines_CallsTheToolWithoutErrors()
+    {
+        var folder = Servers.NewDataFolder();
+        try
+        {
+            await using var baseline = await Servers.StartBaselineAsync();
+            await using var sample = await Servers.StartSampleAsync(folder);
+            await using var jwtBearer = await Servers.StartJwtBearerAsync(sample);
+            var tokens = await SampleTokens.GetAsync(sample, CancellationToken.None);
+            var results = new List<McpLoadResult>();
+            foreach (var (server, endpoint) in new[]
+            {
+                (sample, new McpEndpoint(sample.Name, sample.BaseAddress, tokens)),
+                (jwtBearer, new McpEndpoint(jwtBearer.Name, jwtBearer.BaseAddress, tokens)),
+                (baseline, new McpEndpoint(baseline.Name, baseline.BaseAddress, null)),
+            })
+            {
+                foreach (var transport in Enum.GetValues<McpTransport>())
+                {
+                    results.Add(await McpLoadBenchmark.RunAsync(endpoint, server, transport, 4, Warmup, Window, CancellationToken.None));
+                }
+            }
+
+            Assert.All(results, r =>
+            {
+                Assert.True(r.Errors == 0, $"{r.Server} {r.Transport}: {r.Errors} errors, first: {r.FirstError}");
+                Assert.True(r.Calls > 0, $"{r.Server} {r.Transport}: no call completed");
+                Assert.True(r.ServerCpuUsPerCall > 0, $"{r.Server} {r.Transport}: no server CPU time read");
+            });
+
+            var summary = Summary.ToMarkdown(Results(mcp: results));
+            Assert.Contains("| streamable-http | 4 | McpSseAuth (sample) |", summary, StringComparison.Ordinal);
+            Assert.Contains("| sse | 4 | McpSseAuth (sample) |", summary, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task SseSessions_HeldOpenOnTheSample_AreCountedAndItsMemoryRead()
+    {
+        var folder = Servers.NewDataFolder();
+        try
+        {
+            await using var sample = await Servers.StartSampleAsync(folder);
+            var tokens = await SampleTokens.GetAsync(sample, CancellationToken.None);
+
+            var result = await SseSessionsBenchmark.RunAsync(
+                new McpEndpoint(sample.Name, sample.BaseAddress, tokens), sample, baseSessions: 10, target: 40, openConcurrency: 10, measureHeap: false, TextWriter.Null, CancellationToken.None);
+
+            Assert.True(result.Errors == 0, $"{result.Errors} sessions failed to open, first: {result.FirstError}");
+            Assert.Equal(40, result.Sessions);
+            Assert.True(result.ResidentBytesAtBase > 0 && result.ResidentBytesAtTarget > 0);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task AuthorizationServers_AllThree_CompleteFlowsAndRefreshesWithoutErrors_AndTheChartsAreDrawn()
+    {
+        var results = await AuthServersCommand.RunAsync(
+            new AuthServersSettings(2, Warmup, Window, 1, AuthServersSettings.AllServers), TextWriter.Null, CancellationToken.None);
+
+        Assert.All(results, r =>
+        {
+            Assert.True(r.Errors == 0, $"{r.Server} {r.Measure}: {r.Errors} errors, first: {r.FirstError}");
+            Assert.True(r.Count > 0, $"{r.Server} {r.Measure}: nothing completed");
+        });
+        foreach (var server in results.Select(r => r.Server).Distinct())
+        {
+            Assert.Contains(results, r => r.Server == server && r.Measure == "flow");
+        }
+
+        Assert.Contains(results, r => r.Server.StartsWith("McpSseAuth", StringComparison.Ordinal) && r.Measure == "refresh");
+
+        var folder = Servers.NewDataFolder();
+        try
+        {
+            var charts = Charts.Write(Results(authServers: results), folder);
+            var chart = Assert.Single(charts);
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(chart)[..4]);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static BenchmarkResults Results(IReadOnlyList<McpLoadResult>? mcp = null, IReadOnlyList<AuthServerResult>? authServers = null)
+        => new(DateTimeOffset.UtcNow, MachineInfo.Read(), new Dictionary<string, string>(), mcp, null, authServers);
+}
