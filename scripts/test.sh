@@ -19,6 +19,8 @@ fi
 
 # Pinned by tests/e2e-ts/package-lock.json: the TypeScript SDK client, oidc-provider, the MCP conformance suite and Node 22 for it.
 (cd tests/e2e-ts && npm ci --no-audit --no-fund --loglevel=error)
+# Pinned by bench/node/package-lock.json: the two node authorization servers the benchmarks compare against (smoke-run by the tests).
+(cd bench/node && npm ci --no-audit --no-fund --loglevel=error)
 
 results="artifacts/test-results"
 rm -rf "$results"

@@ -1,9 +1,14 @@
 using McpSseAuth.SampleServer;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 
 // The sample server's MCP part without McpSseAuth: the same SDK, the same tools and the same transports as the sample
-// (Streamable HTTP at /mcp, legacy SSE at /sse + /message, sessions as McpSseAuth configures them), and no authentication.
-// The benchmarks run it beside the sample to measure what McpSseAuth costs.
+// (Streamable HTTP at /mcp, legacy SSE at /sse + /message, sessions as McpSseAuth configures them). The benchmarks run it
+// beside the sample to measure what McpSseAuth costs:
+//  - no authentication (the default);
+//  - with "--Authority <url of the sample>": what a .NET server author hand-wires today, the SDK behind AddJwtBearer,
+//    validating the sample's access tokens (its discovery document and JWKS; audience its /mcp and /sse) on every request.
 var builder = WebApplication.CreateBuilder(args);
+var authority = builder.Configuration["Authority"];
 
 #pragma warning disable MCP9004 // Legacy SSE is obsolete in the SDK; the benchmark measures it because McpSseAuth serves it.
 builder.Services.AddMcpServer()
@@ -15,8 +20,28 @@ builder.Services.AddMcpServer()
     .WithTools<SampleTools>();
 #pragma warning restore MCP9004
 
+if (authority is not null)
+{
+    builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+        .AddJwtBearer(o =>
+        {
+            o.Authority = authority;
+            o.RequireHttpsMetadata = false;
+            o.MapInboundClaims = false;
+            o.TokenValidationParameters.ValidAudiences = [authority.TrimEnd('/') + "/mcp", authority.TrimEnd('/') + "/sse"];
+            o.TokenValidationParameters.ValidTypes = ["at+jwt"];
+        });
+    builder.Services.AddAuthorization();
+}
+
 var app = builder.Build();
-app.MapMcp("/mcp");
-app.MapMcp("");
+var mcp = app.MapMcp("/mcp");
+var legacy = app.MapMcp("");
+if (authority is not null)
+{
+    mcp.RequireAuthorization();
+    legacy.RequireAuthorization();
+}
+
 app.MapGet("/ready", () => Results.Text("ready\n"));
 app.Run();

@@ -8,6 +8,7 @@ internal static class Charts
 {
     private static readonly Color Authenticated = Color.FromHex("#1f77b4");
     private static readonly Color Baseline = Color.FromHex("#aaaaaa");
+    private static readonly Color[] Palette = [Authenticated, Color.FromHex("#ff7f0e"), Baseline];
 
     /// <summary>Writes every chart the results allow into <paramref name="folder"/>; returns the files written.</summary>
     public static IReadOnlyList<string> Write(BenchmarkResults results, string folder)
@@ -49,7 +50,7 @@ internal static class Charts
                 {
                     Position = i * (servers.Count + 1) + s,
                     Value = runs.Average(r => r.CallsPerSecond),
-                    FillColor = s == 0 ? Authenticated : Baseline,
+                    FillColor = Palette[s % Palette.Length],
                     Label = $"{runs.Average(r => r.CallsPerSecond):F0}",
                 });
             }
@@ -63,7 +64,7 @@ internal static class Charts
         plot.Axes.Margins(bottom: 0);
         plot.Title("tools/call throughput (calls/s, mean of rounds)");
         plot.YLabel("calls per second");
-        AddLegend(plot, servers);
+        AddLegend(plot, servers, servers.Count == Palette.Length ? Palette : null);
         plot.SavePng(path, 1000, 500);
         return path;
     }
@@ -71,19 +72,37 @@ internal static class Charts
     private static string SessionMemory(IReadOnlyList<SseSessionsResult> results, string path)
     {
         var servers = results.Select(r => r.Server).Distinct().ToList();
-        var plot = new Plot();
-        var bars = servers.Select((server, i) =>
+        var measures = new (string Name, Func<SseSessionsResult, double> Value)[]
         {
-            var kib = results.Where(r => r.Server == server).Average(r => r.BytesPerSession) / 1024;
-            return new Bar { Position = i, Value = kib, FillColor = i == 0 ? Authenticated : Baseline, Label = $"{kib:F1} KiB" };
-        }).ToList();
+            ("resident memory", r => r.BytesPerSession),
+            ("live managed heap", r => r.HeapBytesPerSession ?? double.NaN),
+        };
+        var plot = new Plot();
+        var bars = new List<Bar>();
+        var ticks = new List<Tick>();
+        for (var m = 0; m < measures.Length; m++)
+        {
+            for (var s = 0; s < servers.Count; s++)
+            {
+                var kib = results.Where(r => r.Server == servers[s]).Average(measures[m].Value) / 1024;
+                if (double.IsNaN(kib))
+                {
+                    continue;
+                }
+
+                bars.Add(new Bar { Position = m * (servers.Count + 1) + s, Value = kib, FillColor = s == 0 ? Authenticated : Baseline, Label = $"{kib:F1} KiB" });
+            }
+
+            ticks.Add(new Tick(m * (servers.Count + 1) + (servers.Count - 1) / 2.0, measures[m].Name));
+        }
+
         plot.Add.Bars(bars);
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-            servers.Select((s, i) => new Tick(i, s)).ToArray());
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
         plot.Axes.Margins(bottom: 0);
         plot.Title($"Memory per open SSE session ({results.Max(r => r.Sessions):N0} sessions)");
         plot.YLabel("KiB per session");
-        plot.SavePng(path, 600, 450);
+        AddLegend(plot, servers);
+        plot.SavePng(path, 700, 450);
         return path;
     }
 

@@ -20,6 +20,11 @@ internal static class Program
             return await LoadAsync(args);
         }
 
+        if (command == "hold")
+        {
+            return await HoldAsync(args);
+        }
+
         if (command is null || !Commands.Contains(command))
         {
             await Console.Error.WriteLineAsync("usage: McpSseAuth.Benchmarks all|mcp|sessions|as|chart [--quick] [--results FILE]");
@@ -118,6 +123,45 @@ internal static class Program
             var result = await McpLoadBenchmark.RunAsync(new McpEndpoint(server.Name, server.BaseAddress, tokens), server, transport, concurrency, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(seconds), CancellationToken.None);
             Console.WriteLine(result);
             return result.Errors == 0 ? 0 : 1;
+        }
+        finally
+        {
+            Directory.Delete(dataFolder, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// <c>hold --server sample|baseline --sessions N --seconds S</c>: one server holding N open legacy SSE sessions for a
+    /// while, its process id printed first, to take a heap snapshot of it (dotnet-gcdump).
+    /// </summary>
+    private static async Task<int> HoldAsync(string[] args)
+    {
+        var sample = (Option(args, "--server") ?? "sample") == "sample";
+        var count = int.Parse(Option(args, "--sessions") ?? "1000", CultureInfo.InvariantCulture);
+        var seconds = int.Parse(Option(args, "--seconds") ?? "60", CultureInfo.InvariantCulture);
+        var dataFolder = Servers.NewDataFolder();
+        try
+        {
+            await using var server = sample ? await Servers.StartSampleAsync(dataFolder) : await Servers.StartBaselineAsync();
+            var tokens = sample ? await SampleTokens.GetAsync(server, CancellationToken.None) : null;
+            using var http = McpEndpoint.CreateHttpClient();
+            var endpoint = new McpEndpoint(server.Name, server.BaseAddress, tokens);
+            var sessions = new List<IMcpLoadSession>();
+            foreach (var chunk in Enumerable.Range(0, count).Chunk(100))
+            {
+                sessions.AddRange(await Task.WhenAll(chunk.Select(async _ =>
+                {
+                    var session = IMcpLoadSession.Create(McpTransport.Sse, endpoint, http);
+                    await session.ConnectAsync(CancellationToken.None);
+                    await session.CallAsync(CancellationToken.None);
+                    return session;
+                })));
+            }
+
+            Console.WriteLine($"{server.Name} pid {server.Id} holds {sessions.Count} SSE sessions for {seconds} s");
+            await Task.Delay(TimeSpan.FromSeconds(seconds));
+            await Task.WhenAll(sessions.Select(s => s.DisposeAsync().AsTask()));
+            return 0;
         }
         finally
         {

@@ -64,6 +64,46 @@ internal sealed class ServerProcess : IAsyncDisposable
         await Task.Delay(TimeSpan.FromSeconds(1));
     }
 
+    /// <summary>
+    /// The bytes of live objects on a .NET server's heap, from a heap snapshot taken by dotnet-gcdump (the local tool of
+    /// bench/dotnet-tools.json; <c>dotnet tool restore</c> in bench/ installs it). Taking the snapshot collects garbage first.
+    /// </summary>
+    public async Task<long> LiveHeapBytesAsync()
+    {
+        var bench = Path.Combine(Servers.RepositoryRoot, "bench");
+        var dump = Path.Combine(Path.GetTempPath(), $"mcpsseauth-bench-{_process.Id}-{Guid.NewGuid():N}.gcdump");
+        try
+        {
+            await RunToolAsync(bench, "gcdump", "collect", "-p", _process.Id.ToString(CultureInfo.InvariantCulture), "-o", dump);
+            var report = await RunToolAsync(bench, "gcdump", "report", dump);
+            // The first line reads "  125,748,418  GC Heap bytes".
+            var first = report.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault(l => l.EndsWith("GC Heap bytes", StringComparison.Ordinal))
+                ?? throw new InvalidOperationException("dotnet-gcdump printed no heap size:\n" + report);
+            return long.Parse(first.Split(' ')[0], NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        }
+        finally
+        {
+            File.Delete(dump);
+        }
+    }
+
+    private static async Task<string> RunToolAsync(string workingDirectory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var tool = Process.Start(start) ?? throw new InvalidOperationException("dotnet could not be started.");
+        var output = tool.StandardOutput.ReadToEndAsync();
+        var error = tool.StandardError.ReadToEndAsync();
+        await tool.WaitForExitAsync();
+        return tool.ExitCode == 0
+            ? await output
+            : throw new InvalidOperationException($"dotnet {string.Join(' ', arguments)} failed ({tool.ExitCode}): {await output}{await error} (run 'dotnet tool restore' in bench/)");
+    }
+
     /// <summary>User + system CPU time the process used so far.</summary>
     public TimeSpan CpuTime
     {

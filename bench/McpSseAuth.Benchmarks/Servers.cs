@@ -50,6 +50,13 @@ internal static class Servers
     public static Task<ServerProcess> StartBaselineAsync()
         => StartDotnetAsync("No auth (baseline)", Built("bench/McpSseAuth.BenchServer", "McpSseAuth.BenchServer"), new Dictionary<string, string>(Common), "/ready");
 
+    /// <summary>
+    /// The same MCP server behind a hand-wired <c>AddJwtBearer</c> that validates <paramref name="sample"/>'s access tokens
+    /// (its discovery document and JWKS), as .NET server authors wire it today, on a free port.
+    /// </summary>
+    public static Task<ServerProcess> StartJwtBearerAsync(ServerProcess sample)
+        => StartDotnetAsync("Hand-wired JwtBearer", Built("bench/McpSseAuth.BenchServer", "McpSseAuth.BenchServer"), new Dictionary<string, string>(Common) { ["Authority"] = sample.BaseAddress.ToString().TrimEnd('/') }, "/ready");
+
     /// <summary>A fresh folder under the system's temporary folder, for a server's files.</summary>
     public static string NewDataFolder()
     {

@@ -18,20 +18,24 @@ internal static class Summary
 
         if (results.Mcp is { Count: > 0 } mcp)
         {
+            // The runner lists McpSseAuth first and the server without authentication last.
             var servers = mcp.Select(r => r.Server).Distinct().ToList();
-            var (authed, baseline) = (servers[0], servers[^1]);
-            text.AppendLine("### tools/call over MCP: McpSseAuth against the same server without authentication");
+            var baseline = servers[^1];
+            text.AppendLine("### tools/call over MCP, against the same server without authentication");
             text.AppendLine();
-            text.AppendLine("| Transport | Concurrency | McpSseAuth calls/s | No auth calls/s | **Throughput ratio** | p50 ms (auth / none) | p99 ms (auth / none) | Server CPU µs per call (auth / none) |");
-            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+            text.AppendLine("| Transport | Concurrency | Server | Calls/s | **Throughput ratio to no auth** | p50 ms | p99 ms | Server CPU µs per call | Added CPU µs per call |");
+            text.AppendLine("|---|---:|---|---:|---:|---:|---:|---:|---:|");
             foreach (var (transport, concurrency) in mcp.Select(r => (r.Transport, r.Concurrency)).Distinct())
             {
-                var a = mcp.Where(r => r.Server == authed && r.Transport == transport && r.Concurrency == concurrency).ToList();
-                var b = mcp.Where(r => r.Server == baseline && r.Transport == transport && r.Concurrency == concurrency).ToList();
-                text.Append(Invariant($"| {transport} | {concurrency} | {a.Average(r => r.CallsPerSecond):F0} | {b.Average(r => r.CallsPerSecond):F0} | "));
-                text.Append(Invariant($"**{a.Sum(r => r.CallsPerSecond) / b.Sum(r => r.CallsPerSecond):F2}** | "));
-                text.Append(Invariant($"{Median(a, r => r.P50Ms):F2} / {Median(b, r => r.P50Ms):F2} | {Median(a, r => r.P99Ms):F2} / {Median(b, r => r.P99Ms):F2} | "));
-                text.AppendLine(Invariant($"{a.Average(r => r.ServerCpuUsPerCall):F0} / {b.Average(r => r.ServerCpuUsPerCall):F0} |"));
+                var none = mcp.Where(r => r.Server == baseline && r.Transport == transport && r.Concurrency == concurrency).ToList();
+                foreach (var server in servers)
+                {
+                    var runs = mcp.Where(r => r.Server == server && r.Transport == transport && r.Concurrency == concurrency).ToList();
+                    var ratio = server == baseline ? "" : Invariant($"**{runs.Sum(r => r.CallsPerSecond) / none.Sum(r => r.CallsPerSecond):F2}**");
+                    var added = server == baseline ? "" : Invariant($"{runs.Average(r => r.ServerCpuUsPerCall) - none.Average(r => r.ServerCpuUsPerCall):F0}");
+                    text.Append(Invariant($"| {transport} | {concurrency} | {server} | {runs.Average(r => r.CallsPerSecond):F0} | {ratio} | "));
+                    text.AppendLine(Invariant($"{Median(runs, r => r.P50Ms):F2} | {Median(runs, r => r.P99Ms):F2} | {runs.Average(r => r.ServerCpuUsPerCall):F0} | {added} |"));
+                }
             }
 
             text.AppendLine();
@@ -40,17 +44,19 @@ internal static class Summary
         if (results.Sessions is { Count: > 0 } sessions)
         {
             var servers = sessions.Select(r => r.Server).Distinct().ToList();
-            var baselinePerSession = sessions.Where(r => r.Server == servers[^1]).Average(r => r.BytesPerSession);
+            var baselineResident = sessions.Where(r => r.Server == servers[^1]).Average(r => r.BytesPerSession);
+            var baselineHeap = sessions.Where(r => r.Server == servers[^1]).Average(r => r.HeapBytesPerSession ?? double.NaN);
             text.AppendLine("### Open legacy SSE sessions: memory of the server process");
             text.AppendLine();
-            text.AppendLine("| Server | Sessions held | Resident MiB at base / at target | KiB per session | **Ratio to no auth** |");
-            text.AppendLine("|---|---:|---:|---:|---:|");
+            text.AppendLine("| Server | Sessions held | Resident MiB at base / at target | Resident KiB per session | **Ratio** | Live heap KiB per session | **Ratio** |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
             foreach (var server in servers)
             {
                 var runs = sessions.Where(r => r.Server == server).ToList();
-                var perSession = runs.Average(r => r.BytesPerSession);
-                text.AppendLine(Invariant(
-                    $"| {server} | {runs.Min(r => r.Sessions):N0} | {runs.Average(r => r.ResidentBytesAtBase) / 1048576:F0} / {runs.Average(r => r.ResidentBytesAtTarget) / 1048576:F0} | {perSession / 1024:F1} | **{perSession / baselinePerSession:F2}** |"));
+                var resident = runs.Average(r => r.BytesPerSession);
+                var heap = runs.Average(r => r.HeapBytesPerSession ?? double.NaN);
+                text.Append(Invariant($"| {server} | {runs.Min(r => r.Sessions):N0} | {runs.Average(r => r.ResidentBytesAtBase) / 1048576:F0} / {runs.Average(r => r.ResidentBytesAtTarget) / 1048576:F0} | "));
+                text.AppendLine(Invariant($"{resident / 1024:F1} | **{resident / baselineResident:F2}** | {heap / 1024:F1} | **{heap / baselineHeap:F2}** |"));
             }
 
             text.AppendLine();

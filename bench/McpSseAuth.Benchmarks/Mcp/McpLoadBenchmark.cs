@@ -16,8 +16,8 @@ internal sealed record McpLoadResult(
     string? FirstError);
 
 /// <summary>
-/// Closed-loop load: <c>concurrency</c> virtual users, each with its own MCP session, call the <c>echo</c> tool back to
-/// back. Calls in the warm-up are not counted; in the measured window every completed call counts, with its latency, and
+/// Closed-loop load: <c>concurrency</c> virtual users, each with its own MCP session (opened before the clock starts),
+/// call the <c>echo</c> tool back to back. Calls in the warm-up are not counted; in the measured window every completed call counts, with its latency, and
 /// the server's CPU time over the window is divided by the calls. A failed call counts as an error and its user opens a
 /// new session.
 /// </summary>
@@ -36,16 +36,24 @@ internal static class McpLoadBenchmark
         var latencies = new Latencies();
         long errors = 0;
         string? firstError = null;
+
+        // Sessions open before the clock starts: the measure is tool calls, not session setup.
+        var opened = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            var session = IMcpLoadSession.Create(transport, endpoint, http);
+            await session.ConnectAsync(cancellationToken);
+            return session;
+        }));
         var clock = Stopwatch.StartNew();
         var windowStart = warmup;
         var windowEnd = warmup + duration;
         var cpuAtStart = TimeSpan.Zero;
         var cpuAtEnd = TimeSpan.Zero;
 
-        async Task VirtualUserAsync()
+        async Task VirtualUserAsync(IMcpLoadSession first)
         {
             var samples = new List<double>(4096);
-            IMcpLoadSession? session = null;
+            IMcpLoadSession? session = first;
             try
             {
                 while (clock.Elapsed < windowEnd && !cancellationToken.IsCancellationRequested)
@@ -103,7 +111,7 @@ internal static class McpLoadBenchmark
         }
 
         var cpu = ReadCpuAsync();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(VirtualUserAsync, cancellationToken)));
+        await Task.WhenAll(opened.Select(session => Task.Run(() => VirtualUserAsync(session), cancellationToken)));
         await cpu;
 
         var calls = latencies.Count;

@@ -9,13 +9,18 @@ internal sealed record SseSessionsResult(
     long ResidentBytesAtTarget,
     int BaseSessions,
     double BytesPerSession,
+    long? HeapBytesAtBase,
+    long? HeapBytesAtTarget,
+    double? HeapBytesPerSession,
     string? FirstError);
 
 /// <summary>
 /// Opens <c>target</c> legacy SSE sessions against one server and keeps them open: each opens <c>GET /sse</c>, initializes,
 /// and calls the echo tool once, as a client that connected and used its session would. The server's resident memory is
 /// read (after a full collection) at <c>baseSessions</c> and at <c>target</c>; memory per session is the difference over
-/// the sessions in between, which leaves out what the first sessions warm up once (JIT, pools).
+/// the sessions in between, which leaves out what the first sessions warm up once (JIT, pools). With
+/// <c>measureHeap</c>, the live managed heap is read too (dotnet-gcdump): it counts only the objects the sessions hold,
+/// where resident memory also counts what the garbage collector keeps committed.
 /// </summary>
 internal static class SseSessionsBenchmark
 {
@@ -25,6 +30,7 @@ internal static class SseSessionsBenchmark
         int baseSessions,
         int target,
         int openConcurrency,
+        bool measureHeap,
         TextWriter log,
         CancellationToken cancellationToken)
     {
@@ -82,12 +88,15 @@ internal static class SseSessionsBenchmark
         {
             await OpenAsync(baseSessions);
             var atBase = await SettledResidentBytesAsync();
+            long? heapAtBase = measureHeap ? await server.LiveHeapBytesAsync() : null;
             var baseOpen = sessions.Count;
-            log.WriteLine($"  {endpoint.Name}: {baseOpen} sessions open, {atBase / 1048576.0:F1} MiB resident");
+            log.WriteLine($"  {endpoint.Name}: {baseOpen} sessions open, {atBase / 1048576.0:F1} MiB resident, {heapAtBase / 1048576.0:F1} MiB live heap");
             await OpenAsync(target - baseSessions);
             var atTarget = await SettledResidentBytesAsync();
+            long? heapAtTarget = measureHeap ? await server.LiveHeapBytesAsync() : null;
             var open = sessions.Count;
-            log.WriteLine($"  {endpoint.Name}: {open} sessions open, {atTarget / 1048576.0:F1} MiB resident");
+            log.WriteLine($"  {endpoint.Name}: {open} sessions open, {atTarget / 1048576.0:F1} MiB resident, {heapAtTarget / 1048576.0:F1} MiB live heap");
+            var added = open - baseOpen;
             return new SseSessionsResult(
                 endpoint.Name,
                 open,
@@ -95,7 +104,10 @@ internal static class SseSessionsBenchmark
                 atBase,
                 atTarget,
                 baseOpen,
-                open > baseOpen ? (atTarget - atBase) / (double)(open - baseOpen) : double.NaN,
+                added > 0 ? (atTarget - atBase) / (double)added : double.NaN,
+                heapAtBase,
+                heapAtTarget,
+                added > 0 && heapAtTarget is { } h && heapAtBase is { } b ? (h - b) / (double)added : null,
                 firstError);
         }
         finally

@@ -1,7 +1,7 @@
 namespace McpSseAuth.Benchmarks.Mcp;
 
 /// <summary>How many SSE sessions to hold, where memory is first read, how many open at once, how many rounds.</summary>
-internal sealed record SseSessionsSettings(int Sessions, int BaseSessions, int OpenConcurrency, int Rounds);
+internal sealed record SseSessionsSettings(int Sessions, int BaseSessions, int OpenConcurrency, int Rounds, bool MeasureHeap = true);
 
 /// <summary>
 /// Many SSE clients: each server in turn, freshly started, holds <see cref="SseSessionsSettings.Sessions"/> authenticated
@@ -31,9 +31,10 @@ internal static class SseSessionsCommand
                         settings.BaseSessions,
                         settings.Sessions,
                         settings.OpenConcurrency,
+                        settings.MeasureHeap,
                         log,
                         cancellationToken);
-                    log.WriteLine($"  round {round + 1} {result.Server,-20} {result.Sessions} sessions, {result.BytesPerSession / 1024:F1} KiB per session, errors {result.Errors}");
+                    log.WriteLine($"  round {round + 1} {result.Server,-20} {result.Sessions} sessions, {result.BytesPerSession / 1024:F1} KiB resident and {result.HeapBytesPerSession / 1024:F1} KiB live heap per session, errors {result.Errors}");
                     if (result.Errors > 0)
                     {
                         throw new InvalidOperationException($"{result.Server}: {result.Errors} sessions failed to open. First error: {result.FirstError}\nServer output:\n{server.Output}");
