@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark of docs/benchmarks.md on this machine and writes bench/results/ and the charts in docs/benchmarks/.
-#   bench/run.sh            the whole set (about 15 minutes on 2 cores)
-#   bench/run.sh --quick    shorter windows and fewer sessions (about 4 minutes), to see that everything runs
+#   bench/run.sh            the whole set (about 20 minutes on 2 cores)
+#   bench/run.sh --quick    shorter windows and fewer sessions (about 5 minutes), to see that everything runs
 # Needs the .NET SDK and Node.js/npm (for the two node authorization servers it compares against; the pinned node 22
 # comes from bench/node/package-lock.json). Not a test: nothing passes or fails on time.
 set -euo pipefail
@@ -11,13 +11,15 @@ quick=""
 [ "${1:-}" = "--quick" ] && quick="--quick"
 
 (cd bench/node && npm ci --no-audit --no-fund --loglevel=error)
+(cd bench && dotnet tool restore >/dev/null)   # dotnet-gcdump, to read the servers' live heap
 dotnet build bench/McpSseAuth.Benchmarks -c Release -nologo -v quiet
 dotnet build bench/McpSseAuth.Benchmarks.Micro -c Release -nologo -v quiet
 
-# Load: MCP traffic over both transports, many SSE sessions, authorization servers side by side.
+# Load: MCP traffic over both transports, many SSE sessions, authorization servers side by side
+# (bench/results/results.json, results.md, results-charts/; with --quick: results-quick.*).
 dotnet bench/McpSseAuth.Benchmarks/bin/Release/net10.0/McpSseAuth.Benchmarks.dll all $quick
 
-# Hot paths with BenchmarkDotNet (allocations included).
-job="--job Default"
-[ -n "$quick" ] && job="--job Dry"
-dotnet bench/McpSseAuth.Benchmarks.Micro/bin/Release/net10.0/McpSseAuth.Benchmarks.Micro.dll --filter '*' $job --artifacts bench/results/micro
+# Hot paths with BenchmarkDotNet, allocations included (bench/results/micro/results/; --quick: one pass each, a dry run).
+job=()
+[ -n "$quick" ] && job=(--job Dry)
+dotnet bench/McpSseAuth.Benchmarks.Micro/bin/Release/net10.0/McpSseAuth.Benchmarks.Micro.dll --filter '*' "${job[@]}"

@@ -16,7 +16,7 @@ internal sealed record MachineInfo(string Cpu, int Cores, long MemoryBytes, stri
         GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
         RuntimeInformation.OSDescription,
         RuntimeInformation.FrameworkDescription,
-        Git("rev-parse --short HEAD"),
+        Git("describe --always --dirty"),
         ReadOpenFilesLimit());
 
     private static string? Git(string arguments)

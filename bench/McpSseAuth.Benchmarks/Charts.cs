@@ -61,7 +61,7 @@ internal static class Charts
         var barPlot = plot.Add.Bars(bars);
         barPlot.ValueLabelStyle.FontSize = 10;
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
-        plot.Axes.Margins(bottom: 0);
+        plot.Axes.Margins(bottom: 0, top: 0.25);
         plot.Title("tools/call throughput (calls/s, mean of rounds)");
         plot.YLabel("calls per second");
         AddLegend(plot, servers, servers.Count == Palette.Length ? Palette : null);
@@ -98,7 +98,7 @@ internal static class Charts
 
         plot.Add.Bars(bars);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
-        plot.Axes.Margins(bottom: 0);
+        plot.Axes.Margins(bottom: 0, top: 0.25);
         plot.Title($"Memory per open SSE session ({results.Max(r => r.Sessions):N0} sessions)");
         plot.YLabel("KiB per session");
         AddLegend(plot, servers);
@@ -139,7 +139,7 @@ internal static class Charts
 
         plot.Add.Bars(bars);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
-        plot.Axes.Margins(bottom: 0);
+        plot.Axes.Margins(bottom: 0, top: 0.25);
         plot.Title("Authorization servers (per second, mean of rounds)");
         AddLegend(plot, servers, palette);
         plot.SavePng(path, 900, 500);
@@ -157,7 +157,8 @@ internal static class Charts
             });
         }
 
-        plot.Legend.Alignment = Alignment.UpperRight;
+        plot.Legend.Alignment = Alignment.UpperLeft;
+        plot.Legend.Orientation = Orientation.Horizontal;
         plot.ShowLegend();
     }
 }

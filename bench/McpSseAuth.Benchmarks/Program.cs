@@ -5,8 +5,11 @@ using McpSseAuth.Benchmarks.Mcp;
 namespace McpSseAuth.Benchmarks;
 
 /// <summary>
-/// <c>McpSseAuth.Benchmarks all|mcp|sessions|as|chart [--quick] [--results FILE]</c>: runs the load benchmarks, saves
+/// <c>McpSseAuth.Benchmarks all|mcp|sessions|as|chart [--quick] [--results FILE] [--servers a,b] [--duration S] [--warmup S]</c>: runs the load benchmarks, saves
 /// their results (bench/results/results.json unless told otherwise), and draws the charts and the summary from them.
+/// <c>--servers</c> narrows the authorization servers of <c>as</c> (keys: <see cref="AuthServersSettings.AllServers"/>),
+/// <c>--duration</c> and <c>--warmup</c> set its measured and warm-up seconds per measure (to attach a profiler to a server
+/// for longer, or to let .NET's tiered JIT settle: on 2 busy cores it keeps compiling for some 30 s).
 /// </summary>
 internal static class Program
 {
@@ -27,7 +30,7 @@ internal static class Program
 
         if (command is null || !Commands.Contains(command))
         {
-            await Console.Error.WriteLineAsync("usage: McpSseAuth.Benchmarks all|mcp|sessions|as|chart [--quick] [--results FILE]");
+            await Console.Error.WriteLineAsync("usage: McpSseAuth.Benchmarks all|mcp|sessions|as|chart [--quick] [--results FILE] [--servers mcpsseauth-memory,mcpsseauth-sqlite,oidc-provider,ts-sdk] [--duration S] [--warmup S]");
             return 2;
         }
 
@@ -41,14 +44,29 @@ internal static class Program
         var quick = args.Contains("--quick");
         var resultsFile = Option(args, "--results") ?? Path.Combine(Servers.RepositoryRoot, "bench", "results", quick ? "results-quick.json" : "results.json");
         var mcp = quick
-            ? new McpTrafficSettings([1, 16], TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), 1)
-            : new McpTrafficSettings([1, 16, 64], TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10), 2);
+            ? new McpTrafficSettings([1, 16], TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), 1, TimeSpan.FromSeconds(3))
+            : new McpTrafficSettings([1, 16, 64], TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10), 2, TimeSpan.FromSeconds(10));
         var sessions = quick
             ? new SseSessionsSettings(2_000, 500, 100, 1)
             : new SseSessionsSettings(10_000, 1_000, 100, 2);
         var authServers = quick
             ? new AuthServersSettings(16, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), 1, AuthServersSettings.AllServers)
-            : new AuthServersSettings(16, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10), 2, AuthServersSettings.AllServers);
+            : new AuthServersSettings(16, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), 2, AuthServersSettings.AllServers);
+
+        if (Option(args, "--servers") is { } servers)
+        {
+            authServers = authServers with { Servers = AuthServersSettings.ParseServers(servers) };
+        }
+
+        if (Option(args, "--duration") is { } seconds)
+        {
+            authServers = authServers with { Duration = TimeSpan.FromSeconds(int.Parse(seconds, CultureInfo.InvariantCulture)) };
+        }
+
+        if (Option(args, "--warmup") is { } warmup)
+        {
+            authServers = authServers with { Warmup = TimeSpan.FromSeconds(int.Parse(warmup, CultureInfo.InvariantCulture)) };
+        }
 
         var previous = command != "all" && File.Exists(resultsFile) ? BenchmarkResults.Load(resultsFile) : null;
         var results = previous ?? new BenchmarkResults(DateTimeOffset.UtcNow, MachineInfo.Read(), new Dictionary<string, string>(), null, null, null);
@@ -72,23 +90,25 @@ internal static class Program
 
         if (command != "chart")
         {
+            // Each part says the code it measured: a later "mcp", "sessions" or "as" replaces only its own part.
+            var machine = MachineInfo.Read();
             var settings = new Dictionary<string, string>(results.Settings);
             if (command is "all" or "mcp")
             {
-                settings["mcp"] = Describe(mcp);
+                settings["mcp"] = Describe(mcp) + " (commit " + machine.Commit + ")";
             }
 
             if (command is "all" or "sessions")
             {
-                settings["sessions"] = Describe(sessions);
+                settings["sessions"] = Describe(sessions) + " (commit " + machine.Commit + ")";
             }
 
             if (command is "all" or "as")
             {
-                settings["authorization servers"] = Describe(authServers);
+                settings["authorization servers"] = Describe(authServers) + " (commit " + machine.Commit + ")";
             }
 
-            results = results with { StartedAt = DateTimeOffset.UtcNow, Machine = MachineInfo.Read(), Settings = settings };
+            results = results with { StartedAt = DateTimeOffset.UtcNow, Machine = machine, Settings = settings };
             results.Save(resultsFile);
             Console.WriteLine($"Results: {resultsFile}");
         }
@@ -176,7 +196,7 @@ internal static class Program
     }
 
     private static string Describe(McpTrafficSettings s) => Invariant(
-        $"concurrency {string.Join("/", s.Concurrencies)}, {s.Warmup.TotalSeconds:F0} s warm-up + {s.Duration.TotalSeconds:F0} s measured per run, {s.Rounds} rounds");
+        $"concurrency {string.Join("/", s.Concurrencies)}, {s.FirstWarmup.TotalSeconds:F0} s warm-up per server and transport first, then {s.Warmup.TotalSeconds:F0} s warm-up + {s.Duration.TotalSeconds:F0} s measured per run, {s.Rounds} rounds");
 
     private static string Describe(SseSessionsSettings s) => Invariant(
         $"{s.Sessions} sessions (memory read at {s.BaseSessions} and {s.Sessions}), {s.OpenConcurrency} opening at once, {s.Rounds} rounds");

@@ -24,26 +24,29 @@ internal static class Servers
 
     /// <summary>
     /// The sample server with McpSseAuth on a free port, in Development (demo users alice/alice and bob/bob), its SQLite
-    /// file in <paramref name="dataFolder"/>. Limits meant for the open internet (registrations per address, sessions per
-    /// user) are lifted so that one machine's driver can load it; <paramref name="settings"/> adds or overrides settings.
+    /// file in <paramref name="dataFolder"/> (null: its state in memory, <c>Storage:Memory</c>). Limits meant for the open
+    /// internet (registrations per address, sessions per user) are lifted so that one machine's driver can load it.
     /// </summary>
-    public static Task<ServerProcess> StartSampleAsync(string dataFolder, IReadOnlyDictionary<string, string>? settings = null)
+    public static Task<ServerProcess> StartSampleAsync(string? dataFolder, string name = "McpSseAuth (sample)")
     {
         var environment = new Dictionary<string, string>(Common)
         {
-            ["Storage__Sqlite"] = Path.Combine(dataFolder, "mcp-oauth.db"),
             ["McpOAuth__MaxRegistrationsPerAddress"] = "100000000",
             ["McpOAuth__MaxRegisteredClients"] = "100000000",
             ["McpOAuth__MaxPendingAuthorizations"] = "100000000",
             ["McpOAuth__MaxSessionsPerUser"] = "30000",
             ["McpOAuth__MaxSessions"] = "30000",
         };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        if (dataFolder is null)
         {
-            environment[key] = value;
+            environment["Storage__Memory"] = "true";
+        }
+        else
+        {
+            environment["Storage__Sqlite"] = Path.Combine(dataFolder, "mcp-oauth.db");
         }
 
-        return StartDotnetAsync("McpSseAuth (sample)", Built("samples/McpSseAuth.SampleServer", "McpSseAuth.SampleServer"), environment, "/");
+        return StartDotnetAsync(name, Built("samples/McpSseAuth.SampleServer", "McpSseAuth.SampleServer"), environment, "/");
     }
 
     /// <summary>The baseline: the sample's MCP server without authentication (bench/McpSseAuth.BenchServer), on a free port.</summary>

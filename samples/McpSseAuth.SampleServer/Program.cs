@@ -8,7 +8,14 @@ builder.Services.AddHttpClient();
 // Where clients, grants, consents, refresh tokens, signing keys and Data Protection keys are kept, so a restart signs
 // nobody out: Redis when ConnectionStrings:Redis is set (several instances, no sticky sessions), otherwise a SQLite file
 // (Storage:Sqlite, default App_Data/mcp-oauth.db, with the Data Protection keys in a folder beside it).
-if (builder.Configuration.GetConnectionString("Redis") is { Length: > 0 } redis)
+// Storage:Memory=true keeps everything in this process instead (McpSseAuth's default when no storage is configured):
+// nothing survives a restart, so every user signs in and every client registers again. For trying things out and for
+// benchmarks; it wins over the other two.
+if (builder.Configuration.GetValue<bool>("Storage:Memory"))
+{
+    // No AddMcpOAuthSqlite/AddMcpOAuthRedis: clients, grants, tokens and signing keys in memory.
+}
+else if (builder.Configuration.GetConnectionString("Redis") is { Length: > 0 } redis)
 {
     builder.Services.AddMcpOAuthRedis(redis);
 }

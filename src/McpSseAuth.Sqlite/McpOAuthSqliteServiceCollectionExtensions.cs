@@ -29,7 +29,8 @@ public static class McpOAuthSqliteServiceCollectionExtensions
         configure?.Invoke(options);
         var keys = options.DataProtectionKeysDirectory is { } directory ? KeysFolderPath(directory) : null;
 
-        services.AddMcpOAuthStorage(sp => new SqliteOAuthStorage(path, sp.GetService<TimeProvider>() ?? TimeProvider.System));
+        var durableCommits = options.DurableCommits;
+        services.AddMcpOAuthStorage(sp => new SqliteOAuthStorage(path, sp.GetService<TimeProvider>() ?? TimeProvider.System, SqliteOAuthStorage.DefaultBusyTimeout, durableCommits));
 
         // A second call replaces the key folder of the first rather than adding a second one.
         foreach (var earlier in services.Where(d => d.ServiceType == typeof(DataProtectionKeysFolder)).ToList())

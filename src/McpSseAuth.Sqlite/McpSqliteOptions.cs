@@ -19,4 +19,14 @@ public sealed class McpSqliteOptions
     /// A relative path is taken from the current directory.
     /// </summary>
     public string? DataProtectionKeysDirectory { get; set; }
+
+    /// <summary>
+    /// Whether every commit waits until it is on the disk (SQLite <c>synchronous=FULL</c>) before McpSseAuth answers.
+    /// Default false: <c>synchronous=NORMAL</c>, which SQLite recommends in WAL mode. The database cannot be corrupted either
+    /// way, and a crash of the process loses nothing; only an operating-system crash or a power loss may lose the last
+    /// commits (a code redeemed or a refresh token rotated in the last moments could then be used once more, and a client
+    /// registered then registers again). Set it to true to have each commit wait for an fsync: writes are then slower and
+    /// serialized on the disk.
+    /// </summary>
+    public bool DurableCommits { get; set; }
 }

@@ -7,7 +7,8 @@ namespace McpSseAuth.Sqlite;
 
 /// <summary>
 /// The database file behind <see cref="SqliteOAuthStorage"/>: created owner-only, opened in WAL mode, its schema created or
-/// migrated once, then one pooled connection per operation. SQLite's errors become McpSseAuth's: a busy, full or unreachable
+/// migrated once, then one pooled connection per operation, with <c>synchronous=NORMAL</c> unless durable commits were asked
+/// for (see <see cref="McpSqliteOptions.DurableCommits"/>). SQLite's errors become McpSseAuth's: a busy, full or unreachable
 /// file is <see cref="McpStorageUnavailableException"/> (503, retried later), a damaged one an
 /// <see cref="InvalidOperationException"/> that says how to recover.
 /// </summary>
@@ -31,14 +32,24 @@ internal sealed class SqliteDatabase
 
     private readonly string _connectionString;
     private readonly int _busyTimeoutSeconds;
+    private readonly string _synchronous;
 
-    public SqliteDatabase(string path, TimeSpan busyTimeout)
+    /// <param name="path">The database file.</param>
+    /// <param name="busyTimeout">How long an operation waits for another connection's write lock (whole seconds).</param>
+    /// <param name="durableCommits">
+    /// true: <c>synchronous=FULL</c>, each commit waits for the disk (fsync) before it returns. false: <c>synchronous=NORMAL</c>,
+    /// which SQLite recommends in WAL mode: no corruption, and only an operating-system crash or power loss (not a crash
+    /// of the process) can lose the last commits; the WAL is synced at checkpoints instead of at every commit.
+    /// </param>
+    public SqliteDatabase(string path, TimeSpan busyTimeout, bool durableCommits = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(busyTimeout, TimeSpan.FromSeconds(1));
         Path = System.IO.Path.GetFullPath(path);
         // Microsoft.Data.Sqlite retries a busy statement for DefaultTimeout whole seconds, sleeping 150 ms between tries;
         // SQLite's own handler (set in Run) waits as long in 1-100 ms steps, so racing writers get through about 4x sooner.
         _busyTimeoutSeconds = (int)Math.Ceiling(busyTimeout.TotalSeconds);
+        // A setting of the connection, not of the file: set on each one the pool hands out (a cheap exec, no statement kept).
+        _synchronous = durableCommits ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;";
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = Path,
@@ -52,8 +63,7 @@ internal sealed class SqliteDatabase
         CreateFileOwnerOnly();
         Run(connection =>
         {
-            // Persistent in the file: readers no longer block the writer, nor the writer readers. SQLite's default
-            // synchronous=FULL stays: a commit (a spent code, a rotated refresh token) is on disk before the answer.
+            // Persistent in the file: readers no longer block the writer, nor the writer readers.
             Execute(connection, "PRAGMA journal_mode = WAL;");
             using var transaction = connection.BeginTransaction(deferred: false);
             Migrate(connection);
@@ -71,6 +81,11 @@ internal sealed class SqliteDatabase
             using var connection = new SqliteConnection(_connectionString);
             connection.Open();
             sqlite3_busy_timeout(connection.Handle, _busyTimeoutSeconds * 1000);
+            if (sqlite3_exec(connection.Handle, _synchronous) is var result and not SQLITE_OK)
+            {
+                SqliteException.ThrowExceptionForRC(result, connection.Handle);
+            }
+
             return operation(connection);
         }
         catch (SqliteException e) when (Translate(e) is { } translated)

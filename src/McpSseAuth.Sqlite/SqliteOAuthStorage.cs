@@ -30,13 +30,17 @@ internal sealed class SqliteOAuthStorage : IMcpOAuthStorage, IDisposable
     /// <param name="databasePath">The database file; it and its folder are created owner-only when missing.</param>
     /// <param name="time">McpSseAuth's clock: expiry is decided on it, never on the machine's.</param>
     /// <param name="busyTimeout">How long an operation waits for another connection's write lock (whole seconds).</param>
-    internal SqliteOAuthStorage(string databasePath, TimeProvider time, TimeSpan busyTimeout)
+    /// <param name="durableCommits">Whether each commit waits for the disk (see <see cref="McpSqliteOptions.DurableCommits"/>).</param>
+    internal SqliteOAuthStorage(string databasePath, TimeProvider time, TimeSpan busyTimeout, bool durableCommits = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
-        _database = new SqliteDatabase(databasePath, busyTimeout);
+        _database = new SqliteDatabase(databasePath, busyTimeout, durableCommits);
     }
+
+    /// <summary>The database file and its connections.</summary>
+    internal SqliteDatabase Database => _database;
 
     public string DatabasePath => _database.Path;
 

@@ -3,11 +3,8 @@ namespace McpSseAuth.Benchmarks.AuthServers;
 /// <summary>Where the repository and the node servers of the authorization-server benchmark are on this machine.</summary>
 internal static class BenchPaths
 {
-    /// <summary>The repository root: the first folder above the benchmark's binaries that holds McpSseAuth.sln.</summary>
-    public static string RepoRoot { get; } = FindRepoRoot();
-
     /// <summary>bench/node: the node servers and their pinned packages.</summary>
-    public static string NodeFolder => Path.Combine(RepoRoot, "bench", "node");
+    public static string NodeFolder => Path.Combine(Servers.RepositoryRoot, "bench", "node");
 
     /// <summary>
     /// The node binary pinned by bench/node/package.json (the npm package <c>node</c>, 22.x: oidc-provider 9 calls node 20
@@ -20,18 +17,5 @@ internal static class BenchPaths
             var node = Path.Combine(NodeFolder, "node_modules", "node", "bin", "node");
             return File.Exists(node) ? node : throw new InvalidOperationException($"{node} is missing: run 'npm ci' in {NodeFolder}.");
         }
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "McpSseAuth.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No McpSseAuth.sln above {AppContext.BaseDirectory}.");
     }
 }

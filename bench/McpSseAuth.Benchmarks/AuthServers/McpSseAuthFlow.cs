@@ -1,71 +1,70 @@
-using System.Globalization;
-
 namespace McpSseAuth.Benchmarks.AuthServers;
 
+/// <summary>Where the sample server keeps McpSseAuth's state during a measure.</summary>
+internal enum McpSseAuthStorage
+{
+    /// <summary>In memory (<c>Storage:Memory=true</c>), as the node servers keep theirs: the like-for-like comparison.</summary>
+    Memory,
+
+    /// <summary>A SQLite file in a fresh folder, the sample's default.</summary>
+    Sqlite,
+}
+
 /// <summary>
-/// McpSseAuth as the repository's sample server runs it (Release build, SQLite storage in a fresh temporary folder,
-/// Development environment for the demo users alice/alice and bob/bob), with the per-address registration limit and
-/// the store bounds lifted so a long run never meets them. A flow: POST /oauth/register, GET /oauth/authorize (the
-/// consent page, 200), POST /oauth/consent (302 to the redirect URI), POST /oauth/token.
+/// McpSseAuth as the repository's sample server runs it (Release build, Development environment for the demo users
+/// alice/alice and bob/bob), with its state in memory or in a SQLite file in a fresh temporary folder, and with the
+/// per-address registration limit and the store bounds lifted so a long run never meets them. A flow: POST
+/// /oauth/register, GET /oauth/authorize (the consent page, 200), POST /oauth/consent (302 to the redirect URI), POST
+/// /oauth/token.
 /// </summary>
 internal sealed class McpSseAuthFlow : IAuthServerFlow
 {
-    private readonly AuthServerEndpoints _endpoints;
-    private readonly string _dataFolder;
+    private const string Product = "McpSseAuth";
 
-    private McpSseAuthFlow(ServerProcess server, string dataFolder)
+    private readonly AuthServerEndpoints _endpoints;
+    private readonly string? _dataFolder;
+
+    private McpSseAuthFlow(ServerProcess server, McpSseAuthStorage storage, string? dataFolder)
     {
         Server = server;
+        Name = NameOf(storage);
         _dataFolder = dataFolder;
         _endpoints = new AuthServerEndpoints(server.BaseAddress, "/oauth/register", "/oauth/authorize", "/oauth/token", "username", "password", IssuesRefreshTokens: true);
     }
 
-    public string Name => "McpSseAuth";
+    public string Name { get; }
 
     public bool SupportsRefresh => true;
 
     public ServerProcess Server { get; }
 
-    /// <summary>
-    /// Starts the sample's Release build; it must have been built (<c>dotnet build samples/McpSseAuth.SampleServer -c Release</c>).
-    /// Its SQLite file goes to a new folder under <paramref name="dataRoot"/> (default: the system's temporary folder).
-    /// </summary>
-    public static async Task<McpSseAuthFlow> StartAsync(string? dataRoot = null)
-    {
-        var dll = Path.Combine(BenchPaths.RepoRoot, "samples", "McpSseAuth.SampleServer", "bin", "Release", "net10.0", "McpSseAuth.SampleServer.dll");
-        if (!File.Exists(dll))
-        {
-            throw new InvalidOperationException($"{dll} is missing: run 'dotnet build samples/McpSseAuth.SampleServer -c Release' in {BenchPaths.RepoRoot}.");
-        }
+    /// <summary>What the tables call McpSseAuth with <paramref name="storage"/>.</summary>
+    public static string NameOf(McpSseAuthStorage storage) => storage == McpSseAuthStorage.Memory ? $"{Product} (memory)" : $"{Product} (SQLite)";
 
-        var dataFolder = dataRoot is null
-            ? Directory.CreateTempSubdirectory("mcpsseauth-bench-").FullName
+    /// <summary>Whether a result's server name is one of McpSseAuth's variants.</summary>
+    public static bool IsMcpSseAuth(string name) => name.StartsWith(Product, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Starts the sample (<see cref="Servers.StartSampleAsync"/>). With <see cref="McpSseAuthStorage.Sqlite"/> its SQLite
+    /// file goes to a new folder under <paramref name="dataRoot"/> (default: the system's temporary folder).
+    /// </summary>
+    public static async Task<McpSseAuthFlow> StartAsync(McpSseAuthStorage storage, string? dataRoot = null)
+    {
+        var dataFolder = storage == McpSseAuthStorage.Memory ? null
+            : dataRoot is null
+            ? Servers.NewDataFolder()
             : Directory.CreateDirectory(Path.Combine(dataRoot, "mcpsseauth-bench-" + Guid.NewGuid().ToString("N"))).FullName;
-        var port = ServerProcess.FreePort();
-        var baseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
         try
         {
-            var server = await ServerProcess.StartAsync(
-                "McpSseAuth",
-                "dotnet",
-                [dll, "--urls", baseAddress.AbsoluteUri.TrimEnd('/')],
-                new Dictionary<string, string>
-                {
-                    ["ASPNETCORE_ENVIRONMENT"] = "Development",
-                    ["Logging__LogLevel__Default"] = "Warning",
-                    ["Storage__Sqlite"] = Path.Combine(dataFolder, "mcp-oauth.db"),
-                    ["McpOAuth__MaxRegistrationsPerAddress"] = "100000000",
-                    ["McpOAuth__MaxRegisteredClients"] = "100000000",
-                    ["McpOAuth__MaxPendingAuthorizations"] = "100000000",
-                },
-                baseAddress,
-                "/",
-                workingDirectory: Path.GetDirectoryName(dll));
-            return new McpSseAuthFlow(server, dataFolder);
+            return new McpSseAuthFlow(await Servers.StartSampleAsync(dataFolder, NameOf(storage)), storage, dataFolder);
         }
         catch
         {
-            Directory.Delete(dataFolder, recursive: true);
+            if (dataFolder is not null)
+            {
+                Directory.Delete(dataFolder, recursive: true);
+            }
+
             throw;
         }
     }
@@ -75,6 +74,9 @@ internal sealed class McpSseAuthFlow : IAuthServerFlow
     public async ValueTask DisposeAsync()
     {
         await Server.DisposeAsync();
-        Directory.Delete(_dataFolder, recursive: true);
+        if (_dataFolder is not null)
+        {
+            Directory.Delete(_dataFolder, recursive: true);
+        }
     }
 }

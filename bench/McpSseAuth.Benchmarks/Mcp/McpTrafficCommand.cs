@@ -1,7 +1,7 @@
 namespace McpSseAuth.Benchmarks.Mcp;
 
 /// <summary>What the MCP traffic benchmark runs: concurrency levels, window lengths and rounds.</summary>
-internal sealed record McpTrafficSettings(IReadOnlyList<int> Concurrencies, TimeSpan Warmup, TimeSpan Duration, int Rounds);
+internal sealed record McpTrafficSettings(IReadOnlyList<int> Concurrencies, TimeSpan Warmup, TimeSpan Duration, int Rounds, TimeSpan FirstWarmup);
 
 /// <summary>
 /// Overhead on MCP traffic: <c>tools/call</c> against the sample with McpSseAuth (a real access token from its own
@@ -35,7 +35,8 @@ internal static class McpTrafficCommand
             {
                 foreach (var transport in Enum.GetValues<McpTransport>())
                 {
-                    var warm = await McpLoadBenchmark.RunAsync(endpoint, server, transport, 8, TimeSpan.Zero, TimeSpan.FromSeconds(3), cancellationToken);
+                    // Long enough for .NET's tiered JIT to settle: on 2 busy cores it keeps compiling for a while.
+                    var warm = await McpLoadBenchmark.RunAsync(endpoint, server, transport, 8, TimeSpan.Zero, settings.FirstWarmup, cancellationToken);
                     EnsureNoErrors(warm, server);
                 }
             }

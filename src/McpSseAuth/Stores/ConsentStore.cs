@@ -9,8 +9,14 @@ namespace McpSseAuth.Stores;
 /// </summary>
 internal sealed class ConsentStore(IMcpOAuthStorage storage, TimeProvider time) : IConsentStore, IGrantStore, IUserSignOuts
 {
+    // A consent is read on each authorization request of its client and twice per code redeemed: decoded once while unchanged.
+    private readonly DecodedEntries<Consent> _decoded = new();
+
     public async ValueTask<Consent?> FindAsync(string subject, string clientId, CancellationToken cancellationToken)
-        => StoredJson.Decode<Consent>(await storage.GetAsync(ConsentKey(subject, clientId), cancellationToken));
+    {
+        var key = ConsentKey(subject, clientId);
+        return _decoded.Decode(key, await storage.GetAsync(key, cancellationToken));
+    }
 
     public ValueTask StoreAsync(Consent consent, CancellationToken cancellationToken)
         => storage.SetAsync(ConsentKey(consent.Subject, consent.ClientId), StoredJson.Encode(consent), DateTimeOffset.MaxValue, Consents(consent.Subject), cancellationToken);

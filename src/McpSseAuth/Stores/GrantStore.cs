@@ -1,5 +1,4 @@
 using McpSseAuth.Storage;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.Stores;
@@ -9,11 +8,11 @@ namespace McpSseAuth.Stores;
 /// (a stolen copy of the storage holds no usable handle). Codes and refresh tokens are taken atomically, so each is
 /// redeemed once even when instances race; a spent one leaves a small remainder, for a day at most, to recognise a replay.
 /// Flows in progress (pending requests, codes) are bounded per instance by
-/// <see cref="McpOAuthOptions.MaxPendingAuthorizations"/>: anyone can start one. Refresh tokens belong to granted users
-/// and are never refused.
+/// <see cref="McpOAuthOptions.MaxPendingAuthorizations"/>: anyone can start one; each admitted one counts until it expires
+/// on McpSseAuth's clock. Refresh tokens belong to granted users and are never refused.
 /// </summary>
 internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IOptions<McpOAuthOptions> options, Sessions.GrantRevocationSignal? revocations = null)
-    : IAuthorizationCodeStore, IRefreshTokenStore, IPendingAuthorizationStore, IGrantRevocations, IDisposable
+    : IAuthorizationCodeStore, IRefreshTokenStore, IPendingAuthorizationStore, IGrantRevocations
 {
     // A spent code or refresh token is remembered this long (at most) to recognise a replay.
     private static readonly TimeSpan ReplayMemory = TimeSpan.FromDays(1);
@@ -23,8 +22,9 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
 
     private static readonly byte[] Revoked = [1];
 
-    // What this instance admitted of the flows in progress, each until it expires: the bound.
-    private readonly MemoryCache _admitted = new(new MemoryCacheOptions());
+    // What this instance admitted of the flows in progress, by expiry, soonest first: the bound. At most
+    // MaxPendingAuthorizations entries; each admission drops the expired ones (O(log n) each).
+    private readonly PriorityQueue<DateTimeOffset, DateTimeOffset> _admitted = new();
 
     async ValueTask<bool> IAuthorizationCodeStore.StoreAsync(string handle, AuthorizationCode code, CancellationToken cancellationToken)
         => Admit(code.ExpiresAt) && await storage.TryAddAsync(CodeKey(handle), StoredJson.Encode(code), code.ExpiresAt + Grace, null, cancellationToken);
@@ -114,14 +114,20 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
 
     private bool Admit(DateTimeOffset expiresAt)
     {
+        var now = time.GetUtcNow();
         lock (_admitted)
         {
+            while (_admitted.TryPeek(out _, out var soonest) && soonest <= now)
+            {
+                _admitted.Dequeue();
+            }
+
             if (_admitted.Count >= options.Value.MaxPendingAuthorizations)
             {
                 return false;
             }
 
-            _admitted.Set(new object(), true, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromTicks(Math.Max(1, (expiresAt - time.GetUtcNow()).Ticks)) });
+            _admitted.Enqueue(expiresAt, expiresAt);
             return true;
         }
     }
@@ -150,7 +156,8 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
                     ? (RedeemStatus.Replayed, null, result.Entry!.TakenAt)
                     : (RedeemStatus.Replayed, StoredJson.Decode<T>(result.Entry.Value), result.Entry.TakenAt);
             default:
-                var taken = StoredJson.Decode<T>(result.Entry!.Value);
+                // Usually the bytes just read and decoded: decoded again only when another writer changed them in between.
+                var taken = result.Entry!.Value.Span.SequenceEqual(peek.Value.Span) ? current : StoredJson.Decode<T>(result.Entry.Value);
                 return expiresAt(taken) <= now ? (RedeemStatus.Expired, null, null) : (RedeemStatus.Redeemed, taken, now);
         }
     }
@@ -164,6 +171,4 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
     private static string PendingKey(string handle) => StoredJson.Key("pending", OpaqueHandle.Hash(handle));
 
     private static string RevokedKey(string grantId) => StoredJson.Key("revoked", grantId);
-
-    public void Dispose() => _admitted.Dispose();
 }

@@ -31,7 +31,12 @@ internal static class StoredJson
     /// Changes a stored value by compare-and-swap, retried when another writer (another instance) changed it in between.
     /// <paramref name="change"/> returns null to leave it; false when there is nothing live to change.
     /// </summary>
-    public static async ValueTask<bool> UpdateAsync<T>(IMcpOAuthStorage storage, string key, Func<T, (T Value, DateTimeOffset ExpiresAt)?> change, CancellationToken cancellationToken)
+    /// <param name="storage">Where the value is.</param>
+    /// <param name="key">Its key.</param>
+    /// <param name="change">The change.</param>
+    /// <param name="cancellationToken">Cancels the update.</param>
+    /// <param name="decoded">The store's decoded values, to skip decoding bytes it decoded before; null decodes every time.</param>
+    public static async ValueTask<bool> UpdateAsync<T>(IMcpOAuthStorage storage, string key, Func<T, (T Value, DateTimeOffset ExpiresAt)?> change, CancellationToken cancellationToken, DecodedEntries<T>? decoded = null)
         where T : class
     {
         for (var attempt = 0; attempt < 10; attempt++)
@@ -41,7 +46,7 @@ internal static class StoredJson
                 return false;
             }
 
-            if (change(Decode<T>(entry.Value)) is not { } changed)
+            if (change(decoded is null ? Decode<T>(entry.Value) : decoded.Decode(key, entry.Value)) is not { } changed)
             {
                 return true;
             }

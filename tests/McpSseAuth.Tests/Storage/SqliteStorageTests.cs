@@ -102,6 +102,25 @@ public sealed class SqliteStorageTests : StorageContract
     }
 
     [Fact]
+    public void Commits_wait_for_the_disk_only_when_durable_commits_are_asked_for()
+    {
+        static long Synchronous(SqliteOAuthStorage storage) => storage.Database.Run(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA synchronous;";
+            return (long)command.ExecuteScalar()!;
+        });
+
+        // 1 is NORMAL (SQLite's advice in WAL mode), 2 FULL (an fsync per commit); on every connection the pool hands out.
+        var storage = (SqliteOAuthStorage)Storage;
+        Assert.Equal(1L, Synchronous(storage));
+        Assert.Equal(1L, Synchronous(storage));
+        var durable = new SqliteOAuthStorage(Path.Combine(_root, "durable.db"), Time, SqliteOAuthStorage.DefaultBusyTimeout, durableCommits: true);
+        _opened.Add(durable);
+        Assert.Equal(2L, Synchronous(durable));
+    }
+
+    [Fact]
     public async Task The_database_folder_and_files_are_owner_only()
     {
         if (OperatingSystem.IsWindows())

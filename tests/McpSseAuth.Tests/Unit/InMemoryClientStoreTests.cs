@@ -51,6 +51,40 @@ public abstract class ClientStoreContract
     }
 
     [Fact]
+    public async Task Registrations_CountTheStoredClientsAtMostOncePerRefreshInterval()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
+        var storage = new CountingStorage(CreateStorage(clock));
+        var store = new ClientStore(storage, Options.Create(new McpOAuthOptions { MaxRegisteredClients = 1000 }), clock);
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.True(await store.TryAddAsync(Client("c-" + i), default));
+        }
+
+        // A count can scan every client: one for the twenty registrations, then one per interval.
+        Assert.Equal(1, storage.Counts);
+        clock.Advance(ClientStore.CountRefreshInterval);
+        Assert.True(await store.TryAddAsync(Client("later"), default));
+        Assert.Equal(2, storage.Counts);
+    }
+
+    [Fact]
+    public async Task Store_FilledBetweenTwoCounts_StillKeepsItsBound()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
+        var store = new ClientStore(CreateStorage(clock), Options.Create(new McpOAuthOptions { MaxRegisteredClients = 3 }), clock);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(await store.TryAddAsync(Client("used-" + i, i), default));
+            await store.MarkUsedAsync("used-" + i, default);
+        }
+
+        // No new count was read since the first registration: this instance's own registrations fill the store.
+        Assert.False(await store.TryAddAsync(Client("one-too-many", 10), default));
+        Assert.Null(await store.FindAsync("one-too-many", default));
+    }
+
+    [Fact]
     public async Task Store_WhenFull_EvictsTheOldestUnusedClient()
     {
         var store = new ClientStore(CreateStorage(TimeProvider.System), Options.Create(new McpOAuthOptions { MaxRegisteredClients = 2 }));

@@ -317,6 +317,22 @@ public abstract class GrantStoreContract : IDisposable
     }
 
     [Fact]
+    public async Task Store_WhenFull_AdmitsNewFlowsOnceTheAdmittedOnesExpireOnItsClock()
+    {
+        for (var i = 0; i < _options.MaxPendingAuthorizations; i++)
+        {
+            Assert.True(await _codes.StoreAsync("code-" + i, Code(lifetime: TimeSpan.FromMinutes(1)), default));
+        }
+
+        Assert.False(await _pending.StoreAsync("refused", Pending(TimeSpan.FromMinutes(10)), default));
+
+        // The bound follows McpSseAuth's clock, not the machine's: expired flows no longer hold a place.
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.True(await _pending.StoreAsync("admitted", Pending(TimeSpan.FromMinutes(10)), default));
+        Assert.True(await _codes.StoreAsync("code-again", Code(), default));
+    }
+
+    [Fact]
     public async Task FindRefreshToken_DoesNotSpendIt_AndFindsNothingOnceSpent()
     {
         await _refresh.StoreAsync("r1", Refresh(), default);

@@ -1,0 +1,34 @@
+namespace McpSseAuth.Tests.Unit;
+
+/// <summary>A storage that counts the calls to <see cref="McpSseAuth.Storage.IMcpOAuthStorage.CountAsync"/>.</summary>
+internal sealed class CountingStorage(McpSseAuth.Storage.IMcpOAuthStorage inner) : McpSseAuth.Storage.IMcpOAuthStorage
+{
+    private int _counts;
+
+    public int Counts => Volatile.Read(ref _counts);
+
+    public ValueTask<McpSseAuth.Storage.McpStoredEntry?> GetAsync(string key, CancellationToken cancellationToken) => inner.GetAsync(key, cancellationToken);
+
+    public ValueTask<bool> TryAddAsync(string key, ReadOnlyMemory<byte> value, DateTimeOffset expiresAt, string? partition, CancellationToken cancellationToken)
+        => inner.TryAddAsync(key, value, expiresAt, partition, cancellationToken);
+
+    public ValueTask SetAsync(string key, ReadOnlyMemory<byte> value, DateTimeOffset expiresAt, string? partition, CancellationToken cancellationToken)
+        => inner.SetAsync(key, value, expiresAt, partition, cancellationToken);
+
+    public ValueTask<bool> TryReplaceAsync(string key, ReadOnlyMemory<byte> expected, ReadOnlyMemory<byte> value, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+        => inner.TryReplaceAsync(key, expected, value, expiresAt, cancellationToken);
+
+    public ValueTask<McpSseAuth.Storage.McpTakeResult> TryTakeAsync(string key, ReadOnlyMemory<byte> remainder, DateTimeOffset keepUntil, DateTimeOffset now, CancellationToken cancellationToken)
+        => inner.TryTakeAsync(key, remainder, keepUntil, now, cancellationToken);
+
+    public ValueTask<bool> RemoveAsync(string key, CancellationToken cancellationToken) => inner.RemoveAsync(key, cancellationToken);
+
+    public ValueTask<IReadOnlyList<KeyValuePair<string, McpSseAuth.Storage.McpStoredEntry>>> ListAsync(string partition, CancellationToken cancellationToken)
+        => inner.ListAsync(partition, cancellationToken);
+
+    public ValueTask<long> CountAsync(string partition, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _counts);
+        return inner.CountAsync(partition, cancellationToken);
+    }
+}
