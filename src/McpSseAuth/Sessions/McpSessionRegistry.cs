@@ -50,7 +50,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
 
     public sealed class Entry(McpSessionInfo info, CancellationTokenSource end)
     {
-        // Legacy SSE: ids of requests received and not answered yet (made at the first request: an idle session holds
+        // Legacy SSE: ids of requests received and not answered yet (a table only while some are: an idle session holds
         // none, which matters at thousands of open streams). Streamable HTTP: requests being handled.
         private readonly Lock _gate = new();
         private HashSet<string>? _awaitingAnswer;
@@ -110,6 +110,10 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
                 if (_awaitingAnswer?.Remove(requestId) == true)
                 {
                     Volatile.Write(ref _awaitingCount, _awaitingAnswer.Count);
+                    if (_awaitingAnswer.Count == 0)
+                    {
+                        _awaitingAnswer = null;   // an idle session holds no table
+                    }
                 }
             }
         }

@@ -25,13 +25,12 @@ internal sealed class SessionBinding(
     IOptions<McpOAuthOptions> options,
     ILogger<SessionBinding> logger)
 {
-    public async Task InvokeAsync(HttpContext context, RequestDelegate next, bool legacySse)
+    public Task InvokeAsync(HttpContext context, RequestDelegate next, bool legacySse)
     {
         var o = options.Value;
         if (context.Request.ContentLength > o.MaxMessageBytes)
         {
-            await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, "too_large", $"The message is larger than {o.MaxMessageBytes} bytes.");
-            return;
+            return RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, "too_large", $"The message is larger than {o.MaxMessageBytes} bytes.");
         }
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
@@ -39,6 +38,16 @@ internal sealed class SessionBinding(
             bodySize.MaxRequestBodySize = o.MaxMessageBytes;
         }
 
+        // GET /sse opens a stream that lasts as long as the client likes; nothing here reads its body. Straight to the
+        // session's opening: the frames of this method and of BindAsync are not held for the stream's whole life, which
+        // counts at thousands of open streams.
+        return legacySse && HttpMethods.IsGet(context.Request.Method)
+            ? OpenAsync(context, next, legacySse: true, Identity.SignedInUser.From(context.User)?.Subject ?? "", o)
+            : InvokeWithBodyAsync(context, next, legacySse, o);
+    }
+
+    private async Task InvokeWithBodyAsync(HttpContext context, RequestDelegate next, bool legacySse, McpOAuthOptions o)
+    {
         try
         {
             await BindAsync(context, next, legacySse, o);
