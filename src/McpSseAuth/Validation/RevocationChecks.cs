@@ -48,6 +48,11 @@ internal sealed class RevocationChecks : IDisposable
         if (Volatile.Read(ref _signalled) == signalled)
         {
             _notRevoked.Set(grantId, true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = RecheckAfter });
+            // A signal between the check above and the Set found nothing to forget: forget it now.
+            if (Volatile.Read(ref _signalled) != signalled)
+            {
+                _notRevoked.Remove(grantId);
+            }
         }
 
         return false;

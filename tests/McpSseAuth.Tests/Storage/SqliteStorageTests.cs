@@ -121,6 +121,26 @@ public sealed class SqliteStorageTests : StorageContract
     }
 
     [Fact]
+    public void AddMcpOAuthSqlite_waits_for_the_disk_on_every_commit_unless_told_otherwise()
+    {
+        static long Synchronous(string path, Action<McpSqliteOptions>? configure)
+        {
+            using var services = new ServiceCollection().AddMcpOAuthSqlite(path, configure).BuildServiceProvider();
+            var storage = (SqliteOAuthStorage)services.GetRequiredService<IMcpOAuthStorage>();
+            return storage.Database.Run(connection =>
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = "PRAGMA synchronous;";
+                return (long)command.ExecuteScalar()!;
+            });
+        }
+
+        // A revocation or a spent refresh token must survive a power loss: FULL (2) unless the app accepts NORMAL (1).
+        Assert.Equal(2L, Synchronous(Path.Combine(_root, "default.db"), null));
+        Assert.Equal(1L, Synchronous(Path.Combine(_root, "fast.db"), o => o.DurableCommits = false));
+    }
+
+    [Fact]
     public async Task The_database_folder_and_files_are_owner_only()
     {
         if (OperatingSystem.IsWindows())
