@@ -425,18 +425,30 @@ public sealed class ScaleOutTests(RedisServer redis) : IClassFixture<RedisServer
         using var refreshedOnA = await new OAuthFlow(a).RefreshAsync(tokens.ClientId, rotated.RefreshToken);
         await ReadTokensAsync(refreshedOnA, tokens.ClientId);
 
-        // The bus came back too (subscriptions renewed by themselves): a message posted to B reaches A's stream, and a
-        // revocation on B closes it.
+        // The bus came back too (subscriptions renewed by themselves, shortly after commands work again): a message posted
+        // to B reaches A's stream — until A's subscription is back, B answers 404 after its relay timeout and the client
+        // opens a new stream, as a real one would — and a revocation on B closes it.
         var sse = await new OAuthFlow(a).GetTokensAsync(cluster.Resource("/sse"), "bob");
+        var relayed = Stopwatch.StartNew();
         var (stream, reader, messagePath) = await McpWire.OpenSseAsync(a, sse.AccessToken);
+        while (true)
+        {
+            using var init = await McpWire.PostJsonAsync(b, messagePath, McpWire.Initialize, sse.AccessToken);
+            if (init.StatusCode == HttpStatusCode.Accepted)
+            {
+                break;
+            }
+
+            Assert.Equal(HttpStatusCode.NotFound, init.StatusCode);
+            Assert.True(relayed.Elapsed < Recovery, $"B still cannot hand messages to A after {relayed.Elapsed.TotalSeconds:0} s with Redis back.");
+            reader.Dispose();
+            stream.Dispose();
+            (stream, reader, messagePath) = await McpWire.OpenSseAsync(a, sse.AccessToken);
+        }
+
         using (stream)
         using (reader)
         {
-            using (var init = await McpWire.PostJsonAsync(b, messagePath, McpWire.Initialize, sse.AccessToken))
-            {
-                Assert.Equal(HttpStatusCode.Accepted, init.StatusCode);
-            }
-
             Assert.Contains("\"protocolVersion\"", await McpWire.ReadDataEventAsync(reader), StringComparison.Ordinal);
             Assert.Equal(1, (await cluster.Service<IMcpUserAccess>(1).RevokeClientAsync("bob", sse.ClientId)).GrantsRevoked);
             await McpWire.ReadUntilClosedAsync(reader);
