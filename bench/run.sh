@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark of docs/benchmarks.md on this machine and writes bench/results/ and the charts in docs/benchmarks/.
-#   bench/run.sh            the whole set (about 20 minutes on 2 cores)
-#   bench/run.sh --quick    shorter windows and fewer sessions (about 5 minutes), to see that everything runs
+#   bench/run.sh            the whole set (about 30 minutes on 2 cores)
+#   bench/run.sh --quick    shorter windows and fewer sessions (about 6 minutes), to see that everything runs
 # Needs the .NET SDK and Node.js/npm (for the two node authorization servers it compares against; the pinned node 22
 # comes from bench/node/package-lock.json). Not a test: nothing passes or fails on time.
 set -euo pipefail
