@@ -16,7 +16,9 @@ namespace McpSseAuth.Validation;
 /// <remarks>
 /// Only tokens that validated are remembered (so nobody can fill the cache with forgeries), matched on the whole token
 /// string, each with a copy of its claims per request. At most <see cref="Capacity"/> tokens; one unused for
-/// <see cref="IdleFor"/> is forgotten.
+/// <see cref="IdleFor"/> is forgotten. A remembered token is not validated again with the parameters of a later request:
+/// the bearer scheme's parameters are McpSseAuth's own (<see cref="AccessTokenReader.Parameters"/>); an app that
+/// post-configures them should not rely on its additions for every request.
 /// </remarks>
 internal sealed class ValidatedTokenCache(SigningKeys keys, TimeProvider time, IOptions<McpOAuthOptions> options) : TokenHandler, IDisposable
 {
