@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark of docs/benchmarks.md on this machine and writes bench/results/ and the charts in docs/benchmarks/.
 #   bench/run.sh            the whole set (about 30 minutes on 2 cores)
-#   bench/run.sh --quick    shorter windows and fewer sessions (about 6 minutes), to see that everything runs
+#   bench/run.sh --quick    shorter windows and fewer sessions (about 8 minutes), to see that everything runs
 # Needs the .NET SDK and Node.js/npm (for the two node authorization servers it compares against; the pinned node 22
 # comes from bench/node/package-lock.json). Not a test: nothing passes or fails on time.
 set -euo pipefail
@@ -19,7 +19,10 @@ dotnet build bench/McpSseAuth.Benchmarks.Micro -c Release -nologo -v quiet
 # (bench/results/results.json, results.md, results-charts/; with --quick: results-quick.*).
 dotnet bench/McpSseAuth.Benchmarks/bin/Release/net10.0/McpSseAuth.Benchmarks.dll all $quick
 
-# Hot paths with BenchmarkDotNet, allocations included (bench/results/micro/results/; --quick: one pass each, a dry run).
+# Hot paths with BenchmarkDotNet, allocations included (bench/results/micro/results/; --quick: one pass each, a dry run, in micro-quick/).
 job=()
-[ -n "$quick" ] && job=(--job Dry)
+if [ -n "$quick" ]; then
+  job=(--job Dry)
+  export MCPSSEAUTH_MICRO_RESULTS=bench/results/micro-quick   # a quick run leaves the full run's results alone
+fi
 dotnet bench/McpSseAuth.Benchmarks.Micro/bin/Release/net10.0/McpSseAuth.Benchmarks.Micro.dll --filter '*' "${job[@]}"
