@@ -128,44 +128,31 @@ internal static class Program
     /// <c>load --server sample|baseline --transport sse|streamable-http --concurrency N --seconds S</c>: one server under
     /// load for a while, its process id printed first, to attach a profiler (dotnet-trace, perf) to it.
     /// </summary>
-    private static async Task<int> LoadAsync(string[] args)
+    private static Task<int> LoadAsync(string[] args)
     {
-        var sample = (Option(args, "--server") ?? "sample") == "sample";
         var transport = Option(args, "--transport") == "streamable-http" ? McpTransport.StreamableHttp : McpTransport.Sse;
         var concurrency = int.Parse(Option(args, "--concurrency") ?? "16", CultureInfo.InvariantCulture);
         var seconds = int.Parse(Option(args, "--seconds") ?? "30", CultureInfo.InvariantCulture);
-        var dataFolder = Servers.NewDataFolder();
-        try
+        return WithServerAsync(args, async (server, endpoint) =>
         {
-            await using var server = sample ? await Servers.StartSampleAsync(dataFolder) : await Servers.StartBaselineAsync();
-            var tokens = sample ? await SampleTokens.GetAsync(server, CancellationToken.None) : null;
             Console.WriteLine($"{server.Name} pid {server.Id} on {server.BaseAddress}: {transport} c{concurrency} for {seconds} s");
-            var result = await McpLoadBenchmark.RunAsync(new McpEndpoint(server.Name, server.BaseAddress, tokens), server, transport, concurrency, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(seconds), CancellationToken.None);
+            var result = await McpLoadBenchmark.RunAsync(endpoint, server, transport, concurrency, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(seconds), CancellationToken.None);
             Console.WriteLine(result);
             return result.Errors == 0 ? 0 : 1;
-        }
-        finally
-        {
-            Directory.Delete(dataFolder, recursive: true);
-        }
+        });
     }
 
     /// <summary>
     /// <c>hold --server sample|baseline --sessions N --seconds S</c>: one server holding N open legacy SSE sessions for a
     /// while, its process id printed first, to take a heap snapshot of it (dotnet-gcdump).
     /// </summary>
-    private static async Task<int> HoldAsync(string[] args)
+    private static Task<int> HoldAsync(string[] args)
     {
-        var sample = (Option(args, "--server") ?? "sample") == "sample";
         var count = int.Parse(Option(args, "--sessions") ?? "1000", CultureInfo.InvariantCulture);
         var seconds = int.Parse(Option(args, "--seconds") ?? "60", CultureInfo.InvariantCulture);
-        var dataFolder = Servers.NewDataFolder();
-        try
+        return WithServerAsync(args, async (server, endpoint) =>
         {
-            await using var server = sample ? await Servers.StartSampleAsync(dataFolder) : await Servers.StartBaselineAsync();
-            var tokens = sample ? await SampleTokens.GetAsync(server, CancellationToken.None) : null;
             using var http = McpEndpoint.CreateHttpClient();
-            var endpoint = new McpEndpoint(server.Name, server.BaseAddress, tokens);
             var sessions = new List<IMcpLoadSession>();
             foreach (var chunk in Enumerable.Range(0, count).Chunk(100))
             {
@@ -182,6 +169,19 @@ internal static class Program
             await Task.Delay(TimeSpan.FromSeconds(seconds));
             await Task.WhenAll(sessions.Select(s => s.DisposeAsync().AsTask()));
             return 0;
+        });
+    }
+
+    /// <summary>The server <c>--server sample|baseline</c> names, started, with the sample's tokens; stopped and its folder removed after <paramref name="run"/>.</summary>
+    private static async Task<int> WithServerAsync(string[] args, Func<ServerProcess, McpEndpoint, Task<int>> run)
+    {
+        var sample = (Option(args, "--server") ?? "sample") == "sample";
+        var dataFolder = Servers.NewDataFolder();
+        try
+        {
+            await using var server = sample ? await Servers.StartSampleAsync(dataFolder) : await Servers.StartBaselineAsync();
+            var tokens = sample ? await SampleTokens.GetAsync(server, CancellationToken.None) : null;
+            return await run(server, new McpEndpoint(server.Name, server.BaseAddress, tokens));
         }
         finally
         {
