@@ -210,8 +210,8 @@ public sealed class SampleProcess : IAsyncDisposable
         }
     }
 
-    // The host that runs the tests (dotnet test sets DOTNET_HOST_PATH), else dotnet on the PATH.
-    private static string DotnetHost()
+    /// <summary>The host that runs the tests (dotnet test sets DOTNET_HOST_PATH), else dotnet on the PATH.</summary>
+    internal static string DotnetHost()
     {
         if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
         {
