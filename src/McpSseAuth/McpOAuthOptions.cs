@@ -183,10 +183,12 @@ public sealed class McpOAuthOptions
     public IList<McpServiceTokenDefinition> ServiceTokens { get; } = [];
 
     /// <summary>
-    /// URI schemes allowed for redirect URIs besides https and loopback http, for native apps that use
-    /// private-use schemes (RFC 8252 §7.1), e.g. <c>cursor</c>. Empty by default.
+    /// URI schemes allowed for redirect URIs besides https and loopback http, for native apps that use private-use schemes
+    /// (RFC 8252 §7.1). Default: <c>cursor</c>, which Cursor registers together with its other redirect URIs (one refused
+    /// URI refuses the registration). RFC 8252 asks for reverse-domain scheme names, which <c>cursor</c> is not; PKCE,
+    /// required for every client, keeps a code sent to another app claiming the scheme useless. Remove it to refuse Cursor.
     /// </summary>
-    public ISet<string> AllowedRedirectUriSchemes { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+    public ISet<string> AllowedRedirectUriSchemes { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "cursor" };
 
     /// <summary>
     /// Upper bound on authorization flows in progress in the in-memory store: requests waiting for consent and codes not

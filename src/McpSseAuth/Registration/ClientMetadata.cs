@@ -16,7 +16,16 @@ internal sealed class ClientMetadata(RegistrationPolicy policy, IOptions<McpOAut
     private static readonly string[] KnownGrantTypes = ["authorization_code", "refresh_token"];
     private static readonly string[] KnownAuthMethods = ["none", "client_secret_post", "client_secret_basic"];
 
-    public bool TryParse(JsonElement root, string clientId, out ClientRegistration client, out OAuthError error)
+    /// <param name="root">The registration request or the metadata document.</param>
+    /// <param name="clientId">The client id the client gets (or, for a document, is).</param>
+    /// <param name="describedByDocument">
+    /// True for a client ID metadata document: it describes the client to every server, so grant types this server does not
+    /// support (VS Code's lists the device code grant) are left out rather than refused. A registration request is answered
+    /// to its client alone and stays strict.
+    /// </param>
+    /// <param name="client">The client, when the metadata is acceptable.</param>
+    /// <param name="error">Why it is not.</param>
+    public bool TryParse(JsonElement root, string clientId, bool describedByDocument, out ClientRegistration client, out OAuthError error)
     {
         client = null!;
         error = null!;
@@ -60,6 +69,11 @@ internal sealed class ClientMetadata(RegistrationPolicy policy, IOptions<McpOAut
         }
 
         grantTypes ??= ["authorization_code"];
+        if (describedByDocument)
+        {
+            grantTypes = grantTypes.Where(g => KnownGrantTypes.Contains(g, StringComparer.Ordinal)).ToArray();
+        }
+
         var unknownGrant = grantTypes.FirstOrDefault(g => !KnownGrantTypes.Contains(g, StringComparer.Ordinal));
         if (unknownGrant is not null)
         {

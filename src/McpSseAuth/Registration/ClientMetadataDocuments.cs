@@ -118,7 +118,7 @@ internal sealed class ClientMetadataDocuments(
                 return (null, "The client's metadata document has no client_name.", null);
             }
 
-            if (!metadata.TryParse(root, clientId, out var client, out var error))
+            if (!metadata.TryParse(root, clientId, describedByDocument: true, out var client, out var error))
             {
                 return (null, "The client's metadata document is not acceptable: " + error.Description, null);
             }

@@ -44,7 +44,7 @@ internal sealed class ClientRegistrationEndpoint(
         using (document)
         {
             var clientId = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(18));
-            if (!metadata.TryParse(document!.RootElement, clientId, out var client, out var error))
+            if (!metadata.TryParse(document!.RootElement, clientId, describedByDocument: false, out var client, out var error))
             {
                 await RefuseAsync(context, error);
                 return;
