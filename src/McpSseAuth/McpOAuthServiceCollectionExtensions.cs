@@ -90,6 +90,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<IPendingAuthorizationStore>(sp => sp.GetRequiredService<GrantStore>());
         services.TryAddSingleton<IGrantRevocations>(sp => sp.GetRequiredService<GrantStore>());
 
+        services.TryAddSingleton<McpSseAuth.Http.SecurePages>();
         services.TryAddSingleton<AuthorizationServerMetadataEndpoint>();
         services.TryAddSingleton<JwksEndpoint>();
         services.TryAddSingleton<ClientRegistrationEndpoint>();

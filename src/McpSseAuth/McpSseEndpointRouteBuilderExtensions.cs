@@ -135,6 +135,7 @@ public static class McpSseEndpointRouteBuilderExtensions
         var apps = services.GetRequiredService<McpSseAuth.Account.ConnectedAppsEndpoint>();
         var serviceTokens = services.GetRequiredService<McpSseAuth.Account.ServiceTokensEndpoint>();
         var cors = services.GetRequiredService<McpSseAuth.Http.PublicCors>();
+        var pages = services.GetRequiredService<McpSseAuth.Http.SecurePages>();
 
         var group = endpoints.MapGroup("").AllowAnonymous().DisableAntiforgery().WithDisplayName(b => $"McpSseAuth | {b.DisplayName}");
         // Called by browser-based clients directly: CORS for any origin, without credentials.
@@ -142,25 +143,32 @@ public static class McpSseEndpointRouteBuilderExtensions
         Map(group, McpOAuthDefaults.OpenIdConfigurationPath, get: metadata.HandleAsync, cors: cors);
         Map(group, o.JwksPath, get: jwks.HandleAsync, cors: cors);
         Map(group, o.RegistrationEndpointPath, post: registration.HandleAsync, cors: cors);
-        Map(group, o.AuthorizationEndpointPath, get: authorize.HandleAsync);
-        Map(group, o.ConsentPath, post: consent.HandleAsync);
+        // Pages a browser opens: cookies and anti-forgery forms, so https when the issuer is.
+        Map(group, o.AuthorizationEndpointPath, get: authorize.HandleAsync, pages: pages);
+        Map(group, o.ConsentPath, post: consent.HandleAsync, pages: pages);
         Map(group, o.TokenEndpointPath, post: token.HandleAsync, cors: cors);
         Map(group, o.RevocationEndpointPath, post: revocation.HandleAsync, cors: cors);
         // Server to server: no CORS.
         Map(group, o.IntrospectionEndpointPath, post: introspection.HandleAsync);
-        Map(group, o.LoginPath, get: login.HandleGetAsync, post: login.HandlePostAsync);
-        Map(group, o.LogoutPath, get: logout.HandleGetAsync, post: logout.HandlePostAsync);
-        Map(group, ExternalSignIn.CallbackPath(o), get: external.HandleCallbackAsync);
-        Map(group, o.ConnectedAppsPath, get: apps.HandleGetAsync, post: apps.HandlePostAsync);
+        Map(group, o.LoginPath, get: login.HandleGetAsync, post: login.HandlePostAsync, pages: pages);
+        Map(group, o.LogoutPath, get: logout.HandleGetAsync, post: logout.HandlePostAsync, pages: pages);
+        Map(group, ExternalSignIn.CallbackPath(o), get: external.HandleCallbackAsync, pages: pages);
+        Map(group, o.ConnectedAppsPath, get: apps.HandleGetAsync, post: apps.HandlePostAsync, pages: pages);
         if (o.ServiceTokens.Count > 0)
         {
-            Map(group, o.ServiceTokensPath, get: serviceTokens.HandleGetAsync, post: serviceTokens.HandlePostAsync);
+            Map(group, o.ServiceTokensPath, get: serviceTokens.HandleGetAsync, post: serviceTokens.HandlePostAsync, pages: pages);
         }
         return group;
     }
 
-    private static void Map(RouteGroupBuilder group, PathString path, RequestDelegate? get = null, RequestDelegate? post = null, McpSseAuth.Http.PublicCors? cors = null)
+    private static void Map(RouteGroupBuilder group, PathString path, RequestDelegate? get = null, RequestDelegate? post = null, McpSseAuth.Http.PublicCors? cors = null, McpSseAuth.Http.SecurePages? pages = null)
     {
+        if (pages is not null)
+        {
+            get = get is null ? null : pages.Wrap(get);
+            post = post is null ? null : pages.Wrap(post);
+        }
+
         if (cors is not null)
         {
             get = get is null ? null : cors.Wrap(get);

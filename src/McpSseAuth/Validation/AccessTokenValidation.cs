@@ -12,7 +12,7 @@ namespace McpSseAuth.Validation;
 /// Configures JwtBearer to validate this server's access tokens locally (no network round trip): signature with the
 /// signing keys, <c>typ: at+jwt</c>, lifetime; then issuer and audience per request, so a token is accepted only by
 /// the MCP endpoint it was issued for (RFC 8707, MCP authorization "token audience binding"). Tokens come only from
-/// the <c>Authorization</c> header (RFC 6750 §2.1; OAuth 2.1 §5.2 forbids the query string).
+/// the <c>Authorization</c> header (RFC 6750 §2.1; OAuth 2.1 §5.1 forbids the query string).
 /// </summary>
 internal sealed class AccessTokenValidation(AccessTokenReader reader, ValidatedTokenCache tokens, ServerUris uris, RevocationChecks revocations, ILoggerFactory loggerFactory)
     : IConfigureNamedOptions<JwtBearerOptions>

@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace McpSseAuth.Http;
+
+/// <summary>
+/// With an https issuer, the pages' cookies and forms are <c>Secure</c> (<c>__Host-</c>), and ASP.NET Core refuses to make them
+/// for a request it sees as http. That happens behind a TLS-terminating proxy whose forwarded headers the app does not trust,
+/// or when someone reaches the app around the proxy: such a request gets a page that says so (421) instead of a 500.
+/// </summary>
+internal sealed class SecurePages(IOptions<McpOAuthOptions> options, ILogger<SecurePages> logger)
+{
+    public RequestDelegate Wrap(RequestDelegate page) => context =>
+    {
+        if (options.Value.Issuer is not { Scheme: "https" } issuer || context.Request.IsHttps)
+        {
+            return page(context);
+        }
+
+        Log.PageRequestOverHttp(logger, context.Request.Path);
+        var body = $"<p class=\"error\">This server is at <code>{HtmlPage.Encode(issuer.GetLeftPart(UriPartial.Authority))}</code>, but this request " +
+                   "reached it over plain http, so the sign-in pages cannot be shown.</p>" +
+                   "<p class=\"muted\">If you typed an http address, use the https one. If you run this server behind a proxy that ends TLS, " +
+                   "let the app trust the proxy's <code>X-Forwarded-Proto</code> header with <code>app.UseForwardedHeaders()</code>.</p>";
+        return HtmlPage.WriteAsync(context, StatusCodes.Status421MisdirectedRequest, "Use https", body);
+    };
+}
