@@ -7,7 +7,8 @@ namespace McpSseAuth.Tests.Infrastructure;
 /// <summary>The official C# SDK client with OAuth, completing sign-in and consent headlessly through <see cref="Browser"/>.</summary>
 public static class SdkClients
 {
-    public static async Task<McpClient> ConnectAsync(Uri endpoint, HttpTransportMode mode, string user, HttpClient? http = null, string decision = "allow", Action? onSignIn = null)
+    /// <summary>Connects and, when asked, signs in as <paramref name="user"/> (password: <paramref name="password"/>, else the user name) and decides on the consent page.</summary>
+    public static async Task<McpClient> ConnectAsync(Uri endpoint, HttpTransportMode mode, string user, HttpClient? http = null, string decision = "allow", Action? onSignIn = null, string? password = null)
     {
         http ??= new HttpClient();
         var browserHttp = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
@@ -22,7 +23,7 @@ public static class SdkClients
                 AuthorizationCallbackHandler = async (context, cancellationToken) =>
                 {
                     onSignIn?.Invoke();
-                    return ResultFrom(await new Browser(browserHttp).AuthorizeAsync(context.AuthorizationUri, user, user, decision));
+                    return ResultFrom(await new Browser(browserHttp).AuthorizeAsync(context.AuthorizationUri, user, password ?? user, decision));
                 },
             },
         }, http);

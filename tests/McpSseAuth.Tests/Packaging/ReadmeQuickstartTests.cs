@@ -5,7 +5,6 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using McpSseAuth.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration.UserSecrets;
-using ModelContextProtocol.Authentication;
 using ModelContextProtocol.Client;
 
 namespace McpSseAuth.Tests.Packaging;
@@ -77,7 +76,7 @@ public sealed partial class ReadmeQuickstartTests(PackedPackages packed)
 
             foreach (var (path, mode) in new[] { ("/mcp", HttpTransportMode.StreamableHttp), ("/sse", HttpTransportMode.Sse) })
             {
-                await using var client = await ConnectAsync(new Uri(app.BaseAddress, path), mode, user, password);
+                await using var client = await SdkClients.ConnectAsync(new Uri(app.BaseAddress, path), mode, user, password: password);
                 var tool = Assert.Single(await client.ListToolsAsync());
                 var result = await client.CallToolAsync(tool.Name, new Dictionary<string, object?>());
                 Assert.NotEqual(true, result.IsError);
@@ -130,24 +129,6 @@ public sealed partial class ReadmeQuickstartTests(PackedPackages packed)
     private string PackageVersionOf(string id) => Directory.GetFiles(packed.Feed, id + ".*.nupkg")
         .Select(f => Path.GetFileNameWithoutExtension(f)[(id.Length + 1)..])
         .Single(v => char.IsAsciiDigit(v[0]));
-
-    private static async Task<McpClient> ConnectAsync(Uri endpoint, HttpTransportMode mode, string user, string password)
-    {
-        var browserHttp = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
-        var transport = new HttpClientTransport(new HttpClientTransportOptions
-        {
-            Endpoint = endpoint,
-            TransportMode = mode,
-            OAuth = new ClientOAuthOptions
-            {
-                RedirectUri = new Uri("http://127.0.0.1:45123/callback"),
-                DynamicClientRegistration = new DynamicClientRegistrationOptions { ClientName = "McpSseAuth quickstart test" },
-                AuthorizationCallbackHandler = async (context, _) =>
-                    SdkClients.ResultFrom(await new Browser(browserHttp).AuthorizeAsync(context.AuthorizationUri, user, password)),
-            },
-        }, new HttpClient());
-        return await McpClient.CreateAsync(transport);
-    }
 
     /// <summary>The app as <c>dotnet run</c> starts it, on the address it reports.</summary>
     private sealed partial class App : IAsyncDisposable
