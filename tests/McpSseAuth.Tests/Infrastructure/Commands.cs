@@ -24,7 +24,8 @@ internal static class Commands
             throw new TimeoutException($"'{string.Join(' ', arguments)}' in {folder} did not end within {limit.TotalSeconds} s.");
         }
 
-        var output = await stdout + await stderr;
+        // A grandchild that inherited the pipes could keep them open after the command exits: bounded too.
+        var output = await stdout.WaitAsync(cancel.Token) + await stderr.WaitAsync(cancel.Token);
         return process.ExitCode == 0
             ? output
             : throw new InvalidOperationException($"'{string.Join(' ', arguments)}' in {folder} exited with {process.ExitCode}:\n{output}");

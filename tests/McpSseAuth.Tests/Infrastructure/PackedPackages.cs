@@ -6,6 +6,7 @@ namespace McpSseAuth.Tests.Infrastructure;
 /// Every project under <c>src/</c> packed as a release is: from a copy of the working tree committed to its own git repository
 /// whose <c>origin</c> is a GitHub URL (so SourceLink and the repository metadata have something to read), with
 /// <c>ContinuousIntegrationBuild</c>, into a local folder feed. The copy keeps the tests' own build output untouched.
+/// Each run packs a version of its own (<see cref="Version"/>), so no package cached by an earlier run can stand in for these.
 /// </summary>
 public sealed class PackedPackages : IAsyncLifetime
 {
@@ -30,6 +31,9 @@ public sealed class PackedPackages : IAsyncLifetime
 
     public string Feed => Path.Combine(Folder, "feed");
 
+    /// <summary>The version of this run's packages: stable, so <c>dotnet add package</c> without a version takes it, and unique.</summary>
+    public string Version { get; } = "0.1.0." + DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+
     /// <summary>The commit of the copy, which the packages must name.</summary>
     public string Commit { get; private set; } = "";
 
@@ -38,7 +42,8 @@ public sealed class PackedPackages : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var files = (await Commands.RunAsync(Repository.Root, ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", .. Copied]))
+        // safe.directory: a checkout owned by another user than the one running the tests is still read.
+        var files = (await Commands.RunAsync(Repository.Root, ["git", "-c", "safe.directory=*", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", .. Copied]))
             .Split('\0', StringSplitOptions.RemoveEmptyEntries)
             .Where(f => File.Exists(Path.Combine(Repository.Root, f)))
             .ToList();
@@ -63,7 +68,7 @@ public sealed class PackedPackages : IAsyncLifetime
             .ToList();
         foreach (var project in Projects)
         {
-            await Commands.RunAsync(Source, ["dotnet", "pack", $"src/{project}/{project}.csproj", "--configuration", "Release", "--output", Feed, "-p:ContinuousIntegrationBuild=true"], timeout: TimeSpan.FromMinutes(10));
+            await Commands.RunAsync(Source, ["dotnet", "pack", $"src/{project}/{project}.csproj", "--configuration", "Release", "--output", Feed, "-p:ContinuousIntegrationBuild=true", $"-p:PackageVersion={Version}"], timeout: TimeSpan.FromMinutes(10));
         }
     }
 

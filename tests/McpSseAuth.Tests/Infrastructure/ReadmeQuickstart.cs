@@ -33,7 +33,7 @@ public sealed partial record ReadmeQuickstart(IReadOnlyList<ReadmeQuickstart.Ins
         {
             var prose = section[proseStart..block.Index];
             proseStart = block.Index + block.Length;
-            var (language, content) = (block.Groups[1].Value, block.Groups[2].Value);
+            var (language, content) = (block.Groups[1].Value.Trim(), block.Groups[2].Value);
             switch (language)
             {
                 case "sh":
@@ -46,14 +46,14 @@ public sealed partial record ReadmeQuickstart(IReadOnlyList<ReadmeQuickstart.Ins
                     steps.Add(new FileContent(name, content));
                     break;
                 default:
-                    throw new InvalidOperationException($"The quickstart has a '{language}' block; only sh and csharp blocks are followed.");
+                    throw new InvalidOperationException($"The quickstart has a block marked '{language}'; mark each block sh or csharp so it can be followed.");
             }
         }
 
         return new ReadmeQuickstart(steps);
     }
 
-    [GeneratedRegex(@"^```(\w+)\n(.*?)^```", RegexOptions.Singleline | RegexOptions.Multiline)]
+    [GeneratedRegex(@"^```([^\n]*)\n(.*?)^```", RegexOptions.Singleline | RegexOptions.Multiline)]
     private static partial Regex CodeBlock();
 
     [GeneratedRegex(@"`([\w.-]+\.cs)`")]

@@ -35,6 +35,7 @@ public sealed partial class PackageContentsTests(PackedPackages packed)
         {
             var nuspec = Nuspec(project);
             Assert.Equal(project, Element(nuspec, "id").Value);
+            Assert.Equal(Version, Element(nuspec, "version").Value);
             Assert.False(string.IsNullOrWhiteSpace(Element(nuspec, "description").Value), project + ": no description");
             Assert.False(string.IsNullOrWhiteSpace(Element(nuspec, "authors").Value), project + ": no authors");
             Assert.Contains("mcp", Element(nuspec, "tags").Value.Split(' '));
@@ -116,7 +117,7 @@ public sealed partial class PackageContentsTests(PackedPackages packed)
                 .Where(a => AttributeName(metadata, a) == nameof(AssemblyInformationalVersionAttribute))
                 .Select(a => Encoding.UTF8.GetString(metadata.GetBlobBytes(a.Value)))
                 .Single();
-            Assert.Contains($"{Version}+{packed.Commit}", informational, StringComparison.Ordinal);
+            Assert.Contains($"+{packed.Commit}", informational, StringComparison.Ordinal);
         }
     }
 
@@ -147,15 +148,13 @@ public sealed partial class PackageContentsTests(PackedPackages packed)
         }
     }
 
-    /// <summary>The version every package was packed with, read from McpSseAuth's file name.</summary>
     private static string AttributeName(MetadataReader metadata, CustomAttribute attribute)
         => attribute.Constructor.Kind == HandleKind.MemberReference
             && metadata.GetMemberReference((MemberReferenceHandle)attribute.Constructor).Parent is { Kind: HandleKind.TypeReference } parent
                 ? metadata.GetString(metadata.GetTypeReference((TypeReferenceHandle)parent).Name)
                 : "";
 
-    private string Version => Directory.GetFiles(packed.Feed, "McpSseAuth.*.nupkg").Select(f => PackageVersion().Match(Path.GetFileName(f)))
-        .Single(m => m.Success).Groups[1].Value;
+    private string Version => packed.Version;
 
     private XDocument Nuspec(string project) => XDocument.Parse(Entry(project, project + ".nuspec"));
 
@@ -177,6 +176,4 @@ public sealed partial class PackageContentsTests(PackedPackages packed)
     [GeneratedRegex(@"\]\(([^)\s]+)\)")]
     private static partial Regex MarkdownLink();
 
-    [GeneratedRegex(@"^McpSseAuth\.([0-9][^/]*)\.nupkg$")]
-    private static partial Regex PackageVersion();
 }

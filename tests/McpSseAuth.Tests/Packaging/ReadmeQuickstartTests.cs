@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using McpSseAuth.Tests.Infrastructure;
-using Microsoft.Extensions.Configuration.UserSecrets;
 using ModelContextProtocol.Client;
 
 namespace McpSseAuth.Tests.Packaging;
@@ -27,9 +26,14 @@ public sealed partial class ReadmeQuickstartTests(PackedPackages packed)
         Directory.CreateDirectory(home);
         WriteNuGetConfig(home);
 
-        // A package folder of its own, so the packages installed are the ones just packed and not a cached copy of the same version;
-        // everything else is found in the machine's package folder.
-        var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(packed.Folder, "packages") };
+        // A package folder of its own; and APPDATA, where `dotnet user-secrets` and the app keep user secrets (on every OS when
+        // set), inside this run's folder, so nothing is left in the user's profile.
+        var packages = Path.Combine(packed.Folder, "packages");
+        var environment = new Dictionary<string, string>
+        {
+            ["NUGET_PACKAGES"] = packages,
+            ["APPDATA"] = Path.Combine(packed.Folder, "appdata"),
+        };
         var folder = home;
         string? user = null;
         string? password = null;
@@ -53,6 +57,7 @@ public sealed partial class ReadmeQuickstartTests(PackedPackages packed)
                         break;
                     case ["dotnet", "run", ..]:
                         Assert.Null(app);
+                        UseAFreePort(folder);
                         app = await App.StartAsync(folder, words, environment, Path.Combine(packed.Folder, "app.pid"));
                         break;
                     default:
@@ -69,10 +74,11 @@ public sealed partial class ReadmeQuickstartTests(PackedPackages packed)
             Assert.True(app is not null, "The quickstart never runs the app ('dotnet run').");
             Assert.True(user is not null && password is not null, "The quickstart gives no user a password ('dotnet user-secrets set \"Users:<name>\" \"<password>\"').");
 
-            // The packages the app restored are the ones packed here, from the local feed.
+            // The packages the app restored are the ones packed by this run, from the local feed.
             var project = XDocument.Load(Directory.GetFiles(folder, "*.csproj").Single());
             var references = project.Descendants("PackageReference").ToDictionary(r => (string)r.Attribute("Include")!, r => (string)r.Attribute("Version")!, StringComparer.Ordinal);
-            Assert.Equal(PackageVersionOf("McpSseAuth"), references["McpSseAuth"]);
+            Assert.Equal(packed.Version, references["McpSseAuth"]);
+            Assert.True(Directory.Exists(Path.Combine(packages, "mcpsseauth", packed.Version)), "McpSseAuth was not installed from this run's feed.");
 
             foreach (var (path, mode) in new[] { ("/mcp", HttpTransportMode.StreamableHttp), ("/sse", HttpTransportMode.Sse) })
             {
@@ -93,42 +99,43 @@ public sealed partial class ReadmeQuickstartTests(PackedPackages packed)
             {
                 await app.DisposeAsync();
             }
-
-            // dotnet user-secrets keeps the secrets in the user's profile, outside the app's folder.
-            foreach (var project in Directory.EnumerateFiles(home, "*.csproj", SearchOption.AllDirectories))
-            {
-                if (XDocument.Load(project).Descendants("UserSecretsId").FirstOrDefault()?.Value is { Length: > 0 } id
-                    && Path.GetDirectoryName(PathHelper.GetSecretsPathFromSecretsId(id)) is { } secrets && Directory.Exists(secrets))
-                {
-                    Directory.Delete(secrets, recursive: true);
-                }
-            }
         }
     }
 
-    /// <summary>The packages under test come only from the local feed (a package of the same name elsewhere cannot stand in), the rest from nuget.org.</summary>
+    /// <summary>
+    /// `dotnet new web` picks a random port in 5000-5300 for `dotnet run`; another program may hold it. The test gives the
+    /// launch profile a port free right now, as a user would pick another one.
+    /// </summary>
+    private static void UseAFreePort(string folder)
+    {
+        var settings = Path.Combine(folder, "Properties", "launchSettings.json");
+        var text = File.ReadAllText(settings);
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var replaced = LocalhostUrl().Replace(text, $"http://localhost:{port}");
+        Assert.NotEqual(text, replaced);
+        File.WriteAllText(settings, replaced);
+    }
+
+    /// <summary>
+    /// The local feed is the only source, so no package of the same name elsewhere can stand in. What the packages depend on is
+    /// found in the machine's package folder (a read-only fallback), where the repository's own restore put it.
+    /// </summary>
     private void WriteNuGetConfig(string folder)
     {
         var machinePackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
             ? configured
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        var ours = packed.Projects.Select(p => new XElement("package", new XAttribute("pattern", p)));
         new XDocument(new XElement("configuration",
             new XElement("packageSources",
                 new XElement("clear"),
-                new XElement("add", new XAttribute("key", "local"), new XAttribute("value", packed.Feed)),
-                new XElement("add", new XAttribute("key", "nuget.org"), new XAttribute("value", "https://api.nuget.org/v3/index.json"))),
-            new XElement("packageSourceMapping",
-                new XElement("packageSource", new XAttribute("key", "local"), ours),
-                new XElement("packageSource", new XAttribute("key", "nuget.org"), new XElement("package", new XAttribute("pattern", "*")))),
+                new XElement("add", new XAttribute("key", "local"), new XAttribute("value", packed.Feed))),
             new XElement("fallbackPackageFolders",
                 new XElement("add", new XAttribute("key", "machine"), new XAttribute("value", machinePackages)))))
             .Save(Path.Combine(folder, "nuget.config"));
     }
-
-    private string PackageVersionOf(string id) => Directory.GetFiles(packed.Feed, id + ".*.nupkg")
-        .Select(f => Path.GetFileNameWithoutExtension(f)[(id.Length + 1)..])
-        .Single(v => char.IsAsciiDigit(v[0]));
 
     /// <summary>The app as <c>dotnet run</c> starts it, on the address it reports.</summary>
     private sealed partial class App : IAsyncDisposable
@@ -209,4 +216,7 @@ public sealed partial class ReadmeQuickstartTests(PackedPackages packed)
         [GeneratedRegex(@"Now listening on: (http://\S+)")]
         private static partial Regex Listening();
     }
+
+    [GeneratedRegex(@"http://localhost:[0-9]+")]
+    private static partial Regex LocalhostUrl();
 }
