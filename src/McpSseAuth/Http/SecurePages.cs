@@ -11,6 +11,8 @@ namespace McpSseAuth.Http;
 /// </summary>
 internal sealed class SecurePages(IOptions<McpOAuthOptions> options, ILogger<SecurePages> logger)
 {
+    private int _told;
+
     public RequestDelegate Wrap(RequestDelegate page) => context =>
     {
         if (options.Value.Issuer is not { Scheme: "https" } issuer || context.Request.IsHttps)
@@ -18,7 +20,11 @@ internal sealed class SecurePages(IOptions<McpOAuthOptions> options, ILogger<Sec
             return page(context);
         }
 
-        Log.PageRequestOverHttp(logger, context.Request.Path);
+        if (Interlocked.Exchange(ref _told, 1) == 0)
+        {
+            Log.PageRequestOverHttp(logger, context.Request.Path.Value ?? "");
+        }
+
         var body = $"<p class=\"error\">This server is at <code>{HtmlPage.Encode(issuer.GetLeftPart(UriPartial.Authority))}</code>, but this request " +
                    "reached it over plain http, so the sign-in pages cannot be shown.</p>" +
                    "<p class=\"muted\">If you typed an http address, use the https one. If you run this server behind a proxy that ends TLS, " +
