@@ -110,7 +110,8 @@ public sealed partial class ErrorReferenceTests
     [Fact]
     public void Scanner_ReportsAnErrorAddedToTheSource_UntilTheReferenceListsIt()
     {
-        // A file as someone might add it: a new error, one passed through a parameter, and decoys in a comment and a string.
+        // A file as someone might add it: a new error, one passed through a parameter, one concatenated, and decoys in a comment
+        // and a string.
         const string source = """
             internal sealed class Widgets
             {
@@ -123,6 +124,8 @@ public sealed partial class ErrorReferenceTests
                 private static OAuthError Narrow(string refusal) => OAuthError.InvalidScope(refusal);
 
                 private static OAuthError Ask() => Narrow("Only widgets you were granted may be narrowed.");
+
+                private static void Check(List<string> failures, string name) => failures.Add("Widget " + name + $" is not known; known are {string.Join(", ", Known)}.");
             }
             """;
 
@@ -133,6 +136,8 @@ public sealed partial class ErrorReferenceTests
         Assert.Equal(7, redeemed.Line);
         var narrowed = Assert.Single(texts, t => t.Code == "invalid_scope");
         Assert.Equal(["Only widgets you were granted may be narrowed."], narrowed.Parts);
+        var unknown = Assert.Single(texts, t => t.Line == 13);
+        Assert.Equal(["Widget", "is not known; known are"], unknown.Parts);
         Assert.DoesNotContain(texts, t => t.Shown.Contains("no error", StringComparison.Ordinal));
         Assert.All(texts, t => Assert.True(IsMissing(t)));
         Assert.Contains("src/McpSseAuth/Widgets.cs:7 [invalid_grant]", Describe(redeemed), StringComparison.Ordinal);

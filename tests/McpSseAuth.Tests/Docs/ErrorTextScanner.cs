@@ -1,4 +1,7 @@
 using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace McpSseAuth.Tests.Docs;
 
@@ -15,8 +18,8 @@ internal sealed record ErrorText(string File, int Line, IReadOnlyList<string> Pa
 /// <summary>
 /// Finds the error texts of C# source by where they go: an <c>OAuthError</c>, an exception, an options-validation failure,
 /// a session refusal, a challenge header, a page's problem, or a method named <c>*Problem</c>/<c>Refusal</c>/<c>Describe</c>
-/// that returns one. A small lexer keeps strings, characters and comments apart from code, so a parenthesis in a message
-/// or a quote in a comment does not confuse it. Heuristic by design: it errs towards reporting too much.
+/// that returns one. Roslyn parses the source, so strings, comments and interpolation holes are told apart as the compiler
+/// does; no types are resolved, so sinks are recognised by name. Heuristic by design: it errs towards reporting too much.
 /// </summary>
 internal static partial class ErrorTextScanner
 {
@@ -27,232 +30,291 @@ internal static partial class ErrorTextScanner
     // Internal invariants no configuration or request can reach.
     private static readonly string[] Unreachable = ["The current key must be among the verifying keys."];
 
+    // String methods whose arguments are compared or looked up (s.StartsWith("Bearer ")), not said.
+    private static readonly string[] ComparingMethods = ["StartsWith", "EndsWith", "Contains", "Equals", "IndexOf", "Split", "Replace"];
+
     public static IReadOnlyList<ErrorText> Scan(string file, string source, IReadOnlyDictionary<string, string> factoryCodes, IReadOnlyDictionary<string, string> codeConstants)
     {
-        var (masked, literals) = Lex(source);
+        var root = CSharpSyntaxTree.ParseText(source).GetCompilationUnitRoot();
         var found = new List<ErrorText>();
-        void Take(int start, int end, string? code)
+        void Take(SyntaxNode? scope, string? code)
         {
-            foreach (var literal in literals.Where(l => l.Start >= start && l.Start < end && !IsOperand(masked, l)))
+            foreach (var (line, fragments) in Texts(scope))
             {
-                var parts = literal.Parts.Select(p => p.Trim()).Where(HasWord).ToArray();
+                var parts = fragments.Select(p => p.Trim()).Where(HasWord).ToArray();
                 if (parts.Length > 0 && !Unreachable.Contains(string.Join(" ", parts), StringComparer.Ordinal)
                     && !(code is not null && parts is [var only] && only == code))
                 {
-                    found.Add(new ErrorText(file, LineOf(source, literal.Start), parts, code));
+                    found.Add(new ErrorText(file, line, parts, code));
                 }
             }
         }
 
-        // OAuthError.Xxx(...): the description, and the code the factory gives it. A bare parameter as description
-        // (OAuthError.InvalidScope(refusal)) is followed to the calls of the method that takes it.
-        foreach (Match m in FactoryCall().Matches(masked))
+        foreach (var node in root.DescendantNodes())
         {
-            if (!factoryCodes.TryGetValue(m.Groups[1].Value, out var code))
+            switch (node)
             {
-                continue;
+                // OAuthError.Xxx(...): the description, and the code the factory gives it. A bare parameter as description
+                // (OAuthError.InvalidScope(refusal)) is followed to the calls of the method that takes it.
+                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } call
+                    when CalledName(access.Expression) == "OAuthError" && factoryCodes.TryGetValue(access.Name.Identifier.ValueText, out var code):
+                    Take(call.ArgumentList, code);
+                    if (call.ArgumentList.Arguments is [{ Expression: IdentifierNameSyntax parameter }])
+                    {
+                        foreach (var argument in ArgumentsPassedAs(root, parameter))
+                        {
+                            Take(argument, code);
+                        }
+                    }
+
+                    break;
+
+                // new OAuthError(code, description, status): the code is a constant of OAuthErrorCodes or a literal.
+                case ObjectCreationExpressionSyntax creation when TypeName(creation.Type) == "OAuthError":
+                    Take(creation.ArgumentList, creation.ArgumentList?.Arguments.FirstOrDefault()?.Expression switch
+                    {
+                        MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax { Identifier.ValueText: "OAuthErrorCodes" }, Name.Identifier.ValueText: var name } => codeConstants[name],
+                        LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.StringLiteralExpression) => literal.Token.ValueText,
+                        _ => null,
+                    });
+                    break;
+
+                case ObjectCreationExpressionSyntax creation when TypeName(creation.Type) is { } type && type.EndsWith("Exception", StringComparison.Ordinal)
+                                                                  && !UnseenExceptionPrefixes.Any(p => type.StartsWith(p, StringComparison.Ordinal)):
+                    Take(creation.ArgumentList, null);
+                    break;
+
+                // Options validation, refusals (a session's, a sign-in's, and the reasons logged with them), relayed session
+                // errors, and the pages' problems.
+                case InvocationExpressionSyntax call when IsTextCall(call.Expression):
+                    Take(call.ArgumentList, null);
+                    break;
+
+                case ObjectCreationExpressionSyntax creation when TypeName(creation.Type) is { } type && TextCall().IsMatch(type):
+                    Take(creation.ArgumentList, null);
+                    break;
+
+                // A problem handed on to a message, and challenge headers.
+                case VariableDeclaratorSyntax { Identifier.ValueText: "problem" or "header", Initializer: { } initializer }:
+                    Take(initializer.Value, null);
+                    break;
+
+                case AssignmentExpressionSyntax assignment when IsTextAssignment(assignment):
+                    Take(assignment.Right, null);
+                    break;
+
+                // A method's (null, "why") answer.
+                case ReturnStatementSyntax { Expression: TupleExpressionSyntax { Arguments: [{ Expression: LiteralExpressionSyntax first }, ..] } answer }
+                    when first.IsKind(SyntaxKind.NullLiteralExpression):
+                    Take(answer, null);
+                    break;
+
+                case MethodDeclarationSyntax method when IsText(method.ReturnType) && TextMethod().IsMatch(method.Identifier.ValueText):
+                    Take((SyntaxNode?)method.Body ?? method.ExpressionBody, null);
+                    break;
+
+                case LocalFunctionStatementSyntax function when IsText(function.ReturnType) && TextMethod().IsMatch(function.Identifier.ValueText):
+                    Take((SyntaxNode?)function.Body ?? function.ExpressionBody, null);
+                    break;
             }
-
-            var open = m.Index + m.Length - 1;
-            var close = Balanced(masked, open);
-            Take(open, close, code);
-            var argument = masked[(open + 1)..close].Trim();
-            if (IdentifierOnly().IsMatch(argument))
-            {
-                foreach (var (start, end) in CallsOfMethodTaking(masked, argument, m.Index))
-                {
-                    Take(start, end, code);
-                }
-            }
-        }
-
-        foreach (Match m in NewOAuthError().Matches(masked))
-        {
-            var open = m.Index + m.Length - 1;
-            var close = Balanced(masked, open);
-            var codeRef = CodeReference().Match(masked[open..close]);
-            var first = literals.FirstOrDefault(l => l.Start > open && l.Start < close);
-            var code = codeRef.Success ? codeConstants[codeRef.Groups[1].Value] : first?.Parts[0];
-            Take(open, close, code);
-        }
-
-        foreach (Match m in NewException().Matches(masked))
-        {
-            if (!UnseenExceptionPrefixes.Any(p => m.Groups[1].Value.StartsWith(p, StringComparison.Ordinal)))
-            {
-                var open = m.Index + m.Length - 1;
-                Take(open, Balanced(masked, open), null);
-            }
-        }
-
-        foreach (Match m in OtherCall().Matches(masked))
-        {
-            // A declaration (Task RefuseAsync(HttpContext context, ...)) is no call.
-            if (!IsDeclaration(masked, m.Index))
-            {
-                var open = m.Index + m.Length - 1;
-                Take(open, Balanced(masked, open), null);
-            }
-        }
-
-        foreach (Match m in Statement().Matches(masked))
-        {
-            Take(m.Index, StatementEnd(masked, m.Index + m.Length), null);
-        }
-
-        foreach (Match m in TextMethod().Matches(masked))
-        {
-            var bodyStart = Balanced(masked, m.Index + m.Length - 1) + 1;
-            var arrow = masked.IndexOf("=>", bodyStart, StringComparison.Ordinal);
-            var brace = masked.IndexOf('{', bodyStart);
-            var end = arrow >= 0 && (brace < 0 || arrow < brace) ? StatementEnd(masked, arrow) : Balanced(masked, brace);
-            Take(bodyStart, end, null);
         }
 
         // A JSON-RPC error written as one literal: its message.
-        foreach (Match m in RpcMessage().Matches(source))
+        foreach (var (line, fragments) in Texts(root, includeOperands: true))
         {
-            found.Add(new ErrorText(file, LineOf(source, m.Index), [Unescape(m.Groups[1].Value)], null));
+            foreach (var fragment in fragments)
+            {
+                foreach (Match m in RpcMessage().Matches(fragment))
+                {
+                    found.Add(new ErrorText(file, line, [m.Groups[1].Value], null));
+                }
+            }
         }
 
         // A text seen by two sinks (an OAuthError returned in a tuple) is kept once, with its code.
-        return [.. found.GroupBy(t => (t.Line, t.Shown)).Select(g => g.FirstOrDefault(t => t.Code is not null) ?? g.First())];
+        return [.. found.GroupBy(t => (t.Line, t.Shown)).Select(g => g.FirstOrDefault(t => t.Code is not null) ?? g.First()).OrderBy(t => t.Line)];
     }
 
-    /// <summary>The argument lists of the calls, in this file, of the method that declares <paramref name="parameter"/> before <paramref name="position"/>.</summary>
-    private static IEnumerable<(int Start, int End)> CallsOfMethodTaking(string masked, string parameter, int position)
+    /// <summary>
+    /// The arguments given, in this file, for <paramref name="parameter"/> of the method (or local function, or constructor)
+    /// around it that declares it as a string.
+    /// </summary>
+    private static IEnumerable<ExpressionSyntax> ArgumentsPassedAs(SyntaxNode root, IdentifierNameSyntax parameter)
     {
-        var declarations = new Regex(@"\b(\w+)\(([^()]*)\bstring\??\s+" + Regex.Escape(parameter) + @"\b", RegexOptions.None, TimeSpan.FromSeconds(1))
-            .Matches(masked[..position]);
-        if (declarations.Count == 0)
+        var name = parameter.Identifier.ValueText;
+        var (method, parameters) = parameter.Ancestors().Select<SyntaxNode, (string? Name, ParameterListSyntax? Parameters)>(a => a switch
+        {
+            BaseMethodDeclarationSyntax m => (MethodName(m), m.ParameterList),
+            LocalFunctionStatementSyntax f => (f.Identifier.ValueText, f.ParameterList),
+            _ => (null, null),
+        }).FirstOrDefault(m => m.Parameters?.Parameters.Any(p => p.Identifier.ValueText == name) == true);
+        var index = parameters?.Parameters.IndexOf(p => p.Identifier.ValueText == name) ?? -1;
+        if (method is null || parameters is null || !IsText(parameters.Parameters[index].Type))
         {
             yield break;
         }
 
-        var method = declarations[^1].Groups[1].Value;
-        foreach (Match call in new Regex(@"\b" + Regex.Escape(method) + @"\(", RegexOptions.None, TimeSpan.FromSeconds(1)).Matches(masked))
+        foreach (var node in root.DescendantNodes())
         {
-            if (!IsDeclaration(masked, call.Index))
+            var arguments = node switch
             {
-                var open = call.Index + call.Length - 1;
-                yield return (open, Balanced(masked, open));
+                InvocationExpressionSyntax call when CalledName(call.Expression) == method => call.ArgumentList.Arguments,
+                ObjectCreationExpressionSyntax creation when TypeName(creation.Type) == method => creation.ArgumentList?.Arguments,
+                _ => null,
+            };
+            if (arguments is not { } list)
+            {
+                continue;
+            }
+
+            var named = list.FirstOrDefault(a => a.NameColon?.Name.Identifier.ValueText == name);
+            var argument = named ?? (index < list.Count && list[index].NameColon is null ? list[index] : null);
+            if (argument is not null)
+            {
+                yield return argument.Expression;
             }
         }
     }
 
-    /// <summary>Whether the name at <paramref name="index"/> is declared there (a type before it), not called.</summary>
-    private static bool IsDeclaration(string masked, int index)
+    /// <summary>
+    /// The string texts under <paramref name="scope"/> with the line each starts on, split at interpolation holes and at the
+    /// operands of a concatenation that are not strings. Strings inside a hole are not looked at: they are part of a value.
+    /// Unless <paramref name="includeOperands"/>, strings that are compared or looked up are left out.
+    /// </summary>
+    private static IEnumerable<(int Line, IReadOnlyList<string> Fragments)> Texts(SyntaxNode? scope, bool includeOperands = false)
     {
-        var before = masked[Math.Max(0, index - 60)..index].TrimEnd();
-        if (before.Length < 2 || !(char.IsLetterOrDigit(before[^1]) || before[^1] is '>' or '?' or ']' or '_'))
+        var pending = new Stack<SyntaxNode>();
+        if (scope is not null)
         {
-            return false;
+            pending.Push(scope);
         }
 
-        // "=>" and "a ? b" end in '>' and '?' too; a type (IList<string>, string?) has them right after a name.
-        if (before[^1] is '>' or '?' && !(char.IsLetterOrDigit(before[^2]) || before[^2] is '>' or '_'))
+        while (pending.TryPop(out var node))
         {
-            return false;
+            if (Fragments(node) is { } fragments)
+            {
+                if (fragments.Count > 0 && (includeOperands || !IsOperand(node)))
+                {
+                    yield return (FirstString(node).GetLocation().GetLineSpan().StartLinePosition.Line + 1, fragments);
+                }
+
+                // A concatenation's other operands (a ? "b" : "c") may hold texts of their own.
+                if (node is BinaryExpressionSyntax concatenation)
+                {
+                    foreach (var operand in Operands(concatenation).Where(o => Fragments(o) is null).Reverse())
+                    {
+                        pending.Push(operand);
+                    }
+                }
+
+                continue;
+            }
+
+            foreach (var child in node.ChildNodes().Reverse())
+            {
+                pending.Push(child);
+            }
+        }
+    }
+
+    /// <summary>The text fragments of a string expression, or null when <paramref name="node"/> is none.</summary>
+    private static List<string>? Fragments(SyntaxNode node)
+    {
+        switch (node)
+        {
+            case LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.StringLiteralExpression) || literal.IsKind(SyntaxKind.Utf8StringLiteralExpression):
+                return [literal.Token.ValueText];
+            case InterpolatedStringExpressionSyntax interpolated:
+                return [.. interpolated.Contents.OfType<InterpolatedStringTextSyntax>().Select(t => t.TextToken.ValueText)];
+            case BinaryExpressionSyntax concatenation when concatenation.IsKind(SyntaxKind.AddExpression):
+                var operands = Operands(concatenation).ToArray();
+                var strings = operands.Select(Fragments).ToArray();
+                return strings.Any(s => s is not null) ? [.. strings.SelectMany(s => s ?? [])] : null;
+            case ParenthesizedExpressionSyntax parenthesized when parenthesized.Parent is BinaryExpressionSyntax:
+                return Fragments(parenthesized.Expression);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The operands of a chain of '+', left to right.</summary>
+    private static IEnumerable<ExpressionSyntax> Operands(BinaryExpressionSyntax concatenation)
+        => new[] { concatenation.Left, concatenation.Right }.SelectMany(e => e is BinaryExpressionSyntax inner && inner.IsKind(SyntaxKind.AddExpression) ? Operands(inner) : [e]);
+
+    /// <summary>The first string token of a string expression, whose line a text is reported at.</summary>
+    private static SyntaxNode FirstString(SyntaxNode node)
+        => node.DescendantNodesAndSelf().FirstOrDefault(n => n is InterpolatedStringExpressionSyntax || n is LiteralExpressionSyntax l && Fragments(l) is not null) ?? node;
+
+    /// <summary>A string that is compared with or looked up, not said: <c>x == "a"</c>, <c>is "a"</c>, <c>q["a"]</c>, <c>s.StartsWith("a")</c>.</summary>
+    private static bool IsOperand(SyntaxNode text)
+    {
+        var parent = text.Parent;
+        while (parent is ParenthesizedExpressionSyntax)
+        {
+            parent = parent.Parent;
         }
 
-        var word = LastWord().Match(before).Value;
-        return word is not ("return" or "await" or "is" or "not" or "new" or "throw" or "in" or "case" or "else" or "yield");
+        return parent switch
+        {
+            BinaryExpressionSyntax comparison => comparison.IsKind(SyntaxKind.EqualsExpression) || comparison.IsKind(SyntaxKind.NotEqualsExpression),
+            ConstantPatternSyntax or CaseSwitchLabelSyntax => true,
+            ArgumentSyntax { Parent: BracketedArgumentListSyntax } => true,
+            ArgumentSyntax { Parent.Parent: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: var method } } } =>
+                ComparingMethods.Contains(method, StringComparer.Ordinal) || method.StartsWith("Trim", StringComparison.Ordinal),
+            _ => false,
+        };
     }
 
-    /// <summary>A literal that is compared with or looked up, not said: <c>x == "a"</c>, <c>is "a"</c>, <c>q["a"]</c>, <c>s.StartsWith("a")</c>.</summary>
-    private static bool IsOperand(string masked, Literal literal)
+    /// <summary>Options validation (failures.Add) and the calls named in <see cref="TextCall"/>.</summary>
+    private static bool IsTextCall(ExpressionSyntax called)
+        => called is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Add", Expression: var target } && CalledName(target) == "failures"
+           || CalledName(called) is { } name && TextCall().IsMatch(name);
+
+    /// <summary><c>problem = ...</c>, <c>header = ...</c> or <c>header += ...</c>, and <c>....WWWAuthenticate = ...</c>.</summary>
+    private static bool IsTextAssignment(AssignmentExpressionSyntax assignment)
+        => (CalledName(assignment.Left), assignment.Kind()) is
+            ("problem" or "header" or "WWWAuthenticate", SyntaxKind.SimpleAssignmentExpression) or ("header", SyntaxKind.AddAssignmentExpression);
+
+    /// <summary>The name an expression ends in: <c>Refuse</c> of <c>context.Refuse</c>, <c>this.Refuse</c> or <c>Refuse</c>.</summary>
+    private static string? CalledName(ExpressionSyntax expression) => expression switch
     {
-        var before = masked[Math.Max(0, literal.Start - 40)..literal.Start].TrimEnd();
-        var after = masked[literal.End..Math.Min(masked.Length, literal.End + 10)].TrimStart();
-        return before.EndsWith("==", StringComparison.Ordinal) || before.EndsWith("!=", StringComparison.Ordinal)
-            || LastWord().Match(before).Value is "is" or "not" || after.StartsWith(']') || after.StartsWith("==", StringComparison.Ordinal)
-            || StringMethodCall().IsMatch(before);
-    }
+        SimpleNameSyntax name => name.Identifier.ValueText,
+        MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+        MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
+        _ => null,
+    };
+
+    /// <summary>The last name of a type: <c>ArgumentException</c> of <c>System.ArgumentException</c>.</summary>
+    private static string? TypeName(TypeSyntax type) => type switch
+    {
+        SimpleNameSyntax name => name.Identifier.ValueText,
+        QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+        AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
+        _ => null,
+    };
+
+    private static string? MethodName(BaseMethodDeclarationSyntax method) => method switch
+    {
+        MethodDeclarationSyntax m => m.Identifier.ValueText,
+        ConstructorDeclarationSyntax c => c.Identifier.ValueText,
+        _ => null,
+    };
+
+    /// <summary>Whether a type is <c>string</c> or <c>string?</c>.</summary>
+    private static bool IsText(TypeSyntax? type)
+        => (type is NullableTypeSyntax nullable ? nullable.ElementType : type) is PredefinedTypeSyntax predefined && predefined.Keyword.IsKind(SyntaxKind.StringKeyword);
 
     /// <summary>Whether a fragment says something: a run of three letters.</summary>
     private static bool HasWord(string part) => Word().IsMatch(part);
 
-    private static int LineOf(string source, int index) => source.AsSpan(0, index).Count('\n') + 1;
+    [GeneratedRegex(@"^(\w*Refuse\w*|WritePageAsync|NotFound|RpcError)$")]
+    private static partial Regex TextCall();
 
-    /// <summary>The index of the bracket closing the one at <paramref name="open"/>.</summary>
-    private static int Balanced(string masked, int open)
-    {
-        var depth = 0;
-        for (var i = open; i < masked.Length; i++)
-        {
-            depth += masked[i] switch { '(' or '[' or '{' => 1, ')' or ']' or '}' => -1, _ => 0 };
-            if (depth == 0)
-            {
-                return i;
-            }
-        }
-
-        return masked.Length;
-    }
-
-    /// <summary>The index of the ';' (or the unmatched closing bracket) that ends the statement going on at <paramref name="from"/>.</summary>
-    private static int StatementEnd(string masked, int from)
-    {
-        var depth = 0;
-        for (var i = from; i < masked.Length; i++)
-        {
-            switch (masked[i])
-            {
-                case '(' or '[' or '{':
-                    depth++;
-                    break;
-                case ')' or ']' or '}':
-                    if (--depth < 0)
-                    {
-                        return i;
-                    }
-
-                    break;
-                case ';' when depth == 0:
-                    return i;
-            }
-        }
-
-        return masked.Length;
-    }
-
-    private static string Unescape(string text) => text.Replace("\\\"", "\"", StringComparison.Ordinal).Replace("\\\\", "\\", StringComparison.Ordinal);
-
-    [GeneratedRegex(@"\bOAuthError\.(\w+)\(")]
-    private static partial Regex FactoryCall();
-
-    [GeneratedRegex(@"\bnew OAuthError\(")]
-    private static partial Regex NewOAuthError();
-
-    [GeneratedRegex(@"\bOAuthErrorCodes\.(\w+)")]
-    private static partial Regex CodeReference();
-
-    [GeneratedRegex(@"\bnew (\w*Exception)\(")]
-    private static partial Regex NewException();
-
-    // Options validation, refusals (a session's, a sign-in's, and the reasons logged with them), relayed session errors,
-    // and the pages' problems.
-    [GeneratedRegex(@"\b(failures\.Add|\w*Refuse\w*|WritePageAsync|NotFound|RpcError)\(")]
-    private static partial Regex OtherCall();
-
-    // A problem handed on to a message, a method's (null, "why") answer, and challenge headers.
-    [GeneratedRegex(@"\b(var problem =|problem =|return \(null,|WWWAuthenticate\s*=|header\s*\+?=)\s")]
-    private static partial Regex Statement();
-
-    [GeneratedRegex(@"\bstring\??\s+(\w*Problem|Refusal|Describe)\(")]
+    [GeneratedRegex(@"^(\w*Problem|Refusal|Describe)$")]
     private static partial Regex TextMethod();
 
-    [GeneratedRegex(@"\\""message\\"":\\""([^\\""]+)\\""")]
+    [GeneratedRegex(@"""message"":""([^""\\]+)""")]
     private static partial Regex RpcMessage();
-
-    [GeneratedRegex(@"\.(StartsWith|EndsWith|Contains|Equals|IndexOf|Split|Replace|Trim\w*)\($")]
-    private static partial Regex StringMethodCall();
-
-    [GeneratedRegex(@"\w+$")]
-    private static partial Regex LastWord();
-
-    [GeneratedRegex(@"^@?[A-Za-z_]\w*$")]
-    private static partial Regex IdentifierOnly();
 
     [GeneratedRegex(@"\p{L}{3}")]
     private static partial Regex Word();
