@@ -28,6 +28,8 @@ internal sealed class ClientMetadataDocuments(
     private readonly System.Threading.RateLimiting.PartitionedRateLimiter<string> _fetches = Http.RateLimits.PerKey(120, TimeSpan.FromMinutes(1));
     private readonly ConcurrentDictionary<string, Lazy<Task<Entry>>> _fetching = new(StringComparer.Ordinal);
 
+    private const string NotAccepted = "This server does not accept client ID metadata documents: the application must register.";
+
     private sealed record Entry(ClientRegistration? Client, string? Problem, DateTimeOffset Until);
 
     /// <summary>Whether the client id is a URL, so a document describes it (a registered id never is).</summary>
@@ -38,7 +40,7 @@ internal sealed class ClientMetadataDocuments(
     {
         if (!options.Value.ClientMetadataDocuments.Enabled)
         {
-            return (null, "this server does not accept client ID metadata documents");
+            return (null, NotAccepted);
         }
 
         if (_cache.TryGetValue(clientId, out Entry? cached) && cached!.Until > time.GetUtcNow())
@@ -58,8 +60,10 @@ internal sealed class ClientMetadataDocuments(
         }
     }
 
-    /// <summary>Why the last lookup of this client id found no client, for the page that says so.</summary>
-    public string? ProblemFor(string clientId) => _cache.TryGetValue(clientId, out Entry? cached) ? cached!.Problem : null;
+    /// <summary>Why the last lookup of this client id found no client, for the page or error that says so.</summary>
+    public string? ProblemFor(string clientId)
+        => !options.Value.ClientMetadataDocuments.Enabled ? NotAccepted
+            : _cache.TryGetValue(clientId, out Entry? cached) ? cached!.Problem : null;
 
     private async Task<Entry> LoadAsync(string clientId)
     {

@@ -18,7 +18,7 @@ namespace McpSseAuth.Tokens;
 /// secret's SHA-256 compared in constant time), or <c>private_key_jwt</c> (RFC 7523 §2.2, each assertion used once).
 /// One method per request (OAuth 2.1 §2.4).
 /// </summary>
-internal sealed class ClientAuthentication(IClientStore clients, ServerUris uris, TimeProvider time, IOptions<McpOAuthOptions> options, Storage.IMcpOAuthStorage storage)
+internal sealed class ClientAuthentication(IClientStore clients, Registration.ClientMetadataDocuments documents, ServerUris uris, TimeProvider time, IOptions<McpOAuthOptions> options, Storage.IMcpOAuthStorage storage)
 {
     public const string JwtBearerAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
     private static readonly TimeSpan MaxAssertionLifetime = TimeSpan.FromMinutes(5);
@@ -87,7 +87,10 @@ internal sealed class ClientAuthentication(IClientStore clients, ServerUris uris
         var client = await clients.FindAsync(clientId, context.RequestAborted);
         if (client is null)
         {
-            return (null, OAuthError.InvalidClient("Unknown client_id. The client should register again."));
+            // A URL client id cannot register again: say what was wrong with its document instead.
+            return (null, OAuthError.InvalidClient(Registration.ClientMetadataDocuments.IsDocumentClientId(clientId)
+                ? documents.ProblemFor(clientId) ?? "The client's metadata document could not be used."
+                : "Unknown client_id. The client should register again."));
         }
 
         if (post)

@@ -131,6 +131,36 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BadDocument_AtTheTokenEndpoint_IsInvalidClientWithTheReason_NotRegisterAgain()
+    {
+        // A URL client id cannot register: "register again" would send it nowhere, the document's problem tells what to fix.
+        var clientId = _documents.Url("/clients/gone.json");
+
+        using var response = await new OAuthFlow(_http).RedeemAsync(clientId, "some-code");
+
+        var error = await Http.AssertOAuthErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_client");
+        Assert.Equal("The client's metadata document answered HTTP 404.", error.GetProperty("error_description").GetString());
+    }
+
+    [Fact]
+    public async Task UrlClient_WhenDocumentsAreOff_IsToldSoOnThePageAndAtTheTokenEndpoint()
+    {
+        await using var off = new SampleApp(configure: o => o.ClientMetadataDocuments.Enabled = false);
+        using var http = off.CreateRawClient();
+        var clientId = _documents.Url("/clients/app.json");
+        const string Reason = "This server does not accept client ID metadata documents: the application must register.";
+
+        var flow = new OAuthFlow(http);
+        using var page = await new Browser(http).SendAsync(flow.AuthorizeUrl(clientId, Http.McpResource));
+        using var token = await flow.RedeemAsync(clientId, "some-code");
+
+        Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
+        Assert.Contains(WebUtility.HtmlEncode(Reason), await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var error = await Http.AssertOAuthErrorAsync(token, HttpStatusCode.Unauthorized, "invalid_client");
+        Assert.Equal(Reason, error.GetProperty("error_description").GetString());
+    }
+
+    [Fact]
     public async Task RedirectOnTheSameHost_IsFollowed_AndTheClientIdStaysTheFirstUrl()
     {
         // The document at the end of the redirect names the first URL as its client id.
