@@ -13,12 +13,12 @@ internal static partial class Log
     [LoggerMessage(1003, LogLevel.Warning, "No McpOAuthOptions.Issuer is set: the issuer is derived from each request's Host. Set it in production.", EventName = "IssuerDerivedFromRequest")]
     public static partial void IssuerDerivedFromRequest(ILogger logger);
 
+    [LoggerMessage(1004, LogLevel.Warning, "No signing key and no McpOAuthOptions.KeyDirectory: the key lives in memory, so every restart invalidates all access tokens. Set KeyDirectory or SigningCredentials.", EventName = "SigningKeyInMemory")]
+    public static partial void SigningKeyInMemory(ILogger logger);
+
     // Once per process: one misconfigured proxy (or a scanner) must not flood the log.
     [LoggerMessage(1005, LogLevel.Warning, "A page request to {Path} arrived over http while the issuer is https: answered 421 (said once). Behind a proxy that ends TLS, trust its X-Forwarded-Proto with app.UseForwardedHeaders().", EventName = "PageRequestOverHttp")]
     public static partial void PageRequestOverHttp(ILogger logger, string path);
-
-    [LoggerMessage(1004, LogLevel.Warning, "No signing key and no McpOAuthOptions.KeyDirectory: the key lives in memory, so every restart invalidates all access tokens. Set KeyDirectory or SigningCredentials.", EventName = "SigningKeyInMemory")]
-    public static partial void SigningKeyInMemory(ILogger logger);
 
     [LoggerMessage(1101, LogLevel.Information, "Registered client {ClientId} ({ClientName}).", EventName = "ClientRegistered")]
     public static partial void ClientRegistered(ILogger logger, string clientId, string? clientName);
