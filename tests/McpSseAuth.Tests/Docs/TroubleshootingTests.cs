@@ -354,13 +354,13 @@ public sealed class TroubleshootingTests : IDisposable
     [Fact]
     public async Task StorageDown_ABrowserSeesATemporarilyUnavailablePage_AndAnMcpRequestA503_BothWithRetryAfter()
     {
-        var storage = DownSwitch.Create(new InMemoryOAuthStorage(TimeProvider.System));
+        var storage = new SwitchableStorage();
         await using var app = new SampleApp(services: s => s.AddMcpOAuthStorage(_ => storage));
         var http = app.CreateRawClient();
         var flow = new OAuthFlow(http);
         var tokens = await flow.GetTokensAsync(TestHttp.McpResource);
 
-        ((DownSwitch)(object)storage).Down = true;
+        storage.Down = true;
         using var request = new HttpRequestMessage(HttpMethod.Get, flow.AuthorizeUrl(tokens.ClientId, TestHttp.McpResource));
         request.Headers.Accept.ParseAdd("text/html");
         using var page = await http.SendAsync(request);

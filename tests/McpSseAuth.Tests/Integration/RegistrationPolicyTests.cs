@@ -124,13 +124,4 @@ public sealed class RegistrationPolicyTests
         Assert.Equal(HttpStatusCode.TooManyRequests, (await RegisterAsync(http, "http://127.0.0.1/cb", forwardedFor: "203.0.113.7")).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await RegisterAsync(http, "http://127.0.0.1/cb", forwardedFor: "198.51.100.20")).StatusCode);
     }
-
-    private sealed class ForwardedHeadersFirst : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.UseForwardedHeaders();
-            next(app);
-        };
-    }
 }
