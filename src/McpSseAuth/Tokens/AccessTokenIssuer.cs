@@ -8,7 +8,7 @@ namespace McpSseAuth.Tokens;
 /// <summary>
 /// Access tokens as JWTs in the RFC 9068 profile: header <c>typ: at+jwt</c> and a <c>kid</c>; claims <c>iss</c>,
 /// <c>aud</c> (the resource requested, RFC 8707; a single string when there is one), <c>sub</c>, <c>client_id</c>, <c>scope</c>, <c>jti</c>,
-/// <c>iat</c>, <c>nbf</c>, <c>exp</c>.
+/// <c>iat</c>, <c>nbf</c>, <c>exp</c>, and the grant id <c>gid</c>. The resource accepts exactly this shape (Validation/AccessTokenProfile).
 /// </summary>
 internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOptions<McpOAuthOptions> options)
 {
@@ -18,7 +18,7 @@ internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOp
     public const string GrantIdClaim = "gid";
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public (string Token, int ExpiresIn) Issue(string issuer, IReadOnlyList<string> audiences, GrantSubject user, string clientId, IReadOnlyList<string> scopes, string? grantId = null)
+    public (string Token, int ExpiresIn) Issue(string issuer, IReadOnlyList<string> audiences, GrantSubject user, string clientId, IReadOnlyList<string> scopes, string grantId)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var lifetime = options.Value.AccessTokenLifetime;
@@ -28,6 +28,7 @@ internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOp
             ["client_id"] = clientId,
             ["scope"] = string.Join(' ', scopes),
             ["jti"] = OpaqueHandle.Create(),
+            [GrantIdClaim] = grantId,
         };
         if (user.Claims is not null)
         {
@@ -40,11 +41,6 @@ internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOp
         else if (user.Name is not null)
         {
             claims["name"] = user.Name;
-        }
-
-        if (grantId is not null)
-        {
-            claims[GrantIdClaim] = grantId;
         }
 
         var descriptor = new SecurityTokenDescriptor

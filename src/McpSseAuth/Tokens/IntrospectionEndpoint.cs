@@ -56,7 +56,7 @@ internal sealed class IntrospectionEndpoint(
     private async Task<Dictionary<string, object>?> AccessTokenAsync(HttpContext context, string token)
     {
         if (await accessTokens.ReadAsync(token, uris.Issuer(context), checkLifetime: true) is not { } identity
-            || (identity.FindFirst(AccessTokenIssuer.GrantIdClaim)?.Value is { } grantId && await revocations.IsRevokedAsync(grantId, context.RequestAborted)))
+            || await revocations.IsRevokedAsync(identity.FindFirst(AccessTokenIssuer.GrantIdClaim)!.Value, context.RequestAborted))
         {
             return null;
         }

@@ -8,16 +8,20 @@ namespace McpSseAuth.Validation;
 
 /// <summary>
 /// What makes one of this server's access tokens genuine: signature with a signing key that still verifies (by kid),
-/// <c>typ: at+jwt</c>, lifetime on <see cref="TimeProvider"/>. Shared by JwtBearer on the MCP endpoints and by the revocation and introspection endpoints.
+/// <c>typ: at+jwt</c>, lifetime on <see cref="TimeProvider"/>, and our token profile (<see cref="AccessTokenProfile"/>).
+/// Shared by JwtBearer on the MCP endpoints (through <see cref="ValidatedTokenCache"/>) and by the revocation and
+/// introspection endpoints.
 /// </summary>
 internal sealed class AccessTokenReader
 {
-    private readonly JsonWebTokenHandler _handler = new();
+    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly TimeProvider _time;
+    private readonly IOptions<McpOAuthOptions> _options;
 
     public AccessTokenReader(SigningKeys keys, TimeProvider time, IOptions<McpOAuthOptions> options)
     {
         _time = time;
+        _options = options;
         Parameters = new TokenValidationParameters
         {
             // By kid, from the keys that verify at this moment: rotation needs no restart, a dropped key verifies nothing,
@@ -59,8 +63,21 @@ internal sealed class AccessTokenReader
         parameters.ValidateIssuer = true;
         parameters.ValidIssuer = issuer;
         parameters.ValidateLifetime = checkLifetime;
-        var result = await _handler.ValidateTokenAsync(token, parameters);
+        var result = await ValidateAsync(token, parameters);
         return result.IsValid ? result.ClaimsIdentity : null;
+    }
+
+    /// <summary>IdentityModel's validation with <paramref name="parameters"/>, then our token profile.</summary>
+    public async Task<TokenValidationResult> ValidateAsync(string token, TokenValidationParameters parameters)
+    {
+        var result = await _handler.ValidateTokenAsync(token, parameters);
+        if (result.IsValid && result.SecurityToken is JsonWebToken jwt
+            && AccessTokenProfile.Violation(jwt, _time.GetUtcNow().UtcDateTime, _options.Value.ClockSkew, _options.Value.AccessTokenLifetime) is { } violation)
+        {
+            return AccessTokenProfile.Refusal(violation);
+        }
+
+        return result;
     }
 
     /// <summary>RFC 7519 §4.1.4/§4.1.5 against <see cref="TimeProvider"/>, with the configured clock skew.</summary>

@@ -63,15 +63,9 @@ internal sealed class AccessTokenValidation(AccessTokenReader reader, ValidatedT
                     return;
                 }
 
-                if (principal.FindFirst("client_id") is null || principal.FindFirst("sub") is null)
-                {
-                    context.Fail(new SecurityTokenValidationException("The access token lacks sub or client_id."));
-                    return;
-                }
-
-                // A revoked grant (replayed code or refresh token) ends its access tokens now, not at their expiry.
-                if (principal.FindFirst(AccessTokenIssuer.GrantIdClaim)?.Value is { } grantId &&
-                    await revocations.IsRevokedAsync(grantId, http.RequestAborted))
+                // A revoked grant (replayed code or refresh token) ends its access tokens now, not at their expiry. Every
+                // token that got here names its grant (AccessTokenProfile).
+                if (await revocations.IsRevokedAsync(principal.FindFirst(AccessTokenIssuer.GrantIdClaim)!.Value, http.RequestAborted))
                 {
                     Log.AccessTokenRefused(_logger, http.Request.Path, "grant revoked");
                     context.Fail(new AccessTokenRevokedException("The access token's grant was revoked."));

@@ -20,13 +20,12 @@ namespace McpSseAuth.Validation;
 /// the bearer scheme's parameters are McpSseAuth's own (<see cref="AccessTokenReader.Parameters"/>); an app that
 /// post-configures them should not rely on its additions for every request.
 /// </remarks>
-internal sealed class ValidatedTokenCache(SigningKeys keys, TimeProvider time, IOptions<McpOAuthOptions> options) : TokenHandler, IDisposable
+internal sealed class ValidatedTokenCache(AccessTokenReader reader, SigningKeys keys, TimeProvider time, IOptions<McpOAuthOptions> options) : TokenHandler, IDisposable
 {
     public const int Capacity = 20_000;
 
     public static readonly TimeSpan IdleFor = TimeSpan.FromMinutes(10);
 
-    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly MemoryCache _validated = new(new MemoryCacheOptions { SizeLimit = Capacity, Clock = new Http.TimeProviderClock(time) });
 
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
@@ -41,7 +40,7 @@ internal sealed class ValidatedTokenCache(SigningKeys keys, TimeProvider time, I
             _validated.Remove(token);
         }
 
-        var result = await _handler.ValidateTokenAsync(token, validationParameters);
+        var result = await reader.ValidateAsync(token, validationParameters);
         if (result.IsValid && result.SecurityToken is JsonWebToken jwt && validationParameters.ValidateLifetime)
         {
             var identity = result.ClaimsIdentity;
@@ -56,7 +55,7 @@ internal sealed class ValidatedTokenCache(SigningKeys keys, TimeProvider time, I
         return result;
     }
 
-    public override SecurityToken ReadToken(string token) => _handler.ReadToken(token);
+    public override SecurityToken ReadToken(string token) => new JsonWebToken(token);
 
     public void Dispose() => _validated.Dispose();
 

@@ -463,6 +463,7 @@ public sealed class TroubleshootingTests : IDisposable
                 ["client_id"] = genuine.GetClaim("client_id").Value,
                 ["scope"] = genuine.GetClaim("scope").Value,
                 ["jti"] = Guid.NewGuid().ToString("N"),
+                ["gid"] = genuine.GetClaim("gid").Value,
             },
             SigningCredentials = new SigningCredentials(key.Key, key.Algorithm),
             TokenType = AccessTokenIssuer.TokenType,

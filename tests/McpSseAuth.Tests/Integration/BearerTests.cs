@@ -260,6 +260,7 @@ public sealed class BearerTests(SampleAppFixture fixture) : IClassFixture<Sample
             ["sub"] = genuine.Subject,
             ["scope"] = genuine.GetClaim("scope").Value,
             ["jti"] = Guid.NewGuid().ToString("N"),
+            ["gid"] = genuine.GetClaim("gid").Value,
         };
         if (withClientId)
         {

@@ -28,7 +28,7 @@ public sealed class AccessTokenClaimsTests
         _issuer = new AccessTokenIssuer(keys, new FakeTimeProvider(new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero)), Options.Create(_options));
     }
 
-    private JsonWebToken Issue(GrantSubject user, string? grantId = "grant-1")
+    private JsonWebToken Issue(GrantSubject user, string grantId = "grant-1")
         => new(_issuer.Issue(Issuer, [Audience], user, "client-7", ["mcp:tools"], grantId).Token);
 
     private static JsonElement Payload(JsonWebToken token)

@@ -28,7 +28,7 @@ public sealed class AccessTokenIssuerTests
     }
 
     private (string Token, int ExpiresIn) Issue(string? name = "Alice")
-        => _issuer.Issue(Issuer, [Audience], new GrantSubject("user-42", name), "client-7", ["mcp:tools", "files:read"]);
+        => _issuer.Issue(Issuer, [Audience], new GrantSubject("user-42", name), "client-7", ["mcp:tools", "files:read"], "grant-42");
 
     private static JsonWebKey PublicKey(SigningKeys keys)
         => new(JsonSerializer.Serialize(keys.PublicJwk));
@@ -151,7 +151,7 @@ public sealed class AccessTokenIssuerTests
         var keys = new SigningKeys(Options.Create(options), NullLogger<SigningKeys>.Instance);
         var issuer = new AccessTokenIssuer(keys, _time, Options.Create(options));
 
-        var jwt = new JsonWebToken(issuer.Issue(Issuer, [Audience], new GrantSubject("s", null), "c", ["mcp:tools"]).Token);
+        var jwt = new JsonWebToken(issuer.Issue(Issuer, [Audience], new GrantSubject("s", null), "c", ["mcp:tools"], "grant-1").Token);
 
         Assert.Equal("RS256", jwt.Alg);
         Assert.Equal(keys.Current.Key.KeyId, jwt.Kid);
@@ -160,7 +160,7 @@ public sealed class AccessTokenIssuerTests
     [Fact]
     public void Issue_SeveralAudiences_WritesAnAudienceArray()
     {
-        var jwt = new JsonWebToken(_issuer.Issue(Issuer, ["https://mcp.example.com/mcp", "https://mcp.example.com/sse"], new GrantSubject("s", null), "c", ["mcp:tools"]).Token);
+        var jwt = new JsonWebToken(_issuer.Issue(Issuer, ["https://mcp.example.com/mcp", "https://mcp.example.com/sse"], new GrantSubject("s", null), "c", ["mcp:tools"], "grant-1").Token);
 
         Assert.Equal(["https://mcp.example.com/mcp", "https://mcp.example.com/sse"], jwt.Audiences.Order(StringComparer.Ordinal));
     }

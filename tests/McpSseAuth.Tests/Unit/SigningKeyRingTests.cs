@@ -148,7 +148,7 @@ public sealed class SigningKeyRingTests : IDisposable
         var keys = Create(options.Value);
         var reader = new AccessTokenReader(keys, _clock, options);
         AdvanceTo(Period - TimeSpan.FromMinutes(5));
-        var token = new AccessTokenIssuer(keys, _clock, options).Issue("https://as.example", ["https://as.example/mcp"], new GrantSubject("s", null), "c", ["mcp:tools"]).Token;
+        var token = new AccessTokenIssuer(keys, _clock, options).Issue("https://as.example", ["https://as.example/mcp"], new GrantSubject("s", null), "c", ["mcp:tools"], "grant-1").Token;
 
         AdvanceTo(Period + Window - TimeSpan.FromSeconds(1));
         Assert.NotNull(await reader.ReadAsync(token, "https://as.example", checkLifetime: false));
