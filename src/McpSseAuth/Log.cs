@@ -74,8 +74,8 @@ internal static partial class Log
     [LoggerMessage(1302, LogLevel.Information, "Refused a token request from client {ClientId}: {Error} {Description}", EventName = "TokenRefused")]
     public static partial void TokenRefused(ILogger logger, string? clientId, string error, string description);
 
-    [LoggerMessage(1303, LogLevel.Warning, "A {Kind} was presented again after use by client {ClientId}; grant {GrantId} is revoked.", EventName = "TokenReplayed")]
-    public static partial void TokenReplayed(ILogger logger, string kind, string clientId, string grantId);
+    [LoggerMessage(1303, LogLevel.Warning, "A {Kind} of {Subject} was presented again after use by client {ClientId}; grant {GrantId} is revoked.", EventName = "TokenReplayed")]
+    public static partial void TokenReplayed(ILogger logger, string kind, string clientId, string subject, string grantId);
 
     [LoggerMessage(1501, LogLevel.Information, "Refreshed the upstream access token of {Subject} with {Scheme}.", EventName = "UpstreamTokenRefreshed")]
     public static partial void UpstreamTokenRefreshed(ILogger logger, string subject, string scheme);
@@ -154,4 +154,7 @@ internal static partial class Log
 
     [LoggerMessage(1307, LogLevel.Warning, "Issued tokens without saving the {What}: the storage did not take it.", EventName = "TokenBookkeepingSkipped")]
     public static partial void TokenBookkeepingSkipped(ILogger logger, string what, Exception exception);
+
+    [LoggerMessage(1308, LogLevel.Warning, "Client {ClientId} presented a rotated refresh token of {Subject} after its successor was used; grant {GrantId} is revoked.", EventName = "RefreshReplayedAfterSuccessorUsed")]
+    public static partial void RefreshReplayedAfterSuccessorUsed(ILogger logger, string clientId, string subject, string grantId);
 }

@@ -103,6 +103,9 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<AuthorizeEndpoint>();
         services.TryAddSingleton<ConsentEndpoint>();
         services.TryAddSingleton<TokenEndpoint>();
+        services.TryAddSingleton<TokenIssuance>();
+        services.TryAddSingleton<TokenTargets>();
+        services.TryAddSingleton<RefreshTokenGrant>();
         services.TryAddSingleton<ClientAuthentication>();
         services.TryAddSingleton<RevocationEndpoint>();
         services.TryAddSingleton<IntrospectionEndpoint>();

@@ -20,6 +20,15 @@ internal sealed class AuthorizationCodes(IAuthorizationCodeStore codes, IClientS
 {
     public async Task RedirectWithCodeAsync(HttpContext context, ApprovedAuthorization request, GrantSubject user)
     {
+        if (await IssueAsync(context, request, user) is { } code)
+        {
+            AuthorizationResponse.RedirectWithCode(context, request.RedirectUri, code, request.State, uris.Issuer(context));
+        }
+    }
+
+    /// <summary>Stores a single-use code for the approved request; null (the client redirected with an error) when there is no room.</summary>
+    public async Task<string?> IssueAsync(HttpContext context, ApprovedAuthorization request, GrantSubject user)
+    {
         var issuer = uris.Issuer(context);
         await clients.MarkUsedAsync(request.ClientId, context.RequestAborted);
         var code = OpaqueHandle.Create();
@@ -39,10 +48,10 @@ internal sealed class AuthorizationCodes(IAuthorizationCodeStore codes, IClientS
         if (!stored)
         {
             AuthorizationResponse.RedirectWithError(context, request.RedirectUri, Http.OAuthError.TemporarilyUnavailable("The server is too busy; try again later."), request.State, issuer);
-            return;
+            return null;
         }
 
-        AuthorizationResponse.RedirectWithCode(context, request.RedirectUri, code, request.State, issuer);
+        return code;
     }
 
     /// <summary>Adds what the user just allowed to what they allowed this client before.</summary>

@@ -48,23 +48,45 @@ internal sealed class ConsentEndpoint(
 
         var handle = parameters["request_id"];
         var request = handle is null ? null : await pending.FindAsync(handle, context.RequestAborted);
-        if (request is null || !string.Equals(request.Subject, user.Subject, StringComparison.Ordinal) ||
-            await pending.TryTakeAsync(handle!, context.RequestAborted) is null)
+        if (request is null || !string.Equals(request.Subject, user.Subject, StringComparison.Ordinal))
         {
-            await HtmlPage.WriteErrorAsync(context, OAuthError.InvalidRequest("This authorization request has expired or was already answered. Return to the application and start again."));
+            await AlreadyAnsweredAsync(context);
             return;
         }
 
         var issuer = uris.Issuer(context);
-        Log.ConsentDecided(logger, user.Subject, decision == "allow" ? "allowed" : "denied", request.ClientId, string.Join(' ', request.Resources));
         if (decision == "deny")
         {
+            if (await pending.TryTakeAsync(handle!, context.RequestAborted) is null)
+            {
+                await AlreadyAnsweredAsync(context);
+                return;
+            }
+
+            Log.ConsentDecided(logger, user.Subject, "denied", request.ClientId, string.Join(' ', request.Resources));
             AuthorizationResponse.RedirectWithError(context, request.RedirectUri, OAuthError.AccessDenied("The user denied access."), request.State, issuer);
             return;
         }
 
+        // Remembered and the code stored before the request is spent: a storage failure in between leaves the request
+        // to be answered again (the form can be sent again), never answered with nothing to show for it.
         var approved = new ApprovedAuthorization(request.ClientId, request.RedirectUri, request.RedirectUriGiven, request.State, request.CodeChallenge, request.Scopes, request.Resources);
         await codes.RememberAsync(approved, user.Subject, context.RequestAborted);
-        await codes.RedirectWithCodeAsync(context, approved, user);
+        if (await codes.IssueAsync(context, approved, user) is not { } code)
+        {
+            return;
+        }
+
+        if (await pending.TryTakeAsync(handle!, context.RequestAborted) is null)
+        {
+            await AlreadyAnsweredAsync(context);
+            return;
+        }
+
+        Log.ConsentDecided(logger, user.Subject, "allowed", request.ClientId, string.Join(' ', request.Resources));
+        AuthorizationResponse.RedirectWithCode(context, request.RedirectUri, code, request.State, issuer);
     }
+
+    private static Task AlreadyAnsweredAsync(HttpContext context)
+        => HtmlPage.WriteErrorAsync(context, OAuthError.InvalidRequest("This authorization request has expired or was already answered. Return to the application and start again."));
 }

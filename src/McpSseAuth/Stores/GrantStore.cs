@@ -17,6 +17,9 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
     // A spent code or refresh token is remembered this long (at most) to recognise a replay.
     private static readonly TimeSpan ReplayMemory = TimeSpan.FromDays(1);
 
+    // The answer of a rotation is kept past the reuse window by this much (and at least this long with the window off).
+    private static readonly TimeSpan SuccessorMemory = TimeSpan.FromMinutes(1);
+
     // Kept a little past expiry so a late replay is still recognised as a replay, not as unknown.
     private static readonly TimeSpan Grace = TimeSpan.FromMinutes(10);
 
@@ -28,6 +31,12 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
 
     async ValueTask<bool> IAuthorizationCodeStore.StoreAsync(string handle, AuthorizationCode code, CancellationToken cancellationToken)
         => Admit(code.ExpiresAt) && await storage.TryAddAsync(CodeKey(handle), StoredJson.Encode(code), code.ExpiresAt + Grace, null, cancellationToken);
+
+    async ValueTask<AuthorizationCode?> IAuthorizationCodeStore.FindAsync(string handle, CancellationToken cancellationToken)
+    {
+        var entry = await storage.GetAsync(CodeKey(handle), cancellationToken);
+        return entry is { TakenAt: null } && StoredJson.Decode<AuthorizationCode>(entry.Value) is { } code && code.ExpiresAt > time.GetUtcNow() ? code : null;
+    }
 
     async ValueTask<(RedeemStatus Status, AuthorizationCode? Code)> IAuthorizationCodeStore.TryRedeemAsync(string handle, CancellationToken cancellationToken)
     {
@@ -57,28 +66,64 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
 
     async ValueTask<(RedeemStatus Status, RefreshToken? Token, DateTimeOffset? RedeemedAt)> IRefreshTokenStore.TryRedeemAsync(string handle, CancellationToken cancellationToken)
     {
-        var (status, token, redeemedAt) = await RedeemAsync(RefreshKey(handle), (RefreshToken t) => t with { Scopes = [], Resources = [] }, t => t.ExpiresAt, cancellationToken);
+        var (status, token, redeemedAt) = await RedeemAsync<RefreshToken>(RefreshKey(handle), Slim, t => t.ExpiresAt, cancellationToken);
         return token is not null && await IsRevokedAsync(token.GrantId, cancellationToken) ? (RedeemStatus.NotFound, null, null) : (status, token, redeemedAt);
     }
 
-    async ValueTask IRefreshTokenStore.SetSuccessorAsync(string handle, string sealedSuccessor, CancellationToken cancellationToken)
+    async ValueTask<(RefreshState State, RefreshToken? Token, DateTimeOffset? SpentAt)> IRefreshTokenStore.InspectAsync(string handle, CancellationToken cancellationToken)
     {
-        // Kept as long as the spent token's remainder, which is what a replay inside the window finds first.
-        if (await storage.GetAsync(RefreshKey(handle), cancellationToken) is { TakenAt: not null } spent)
+        if (await storage.GetAsync(RefreshKey(handle), cancellationToken) is not { } entry || StoredJson.Decode<RefreshToken>(entry.Value) is not { } token
+            || await IsRevokedAsync(token.GrantId, cancellationToken))
         {
-            await storage.SetAsync(SuccessorKey(handle), StoredJson.Encode(sealedSuccessor), spent.ExpiresAt, null, cancellationToken);
+            return (RefreshState.Unknown, null, null);
         }
+
+        if (entry.TakenAt is { } spentAt)
+        {
+            return (RefreshState.Spent, token, spentAt);
+        }
+
+        return token.ExpiresAt <= time.GetUtcNow() ? (RefreshState.Unknown, null, null) : (RefreshState.Live, token, null);
+    }
+
+    async ValueTask<RotateOutcome> IRefreshTokenStore.RotateAsync(string handle, RefreshToken current, string successorHandle, RefreshToken successor, string sealedResponse, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        // 1. The successor first: from here on the client can never be left with neither token.
+        await storage.SetAsync(RefreshKey(successorHandle), StoredJson.Encode(successor), successor.ExpiresAt + Grace, null, cancellationToken);
+
+        // 2. The one answer of this rotation. A twin, or an earlier try interrupted after this step, may have claimed it:
+        // then theirs is the answer and ours is withdrawn, so the family never forks.
+        var window = options.Value.RefreshTokenReuseWindow;
+        var keepAnswerUntil = now + (window > SuccessorMemory ? window : SuccessorMemory) + SuccessorMemory;
+        var answer = sealedResponse;
+        if (!await storage.TryAddAsync(SuccessorKey(handle), StoredJson.Encode(sealedResponse), keepAnswerUntil, null, cancellationToken))
+        {
+            await storage.RemoveAsync(RefreshKey(successorHandle), cancellationToken);
+            if (await storage.GetAsync(SuccessorKey(handle), cancellationToken) is not { } claimed || StoredJson.Decode<string>(claimed.Value) is not { } theirs)
+            {
+                return new RotateOutcome(RedeemStatus.NotFound);
+            }
+
+            answer = theirs;
+        }
+
+        // 3. Spent last. Its remainder recognises a replay for a day at most.
+        var until = (current.ExpiresAt < now + ReplayMemory ? current.ExpiresAt : now + ReplayMemory) + Grace;
+        var taken = await storage.TryTakeAsync(RefreshKey(handle), StoredJson.Encode(Slim(current)), until, now, cancellationToken);
+        return taken.Status switch
+        {
+            McpTakeStatus.Taken => new RotateOutcome(RedeemStatus.Redeemed, answer),
+            McpTakeStatus.AlreadyTaken when StoredJson.Decode<RefreshToken>(taken.Entry!.Value) is { } spent => new RotateOutcome(RedeemStatus.Replayed, Spent: spent, SpentAt: taken.Entry.TakenAt),
+            _ => new RotateOutcome(RedeemStatus.NotFound),
+        };
     }
 
     async ValueTask<string?> IRefreshTokenStore.FindSuccessorAsync(string handle, CancellationToken cancellationToken)
-    {
-        if (await storage.GetAsync(RefreshKey(handle), cancellationToken) is not { TakenAt: not null })
-        {
-            return null;
-        }
+        => await storage.GetAsync(SuccessorKey(handle), cancellationToken) is { } successor ? StoredJson.Decode<string>(successor.Value) : null;
 
-        return await storage.GetAsync(SuccessorKey(handle), cancellationToken) is { } successor ? StoredJson.Decode<string>(successor.Value) : null;
-    }
+    async ValueTask<bool> IRefreshTokenStore.IsSpentAsync(string handle, CancellationToken cancellationToken)
+        => await storage.GetAsync(RefreshKey(handle), cancellationToken) is { TakenAt: not null };
 
     ValueTask IRefreshTokenStore.RevokeGrantAsync(string grantId, CancellationToken cancellationToken) => RevokeAsync(grantId, cancellationToken);
 
@@ -161,6 +206,9 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
                 return expiresAt(taken) <= now ? (RedeemStatus.Expired, null, null) : (RedeemStatus.Redeemed, taken, now);
         }
     }
+
+    // What a spent refresh token leaves behind: enough to recognise a replay and name its grant, client and user.
+    private static RefreshToken Slim(RefreshToken token) => token with { Scopes = [], Resources = [] };
 
     private static string CodeKey(string handle) => StoredJson.Key("code", OpaqueHandle.Hash(handle));
 

@@ -94,7 +94,7 @@ public sealed partial class ErrorReferenceTests
         // If the scanner stopped seeing a kind of error, the test above would pass without checking it.
         Assert.True(LibraryTexts.Count > 250, $"Only {LibraryTexts.Count} error texts found in src/.");
         AssertFound("Tokens/TokenEndpoint.cs", "invalid_request", "The grant_type parameter is missing.");
-        AssertFound("Tokens/TokenEndpoint.cs", "invalid_scope", "A refresh may only narrow the scopes originally granted (RFC 6749 §6).");
+        AssertFound("Tokens/TokenTargets.cs", "invalid_scope", "A refresh may only narrow the scopes originally granted (RFC 6749 §6).");
         AssertFound("Registration/ClientMetadata.cs", "invalid_client_metadata", "must be a string.");
         AssertFound("Registration/RegistrationPolicy.cs", "invalid_token", "Registration on this server needs an initial access token from its operator (Authorization: Bearer).");
         AssertFound("Registration/RedirectUriRules.cs", null, "must not contain a fragment");

@@ -147,7 +147,7 @@ public sealed class KeyRotationTests : IDisposable
 
         // Accepted once (and so remembered by the validated-token cache), valid for another hour...
         AdvanceTo(TimeSpan.FromMinutes(85));
-        var longLived = Resign(genuine, firstKey, lifetimeSeconds: 3600);
+        var longLived = Resign(genuine, firstKey, lifetimeSeconds: 1800);
         Assert.Equal(HttpStatusCode.OK, await McpAsync(http, longLived));
 
         // ...and refused, the same token string, once the key that signed it no longer verifies.

@@ -12,6 +12,7 @@ namespace McpSseAuth.Tests.Integration;
 public sealed class RefreshTokenTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    private readonly LogCapture _logs = new();
     private readonly SampleApp _app;
     private readonly HttpClient _http;
 
@@ -24,7 +25,7 @@ public sealed class RefreshTokenTests : IAsyncLifetime
                 o.RefreshTokenAbsoluteLifetime = TimeSpan.FromDays(45);
                 o.RefreshTokenReuseWindow = TimeSpan.FromSeconds(30);
             },
-            services: s => s.AddSingleton<TimeProvider>(_clock));
+            services: s => s.AddSingleton<TimeProvider>(_clock).AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(_logs));
         _http = _app.CreateRawClient();
     }
 
@@ -63,6 +64,41 @@ public sealed class RefreshTokenTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, await CallMcpAsync(first.Access));
         var next = await RefreshOkAsync(tokens.ClientId, first.Refresh);
         Assert.NotEqual(first.Refresh, next.Refresh);
+    }
+
+    [Fact]
+    public async Task ReplayInsideTheWindow_AfterTheSuccessorWasUsed_IsTheft_AndRevokesTheWholeFamily()
+    {
+        // RFC 9700 §4.14.2: once the client used the successor it has moved on; the old token in anyone's hands is stolen.
+        var tokens = await new OAuthFlow(_http).GetTokensAsync(Http.McpResource);
+        var first = await RefreshOkAsync(tokens.ClientId, tokens.RefreshToken);
+        var second = await RefreshOkAsync(tokens.ClientId, first.Refresh);
+
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        await Http.AssertOAuthErrorAsync(await new OAuthFlow(_http).RefreshAsync(tokens.ClientId, tokens.RefreshToken), HttpStatusCode.BadRequest, "invalid_grant");
+
+        await Http.AssertOAuthErrorAsync(await new OAuthFlow(_http).RefreshAsync(tokens.ClientId, second.Refresh), HttpStatusCode.BadRequest, "invalid_grant");
+        Assert.Equal(HttpStatusCode.Unauthorized, await CallMcpAsync(second.Access));
+        var entry = Assert.Single(_logs.WithEventId(1308));
+        Assert.Equal(tokens.ClientId, entry.Values["ClientId"]);
+        Assert.Equal("alice", entry.Values["Subject"]);
+    }
+
+    [Fact]
+    public async Task ReplayInsideTheWindow_BeforeTheSuccessorWasUsed_StillGetsTheSamePair_EvenAfterAnotherRetry()
+    {
+        var tokens = await new OAuthFlow(_http).GetTokensAsync(Http.McpResource);
+        var first = await RefreshOkAsync(tokens.ClientId, tokens.RefreshToken);
+
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        var retry = await RefreshOkAsync(tokens.ClientId, tokens.RefreshToken);
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        var another = await RefreshOkAsync(tokens.ClientId, tokens.RefreshToken);
+
+        Assert.Equal(first, retry);
+        Assert.Equal(first, another);
+        Assert.Empty(_logs.WithEventId(1308));
+        Assert.Equal(HttpStatusCode.OK, await CallMcpAsync(first.Access));
     }
 
     [Fact]

@@ -238,22 +238,76 @@ public abstract class GrantStoreContract : IDisposable
     }
 
     [Fact]
-    public async Task Successor_IsKeptWithTheSpentToken_AndFoundOnlyThere()
+    public async Task Rotate_StoresTheSuccessorAndKeepsTheAnswer_ThenSpendsTheToken()
     {
-        await _refresh.StoreAsync("r1", Refresh(), default);
-        await _refresh.StoreAsync("other", Refresh(), default);
+        var current = Refresh();
+        await _refresh.StoreAsync("r1", current, default);
 
-        // Not spent yet: nothing is kept.
-        await _refresh.SetSuccessorAsync("r1", "sealed-answer", default);
-        Assert.Null(await _refresh.FindSuccessorAsync("r1", default));
+        var outcome = await _refresh.RotateAsync("r1", current, "r2", Refresh(), "answer-1", default);
 
+        Assert.Equal(RedeemStatus.Redeemed, outcome.Status);
+        Assert.Equal("answer-1", outcome.SealedResponse);
+        Assert.Equal(RefreshState.Spent, (await _refresh.InspectAsync("r1", default)).State);
+        Assert.Equal(RefreshState.Live, (await _refresh.InspectAsync("r2", default)).State);
+        Assert.Equal("answer-1", await _refresh.FindSuccessorAsync("r1", default));
+        Assert.True(await _refresh.IsSpentAsync("r1", default));
+        Assert.False(await _refresh.IsSpentAsync("r2", default));
+        Assert.Null(await _refresh.FindSuccessorAsync("r2", default));
+    }
+
+    [Fact]
+    public async Task Rotate_OfASpentToken_IsAReplay_AndItsOwnSuccessorIsWithdrawn()
+    {
+        var current = Refresh();
+        await _refresh.StoreAsync("r1", current, default);
+        await _refresh.RotateAsync("r1", current, "r2", Refresh(), "answer-1", default);
+
+        var twin = await _refresh.RotateAsync("r1", current, "r3", Refresh(), "answer-2", default);
+
+        // The family does not fork: the first answer stays the only one, the twin's successor never lives.
+        Assert.Equal(RedeemStatus.Replayed, twin.Status);
+        Assert.Equal(current.GrantId, twin.Spent!.GrantId);
+        Assert.Equal(_time.GetUtcNow(), twin.SpentAt);
+        Assert.Equal("answer-1", await _refresh.FindSuccessorAsync("r1", default));
+        Assert.Equal(RefreshState.Unknown, (await _refresh.InspectAsync("r3", default)).State);
+        Assert.Equal(RefreshState.Live, (await _refresh.InspectAsync("r2", default)).State);
+    }
+
+    [Fact]
+    public async Task Rotate_ConcurrentTwins_AllAnswerTheSameSuccessor()
+    {
+        var current = Refresh();
+        await _refresh.StoreAsync("r1", current, default);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(async () => await _refresh.RotateAsync("r1", current, "s" + i, Refresh(), "answer-" + i, default))));
+
+        var winner = Assert.Single(outcomes, o => o.Status == RedeemStatus.Redeemed);
+        Assert.All(outcomes.Where(o => o.Status != RedeemStatus.Redeemed), o => Assert.Equal(RedeemStatus.Replayed, o.Status));
+        Assert.Equal(winner.SealedResponse, await _refresh.FindSuccessorAsync("r1", default));
+        var live = 0;
+        for (var i = 0; i < 8; i++)
+        {
+            live += (await _refresh.InspectAsync("s" + i, default)).State == RefreshState.Live ? 1 : 0;
+        }
+
+        Assert.Equal(1, live);
+    }
+
+    [Fact]
+    public async Task Inspect_TellsLiveSpentAndUnknown_AndARevokedGrantIsUnknown()
+    {
+        await _refresh.StoreAsync("r1", Refresh("grant-live"), default);
+        await _refresh.StoreAsync("r2", Refresh("grant-revoked"), default);
+        await _refresh.RevokeGrantAsync("grant-revoked", default);
+
+        Assert.Equal(RefreshState.Live, (await _refresh.InspectAsync("r1", default)).State);
+        Assert.Equal(RefreshState.Unknown, (await _refresh.InspectAsync("r2", default)).State);
+        Assert.Equal(RefreshState.Unknown, (await _refresh.InspectAsync("never", default)).State);
         await _refresh.TryRedeemAsync("r1", default);
-        Assert.Null(await _refresh.FindSuccessorAsync("r1", default));
-        await _refresh.SetSuccessorAsync("r1", "sealed-answer", default);
-
-        Assert.Equal("sealed-answer", await _refresh.FindSuccessorAsync("r1", default));
-        Assert.Null(await _refresh.FindSuccessorAsync("other", default));
-        Assert.Null(await _refresh.FindSuccessorAsync("unknown", default));
+        var (state, token, spentAt) = await _refresh.InspectAsync("r1", default);
+        Assert.Equal(RefreshState.Spent, state);
+        Assert.Equal("grant-live", token!.GrantId);
+        Assert.Equal(_time.GetUtcNow(), spentAt);
     }
 
     [Fact]

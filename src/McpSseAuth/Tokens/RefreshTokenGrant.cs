@@ -1,0 +1,150 @@
+using McpSseAuth.Http;
+using McpSseAuth.Stores;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace McpSseAuth.Tokens;
+
+/// <summary>
+/// The <c>refresh_token</c> grant (RFC 6749 §6) with rotation (OAuth 2.1 §4.3.1): each use spends the token and issues a
+/// successor, stored before the token is spent (<see cref="IRefreshTokenStore.RotateAsync"/>), so no storage failure
+/// leaves the client with neither. A spent token presented again is answered as before only while it may be a retry —
+/// inside <see cref="McpOAuthOptions.RefreshTokenReuseWindow"/>, by the same client, and before its successor was used;
+/// otherwise it is theft and the grant is revoked (RFC 9700 §4.14.2).
+/// </summary>
+internal sealed class RefreshTokenGrant(
+    IRefreshTokenStore refreshTokens,
+    IGrantStore grants,
+    IClientStore clients,
+    TokenIssuance issuance,
+    TokenTargets targets,
+    TimeProvider time,
+    IOptions<McpOAuthOptions> options,
+    ILogger<TokenEndpoint> logger)
+{
+    public async Task HandleAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client)
+    {
+        if (parameters["refresh_token"] is not { } handle)
+        {
+            await RefuseAsync(context, client.ClientId, OAuthError.InvalidRequest("The refresh_token parameter is missing."));
+            return;
+        }
+
+        var (state, token, spentAt) = await refreshTokens.InspectAsync(handle, context.RequestAborted);
+        if (state == RefreshState.Spent)
+        {
+            await ReplayedAsync(context, client, handle, token!, spentAt);
+            return;
+        }
+
+        if (state != RefreshState.Live || token is null)
+        {
+            await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token is invalid, expired, revoked or already used."));
+            return;
+        }
+
+        if (!string.Equals(token.ClientId, client.ClientId, StringComparison.Ordinal))
+        {
+            // Another client holds this client's token: theft.
+            Log.TokenReplayed(logger, "refresh token", client.ClientId, token.User.Subject, token.GrantId);
+            await refreshTokens.RevokeGrantAsync(token.GrantId, context.RequestAborted);
+            await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token was issued to another client."));
+            return;
+        }
+
+        // The request's own checks run before the token is spent: a retry after a mistake must not look like a replay.
+        if (TokenTargets.NarrowedScopes(parameters, token.Scopes, out var error) is not { } scopes ||
+            targets.Audiences(context, parameters, token.Resources, out error) is not { } audiences)
+        {
+            await RefuseAsync(context, client.ClientId, error!);
+            return;
+        }
+
+        // The narrowed scope and audience apply to this access token; the grant keeps what was consented to.
+        var issued = issuance.Prepare(context, client, token.User, scopes, audiences, token.Resources, token.GrantId, token.GrantCreatedAt, token.Scopes);
+        if (issued.Refresh is null)
+        {
+            // The client may no longer refresh (its grant types changed): the token is spent, nothing rotates.
+            if ((await refreshTokens.TryRedeemAsync(handle, context.RequestAborted)).Status != RedeemStatus.Redeemed)
+            {
+                await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token is invalid, expired, revoked or already used."));
+                return;
+            }
+
+            await AnswerAsync(context, client, token, issued, audiences, issued.Body);
+            return;
+        }
+
+        var outcome = await refreshTokens.RotateAsync(handle, token, issued.RefreshHandle!, issued.Refresh, RefreshSuccessor.Seal(handle, issued.Body), context.RequestAborted);
+        switch (outcome.Status)
+        {
+            case RedeemStatus.Redeemed when RefreshSuccessor.Open(handle, outcome.SealedResponse!) is { } body:
+                await AnswerAsync(context, client, token, issued, audiences, body);
+                break;
+            case RedeemStatus.Replayed:
+                // A twin spent it first: the same rules as any replay.
+                await ReplayedAsync(context, client, handle, outcome.Spent!, outcome.SpentAt);
+                break;
+            default:
+                await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token is invalid, expired, revoked or already used."));
+                break;
+        }
+    }
+
+    private async Task AnswerAsync(HttpContext context, ClientRegistration client, RefreshToken token, IssuedTokens issued, IReadOnlyList<string> audiences, byte[] body)
+    {
+        // Bookkeeping after the refresh token was spent: a failure here must not cost the client its new tokens.
+        await issuance.BestEffortAsync(() => grants.TouchAsync(token.GrantId, time.GetUtcNow(), issued.GrantExpiresAt, context.RequestAborted), "grant last use");
+        // In use: a client whose grant is refreshed is not stale.
+        await issuance.BestEffortAsync(() => clients.MarkUsedAsync(client.ClientId, context.RequestAborted), "client last use");
+        await issuance.AnswerAsync(context, client.ClientId, token.User.Subject, "refresh_token", issued.Scopes, audiences, body);
+    }
+
+    /// <summary>
+    /// A rotated refresh token presented again. It gets the answer its rotation gave (concurrent refreshes, a retry after a
+    /// lost response) only inside <see cref="McpOAuthOptions.RefreshTokenReuseWindow"/>, by the same client, and while the
+    /// successor it was answered with has not been used: once the client has used the successor it has moved on, and the old
+    /// token in anyone's hands is stolen. Otherwise the whole grant is revoked (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2).
+    /// </summary>
+    private async Task ReplayedAsync(HttpContext context, ClientRegistration client, string handle, RefreshToken token, DateTimeOffset? spentAt)
+    {
+        var window = options.Value.RefreshTokenReuseWindow;
+        var inWindow = spentAt is { } at && time.GetUtcNow() - at <= window && window > TimeSpan.Zero
+            && string.Equals(token.ClientId, client.ClientId, StringComparison.Ordinal);
+        if (inWindow)
+        {
+            if (await refreshTokens.FindSuccessorAsync(handle, context.RequestAborted) is not { } sealedResponse
+                || RefreshSuccessor.Open(handle, sealedResponse) is not { } response)
+            {
+                // Spent without a kept answer (it is kept before the spend, so only a storage that lost it): refuse, no theft.
+                await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token was already used."));
+                return;
+            }
+
+            if (SuccessorHandle(response) is { } successor && await refreshTokens.IsSpentAsync(successor, context.RequestAborted))
+            {
+                Log.RefreshReplayedAfterSuccessorUsed(logger, client.ClientId, token.User.Subject, token.GrantId);
+                await refreshTokens.RevokeGrantAsync(token.GrantId, context.RequestAborted);
+                await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token is invalid, expired, revoked or already used."));
+                return;
+            }
+
+            Log.RefreshReused(logger, client.ClientId, token.GrantId);
+            await TokenIssuance.WriteAsync(context, response);
+            return;
+        }
+
+        Log.TokenReplayed(logger, "refresh token", client.ClientId, token.User.Subject, token.GrantId);
+        await refreshTokens.RevokeGrantAsync(token.GrantId, context.RequestAborted);
+        await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token is invalid, expired, revoked or already used."));
+    }
+
+    private static string? SuccessorHandle(byte[] response)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(response);
+        return document.RootElement.TryGetProperty("refresh_token", out var handle) ? handle.GetString() : null;
+    }
+
+    private Task RefuseAsync(HttpContext context, string? clientId, OAuthError error) => ClientAuthentication.RefuseAsync(context, logger, clientId, error);
+}
