@@ -38,10 +38,13 @@ public sealed class McpOAuthOptions
     public string? RegistrationAccessToken { get; set; }
 
     /// <summary>
-    /// Registrations allowed per client address within <see cref="RegistrationWindow"/> (default 20 per 10 minutes); beyond
-    /// it 429 with Retry-After. Behind a reverse proxy, use ASP.NET Core's forwarded-headers middleware so the address is right.
+    /// Registrations allowed per client address within <see cref="RegistrationWindow"/> (default 200 per 10 minutes); beyond
+    /// it 429 with Retry-After. Sized for an office behind one NAT address: 100 people registering two or three clients each
+    /// in the same half hour stay under it, while one address registering flat out needs hours to cycle
+    /// <see cref="MaxRegisteredClients"/>, and clients with a grant are never evicted. Behind a reverse proxy, use ASP.NET
+    /// Core's forwarded-headers middleware so the address is right.
     /// </summary>
-    public int MaxRegistrationsPerAddress { get; set; } = 20;
+    public int MaxRegistrationsPerAddress { get; set; } = 200;
 
     /// <summary>The window of <see cref="MaxRegistrationsPerAddress"/>. Default 10 minutes.</summary>
     public TimeSpan RegistrationWindow { get; set; } = TimeSpan.FromMinutes(10);

@@ -208,7 +208,7 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
 
         if (options.MaxRegistrationsPerAddress <= 0)
         {
-            failures.Add("McpOAuthOptions.MaxRegistrationsPerAddress must be positive (default 20).");
+            failures.Add("McpOAuthOptions.MaxRegistrationsPerAddress must be positive (default 200).");
         }
 
         Positive(failures, nameof(options.RegistrationWindow), options.RegistrationWindow);

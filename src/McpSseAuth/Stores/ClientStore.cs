@@ -131,19 +131,23 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
             return true;   // the count included clients that expired and are not removed yet: there is room
         }
 
-        var oldest = live
+        var unused = live
             .Select(e => (e.Key, Stored: StoredJson.Decode<StoredClient>(e.Value.Value)))
             .Where(e => e.Stored.LastUsedAt is null && !(e.Stored.AuthorizingUntil > now))
             .OrderBy(e => e.Stored.Client.IssuedAt)
-            .Select(e => e.Key)
-            .FirstOrDefault();
-        if (oldest is null || !await storage.RemoveAsync(oldest, cancellationToken))
+            .Select(e => e.Key);
+        // Registrations arriving together all pick the oldest: one removes it, the others take the next, so each newcomer
+        // finds room while any unused client is left.
+        foreach (var candidate in unused)
         {
-            return false;
+            if (await storage.RemoveAsync(candidate, cancellationToken))
+            {
+                Interlocked.Decrement(ref _count);
+                return true;
+            }
         }
 
-        Interlocked.Decrement(ref _count);
-        return true;
+        return false;
     }
 
     private static string Key(string clientId) => StoredJson.Key("client", clientId);

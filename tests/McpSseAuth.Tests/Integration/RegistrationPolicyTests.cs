@@ -102,6 +102,23 @@ public sealed class RegistrationPolicyTests
     }
 
     [Fact]
+    public async Task DefaultLimit_AnOfficeBehindOneAddress_HundredPeopleWithTwoClientsEach_IsNotLockedOut()
+    {
+        // docs/configuration.md: the default is sized for a NAT'd office connecting the same morning.
+        await using var app = new SampleApp(configure: o => o.MaxRegistrationsPerAddress = new McpOAuthOptions().MaxRegistrationsPerAddress);
+        using var http = app.CreateRawClient();
+
+        for (var i = 0; i < 200; i++)
+        {
+            using var response = await RegisterAsync(http, "http://127.0.0.1/cb");
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        using var beyond = await RegisterAsync(http, "http://127.0.0.1/cb");
+        Assert.Equal(HttpStatusCode.TooManyRequests, beyond.StatusCode);
+    }
+
+    [Fact]
     public async Task BehindAReverseProxy_EachForwardedClientAddressHasItsOwnBudget()
     {
         // The app runs the forwarded-headers middleware, as docs/configuration.md says to behind a proxy; Kestrel's caller
