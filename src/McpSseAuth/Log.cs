@@ -65,6 +65,12 @@ internal static partial class Log
     [LoggerMessage(1304, LogLevel.Information, "Client {ClientId} presented a just-rotated refresh token of grant {GrantId} again inside the reuse window; answered as before.", EventName = "RefreshTokenReused")]
     public static partial void RefreshReused(ILogger logger, string clientId, string grantId);
 
+    [LoggerMessage(1214, LogLevel.Warning, "User {Subject} lost access ({Reason}): their grants, sessions, sign-ins and stored tokens are ended.", EventName = "UserAccessEnded")]
+    public static partial void UserAccessEnded(ILogger logger, string subject, string reason);
+
+    [LoggerMessage(1215, LogLevel.Warning, "Could not tell whether user {Subject} may keep access; asking again at the next sweep.", EventName = "UserStatusCheckFailed")]
+    public static partial void UserStatusCheckFailed(ILogger logger, string subject, Exception exception);
+
     [LoggerMessage(1213, LogLevel.Information, "Refused the client ID metadata document of {ClientId}: {Problem}", EventName = "ClientMetadataDocumentRefused")]
     public static partial void ClientMetadataDocumentRefused(ILogger logger, string clientId, string problem);
 

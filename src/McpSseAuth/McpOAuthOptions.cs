@@ -115,6 +115,14 @@ public sealed class McpOAuthOptions
     public TimeSpan SignInLifetime { get; set; } = TimeSpan.FromHours(8);
 
     /// <summary>
+    /// How soon a user who lost access loses everything (default 30 seconds): a user removed from or disabled in
+    /// <see cref="Users"/>, an upstream user who no longer passes <see cref="AccessRules"/> or whose provider refused to
+    /// renew their upstream token, or one an <see cref="IMcpUserStatus"/> turns away. The decision is remembered this long
+    /// per user, and live sessions are checked this often; a change of configuration applies at once.
+    /// </summary>
+    public TimeSpan UserStatusInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Failed sign-ins allowed per user name within <see cref="FailedSignInWindow"/> (five times as many per client
     /// address); beyond that the login page answers 429 until the window ends. Default 10.
     /// </summary>
@@ -306,6 +314,12 @@ public sealed class McpOAuthUser
 
     /// <summary>A display name for pages and the <c>name</c> claim; defaults to <see cref="UserName"/>.</summary>
     public string? DisplayName { get; set; }
+
+    /// <summary>
+    /// A disabled user cannot sign in, and within <see cref="McpOAuthOptions.UserStatusInterval"/> loses every grant,
+    /// session and sign-in (as removing the user from the list does); set it back to let them sign in again.
+    /// </summary>
+    public bool Disabled { get; set; }
 
     /// <summary>Makes a password hash for configuration files.</summary>
     /// <param name="userName">The user the hash is for.</param>

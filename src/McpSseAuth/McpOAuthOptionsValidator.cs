@@ -64,6 +64,7 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
             failures.Add($"McpOAuthOptions.RefreshTokenReuseWindow is {options.RefreshTokenReuseWindow}: use zero (off) up to 5 minutes; a stolen refresh token can be replayed inside it.");
         }
         Positive(failures, nameof(options.SignInLifetime), options.SignInLifetime);
+        Positive(failures, nameof(options.UserStatusInterval), options.UserStatusInterval);
         Positive(failures, nameof(options.AuthorizationCodeLifetime), options.AuthorizationCodeLifetime);
         if (options.AuthorizationCodeLifetime > TimeSpan.FromMinutes(10))
         {

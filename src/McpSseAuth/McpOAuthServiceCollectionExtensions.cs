@@ -121,6 +121,10 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<UserAccess>();
         services.TryAddSingleton<IMcpUserAccess>(sp => sp.GetRequiredService<UserAccess>());
         services.TryAddSingleton<SignInCookieEvents>();
+        services.TryAddSingleton<UserStatus>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, UserStatusSweep>());
+        // A configuration reload rebuilds the options, so users removed or disabled there lose access without a restart.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOptionsChangeTokenSource<McpOAuthOptions>, ConfigurationReload>());
         services.TryAddSingleton<ServiceTokensEndpoint>();
 
         services.TryAddSingleton<ConsentStore>();

@@ -19,6 +19,7 @@ namespace McpSseAuth.Identity;
 internal sealed class ExternalSignIn(
     AuthorizationRequestValidator validator,
     UpstreamTokenStore upstreamTokens,
+    UserStatus users,
     ServerUris uris,
     IOptions<McpOAuthOptions> options,
     ILogger<ExternalSignIn> logger)
@@ -65,7 +66,9 @@ internal sealed class ExternalSignIn(
         }
 
         var returnUrl = result.Properties.Items.TryGetValue(ReturnUrlItem, out var r) && r is not null && ReturnUrls.IsSafe(context, o, r) ? r : "";
-        var user = UpstreamIdentity.From(result.Principal, scheme, o.AccessRules);
+        // The access rules as configured now: a reload applies without a restart.
+        var rules = users.Current.AccessRules;
+        var user = UpstreamIdentity.From(result.Principal, scheme, rules);
         if (user is null)
         {
             Log.SignInRefused(logger, "(no subject)", scheme, "the provider returned no subject");
@@ -73,7 +76,7 @@ internal sealed class ExternalSignIn(
             return;
         }
 
-        var refusal = AccessRuleCheck.Refusal(o.AccessRules, user);
+        var refusal = AccessRuleCheck.Refusal(rules, user);
         if (refusal is null)
         {
             var signingIn = new SigningInContext(context, scheme, result.Principal, user.Subject);
@@ -85,6 +88,15 @@ internal sealed class ExternalSignIn(
         {
             Log.SignInRefused(logger, user.Subject, scheme, refusal);
             await WriteRefusedAsync(context, scheme, returnUrl, refusal);
+            return;
+        }
+
+        // Remembered as signed in now (what the access rules are checked against later), then asked about like any user.
+        await users.RememberUpstreamAsync(user, context.RequestAborted);
+        if (await users.RefusalAsync(user.Subject, context.RequestAborted) is { } turnedAway)
+        {
+            Log.SignInRefused(logger, user.Subject, scheme, turnedAway);
+            await WriteRefusedAsync(context, scheme, returnUrl, "You may not sign in to this server. Ask its administrator.");
             return;
         }
 

@@ -19,6 +19,7 @@ internal sealed class LoginEndpoint(
     SignInThrottle throttle,
     ExternalSignIn externalSignIn,
     IAuthenticationSchemeProvider schemes,
+    UserStatus users,
     IOptions<McpOAuthOptions> options,
     ILogger<LoginEndpoint> logger)
 {
@@ -68,7 +69,8 @@ internal sealed class LoginEndpoint(
 
         var userName = parameters["username"] ?? "";
         var password = parameters["password"] ?? "";
-        var user = options.Value.Users.FirstOrDefault(u => string.Equals(u.UserName, userName, StringComparison.OrdinalIgnoreCase));
+        // The users as configured now: a reload adds and removes them without a restart.
+        var user = users.Current.Users.FirstOrDefault(u => string.Equals(u.UserName, userName, StringComparison.OrdinalIgnoreCase));
         if (!throttle.IsAllowed(context, userName))
         {
             Log.SignInThrottled(logger, user?.UserName ?? "(unknown user)", context.Connection.RemoteIpAddress?.ToString());
@@ -83,6 +85,13 @@ internal sealed class LoginEndpoint(
             // Only a known user name is logged: an unknown one is often a password typed into the wrong field.
             Log.SignInFailed(logger, user?.UserName ?? "(unknown user)");
             await WritePageAsync(context, 200, returnUrl, userName, "The user name or password is not correct.");
+            return;
+        }
+
+        if (!await users.EnforceAsync(user!.UserName, context.RequestAborted))
+        {
+            Log.SignInRefused(logger, user.UserName, "local", "the user has no access");
+            await WritePageAsync(context, StatusCodes.Status403Forbidden, returnUrl, userName, "This account may not sign in here any more. Ask the server's administrator.");
             return;
         }
 

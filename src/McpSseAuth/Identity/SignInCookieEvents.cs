@@ -11,7 +11,7 @@ namespace McpSseAuth.Identity;
 /// and deletes it: the user meets the login page again. The cookie carries its own sign-in instant to the tick (the
 /// handler's issue time is kept to the second, which would also refuse a new sign-in in the same second, in a loop).
 /// </summary>
-internal sealed class SignInCookieEvents(IUserSignOuts signOuts, TimeProvider time, ILogger<SignInCookieEvents> logger) : CookieAuthenticationEvents
+internal sealed class SignInCookieEvents(IUserSignOuts signOuts, UserStatus users, TimeProvider time, ILogger<SignInCookieEvents> logger) : CookieAuthenticationEvents
 {
     private const string SignedInAtItem = ".mcp.signedInAt";
 
@@ -23,8 +23,21 @@ internal sealed class SignInCookieEvents(IUserSignOuts signOuts, TimeProvider ti
 
     public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
     {
-        if (SignedInUser.From(context.Principal) is not { } user
-            || await signOuts.FindAsync(user.Subject, context.HttpContext.RequestAborted) is not { } signedOutAt)
+        if (SignedInUser.From(context.Principal) is not { } user)
+        {
+            return;
+        }
+
+        // A user who lost access is signed out here, and everything else they hold ends with it.
+        if (!await users.EnforceAsync(user.Subject, context.HttpContext.RequestAborted))
+        {
+            Log.SignInEnded(logger, user.Subject);
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(context.Scheme.Name);
+            return;
+        }
+
+        if (await signOuts.FindAsync(user.Subject, context.HttpContext.RequestAborted) is not { } signedOutAt)
         {
             return;
         }

@@ -311,6 +311,9 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
     /// <summary>Ends a session whose grant turned out to be revoked while it was starting.</summary>
     public void EndRevoked(Entry entry) => Cancel(entry, "grant revoked");
 
+    /// <summary>The users with a live session here.</summary>
+    public IReadOnlyList<string> Subjects() => [.. _sessions.Values.Select(e => e.Info.Subject).Where(s => s.Length > 0).Distinct(StringComparer.Ordinal)];
+
     public IReadOnlyList<McpSessionInfo> ListForUser(string subject)
         => [.. _sessions.Values.Where(e => e.Info.Subject == subject).Select(Snapshot).OrderBy(i => i.CreatedAt)];
 

@@ -85,5 +85,6 @@ internal sealed record StoredKeyRingEntry(string Kid, string Alg, string Pem, Da
 [JsonSerializable(typeof(StoredSignOut))]
 [JsonSerializable(typeof(StoredSecret))]
 [JsonSerializable(typeof(StoredKeyRing))]
+[JsonSerializable(typeof(Identity.UpstreamIdentity))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class StoredJsonContext : JsonSerializerContext;

@@ -17,6 +17,7 @@ internal sealed class RefreshTokenGrant(
     IRefreshTokenStore refreshTokens,
     IGrantStore grants,
     IClientStore clients,
+    Identity.UserStatus users,
     TokenIssuance issuance,
     TokenTargets targets,
     TimeProvider time,
@@ -50,6 +51,12 @@ internal sealed class RefreshTokenGrant(
             Log.TokenReplayed(logger, "refresh token", client.ClientId, token.User.Subject, token.GrantId);
             await refreshTokens.RevokeGrantAsync(token.GrantId, context.RequestAborted);
             await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token was issued to another client."));
+            return;
+        }
+
+        if (!await users.EnforceAsync(token.User.Subject, context.RequestAborted))
+        {
+            await RefuseAsync(context, client.ClientId, NoAccess);
             return;
         }
 
@@ -139,6 +146,9 @@ internal sealed class RefreshTokenGrant(
         await refreshTokens.RevokeGrantAsync(token.GrantId, context.RequestAborted);
         await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token is invalid, expired, revoked or already used."));
     }
+
+    /// <summary>The user lost access: everything of theirs was revoked with it.</summary>
+    public static readonly OAuthError NoAccess = OAuthError.InvalidGrant("The user no longer has access to this server.");
 
     private static string? SuccessorHandle(byte[] response)
     {

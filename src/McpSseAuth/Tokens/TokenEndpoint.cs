@@ -19,6 +19,7 @@ internal sealed class TokenEndpoint(
     IRefreshTokenStore refreshTokens,
     IGrantStore grants,
     IConsentStore consents,
+    Identity.UserStatus users,
     AccessTokenIssuer issuer,
     TokenIssuance issuance,
     TokenTargets targets,
@@ -145,6 +146,11 @@ internal sealed class TokenEndpoint(
         if (await consents.FindAsync(code.User.Subject, code.ClientId, context.RequestAborted) is not { } consent || consent.GrantedAt > code.IssuedAt)
         {
             return (OAuthError.InvalidGrant("The user revoked this application's access after the code was issued."), null);
+        }
+
+        if (!await users.EnforceAsync(code.User.Subject, context.RequestAborted))
+        {
+            return (RefreshTokenGrant.NoAccess, null);
         }
 
         var audiences = targets.Audiences(context, parameters, code.Resources, out var resourceError);

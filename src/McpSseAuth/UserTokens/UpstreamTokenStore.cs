@@ -21,7 +21,7 @@ internal sealed partial class UpstreamTokenJsonContext : JsonSerializerContext;
 /// Keeps the tokens a remote scheme obtained at sign-in (its <c>SaveTokens</c> result), encrypted per user, and hands out
 /// a current access token, refreshing it with the provider first when it has expired or is about to.
 /// </summary>
-internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefresh refresh, TimeProvider time, IOptions<McpOAuthOptions> options, ILogger<UpstreamTokenStore> logger)
+internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefresh refresh, TimeProvider time, IOptions<McpOAuthOptions> options, ILogger<UpstreamTokenStore> logger, Identity.UserStatus? users = null)
 {
     public const string Slot = "upstream";
 
@@ -78,8 +78,13 @@ internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefre
 
             if (spent)
             {
-                // The provider refused the refresh token for good: the user must sign in again.
+                // The provider refused the refresh token for good: the user must sign in again, and loses what they hold
+                // here until then (the provider no longer vouches for them).
                 await secrets.RemoveAsync(subject, Slot, cancellationToken);
+                if (users is not null)
+                {
+                    await users.UpstreamRefusedAsync(subject, cancellationToken);
+                }
             }
 
             return null;

@@ -14,7 +14,7 @@ namespace McpSseAuth.Validation;
 /// the MCP endpoint it was issued for (RFC 8707, MCP authorization "token audience binding"). Tokens come only from
 /// the <c>Authorization</c> header (RFC 6750 §2.1; OAuth 2.1 §5.1 forbids the query string).
 /// </summary>
-internal sealed class AccessTokenValidation(AccessTokenReader reader, ValidatedTokenCache tokens, ServerUris uris, RevocationChecks revocations, ILoggerFactory loggerFactory)
+internal sealed class AccessTokenValidation(AccessTokenReader reader, ValidatedTokenCache tokens, ServerUris uris, RevocationChecks revocations, Identity.UserStatus users, ILoggerFactory loggerFactory)
     : IConfigureNamedOptions<JwtBearerOptions>
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("McpSseAuth.Validation");
@@ -69,6 +69,15 @@ internal sealed class AccessTokenValidation(AccessTokenReader reader, ValidatedT
                 {
                     Log.AccessTokenRefused(_logger, http.Request.Path, "grant revoked");
                     context.Fail(new AccessTokenRevokedException("The access token's grant was revoked."));
+                    return;
+                }
+
+                // A user who lost access (removed, disabled, refused by the access rules or the application) loses it here
+                // too, with everything else they hold.
+                if (!await users.EnforceAsync(principal.FindFirst("sub")!.Value, http.RequestAborted))
+                {
+                    Log.AccessTokenRefused(_logger, http.Request.Path, "user without access");
+                    context.Fail(new AccessTokenRevokedException("The access token's user no longer has access."));
                 }
             },
             OnAuthenticationFailed = context =>
