@@ -195,15 +195,7 @@ internal sealed class TokenEndpoint(
 
         var subject = new GrantSubject("client:" + client.ClientId, client.ClientName);
         var (accessToken, expiresIn) = issuer.Issue(uris.Issuer(context), audiences, subject, client.ClientId, scopes, OpaqueHandle.Create());
-        var response = new Dictionary<string, object>(StringComparer.Ordinal)
-        {
-            ["access_token"] = accessToken,
-            ["token_type"] = "Bearer",
-            ["expires_in"] = expiresIn,
-            ["scope"] = string.Join(' ', scopes),
-        };
-
-        var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(response, OAuthJsonContext.Default.DictionaryStringObject);
+        var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(TokenIssuance.Response(accessToken, expiresIn, scopes), OAuthJsonContext.Default.DictionaryStringObject);
         await issuance.AnswerAsync(context, client.ClientId, subject.Subject, Registration.ConfiguredClients.ClientCredentials, scopes, audiences, body);
     }
 

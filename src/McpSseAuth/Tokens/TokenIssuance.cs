@@ -38,14 +38,7 @@ internal sealed class TokenIssuance(AccessTokenIssuer issuer, ServerUris uris, T
         // Idle lifetime from now, never past the grant's absolute lifetime.
         var refreshExpiresAt = Min(now + o.RefreshTokenLifetime, grantCreatedAt + o.RefreshTokenAbsoluteLifetime);
         var (accessToken, expiresIn) = issuer.Issue(uris.Issuer(context), audiences, user, client.ClientId, scopes, grantId);
-        var response = new Dictionary<string, object>(StringComparer.Ordinal)
-        {
-            ["access_token"] = accessToken,
-            ["token_type"] = "Bearer",
-            ["expires_in"] = expiresIn,
-            ["scope"] = string.Join(' ', scopes),
-        };
-
+        var response = Response(accessToken, expiresIn, scopes);
         string? refreshHandle = null;
         RefreshToken? refresh = null;
         var rotates = client.GrantTypes.Contains("refresh_token", StringComparer.Ordinal);
@@ -68,6 +61,15 @@ internal sealed class TokenIssuance(AccessTokenIssuer issuer, ServerUris uris, T
         var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(response, OAuthJsonContext.Default.DictionaryStringObject);
         return new IssuedTokens(body, refreshHandle, refresh, scopes, rotates ? refreshExpiresAt : now + o.AccessTokenLifetime);
     }
+
+    /// <summary>RFC 6749 §5.1: the access token part of a token response.</summary>
+    public static Dictionary<string, object> Response(string accessToken, int expiresIn, IReadOnlyList<string> scopes) => new(StringComparer.Ordinal)
+    {
+        ["access_token"] = accessToken,
+        ["token_type"] = "Bearer",
+        ["expires_in"] = expiresIn,
+        ["scope"] = string.Join(' ', scopes),
+    };
 
     /// <summary>Logs and announces tokens that took effect, then sends them.</summary>
     public async Task AnswerAsync(HttpContext context, string clientId, string subject, string grantType, IReadOnlyList<string> scopes, IReadOnlyList<string> audiences, byte[] body)

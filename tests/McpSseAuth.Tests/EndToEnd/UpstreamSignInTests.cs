@@ -238,7 +238,7 @@ public sealed class UpstreamSignInTests(OidcProviderFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task UpstreamToken_WhenTheProviderRefusesTheRefresh_IsNull_AndTheToolSaysSignInAgain()
+    public async Task UpstreamToken_WhenTheProviderRefusesTheRefresh_IsNull_TheToolSaysSignInAgain_AndTheUserLosesAccessHere()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var app = Start(UpstreamApp.SettingsFor(Provider, ("McpOAuth:AccessTokenLifetime", "1.00:00:00")), s => s.AddSingleton<TimeProvider>(time));
@@ -251,12 +251,18 @@ public sealed class UpstreamSignInTests(OidcProviderFixture fixture) : IClassFix
         await RevokeAsync(Provider, Assert.Single(app.SignInTokens.Sets).RefreshToken!);
         time.Advance(TimeSpan.FromHours(2));
 
-        Assert.StartsWith("No upstream access token:", await CallAsync(client, "upstream_userinfo"), StringComparison.Ordinal);
-        Assert.Contains("sign in again", await CallAsync(client, "upstream_userinfo"), StringComparison.Ordinal);
+        var answer = await CallAsync(client, "upstream_userinfo");
+        Assert.StartsWith("No upstream access token:", answer, StringComparison.Ordinal);
+        Assert.Contains("sign in again", answer, StringComparison.Ordinal);
         Assert.Null(await UpstreamAccessTokenAsync(app, subject));
         var failed = Assert.Single(app.Logs.WithEventId(1502));   // refused once; the spent token was then forgotten
         Assert.Contains("invalid_grant", failed.Message, StringComparison.Ordinal);
         Assert.Empty(app.Logs.WithEventId(1501));
+
+        // The provider no longer vouches for the user: everything they hold here ends until they sign in through it again.
+        var ended = Assert.Single(app.Logs.WithEventId(1214));
+        Assert.Equal(subject, ended.Values["Subject"]);
+        Assert.Empty(await app.Services.GetRequiredService<IMcpUserAccess>().ListGrantsAsync(subject));
     }
 
     [Fact]
