@@ -195,6 +195,40 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
         return new Reservation(subject);
     }
 
+    /// <summary>
+    /// A fair share of the user's places for <paramref name="clientId"/>, at the per-user cap: when another client of the
+    /// user holds more of their sessions than this one, that client's least recently used idle session ends and its place
+    /// is freed now, so one client cannot lock the user's other clients out. False when this client is itself the largest
+    /// holder (it should close one of its own) or no session of the largest holder is idle.
+    /// </summary>
+    public bool TryMakeRoomFor(string subject, string clientId)
+    {
+        lock (_fairShare)
+        {
+            var live = _sessions.Values.Where(e => e.Info.Subject == subject && !e.End.IsCancellationRequested).ToList();
+            var mine = live.Count(e => e.Info.ClientId == clientId);
+            var largest = live.GroupBy(e => e.Info.ClientId, StringComparer.Ordinal).OrderByDescending(g => g.Count()).FirstOrDefault();
+            if (largest is null || largest.Count() <= mine)
+            {
+                return false;
+            }
+
+            var victim = largest.Where(e => e.InFlight == 0).OrderBy(e => e.LastActivity).FirstOrDefault();
+            if (victim is null || !Cancel(victim, "made room for another client of the same user"))
+            {
+                return false;
+            }
+
+            // Its place is free at once; the session's own end (Remove) then finds it gone and counts nothing twice.
+            if (((ICollection<KeyValuePair<string, Entry>>)_sessions).Remove(new KeyValuePair<string, Entry>(victim.Info.SessionId, victim)))
+            {
+                Uncount(subject);
+            }
+
+            return true;
+        }
+    }
+
     /// <summary>Gives back a place no session took over.</summary>
     public void Release(Reservation reservation)
     {
@@ -313,6 +347,8 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
 
     /// <summary>The users with a live session here.</summary>
     public IReadOnlyList<string> Subjects() => [.. _sessions.Values.Select(e => e.Info.Subject).Where(s => s.Length > 0).Distinct(StringComparer.Ordinal)];
+
+    private readonly Lock _fairShare = new();
 
     public IReadOnlyList<McpSessionInfo> ListForUser(string subject)
         => [.. _sessions.Values.Where(e => e.Info.Subject == subject).Select(Snapshot).OrderBy(i => i.CreatedAt)];

@@ -274,12 +274,19 @@ internal sealed class SessionBinding(
         }
 
         var reservation = registry.TryReserve(subject, o.MaxSessionsPerUser, o.MaxSessions, out var perUser);
+        if (reservation is null && perUser && context.User.FindFirst("client_id")?.Value is { } clientId && registry.TryMakeRoomFor(subject, clientId))
+        {
+            reservation = registry.TryReserve(subject, o.MaxSessionsPerUser, o.MaxSessions, out perUser);
+        }
+
         if (reservation is null)
         {
             // At a cap. A Streamable POST without a session may be a stateless request (2026-07-28), which opens nothing:
             // only an initialize is refused. The body is read only here, at the cap.
             if (legacySse || IsInitialize(await BodyAsync()))
             {
+                // No one knows when a session ends; the idle sweep is the soonest a place can be freed without one.
+                context.Response.Headers.RetryAfter = ((int)Math.Ceiling(registry.SweepPeriod.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await RefuseAsync(
                     context,
                     perUser ? StatusCodes.Status429TooManyRequests : StatusCodes.Status503ServiceUnavailable,

@@ -54,11 +54,10 @@ public sealed class SessionLimitsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SessionsPerUser_BeyondTheCap_AreRefusedWith429_OnBothTransports_OtherUsersUnaffected()
+    public async Task SessionsPerUser_BeyondTheCap_AreRefusedWith429AndRetryAfter_ForTheClientHoldingThem_OtherUsersUnaffected()
     {
         using var http = _app.CreateRawClient();
         var alice = await new OAuthFlow(http).GetTokensAsync(Resource("/mcp"), "alice");
-        var aliceSse = await new OAuthFlow(http).GetTokensAsync(Resource("/sse"), "alice");
         var bob = await new OAuthFlow(http).GetTokensAsync(Resource("/mcp"), "bob");
         using var first = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, alice.AccessToken);
         using var second = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, alice.AccessToken);
@@ -66,17 +65,45 @@ public sealed class SessionLimitsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
 
         using var third = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, alice.AccessToken);
-        using var sseRequest = new HttpRequestMessage(HttpMethod.Get, "/sse");
-        sseRequest.Headers.Authorization = new("Bearer", aliceSse.AccessToken);
-        using var sse = await http.SendAsync(sseRequest, HttpCompletionOption.ResponseHeadersRead);
+        using var sse = await SendAsync(http, HttpMethod.Get, "/sse", (await new OAuthFlow(http).GetTokensAsync(Resource("/sse"), "alice")).AccessToken, null, completion: HttpCompletionOption.ResponseHeadersRead);
         using var bobs = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, bob.AccessToken);
 
+        // The client that holds the user's sessions is refused: it should close one of its own.
         Assert.Contains("open MCP sessions", await AssertRefusedAsync(third, HttpStatusCode.TooManyRequests), StringComparison.Ordinal);
-        await AssertRefusedAsync(sse, HttpStatusCode.TooManyRequests);
+        Assert.NotNull(third.Headers.RetryAfter);
         Assert.Equal(HttpStatusCode.OK, bobs.StatusCode);
-        // Alice's open sessions still work.
-        using var list = await McpWire.PostJsonAsync(http, "/mcp", McpWire.ListTools, alice.AccessToken, Assert.Single(first.Headers.GetValues("Mcp-Session-Id")));
+        // Another client of the same user is not locked out (below); Alice's open sessions still work.
+        Assert.Equal(HttpStatusCode.OK, sse.StatusCode);
+        using var list = await McpWire.PostJsonAsync(http, "/mcp", McpWire.ListTools, alice.AccessToken, Assert.Single(second.Headers.GetValues("Mcp-Session-Id")));
         Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+    }
+
+    [Fact]
+    public async Task AClientHoldingAllOfAUsersSessions_CannotLockTheUsersOtherClientsOut_ItsLeastRecentlyUsedIdleSessionMakesRoom()
+    {
+        using var http = _app.CreateRawClient();
+        var greedy = await new OAuthFlow(http).GetTokensAsync(Resource("/mcp"), "alice");
+        var other = await new OAuthFlow(http).GetTokensAsync(Resource("/mcp"), "alice");
+        using var older = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, greedy.AccessToken);
+        using var newer = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, greedy.AccessToken);
+        var olderId = Assert.Single(older.Headers.GetValues("Mcp-Session-Id"));
+        var newerId = Assert.Single(newer.Headers.GetValues("Mcp-Session-Id"));
+        using (var touch = await McpWire.PostJsonAsync(http, "/mcp", McpWire.ListTools, greedy.AccessToken, olderId))
+        {
+            Assert.Equal(HttpStatusCode.OK, touch.StatusCode);   // the older one is now the more recently used
+        }
+
+        using var others = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, other.AccessToken);
+
+        Assert.Equal(HttpStatusCode.OK, others.StatusCode);
+        using var evicted = await McpWire.PostJsonAsync(http, "/mcp", McpWire.ListTools, greedy.AccessToken, newerId);
+        Assert.Equal(HttpStatusCode.NotFound, evicted.StatusCode);
+        using var kept = await McpWire.PostJsonAsync(http, "/mcp", McpWire.ListTools, greedy.AccessToken, olderId);
+        Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
+        // Each client now holds one: neither can take the other's place.
+        using var again = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, greedy.AccessToken);
+        await AssertRefusedAsync(again, HttpStatusCode.TooManyRequests);
+        Assert.Equal(2, Sessions.ListForUser("alice").Count);
     }
 
     [Fact]
@@ -140,6 +167,7 @@ public sealed class SessionLimitsTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, bobsFirst.StatusCode);
         await AssertRefusedAsync(bobsSecond, HttpStatusCode.ServiceUnavailable);
+        Assert.NotNull(bobsSecond.Headers.RetryAfter);
     }
 
     [Fact]
