@@ -104,6 +104,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<ConsentEndpoint>();
         services.TryAddSingleton<TokenEndpoint>();
         services.TryAddSingleton<TokenIssuance>();
+        services.TryAddSingleton<PendingShares>();
         services.TryAddSingleton<TokenTargets>();
         services.TryAddSingleton<RefreshTokenGrant>();
         services.TryAddSingleton<ClientAuthentication>();

@@ -22,6 +22,7 @@ internal sealed class AuthorizeEndpoint(
     ConsentPage consentPage,
     AuthorizationCodes codes,
     ExternalSignIn externalSignIn,
+    PendingShares shares,
     ServerUris uris,
     TimeProvider time,
     IOptions<McpOAuthOptions> options,
@@ -87,6 +88,11 @@ internal sealed class AuthorizeEndpoint(
         var approved = new ApprovedAuthorization(request!.Client.ClientId, request.RedirectUri, request.RedirectUriGiven, request.State, request.CodeChallenge, request.Scopes, request.Resources);
         if (!request.Prompt.Contains("consent") && await codes.IsRememberedAsync(approved, user.Subject, context.RequestAborted))
         {
+            if (!await shares.TryAdmitAsync(context, user.Subject, time.GetUtcNow() + options.Value.AuthorizationCodeLifetime))
+            {
+                return;
+            }
+
             Log.ConsentRemembered(logger, user.Subject, request.Client.ClientId, string.Join(' ', request.Resources));
             await codes.RedirectWithCodeAsync(context, approved, user);
             return;
@@ -95,6 +101,11 @@ internal sealed class AuthorizeEndpoint(
         if (request.Prompt.Contains("none"))
         {
             await RedirectErrorAsync(context, request.RedirectUri, OAuthError.ConsentRequired("The user has not allowed this application this access yet, and prompt=none forbids asking."), request.State);
+            return;
+        }
+
+        if (!await shares.TryAdmitAsync(context, user.Subject, time.GetUtcNow() + PendingLifetime))
+        {
             return;
         }
 
@@ -113,6 +124,7 @@ internal sealed class AuthorizeEndpoint(
         }, context.RequestAborted);
         if (!stored)
         {
+            context.Response.Headers.RetryAfter = "60";
             await HtmlPage.WriteErrorAsync(context, OAuthError.TemporarilyUnavailable("The server is too busy to take this request; try again in a few minutes."));
             return;
         }
