@@ -5,7 +5,7 @@
 //
 // Usage:
 //   node oidc-provider.mjs [--port 0] [--client-id mcp-server] [--client-secret mcp-server-secret]
-//                          [--access-token-ttl 3600] [--lifetime 900] [--verbose]
+//                          [--access-token-ttl 3600] [--lifetime 900] [--userinfo-only] [--verbose]
 //
 // Once listening, stdout gets exactly one JSON line:
 //   {"issuer":"http://127.0.0.1:PORT","clientId":"...","clientSecret":"..."}
@@ -25,7 +25,8 @@
 //   hd             "example.com" for logins @example.com, else absent
 //   groups         ["mcp-users"] for logins starting with alice or admin, ["staff"] for bob, else []
 // Scopes: openid (sub, hd), profile, email, groups, offline_access. Claims are in the id_token
-// and at userinfo; refresh tokens are always issued to the client and rotated on every use.
+// and at userinfo (with --userinfo-only, the id_token carries sub alone, as OpenID Connect Core §5.4 allows: every other
+// claim comes only from userinfo); refresh tokens are always issued to the client and rotated on every use.
 //
 // Interactions (plain HTML, no JavaScript): GET /interaction/:uid shows a login form posting
 // login + password to /interaction/:uid/login and an abort form posting to
@@ -55,6 +56,7 @@ try {
       'client-secret': { type: 'string', default: 'mcp-server-secret' },
       'access-token-ttl': { type: 'string', default: '3600' },
       lifetime: { type: 'string', default: '900' },
+      'userinfo-only': { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
     },
     strict: true,
@@ -132,7 +134,10 @@ function claimsOf(login) {
 async function findAccount(_ctx, sub) {
   const login = logins.get(sub);
   if (login === undefined) return undefined;
-  return { accountId: sub, claims: async () => claimsOf(login) };
+  return {
+    accountId: sub,
+    claims: async (use) => (use === 'id_token' && args['userinfo-only'] ? { sub } : claimsOf(login)),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Authentication.OAuth.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
@@ -27,6 +29,10 @@ internal sealed class ExternalSchemeSetup<TOptions>(IOptions<McpOAuthOptions> mc
 
         remote.SignInScheme = McpOAuthDefaults.ExternalCookieScheme;
         remote.SaveTokens = true;
+        if (options is OpenIdConnectOptions oidc)
+        {
+            ReadUserInfo(oidc, mcpOptions.Value.AccessRules);
+        }
 
         var logger = loggers.CreateLogger<ExternalSignIn>();
         var events = remote.Events;
@@ -50,5 +56,26 @@ internal sealed class ExternalSchemeSetup<TOptions>(IOptions<McpOAuthOptions> mc
             context.Response.Redirect(QueryHelpers.AddQueryString(login.ToUriComponent(), query));
             context.HandleResponse();
         };
+    }
+
+    /// <summary>
+    /// OpenID Connect Core §5.4: a provider may release <c>email</c>, <c>email_verified</c>, <c>hd</c>, groups and roles only
+    /// from its UserInfo endpoint, not in the ID token. The access rules read them, so they are fetched from UserInfo and
+    /// kept (the handler's default claim actions keep only sub, names, profile and email from there).
+    /// </summary>
+    private static readonly string[] RuleClaims = ["email", "email_verified", "hd"];
+
+    private static void ReadUserInfo(OpenIdConnectOptions oidc, McpOAuthAccessRules rules)
+    {
+        oidc.GetClaimsFromUserInfoEndpoint = true;
+        foreach (var type in RuleClaims.Concat(rules.GroupClaimTypes).Concat(rules.RoleClaimTypes).Distinct(StringComparer.Ordinal))
+        {
+            if (type.Contains(':', StringComparison.Ordinal) || oidc.ClaimActions.Any(a => a.ClaimType == type && a is JsonKeyClaimAction))
+            {
+                continue;   // a URI claim type is a mapped name, not a UserInfo member; a member already kept stays as configured
+            }
+
+            oidc.ClaimActions.MapJsonKey(type, type);
+        }
     }
 }

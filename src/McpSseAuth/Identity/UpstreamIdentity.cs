@@ -20,7 +20,8 @@ internal sealed record UpstreamIdentity(
     bool EmailVerified,
     string? HostedDomain,
     IReadOnlyList<string> Groups,
-    IReadOnlyList<string> Roles)
+    IReadOnlyList<string> Roles,
+    bool EmailVerifiedSent = true)
 {
     /// <summary>Prefix of subjects of upstream users; local user names may not contain ':'.</summary>
     public const string SubjectPrefix = "ext:";
@@ -40,6 +41,7 @@ internal sealed record UpstreamIdentity(
             ? "scheme:" + scheme
             : subjectClaim.Issuer;
         var email = First(principal, "email", ClaimTypes.Email);
+        var verified = First(principal, "email_verified");
         var given = First(principal, "given_name", ClaimTypes.GivenName);
         var family = First(principal, "family_name", ClaimTypes.Surname);
         var name = First(principal, "name", ClaimTypes.Name)
@@ -51,10 +53,11 @@ internal sealed record UpstreamIdentity(
             SubjectFor(issuer, subjectClaim.Value),
             name,
             email,
-            bool.TryParse(First(principal, "email_verified"), out var verified) && verified,
+            bool.TryParse(verified, out var isVerified) && isVerified,
             First(principal, "hd"),
             All(principal, rules.GroupClaimTypes),
-            All(principal, rules.RoleClaimTypes));
+            All(principal, rules.RoleClaimTypes),
+            verified is not null);
     }
 
     /// <summary><c>ext:</c> + base64url(SHA-256(issuer, subject)): stable, collision-free, reveals neither.</summary>

@@ -49,7 +49,10 @@ public sealed partial class OidcProvider : IAsyncDisposable
         }
     }
 
-    public static async Task<OidcProvider> StartAsync(int accessTokenTtlSeconds = 3600, CancellationToken ct = default)
+    /// <param name="accessTokenTtlSeconds">The provider's access token lifetime.</param>
+    /// <param name="userInfoOnly">The ID token carries <c>sub</c> alone; every other claim comes only from UserInfo (OIDC Core §5.4).</param>
+    /// <param name="ct">Cancels the start.</param>
+    public static async Task<OidcProvider> StartAsync(int accessTokenTtlSeconds = 3600, bool userInfoOnly = false, CancellationToken ct = default)
     {
         var folder = TypeScriptClient.Folder;
         if (!Directory.Exists(Path.Combine(folder, "node_modules", "oidc-provider")))
@@ -69,6 +72,10 @@ public sealed partial class OidcProvider : IAsyncDisposable
         start.ArgumentList.Add("oidc-provider.mjs");
         start.ArgumentList.Add("--access-token-ttl");
         start.ArgumentList.Add(accessTokenTtlSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (userInfoOnly)
+        {
+            start.ArgumentList.Add("--userinfo-only");
+        }
 
         var stderr = new StringBuilder();
         var process = Process.Start(start) ?? throw new InvalidOperationException("node could not be started.");
