@@ -88,10 +88,6 @@ internal sealed class AuthorizeEndpoint(
         var approved = new ApprovedAuthorization(request!.Client.ClientId, request.RedirectUri, request.RedirectUriGiven, request.State, request.CodeChallenge, request.Scopes, request.Resources);
         if (!request.Prompt.Contains("consent") && await codes.IsRememberedAsync(approved, user.Subject, context.RequestAborted))
         {
-            if (!await shares.TryAdmitAsync(context, user.Subject, time.GetUtcNow() + options.Value.AuthorizationCodeLifetime))
-            {
-                return;
-            }
 
             Log.ConsentRemembered(logger, user.Subject, request.Client.ClientId, string.Join(' ', request.Resources));
             await codes.RedirectWithCodeAsync(context, approved, user);
@@ -104,7 +100,8 @@ internal sealed class AuthorizeEndpoint(
             return;
         }
 
-        if (!await shares.TryAdmitAsync(context, user.Subject, time.GetUtcNow() + PendingLifetime))
+        var expiresAt = time.GetUtcNow() + PendingLifetime;
+        if (!await shares.TryAdmitAsync(context, user.Subject, expiresAt))
         {
             return;
         }
@@ -120,10 +117,12 @@ internal sealed class AuthorizeEndpoint(
             Scopes = request.Scopes,
             Resources = request.Resources,
             Subject = user.Subject,
-            ExpiresAt = time.GetUtcNow() + PendingLifetime,
+            ExpiresAt = expiresAt,
+            AdmittedFrom = PendingShares.AddressKey(context),
         }, context.RequestAborted);
         if (!stored)
         {
+            shares.Release(user.Subject, PendingShares.AddressKey(context), expiresAt);
             context.Response.Headers.RetryAfter = "60";
             await HtmlPage.WriteErrorAsync(context, OAuthError.TemporarilyUnavailable("The server is too busy to take this request; try again in a few minutes."));
             return;

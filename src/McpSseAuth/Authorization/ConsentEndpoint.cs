@@ -17,6 +17,7 @@ namespace McpSseAuth.Authorization;
 internal sealed class ConsentEndpoint(
     IPendingAuthorizationStore pending,
     AuthorizationCodes codes,
+    PendingShares shares,
     IAntiforgery antiforgery,
     ServerUris uris,
     IOptions<McpOAuthOptions> options,
@@ -63,6 +64,7 @@ internal sealed class ConsentEndpoint(
                 return;
             }
 
+            shares.Release(request.Subject, request.AdmittedFrom, request.ExpiresAt);
             Log.ConsentDecided(logger, user.Subject, "denied", request.ClientId, string.Join(' ', request.Resources));
             AuthorizationResponse.RedirectWithError(context, request.RedirectUri, OAuthError.AccessDenied("The user denied access."), request.State, issuer);
             return;
@@ -83,6 +85,7 @@ internal sealed class ConsentEndpoint(
             return;
         }
 
+        shares.Release(request.Subject, request.AdmittedFrom, request.ExpiresAt);
         Log.ConsentDecided(logger, user.Subject, "allowed", request.ClientId, string.Join(' ', request.Resources));
         AuthorizationResponse.RedirectWithCode(context, request.RedirectUri, code, request.State, issuer);
     }

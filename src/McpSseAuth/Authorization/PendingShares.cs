@@ -5,9 +5,9 @@ using Microsoft.Extensions.Options;
 namespace McpSseAuth.Authorization;
 
 /// <summary>
-/// Fair shares of <see cref="McpOAuthOptions.MaxPendingAuthorizations"/>: one user holds at most <see cref="PerUser"/> flows
-/// in progress (requests waiting for consent, codes not yet redeemed) and one client address at most
-/// <see cref="PerAddress"/>, so neither can exhaust the bound for everyone else. Counted per instance, like the bound.
+/// Fair shares of <see cref="McpOAuthOptions.MaxPendingAuthorizations"/>: one user holds at most <see cref="PerUser"/>
+/// authorization requests waiting for their consent and one client address at most <see cref="PerAddress"/>, so neither can
+/// exhaust the bound for everyone else. A request counts until it is answered or expires. Counted per instance, like the bound.
 /// </summary>
 internal sealed class PendingShares(TimeProvider time, IOptions<McpOAuthOptions> options)
 {
@@ -25,13 +25,34 @@ internal sealed class PendingShares(TimeProvider time, IOptions<McpOAuthOptions>
     /// is used up, answers 429 with Retry-After (when its oldest flow ends) and returns false.
     /// </summary>
     public async Task<bool> TryAdmitAsync(HttpContext context, string subject, DateTimeOffset expiresAt)
+        => await TryAdmitAsync(context, subject, AddressKey(context), expiresAt);
+
+    /// <summary>What a request admitted from here is counted under, to <see cref="Release"/> it.</summary>
+    public static string AddressKey(HttpContext context) => RateLimits.AddressKey(context);
+
+    /// <summary>Gives back the places of a request that was answered.</summary>
+    public void Release(string subject, string? address, DateTimeOffset expiresAt)
+    {
+        lock (_held)
+        {
+            foreach (var key in new[] { "user:" + subject, address is null ? null : "address:" + address })
+            {
+                if (key is not null && _held.TryGetValue(key, out var queue))
+                {
+                    queue.Remove(expiresAt, out _, out _);
+                }
+            }
+        }
+    }
+
+    private async Task<bool> TryAdmitAsync(HttpContext context, string subject, string addressKey, DateTimeOffset expiresAt)
     {
         var now = time.GetUtcNow();
         TimeSpan? wait;
         lock (_held)
         {
             var user = Queue("user:" + subject, now);
-            var address = Queue("address:" + RateLimits.AddressKey(context), now);
+            var address = Queue("address:" + addressKey, now);
             wait = user.Count >= PerUser ? Until(user, now) : address.Count >= PerAddress ? Until(address, now) : null;
             if (wait is null)
             {

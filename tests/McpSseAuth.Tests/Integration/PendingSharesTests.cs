@@ -80,6 +80,20 @@ public sealed class PendingSharesTests
     }
 
     [Fact]
+    public async Task AnsweredRequests_GiveTheirPlaceBack()
+    {
+        await using var app = App(bound: 1_000);   // a share of 10 per user
+        using var http = app.CreateRawClient();
+
+        for (var i = 0; i < 15; i++)
+        {
+            var flow = new OAuthFlow(http);
+            var result = await flow.AuthorizeAsync(await flow.RegisterAsync(), Http.McpResource, decision: i % 2 == 0 ? "allow" : "deny");
+            Assert.True(result.ContainsKey(i % 2 == 0 ? "code" : "error"));
+        }
+    }
+
+    [Fact]
     public async Task OneAddress_CannotTakeMoreThanItsShare()
     {
         await using var app = App(bound: 20);   // a share of 1 per user and 2 per address
