@@ -21,7 +21,7 @@ internal sealed partial class UpstreamTokenJsonContext : JsonSerializerContext;
 /// Keeps the tokens a remote scheme obtained at sign-in (its <c>SaveTokens</c> result), encrypted per user, and hands out
 /// a current access token, refreshing it with the provider first when it has expired or is about to.
 /// </summary>
-internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefresh refresh, TimeProvider time, IOptions<McpOAuthOptions> options, ILogger<UpstreamTokenStore> logger, Identity.UserStatus? users = null)
+internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefresh refresh, TimeProvider time, IOptions<McpOAuthOptions> options, ILogger<UpstreamTokenStore> logger, Identity.UserStatus? users = null, Storage.IMcpOAuthStorage? storage = null)
 {
     public const string Slot = "upstream";
 
@@ -53,8 +53,34 @@ internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefre
 
         var gate = _locks[(StringComparer.Ordinal.GetHashCode(subject) & int.MaxValue) % _locks.Length];
         await gate.WaitAsync(cancellationToken);
+        string? lease = null;
         try
         {
+            // Single flight across instances too: a provider that rotates refresh tokens refuses the second of two
+            // concurrent refreshes (invalid_grant), which would end the user's access. A short lease in the shared storage.
+            if (storage is not null)
+            {
+                lease = Stores.StoredJson.Key("upstream-refresh", subject);
+                var waited = System.Diagnostics.Stopwatch.GetTimestamp();
+                while (!await storage.TryAddAsync(lease, Leased, time.GetUtcNow() + LeaseTime, null, cancellationToken))
+                {
+                    // Another instance is refreshing: its answer lands in the shared storage.
+                    if (System.Diagnostics.Stopwatch.GetElapsedTime(waited) >= LeaseTime)
+                    {
+                        lease = null;
+                        return null;
+                    }
+
+                    await Task.Delay(50, cancellationToken);
+                    tokens = await ReadAsync(subject, cancellationToken);
+                    if (tokens is null || !NeedsRefresh(tokens))
+                    {
+                        lease = null;
+                        return tokens;
+                    }
+                }
+            }
+
             // Another request may have refreshed while this one waited.
             tokens = await ReadAsync(subject, cancellationToken);
             if (tokens is null || !NeedsRefresh(tokens))
@@ -91,9 +117,26 @@ internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefre
         }
         finally
         {
+            if (lease is not null)
+            {
+                try
+                {
+                    await storage!.RemoveAsync(lease, CancellationToken.None);
+                }
+                catch (Storage.McpStorageUnavailableException)
+                {
+                    // It expires by itself after LeaseTime.
+                }
+            }
+
             gate.Release();
         }
     }
+
+    // Longer than a refresh takes; a holder that died frees it after this.
+    private static readonly TimeSpan LeaseTime = TimeSpan.FromSeconds(30);
+
+    private static readonly byte[] Leased = [1];
 
     private bool NeedsRefresh(UpstreamTokenSet tokens)
         => tokens.ExpiresAt is { } expiresAt && expiresAt - options.Value.UpstreamTokenRefreshMargin <= time.GetUtcNow();
