@@ -48,6 +48,13 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
     /// </summary>
     public TimeSpan SweepPeriod { get; }
 
+    public enum AwaitResult
+    {
+        Accepted,
+        Duplicate,
+        Full,
+    }
+
     public sealed class Entry(McpSessionInfo info, CancellationTokenSource end)
     {
         // Legacy SSE: ids of requests received and not answered yet (a table only while some are: an idle session holds
@@ -73,27 +80,28 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
         public int InFlight => Volatile.Read(ref _awaitingCount) + Volatile.Read(ref _handling);
 
         /// <summary>
-        /// Notes a legacy SSE request by its JSON-RPC id until its answer goes out; false when <paramref name="limit"/> are
-        /// already waiting. A second request with an id still waiting is not counted twice.
+        /// Notes a legacy SSE request by its JSON-RPC id until its answer goes out: <see cref="AwaitResult.Full"/> when
+        /// <paramref name="limit"/> are already waiting, <see cref="AwaitResult.Duplicate"/> when this id is still waiting (a
+        /// retry of a request whose relay timed out, or a client's: run once, answered once on the stream).
         /// </summary>
-        public bool TryAwaitAnswer(string requestId, int limit)
+        public AwaitResult TryAwaitAnswer(string requestId, int limit)
         {
             lock (_gate)
             {
                 _awaitingAnswer ??= new HashSet<string>(StringComparer.Ordinal);
                 if (_awaitingAnswer.Contains(requestId))
                 {
-                    return true;
+                    return AwaitResult.Duplicate;
                 }
 
                 if (_awaitingAnswer.Count >= limit)
                 {
-                    return false;
+                    return AwaitResult.Full;
                 }
 
                 _awaitingAnswer.Add(requestId);
                 Volatile.Write(ref _awaitingCount, _awaitingAnswer.Count);
-                return true;
+                return AwaitResult.Accepted;
             }
         }
 

@@ -328,7 +328,16 @@ internal sealed class SessionBinding(
     private async Task SendLegacyMessageAsync(HttpContext context, RequestDelegate next, McpSessionRegistry.Entry entry, JsonElement message, McpOAuthOptions o)
     {
         var requestId = message.TryGetProperty("method", out _) && message.TryGetProperty("id", out var id) ? RequestId(id) : null;
-        if (requestId is not null && !entry.TryAwaitAnswer(requestId, o.MaxSseRequestsInFlight))
+        var awaiting = requestId is null ? McpSessionRegistry.AwaitResult.Accepted : entry.TryAwaitAnswer(requestId, o.MaxSseRequestsInFlight);
+        if (awaiting == McpSessionRegistry.AwaitResult.Duplicate)
+        {
+            // JSON-RPC ids are unique in a session (MCP base protocol): the same id still waiting is the same request sent
+            // again (a relay that timed out, a client's retry). Accepted, not run twice: its one answer comes on the stream.
+            context.Response.StatusCode = StatusCodes.Status202Accepted;
+            return;
+        }
+
+        if (awaiting == McpSessionRegistry.AwaitResult.Full)
         {
             context.Response.Headers.RetryAfter = "1";
             await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "in_flight", $"This session already has {o.MaxSseRequestsInFlight} requests waiting for an answer. Retry after one is answered.");

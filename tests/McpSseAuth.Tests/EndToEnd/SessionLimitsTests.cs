@@ -10,11 +10,17 @@ namespace McpSseAuth.Tests.EndToEnd;
 [McpServerToolType]
 public sealed class GateTools
 {
+    private static int _calls;
+
     public static SemaphoreSlim Gate { get; } = new(0);
+
+    /// <summary>How many times the tool was started.</summary>
+    public static int Calls => Volatile.Read(ref _calls);
 
     [McpServerTool(Name = "wait_for_gate")]
     public static async Task<string> WaitForGate(CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _calls);
         await Gate.WaitAsync(cancellationToken);
         return "released";
     }
@@ -195,6 +201,33 @@ public sealed class SessionLimitsTests : IAsyncLifetime
             using var retried = await McpWire.PostJsonAsync(http, messagePath, """{"jsonrpc":"2.0","id":11,"method":"tools/list"}""", tokens.AccessToken);
             Assert.Equal(HttpStatusCode.Accepted, retried.StatusCode);
             Assert.Contains("wait_for_gate", await McpWire.ReadDataEventAsync(reader), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task SseRequest_SentAgainWhileItIsStillWaiting_IsAcceptedButRunOnce()
+    {
+        // What a relay that timed out, or a client's retry, sends: the same JSON-RPC id on the same session.
+        using var http = _app.CreateRawClient();
+        var (tokens, stream, reader, messagePath) = await OpenInitializedSseAsync(http);
+        using (stream)
+        using (reader)
+        {
+            const string call = """{"jsonrpc":"2.0","id":20,"method":"tools/call","params":{"name":"wait_for_gate","arguments":{}}}""";
+            var before = GateTools.Calls;
+            using var first = await McpWire.PostJsonAsync(http, messagePath, call, tokens.AccessToken);
+            using var again = await McpWire.PostJsonAsync(http, messagePath, call, tokens.AccessToken);
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+
+            // Enough permits for two runs: only one answer comes, then the next request's.
+            GateTools.Gate.Release(2);
+            Assert.Contains("released", await McpWire.ReadDataEventAsync(reader), StringComparison.Ordinal);
+            using var list = await McpWire.PostJsonAsync(http, messagePath, """{"jsonrpc":"2.0","id":21,"method":"tools/list"}""", tokens.AccessToken);
+            Assert.Equal(HttpStatusCode.Accepted, list.StatusCode);
+            Assert.Contains("\"id\":21", await McpWire.ReadDataEventAsync(reader), StringComparison.Ordinal);
+            Assert.Equal(before + 1, GateTools.Calls);
+            Assert.True(GateTools.Gate.Wait(0));   // the permit the second run would have taken, given back
         }
     }
 

@@ -27,7 +27,8 @@ public sealed class RedisRecordRoundTripTests(RedisServer redis) : RecordRoundTr
 
 public abstract class RecordRoundTripContract
 {
-    private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
+    // Per test, not per class: a record made "a minute from now" must not have expired by the time a late test runs.
+    private readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
 
     protected abstract IMcpOAuthStorage CreateStorage();
 
