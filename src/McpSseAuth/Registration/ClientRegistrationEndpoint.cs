@@ -52,6 +52,8 @@ internal sealed class ClientRegistrationEndpoint(
 
             if (!await clients.TryAddAsync(client, context.RequestAborted))
             {
+                // Room comes back when a flow in progress ends (its client becomes evictable) or an unused client expires.
+                context.Response.Headers.RetryAfter = "600";
                 await RefuseAsync(context, OAuthError.TemporarilyUnavailable("This server holds the most clients it may, all of them in use; try again later."));
                 return;
             }

@@ -102,6 +102,20 @@ public sealed class RegistrationPolicyTests
     }
 
     [Fact]
+    public async Task StoreFullOfClientsInUse_Answers503WithRetryAfter()
+    {
+        await using var app = new SampleApp(configure: o => o.MaxRegisteredClients = 2);
+        using var http = app.CreateRawClient();
+        await new OAuthFlow(http).GetTokensAsync(Http.McpResource);
+        await new OAuthFlow(http).GetTokensAsync(Http.McpResource);
+
+        using var refused = await RegisterAsync(http, "http://127.0.0.1/cb");
+
+        await Http.AssertOAuthErrorAsync(refused, HttpStatusCode.ServiceUnavailable, "temporarily_unavailable");
+        Assert.Equal(TimeSpan.FromMinutes(10), refused.Headers.RetryAfter?.Delta);
+    }
+
+    [Fact]
     public async Task DefaultLimit_AnOfficeBehindOneAddress_HundredPeopleWithTwoClientsEach_IsNotLockedOut()
     {
         // docs/configuration.md: the default is sized for a NAT'd office connecting the same morning.
