@@ -31,6 +31,10 @@ public sealed class OptionalParametersTests(SampleAppFixture fixture) : IClassFi
 
     public static TheoryData<string, Shape> RefreshParameters => Table("scope", "resource");
 
+    public static TheoryData<string, Shape> RevocationParameters => Table("token_type_hint", "client_secret");
+
+    public static TheoryData<string, Shape> PageParameters => Table("ReturnUrl", "provider", "error", "prompt");
+
     public static TheoryData<string, Shape> ClientMetadata => Table("client_name", "client_uri", "scope", "software_id", "software_version", "application_type", "token_endpoint_auth_method", "grant_types", "response_types", "contacts", "logo_uri", "tos_uri", "policy_uri");
 
     private static TheoryData<string, Shape> Table(params string[] names)
@@ -123,6 +127,36 @@ public sealed class OptionalParametersTests(SampleAppFixture fixture) : IClassFi
             // A refused request does not spend the token.
             using var retry = await new OAuthFlow(_http).RefreshAsync(tokens.ClientId, tokens.RefreshToken);
             Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(RevocationParameters))]
+    public async Task Revocation_WithAnOptionalParameterShaped_RevokesOrAnswersTheSpecsError(string name, Shape shape)
+    {
+        var tokens = await new OAuthFlow(_http).GetTokensAsync(Http.McpResource);
+        var form = new List<KeyValuePair<string, string>> { new("token", tokens.RefreshToken), new("client_id", tokens.ClientId) };
+        form.AddRange(Shaped(name, shape, name == "token_type_hint" ? "refresh_token" : "x"));
+
+        using var response = await _http.PostAsync("/oauth/revoke", new FormUrlEncodedContent(form));
+
+        Assert.True((int)response.StatusCode < 500, $"{name} {shape}: {(int)response.StatusCode}");
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            Assert.Equal(JsonValueKind.String, (await Http.ReadJsonAsync(response)).GetProperty("error").ValueKind);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PageParameters))]
+    public async Task Pages_WithAnOptionalQueryParameterShaped_AnswerAPageOrARedirect_NeverA5xx(string name, Shape shape)
+    {
+        foreach (var page in new[] { "/oauth/login", "/oauth/logout", "/oauth/apps", "/oauth/tokens" })
+        {
+            var query = string.Join('&', Shaped(name, shape, name == "ReturnUrl" ? "/oauth/apps" : "x").Select(p => p.Key + "=" + Uri.EscapeDataString(p.Value)));
+            using var response = await new Browser(_http).SendAsync(new Uri(_http.BaseAddress!, page + (query.Length > 0 ? "?" + query : "")));
+
+            Assert.True((int)response.StatusCode < 500, $"{page} {name} {shape}: {(int)response.StatusCode}");
         }
     }
 
