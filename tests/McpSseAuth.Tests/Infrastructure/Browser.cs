@@ -67,6 +67,62 @@ public sealed partial class Browser(HttpClient http)
         throw new InvalidOperationException("Too many hops in the authorization flow.");
     }
 
+    /// <summary>
+    /// Walks from <paramref name="url"/> signing in as <paramref name="user"/> (password: the user name) and, with a
+    /// <paramref name="decision"/>, answering the consent page; stops at the first answer that is neither a redirect on this
+    /// server nor a form to fill. Without a decision it stops at the consent page and returns its form, filled with "allow".
+    /// </summary>
+    /// <returns>The last answer; where it sent the browser when that left the server; the consent form when it stopped there.</returns>
+    public async Task<(HttpResponseMessage Response, Uri? Left, (Uri Action, Dictionary<string, string> Fields)? Consent)> WalkAsync(Uri url, string user, string? decision = null)
+    {
+        HttpContent? body = null;
+        for (var hop = 0; hop < 8; hop++)
+        {
+            var response = await SendAsync(url, body);
+            body = null;
+            if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } location)
+            {
+                var next = new Uri(url, location);
+                if (next.GetLeftPart(UriPartial.Authority) != url.GetLeftPart(UriPartial.Authority))
+                {
+                    return (response, next, null);
+                }
+
+                url = next;
+                continue;
+            }
+
+            var html = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode != HttpStatusCode.OK || ParseForm(html) is not var (action, fields))
+            {
+                return (response, null, null);
+            }
+
+            if (html.Contains("name=\"username\"", StringComparison.Ordinal))
+            {
+                fields["username"] = user;
+                fields["password"] = user;
+            }
+            else if (html.Contains("name=\"decision\"", StringComparison.Ordinal))
+            {
+                fields["decision"] = decision ?? "allow";
+                if (decision is null)
+                {
+                    return (response, null, (new Uri(url, action), fields));
+                }
+            }
+            else
+            {
+                return (response, null, null);
+            }
+
+            url = new Uri(url, action);
+            body = new FormUrlEncodedContent(fields);
+        }
+
+        throw new InvalidOperationException("Too many hops in the authorization flow.");
+    }
+
     /// <summary>Sends a GET (or a form POST) with the cookies collected so far.</summary>
     public async Task<HttpResponseMessage> SendAsync(Uri url, HttpContent? form = null)
     {

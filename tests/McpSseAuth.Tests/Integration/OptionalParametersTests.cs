@@ -73,7 +73,7 @@ public sealed class OptionalParametersTests(SampleAppFixture fixture) : IClassFi
         query.AddRange(Shaped(name, shape, defaults.GetValueOrDefault(name, "x")));
         var url = new Uri(_http.BaseAddress!, "/oauth/authorize?" + string.Join('&', query.Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value))));
 
-        var (final, location) = await WalkAsync(url);
+        var (final, location, _) = await new Browser(_http).WalkAsync(url, "alice", decision: "allow");
 
         Assert.True((int)final.StatusCode < 500, $"{name} {shape}: {(int)final.StatusCode}");
         if (location is not null && Http.Query(location).TryGetValue("code", out var code))
@@ -228,53 +228,5 @@ public sealed class OptionalParametersTests(SampleAppFixture fixture) : IClassFi
         {
             Assert.Equal(JsonValueKind.String, body.GetProperty("error").ValueKind);
         }
-    }
-
-    /// <summary>Walks the pages as alice, allowing; returns the last answer and, when it left the server, where to.</summary>
-    private async Task<(HttpResponseMessage Final, Uri? Location)> WalkAsync(Uri url)
-    {
-        var browser = new Browser(_http);
-        HttpContent? body = null;
-        for (var hop = 0; hop < 8; hop++)
-        {
-            var response = await browser.SendAsync(url, body);
-            body = null;
-            if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } location)
-            {
-                var next = new Uri(url, location);
-                if (next.GetLeftPart(UriPartial.Authority) != url.GetLeftPart(UriPartial.Authority))
-                {
-                    return (response, next);
-                }
-
-                url = next;
-                continue;
-            }
-
-            var html = await response.Content.ReadAsStringAsync();
-            if (response.StatusCode != HttpStatusCode.OK || Browser.ParseForm(html) is not var (action, fields))
-            {
-                return (response, null);
-            }
-
-            if (html.Contains("name=\"username\"", StringComparison.Ordinal))
-            {
-                fields["username"] = "alice";
-                fields["password"] = "alice";
-            }
-            else if (html.Contains("name=\"decision\"", StringComparison.Ordinal))
-            {
-                fields["decision"] = "allow";
-            }
-            else
-            {
-                return (response, null);
-            }
-
-            url = new Uri(url, action);
-            body = new FormUrlEncodedContent(fields);
-        }
-
-        throw new InvalidOperationException("Too many hops.");
     }
 }

@@ -26,32 +26,7 @@ public sealed class PendingSharesTests
     private static async Task<HttpResponseMessage> AuthorizeAsync(Browser browser, HttpClient http, string user)
     {
         var flow = new OAuthFlow(http);
-        var url = flow.AuthorizeUrl(await flow.RegisterAsync(), Http.McpResource);
-        HttpContent? body = null;
-        for (var hop = 0; hop < 6; hop++)
-        {
-            var response = await browser.SendAsync(url, body);
-            body = null;
-            if (response.Headers.Location is { } location)
-            {
-                url = new Uri(url, location);
-                continue;
-            }
-
-            var html = await response.Content.ReadAsStringAsync();
-            if (response.StatusCode != HttpStatusCode.OK || !html.Contains("name=\"username\"", StringComparison.Ordinal))
-            {
-                return response;
-            }
-
-            var (action, fields) = Browser.ParseForm(html)!.Value;
-            fields["username"] = user;
-            fields["password"] = user;
-            url = new Uri(url, action);
-            body = new FormUrlEncodedContent(fields);
-        }
-
-        throw new InvalidOperationException("Too many hops.");
+        return (await browser.WalkAsync(flow.AuthorizeUrl(await flow.RegisterAsync(), Http.McpResource), user)).Response;
     }
 
     [Fact]

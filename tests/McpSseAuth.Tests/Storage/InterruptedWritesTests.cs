@@ -153,35 +153,7 @@ public abstract class InterruptedWritesContract : IAsyncLifetime
     }
 
     private static async Task<(Uri Url, Dictionary<string, string> Form)> ConsentFormAsync(Browser browser, Uri authorizeUrl)
-    {
-        var url = authorizeUrl;
-        HttpContent? body = null;
-        for (var hop = 0; hop < 8; hop++)
-        {
-            using var response = await browser.SendAsync(url, body);
-            body = null;
-            if (response.Headers.Location is { } location)
-            {
-                url = new Uri(url, location);
-                continue;
-            }
-
-            var html = await response.Content.ReadAsStringAsync();
-            var (action, fields) = Browser.ParseForm(html) ?? throw new InvalidOperationException("No form: " + html[..Math.Min(html.Length, 400)]);
-            if (html.Contains("name=\"decision\"", StringComparison.Ordinal))
-            {
-                fields["decision"] = "allow";
-                return (new Uri(url, action), fields);
-            }
-
-            fields["username"] = "alice";
-            fields["password"] = "alice";
-            url = new Uri(url, action);
-            body = new FormUrlEncodedContent(fields);
-        }
-
-        throw new InvalidOperationException("The consent page never came.");
-    }
+        => (await browser.WalkAsync(authorizeUrl, "alice")).Consent ?? throw new InvalidOperationException("The consent page never came.");
 
     private static async Task<(string Access, string Refresh)> PairAsync(HttpResponseMessage response)
     {
