@@ -1,5 +1,7 @@
 using BenchmarkDotNet.Attributes;
-using McpSseAuth.Stores;
+using McpSseAuth.Grants;
+using McpSseAuth.Keys;
+using McpSseAuth.Storage;
 using McpSseAuth.Tokens;
 using McpSseAuth.Validation;
 using Microsoft.AspNetCore.Authentication;

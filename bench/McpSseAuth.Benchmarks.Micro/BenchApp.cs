@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using McpSseAuth.Discovery;
+using McpSseAuth.Resources;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

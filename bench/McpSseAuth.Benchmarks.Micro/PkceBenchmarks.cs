@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using McpSseAuth.Authorization;
+using McpSseAuth.Grants;
 
 namespace McpSseAuth.Benchmarks.Micro;
 

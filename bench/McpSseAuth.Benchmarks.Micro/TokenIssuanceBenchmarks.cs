@@ -1,7 +1,9 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
-using McpSseAuth.Stores;
+using McpSseAuth.Grants;
+using McpSseAuth.Keys;
+using McpSseAuth.Storage;
 using McpSseAuth.Tokens;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;

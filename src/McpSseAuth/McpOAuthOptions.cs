@@ -298,7 +298,7 @@ public sealed class McpOAuthOptions
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(userName);
         ArgumentException.ThrowIfNullOrEmpty(password);
-        Users.Add(new McpOAuthUser { UserName = userName, PasswordHash = Identity.LocalUserPasswords.Hash(userName, password) });
+        Users.Add(new McpOAuthUser { UserName = userName, PasswordHash = LocalUserPasswords.Hash(userName, password) });
         return this;
     }
 }
@@ -325,5 +325,5 @@ public sealed class McpOAuthUser
     /// <param name="userName">The user the hash is for.</param>
     /// <param name="password">The password in clear text.</param>
     /// <returns>The hash to put in <see cref="PasswordHash"/>.</returns>
-    public static string HashPassword(string userName, string password) => Identity.LocalUserPasswords.Hash(userName, password);
+    public static string HashPassword(string userName, string password) => LocalUserPasswords.Hash(userName, password);
 }

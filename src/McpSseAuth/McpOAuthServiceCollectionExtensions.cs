@@ -1,12 +1,18 @@
 using McpSseAuth;
+using McpSseAuth.Access;
 using McpSseAuth.Account;
 using McpSseAuth.Authorization;
+using McpSseAuth.Clients;
 using McpSseAuth.Discovery;
+using McpSseAuth.Grants;
+using McpSseAuth.Hosting;
 using McpSseAuth.Identity;
+using McpSseAuth.Keys;
 using McpSseAuth.Registration;
-using McpSseAuth.Stores;
+using McpSseAuth.Resources;
+using McpSseAuth.Sessions;
 using McpSseAuth.Tokens;
-using McpSseAuth.Transport;
+using McpSseAuth.Users;
 using McpSseAuth.UserTokens;
 using McpSseAuth.Validation;
 using Microsoft.AspNetCore.Authentication;
@@ -57,7 +63,7 @@ public static class McpOAuthServiceCollectionExtensions
         // State: memory unless the app chose a storage (AddMcpOAuthStorage, AddMcpOAuthSqlite, AddMcpOAuthRedis).
         services.TryAddSingleton<McpSseAuth.Storage.IMcpOAuthStorage>(sp => new McpSseAuth.Storage.InMemoryOAuthStorage(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<McpSseAuth.Storage.IMcpOAuthBus, McpSseAuth.Storage.InProcessBus>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, McpSseAuth.Sessions.RevocationFanOut>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, McpSseAuth.Grants.RevocationFanOut>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Hosting.IStartupFilter, McpSseAuth.Http.StorageFaults>());
         // Exception handlers inside the pipeline (the developer page, UseExceptionHandler) see a storage fault first: 503 there too.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Diagnostics.IDeveloperPageExceptionFilter, McpSseAuth.Http.StorageFaultPageFilter>());
@@ -76,7 +82,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<ClientStore>();
         services.TryAddSingleton<ConfiguredClients>();
         services.TryAddSingleton<IClientStore, ClientDirectory>();
-        services.TryAddSingleton<McpSseAuth.Sessions.GrantRevocationSignal>();
+        services.TryAddSingleton<McpSseAuth.Grants.GrantRevocationSignal>();
         services.TryAddSingleton<McpSseAuth.Sessions.McpSessionRegistry>();
         services.TryAddSingleton<IMcpSessions>(sp => sp.GetRequiredService<McpSseAuth.Sessions.McpSessionRegistry>());
         services.TryAddSingleton<McpSseAuth.Sessions.SessionBinding>();

@@ -1,3 +1,4 @@
+using McpSseAuth.Hosting;
 using McpSseAuth.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -28,6 +29,3 @@ public static class McpOAuthStorageServiceCollectionExtensions
         return services;
     }
 }
-
-/// <summary>Present when the app chose a storage: the signing keys then live in it.</summary>
-internal sealed class ConfiguredStorage;

@@ -1,7 +1,9 @@
 using System.Text;
+using McpSseAuth.Access;
+using McpSseAuth.Clients;
+using McpSseAuth.Grants;
 using McpSseAuth.Http;
-using McpSseAuth.Identity;
-using McpSseAuth.Stores;
+using McpSseAuth.Users;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;

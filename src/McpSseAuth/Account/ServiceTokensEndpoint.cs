@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using System.Text;
 using McpSseAuth.Http;
-using McpSseAuth.Identity;
+using McpSseAuth.Users;
 using McpSseAuth.UserTokens;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;

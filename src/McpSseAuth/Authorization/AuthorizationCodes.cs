@@ -1,5 +1,7 @@
-using McpSseAuth.Discovery;
-using McpSseAuth.Stores;
+using McpSseAuth.Clients;
+using McpSseAuth.Grants;
+using McpSseAuth.Resources;
+using McpSseAuth.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,7 @@
-using McpSseAuth.Discovery;
+using McpSseAuth.Clients;
+using McpSseAuth.Grants;
 using McpSseAuth.Http;
-using McpSseAuth.Registration;
-using McpSseAuth.Stores;
+using McpSseAuth.Resources;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
@@ -24,7 +24,7 @@ internal sealed record ValidatedAuthorizationRequest(
 /// </summary>
 internal sealed class AuthorizationRequestValidator(
     IClientStore clients,
-    Registration.ClientMetadataDocuments documents,
+    Clients.ClientMetadataDocuments documents,
     ResourceIndicators resources,
     IOptions<McpOAuthOptions> options)
 {
@@ -41,7 +41,7 @@ internal sealed class AuthorizationRequestValidator(
         var client = await clients.FindAsync(clientId, context.RequestAborted);
         if (client is null)
         {
-            return Page(OAuthError.InvalidClient(Registration.ClientMetadataDocuments.IsDocumentClientId(clientId)
+            return Page(OAuthError.InvalidClient(Clients.ClientMetadataDocuments.IsDocumentClientId(clientId)
                 ? documents.ProblemFor(clientId) ?? "The application's metadata document could not be used."
                 : "This application is not registered with this server (unknown client_id). It should register again."));
         }

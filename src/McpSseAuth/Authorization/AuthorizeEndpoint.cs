@@ -1,8 +1,9 @@
-using McpSseAuth.Discovery;
+using McpSseAuth.Clients;
+using McpSseAuth.Grants;
 using McpSseAuth.Http;
-using McpSseAuth.Identity;
-using McpSseAuth.Registration;
-using McpSseAuth.Stores;
+using McpSseAuth.Resources;
+using McpSseAuth.Storage;
+using McpSseAuth.Users;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Extensions;
@@ -21,7 +22,6 @@ internal sealed class AuthorizeEndpoint(
     IClientStore clients,
     ConsentPage consentPage,
     AuthorizationCodes codes,
-    ExternalSignIn externalSignIn,
     PendingShares shares,
     ServerUris uris,
     TimeProvider time,
@@ -73,15 +73,15 @@ internal sealed class AuthorizeEndpoint(
                 return;
             }
 
-            var returnUrl = ReturnUrl(context, dropLoginPrompt: promptLogin);
-            var direct = o.ChallengeScheme ?? (o.Users.Count == 0 && o.SignInSchemes.Count == 1 ? o.SignInSchemes[0] : null);
-            if (direct is not null)
+            // The sign-in cookie's challenge decides how the user signs in (Identity/SignInCookieEvents); a remote provider
+            // is asked to sign in again by OpenID Connect's own parameter.
+            var properties = new AuthenticationProperties { RedirectUri = ReturnUrl(context, dropLoginPrompt: promptLogin) };
+            if (promptLogin)
             {
-                await externalSignIn.ChallengeAsync(context, direct, returnUrl, anotherAccount: promptLogin);
-                return;
+                properties.Parameters["prompt"] = "login";
             }
 
-            await context.ChallengeAsync(McpOAuthDefaults.SignInCookieScheme, new AuthenticationProperties { RedirectUri = returnUrl });
+            await context.ChallengeAsync(McpOAuthDefaults.SignInCookieScheme, properties);
             return;
         }
 

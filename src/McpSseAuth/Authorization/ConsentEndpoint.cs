@@ -1,7 +1,7 @@
-using McpSseAuth.Discovery;
+using McpSseAuth.Grants;
 using McpSseAuth.Http;
-using McpSseAuth.Identity;
-using McpSseAuth.Stores;
+using McpSseAuth.Resources;
+using McpSseAuth.Users;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;

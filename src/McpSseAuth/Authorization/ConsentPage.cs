@@ -1,6 +1,7 @@
 using System.Text;
+using McpSseAuth.Clients;
+using McpSseAuth.Grants;
 using McpSseAuth.Http;
-using McpSseAuth.Stores;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;

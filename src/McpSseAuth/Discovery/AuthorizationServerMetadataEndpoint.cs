@@ -1,5 +1,6 @@
+using McpSseAuth.Keys;
+using McpSseAuth.Resources;
 using Microsoft.AspNetCore.Http;
-using McpSseAuth.Tokens;
 using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.Discovery;
@@ -8,7 +9,7 @@ namespace McpSseAuth.Discovery;
 /// RFC 8414 authorization server metadata, also served at the OpenID discovery path for clients that look only there
 /// (it describes this OAuth server; no ID tokens are issued).
 /// </summary>
-internal sealed class AuthorizationServerMetadataEndpoint(ServerUris uris, SigningKeys keys, Registration.ConfiguredClients clients, IOptions<McpOAuthOptions> options)
+internal sealed class AuthorizationServerMetadataEndpoint(ServerUris uris, SigningKeys keys, Clients.ConfiguredClients clients, IOptions<McpOAuthOptions> options)
 {
     public Task HandleAsync(HttpContext context)
     {

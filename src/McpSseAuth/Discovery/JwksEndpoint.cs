@@ -1,5 +1,6 @@
+using McpSseAuth.Keys;
+using McpSseAuth.Resources;
 using Microsoft.AspNetCore.Http;
-using McpSseAuth.Tokens;
 
 namespace McpSseAuth.Discovery;
 

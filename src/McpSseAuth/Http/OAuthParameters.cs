@@ -1,9 +1,9 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
-using System.Text;
 
 namespace McpSseAuth.Http;
 

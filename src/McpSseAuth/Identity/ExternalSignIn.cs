@@ -1,6 +1,7 @@
 using McpSseAuth.Authorization;
-using McpSseAuth.Discovery;
 using McpSseAuth.Http;
+using McpSseAuth.Resources;
+using McpSseAuth.Users;
 using McpSseAuth.UserTokens;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
@@ -158,15 +159,18 @@ internal static class ReturnUrls
     /// </summary>
     public static bool IsSafe(HttpContext context, McpOAuthOptions options, string returnUrl)
     {
-        if (!Registration.RedirectUriRules.IsPrintableAscii(returnUrl))
+        if (!Clients.RedirectUriRules.IsPrintableAscii(returnUrl))
         {
             return false;
         }
 
         var pathBase = context.Request.PathBase;
-        var authorize = (pathBase + options.AuthorizationEndpointPath).ToUriComponent();
-        return returnUrl.StartsWith(authorize + "?", StringComparison.Ordinal) ||
+        return IsAuthorizationRequest(context, options, returnUrl) ||
                returnUrl == (pathBase + options.ConnectedAppsPath).ToUriComponent() ||
                returnUrl == (pathBase + options.ServiceTokensPath).ToUriComponent();
     }
+
+    /// <summary>Whether the sign-in is for a request to this server's authorization endpoint.</summary>
+    public static bool IsAuthorizationRequest(HttpContext context, McpOAuthOptions options, string returnUrl)
+        => returnUrl.StartsWith((context.Request.PathBase + options.AuthorizationEndpointPath).ToUriComponent() + "?", StringComparison.Ordinal);
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using McpSseAuth.Http;
+using McpSseAuth.Users;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;

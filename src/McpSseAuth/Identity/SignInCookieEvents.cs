@@ -1,8 +1,10 @@
 using System.Globalization;
-using McpSseAuth.Stores;
+using McpSseAuth.Grants;
+using McpSseAuth.Users;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.Identity;
 
@@ -11,9 +13,33 @@ namespace McpSseAuth.Identity;
 /// and deletes it: the user meets the login page again. The cookie carries its own sign-in instant to the tick (the
 /// handler's issue time is kept to the second, which would also refuse a new sign-in in the same second, in a loop).
 /// </summary>
-internal sealed class SignInCookieEvents(IUserSignOuts signOuts, UserStatus users, TimeProvider time, ILogger<SignInCookieEvents> logger) : CookieAuthenticationEvents
+internal sealed class SignInCookieEvents(
+    IUserSignOuts signOuts,
+    UserStatus users,
+    ExternalSignIn externalSignIn,
+    IOptions<McpOAuthOptions> options,
+    TimeProvider time,
+    ILogger<SignInCookieEvents> logger) : CookieAuthenticationEvents
 {
     private const string SignedInAtItem = ".mcp.signedInAt";
+
+    /// <summary>
+    /// An authorization request needs a sign-in. With one way to sign in (<see cref="McpOAuthOptions.ChallengeScheme"/>, or
+    /// one remote scheme and no local users) the user goes straight to the provider, not to a login page with one button;
+    /// <c>prompt=login</c> in the challenge's parameters asks the provider to sign in again.
+    /// </summary>
+    public override Task RedirectToLogin(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        var o = options.Value;
+        var direct = o.ChallengeScheme ?? (o.Users.Count == 0 && o.SignInSchemes.Count == 1 ? o.SignInSchemes[0] : null);
+        if (direct is null || context.Properties.RedirectUri is not { } returnUrl || !ReturnUrls.IsAuthorizationRequest(context.HttpContext, o, returnUrl))
+        {
+            return base.RedirectToLogin(context);
+        }
+
+        var anotherAccount = context.Properties.GetParameter<string>("prompt") == "login";
+        return externalSignIn.ChallengeAsync(context.HttpContext, direct, returnUrl, anotherAccount);
+    }
 
     public override Task SigningIn(CookieSigningInContext context)
     {

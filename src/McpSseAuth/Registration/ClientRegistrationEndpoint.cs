@@ -1,10 +1,9 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text.Json;
+using McpSseAuth.Clients;
 using McpSseAuth.Http;
-using McpSseAuth.Stores;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -9,8 +9,8 @@ namespace McpSseAuth.Registration;
 
 /// <summary>
 /// Who may register and what: the initial access token when one is configured (RFC 7591 §3, compared in constant time),
-/// registrations per client address (<see cref="McpOAuthOptions.MaxRegistrationsPerAddress"/>), and the hosts an https
-/// redirect URI may name (<see cref="McpOAuthOptions.AllowedRedirectHosts"/>).
+/// registrations per client address (<see cref="McpOAuthOptions.MaxRegistrationsPerAddress"/>). The hosts an https redirect URI
+/// may name are <see cref="Clients.RedirectUriRules.IsAllowedHost"/>.
 /// </summary>
 internal sealed class RegistrationPolicy : IDisposable
 {
@@ -52,22 +52,6 @@ internal sealed class RegistrationPolicy : IDisposable
         }
 
         return null;
-    }
-
-    /// <summary>Whether an https redirect URI's host is allowed (loopback and private-use schemes are decided elsewhere).</summary>
-    public bool IsAllowedHost(Uri redirectUri)
-    {
-        var allowed = _options.Value.AllowedRedirectHosts;
-        return allowed.Count == 0 || redirectUri.Scheme != Uri.UriSchemeHttps || HostMatches(redirectUri, allowed);
-    }
-
-    /// <summary>Whether the URI's host is one of <paramref name="allowed"/>: exact names, or <c>*.example.com</c> for subdomains.</summary>
-    public static bool HostMatches(Uri uri, ISet<string> allowed)
-    {
-        var host = uri.IdnHost.TrimEnd('.');
-        return allowed.Any(entry => entry.StartsWith("*.", StringComparison.Ordinal)
-            ? host.EndsWith(entry[1..], StringComparison.OrdinalIgnoreCase) && host.Length > entry.Length - 1
-            : string.Equals(host, entry, StringComparison.OrdinalIgnoreCase));
     }
 
     public void Dispose() => _perAddress.Dispose();

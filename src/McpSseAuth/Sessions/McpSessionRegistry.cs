@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Claims;
-using McpSseAuth.Tokens;
+using McpSseAuth.Grants;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 
@@ -281,9 +281,9 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
         var info = new McpSessionInfo(
             sessionId,
             transport,
-            Identity.SignedInUser.From(user)?.Subject ?? "",
+            Users.SignedInUser.From(user)?.Subject ?? "",
             user.FindFirst("client_id")?.Value ?? "",
-            user.FindFirst(AccessTokenIssuer.GrantIdClaim)?.Value,
+            user.FindFirst(GrantClaims.GrantId)?.Value,
             (user.FindFirst("scope")?.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries),
             _time.GetUtcNow());
         var entry = new Entry(info, CancellationTokenSource.CreateLinkedTokenSource(sessionEnded)) { User = user };

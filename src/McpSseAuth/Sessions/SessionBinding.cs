@@ -1,7 +1,7 @@
 using System.Text.Json;
 using McpSseAuth.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -19,8 +19,8 @@ internal sealed class SessionBinding(
     McpSessionRegistry registry,
     SessionMetrics metrics,
     Scopes.ScopeRequirements scopes,
-    Discovery.ServerUris uris,
-    Discovery.ProtectedResources resources,
+    Resources.ServerUris uris,
+    Resources.ProtectedResources resources,
     SseRelay relay,
     IOptions<McpOAuthOptions> options,
     ILogger<SessionBinding> logger)
@@ -42,7 +42,7 @@ internal sealed class SessionBinding(
         // session's opening: the frames of this method and of BindAsync are not held for the stream's whole life, which
         // counts at thousands of open streams.
         return legacySse && HttpMethods.IsGet(context.Request.Method)
-            ? OpenAsync(context, next, legacySse: true, Identity.SignedInUser.From(context.User)?.Subject ?? "", o)
+            ? OpenAsync(context, next, legacySse: true, Users.SignedInUser.From(context.User)?.Subject ?? "", o)
             : InvokeWithBodyAsync(context, next, legacySse, o);
     }
 
@@ -83,7 +83,7 @@ internal sealed class SessionBinding(
             message = peeked;
         }
 
-        var subject = Identity.SignedInUser.From(context.User)?.Subject ?? "";
+        var subject = Users.SignedInUser.From(context.User)?.Subject ?? "";
         if (opensSession)
         {
             await OpenAsync(context, next, legacySse, subject, o);
@@ -243,7 +243,7 @@ internal sealed class SessionBinding(
         var held = (context.User.FindFirst("scope")?.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(s => s != McpOAuthDefaults.OfflineAccessScope);
         var needed = string.Join(' ', held.Concat(missing).Distinct(StringComparer.Ordinal));
         context.Response.Headers.WWWAuthenticate =
-            $"Bearer error=\"insufficient_scope\", scope=\"{needed}\", resource_metadata=\"{Discovery.ProtectedResourceMetadataPath.UriFor(context, uris, resources)}\", error_description=\"This request needs more scopes: authorize again with them\"";
+            $"Bearer error=\"insufficient_scope\", scope=\"{needed}\", resource_metadata=\"{Resources.ProtectedResourceMetadataPath.UriFor(context, uris, resources)}\", error_description=\"This request needs more scopes: authorize again with them\"";
         context.Response.Headers.CacheControl = "no-store";
         var id = body.TryGetProperty("id", out var requestId) && requestId.ValueKind is JsonValueKind.String or JsonValueKind.Number ? requestId.GetRawText() : "null";
         await RefuseAsync(context, StatusCodes.Status403Forbidden, "insufficient_scope", $"Insufficient scope: this needs {string.Join(' ', missing)}.", id: id);

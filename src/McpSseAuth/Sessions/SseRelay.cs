@@ -197,7 +197,7 @@ internal sealed class SseRelay(
 
     private async Task UpkeepAsync(CancellationToken cancellationToken)
     {
-        var revocations = services.GetRequiredService<Stores.IGrantRevocations>();
+        var revocations = services.GetRequiredService<Grants.IGrantRevocations>();
         foreach (var entry in registry.Entries.ToList())
         {
             try
@@ -326,7 +326,7 @@ internal sealed class SseRelay(
 
     private static byte[] Encode(Holder holder) => JsonSerializer.SerializeToUtf8Bytes(holder, RelayJsonContext.Default.Holder);
 
-    private static string Key(string sessionId) => Stores.StoredJson.Key("sse", sessionId);
+    private static string Key(string sessionId) => Storage.StoredJson.Key("sse", sessionId);
 
     private static string Channel(string instance) => "sse:" + instance;
 

@@ -1,4 +1,6 @@
-using McpSseAuth.Stores;
+using McpSseAuth.Grants;
+using McpSseAuth.Keys;
+using McpSseAuth.Storage;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -14,8 +16,6 @@ internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOp
 {
     public const string TokenType = "at+jwt";
 
-    /// <summary>The grant a token belongs to (a private claim): revoking the grant ends its access tokens at once.</summary>
-    public const string GrantIdClaim = "gid";
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     public (string Token, int ExpiresIn) Issue(string issuer, IReadOnlyList<string> audiences, GrantSubject user, string clientId, IReadOnlyList<string> scopes, string grantId)
@@ -28,12 +28,12 @@ internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOp
             ["client_id"] = clientId,
             ["scope"] = string.Join(' ', scopes),
             ["jti"] = OpaqueHandle.Create(),
-            [GrantIdClaim] = grantId,
+            [GrantClaims.GrantId] = grantId,
         };
         if (user.Claims is not null)
         {
             // The token's own claims are never taken from the user's.
-            foreach (var (type, values) in user.Claims.Where(c => !Identity.SignedInUser.ReservedClaims.Contains(c.Key)))
+            foreach (var (type, values) in user.Claims.Where(c => !Users.SignedInUser.ReservedClaims.Contains(c.Key)))
             {
                 claims[type] = values.Length == 1 ? values[0] : values;
             }

@@ -1,9 +1,9 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
-using McpSseAuth.Discovery;
+using McpSseAuth.Clients;
 using McpSseAuth.Http;
-using McpSseAuth.Stores;
+using McpSseAuth.Resources;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -18,7 +18,7 @@ namespace McpSseAuth.Tokens;
 /// secret's SHA-256 compared in constant time), or <c>private_key_jwt</c> (RFC 7523 §2.2, each assertion used once).
 /// One method per request (OAuth 2.1 §2.4).
 /// </summary>
-internal sealed class ClientAuthentication(IClientStore clients, Registration.ClientMetadataDocuments documents, ServerUris uris, TimeProvider time, IOptions<McpOAuthOptions> options, Storage.IMcpOAuthStorage storage)
+internal sealed class ClientAuthentication(IClientStore clients, Clients.ClientMetadataDocuments documents, ServerUris uris, TimeProvider time, IOptions<McpOAuthOptions> options, Storage.IMcpOAuthStorage storage)
 {
     public const string JwtBearerAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
     private static readonly TimeSpan MaxAssertionLifetime = TimeSpan.FromMinutes(5);
@@ -88,7 +88,7 @@ internal sealed class ClientAuthentication(IClientStore clients, Registration.Cl
         if (client is null)
         {
             // A URL client id cannot register again: say what was wrong with its document instead.
-            return (null, OAuthError.InvalidClient(Registration.ClientMetadataDocuments.IsDocumentClientId(clientId)
+            return (null, OAuthError.InvalidClient(Clients.ClientMetadataDocuments.IsDocumentClientId(clientId)
                 ? documents.ProblemFor(clientId) ?? "The client's metadata document could not be used."
                 : "Unknown client_id. The client should register again."));
         }
@@ -210,7 +210,7 @@ internal sealed class ClientAuthentication(IClientStore clients, Registration.Cl
         // Single use (RFC 7523 §3 item 7): remembered until it expires.
         // An assertion that cannot be remembered (storage down) is not accepted: the exception answers 503 (fail closed).
         var remembered = now + MaxAssertionLifetime + options.Value.ClockSkew + options.Value.ClockSkew;
-        if (!await storage.TryAddAsync(Stores.StoredJson.Key("assertion", clientId, jti), Seen, remembered, null, context.RequestAborted))
+        if (!await storage.TryAddAsync(Storage.StoredJson.Key("assertion", clientId, jti), Seen, remembered, null, context.RequestAborted))
         {
             return (null, OAuthError.InvalidClient("Client authentication failed: this client assertion was already used."));
         }

@@ -1,6 +1,6 @@
-using McpSseAuth.Discovery;
+using McpSseAuth.Grants;
 using McpSseAuth.Http;
-using McpSseAuth.Stores;
+using McpSseAuth.Resources;
 using McpSseAuth.Validation;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -56,7 +56,7 @@ internal sealed class IntrospectionEndpoint(
     private async Task<Dictionary<string, object>?> AccessTokenAsync(HttpContext context, string token)
     {
         if (await accessTokens.ReadAsync(token, uris.Issuer(context), checkLifetime: true) is not { } identity
-            || await revocations.IsRevokedAsync(identity.FindFirst(AccessTokenIssuer.GrantIdClaim)!.Value, context.RequestAborted))
+            || await revocations.IsRevokedAsync(identity.FindFirst(GrantClaims.GrantId)!.Value, context.RequestAborted))
         {
             return null;
         }

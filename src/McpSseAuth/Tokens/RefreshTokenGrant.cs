@@ -1,5 +1,6 @@
+using McpSseAuth.Clients;
+using McpSseAuth.Grants;
 using McpSseAuth.Http;
-using McpSseAuth.Stores;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,7 @@ internal sealed class RefreshTokenGrant(
     IRefreshTokenStore refreshTokens,
     IGrantStore grants,
     IClientStore clients,
-    Identity.UserStatus users,
+    Users.UserStatus users,
     TokenIssuance issuance,
     TokenTargets targets,
     TimeProvider time,

@@ -1,6 +1,6 @@
-using McpSseAuth.Discovery;
+using McpSseAuth.Grants;
 using McpSseAuth.Http;
-using McpSseAuth.Stores;
+using McpSseAuth.Resources;
 using McpSseAuth.Validation;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -62,7 +62,7 @@ internal sealed class RevocationEndpoint(
     {
         // An expired access token still names its grant, whose refresh tokens may live on.
         if (await accessTokens.ReadAsync(token, uris.Issuer(context), checkLifetime: false) is not { } identity
-            || identity.FindFirst(AccessTokenIssuer.GrantIdClaim)?.Value is not { } grantId
+            || identity.FindFirst(GrantClaims.GrantId)?.Value is not { } grantId
             || identity.FindFirst("client_id")?.Value is not { } clientId)
         {
             return null;

@@ -1,10 +1,10 @@
-using McpSseAuth.Authorization;
-using McpSseAuth.Discovery;
+using McpSseAuth.Clients;
+using McpSseAuth.Grants;
 using McpSseAuth.Http;
-using McpSseAuth.Stores;
+using McpSseAuth.Resources;
+using McpSseAuth.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.Tokens;
 
@@ -19,7 +19,7 @@ internal sealed class TokenEndpoint(
     IRefreshTokenStore refreshTokens,
     IGrantStore grants,
     IConsentStore consents,
-    Identity.UserStatus users,
+    Users.UserStatus users,
     AccessTokenIssuer issuer,
     TokenIssuance issuance,
     TokenTargets targets,
@@ -47,7 +47,7 @@ internal sealed class TokenEndpoint(
             case "refresh_token":
                 await refresh.HandleAsync(context, parameters, client!);
                 break;
-            case Registration.ConfiguredClients.ClientCredentials:
+            case Clients.ConfiguredClients.ClientCredentials:
                 await ClientCredentialsAsync(context, parameters, client);
                 break;
             default:
@@ -175,7 +175,7 @@ internal sealed class TokenEndpoint(
     /// </summary>
     private async Task ClientCredentialsAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client)
     {
-        if (!client.IsConfidential || !client.GrantTypes.Contains(Registration.ConfiguredClients.ClientCredentials, StringComparer.Ordinal))
+        if (!client.IsConfidential || !client.GrantTypes.Contains(Clients.ConfiguredClients.ClientCredentials, StringComparer.Ordinal))
         {
             await RefuseAsync(context, client.ClientId, OAuthError.UnauthorizedClient("This client may not use client_credentials: only configured confidential clients with that grant type may."));
             return;
@@ -196,7 +196,7 @@ internal sealed class TokenEndpoint(
         var subject = new GrantSubject("client:" + client.ClientId, client.ClientName);
         var (accessToken, expiresIn) = issuer.Issue(uris.Issuer(context), audiences, subject, client.ClientId, scopes, OpaqueHandle.Create());
         var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(TokenIssuance.Response(accessToken, expiresIn, scopes), OAuthJsonContext.Default.DictionaryStringObject);
-        await issuance.AnswerAsync(context, client.ClientId, subject.Subject, Registration.ConfiguredClients.ClientCredentials, scopes, audiences, body);
+        await issuance.AnswerAsync(context, client.ClientId, subject.Subject, Clients.ConfiguredClients.ClientCredentials, scopes, audiences, body);
     }
 
     private Task RefuseAsync(HttpContext context, string? clientId, OAuthError error) => ClientAuthentication.RefuseAsync(context, logger, clientId, error);

@@ -1,6 +1,8 @@
-using McpSseAuth.Discovery;
+using McpSseAuth.Clients;
+using McpSseAuth.Grants;
 using McpSseAuth.Http;
-using McpSseAuth.Stores;
+using McpSseAuth.Resources;
+using McpSseAuth.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,5 @@
-using McpSseAuth.Discovery;
 using McpSseAuth.Http;
+using McpSseAuth.Resources;
 using Microsoft.AspNetCore.Http;
 
 namespace McpSseAuth.Tokens;

@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using McpSseAuth.Identity;
+using McpSseAuth.Users;
 using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.UserTokens;

@@ -21,7 +21,7 @@ internal sealed partial class UpstreamTokenJsonContext : JsonSerializerContext;
 /// Keeps the tokens a remote scheme obtained at sign-in (its <c>SaveTokens</c> result), encrypted per user, and hands out
 /// a current access token, refreshing it with the provider first when it has expired or is about to.
 /// </summary>
-internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefresh refresh, TimeProvider time, IOptions<McpOAuthOptions> options, ILogger<UpstreamTokenStore> logger, Identity.UserStatus? users = null, Storage.IMcpOAuthStorage? storage = null)
+internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefresh refresh, TimeProvider time, IOptions<McpOAuthOptions> options, ILogger<UpstreamTokenStore> logger, Users.UserStatus? users = null, Storage.IMcpOAuthStorage? storage = null)
 {
     public const string Slot = "upstream";
 
@@ -60,7 +60,7 @@ internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefre
             // concurrent refreshes (invalid_grant), which would end the user's access. A short lease in the shared storage.
             if (storage is not null)
             {
-                lease = Stores.StoredJson.Key("upstream-refresh", subject);
+                lease = Storage.StoredJson.Key("upstream-refresh", subject);
                 var waited = System.Diagnostics.Stopwatch.GetTimestamp();
                 while (!await storage.TryAddAsync(lease, Leased, time.GetUtcNow() + LeaseTime, null, cancellationToken))
                 {

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using McpSseAuth.Stores;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Logging;
 

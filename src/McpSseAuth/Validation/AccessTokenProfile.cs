@@ -1,3 +1,4 @@
+using McpSseAuth.Grants;
 using McpSseAuth.Tokens;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -16,10 +17,10 @@ internal static class AccessTokenProfile
     /// Claims each later check reads: <c>sub</c> and <c>client_id</c> bind sessions, <c>aud</c> the endpoint, <c>scope</c>
     /// the tools, <c>gid</c> revocation; <c>iat</c> the lifetime below.
     /// </summary>
-    public static readonly string[] RequiredClaims = ["sub", "client_id", "scope", "aud", AccessTokenIssuer.GrantIdClaim, "iat", "exp"];
+    public static readonly string[] RequiredClaims = ["sub", "client_id", "scope", "aud", GrantClaims.GrantId, "iat", "exp"];
 
     // One string each; only scope may be empty (a grant of no scopes).
-    private static readonly string[] TextClaims = ["sub", "client_id", "scope", AccessTokenIssuer.GrantIdClaim];
+    private static readonly string[] TextClaims = ["sub", "client_id", "scope", GrantClaims.GrantId];
 
     /// <summary>
     /// Why <paramref name="token"/> is not one of ours, or null. <paramref name="now"/> and <paramref name="clockSkew"/> place

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using McpSseAuth.Keys;
 using McpSseAuth.Tokens;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;

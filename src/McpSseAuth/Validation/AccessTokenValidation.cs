@@ -1,5 +1,5 @@
-using McpSseAuth.Discovery;
-using McpSseAuth.Tokens;
+using McpSseAuth.Grants;
+using McpSseAuth.Resources;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -14,7 +14,7 @@ namespace McpSseAuth.Validation;
 /// the MCP endpoint it was issued for (RFC 8707, MCP authorization "token audience binding"). Tokens come only from
 /// the <c>Authorization</c> header (RFC 6750 §2.1; OAuth 2.1 §5.1 forbids the query string).
 /// </summary>
-internal sealed class AccessTokenValidation(AccessTokenReader reader, ValidatedTokenCache tokens, ServerUris uris, RevocationChecks revocations, Identity.UserStatus users, ILoggerFactory loggerFactory)
+internal sealed class AccessTokenValidation(AccessTokenReader reader, ValidatedTokenCache tokens, ServerUris uris, RevocationChecks revocations, Users.UserStatus users, ILoggerFactory loggerFactory)
     : IConfigureNamedOptions<JwtBearerOptions>
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("McpSseAuth.Validation");
@@ -65,7 +65,7 @@ internal sealed class AccessTokenValidation(AccessTokenReader reader, ValidatedT
 
                 // A revoked grant (replayed code or refresh token) ends its access tokens now, not at their expiry. Every
                 // token that got here names its grant (AccessTokenProfile).
-                if (await revocations.IsRevokedAsync(principal.FindFirst(AccessTokenIssuer.GrantIdClaim)!.Value, http.RequestAborted))
+                if (await revocations.IsRevokedAsync(principal.FindFirst(GrantClaims.GrantId)!.Value, http.RequestAborted))
                 {
                     Log.AccessTokenRefused(_logger, http.Request.Path, "grant revoked");
                     context.Fail(new AccessTokenRevokedException("The access token's grant was revoked."));

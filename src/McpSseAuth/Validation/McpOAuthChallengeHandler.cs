@@ -1,6 +1,6 @@
 using System.Text.Encodings.Web;
-using McpSseAuth.Discovery;
 using McpSseAuth.Http;
+using McpSseAuth.Resources;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;

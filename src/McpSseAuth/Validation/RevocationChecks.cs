@@ -1,5 +1,4 @@
-using McpSseAuth.Sessions;
-using McpSseAuth.Stores;
+using McpSseAuth.Grants;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace McpSseAuth.Validation;

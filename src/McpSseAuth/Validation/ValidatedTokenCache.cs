@@ -1,4 +1,4 @@
-using McpSseAuth.Tokens;
+using McpSseAuth.Keys;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;

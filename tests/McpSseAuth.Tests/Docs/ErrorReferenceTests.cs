@@ -95,14 +95,14 @@ public sealed partial class ErrorReferenceTests
         Assert.True(LibraryTexts.Count > 250, $"Only {LibraryTexts.Count} error texts found in src/.");
         AssertFound("Tokens/TokenEndpoint.cs", "invalid_request", "The grant_type parameter is missing.");
         AssertFound("Tokens/TokenTargets.cs", "invalid_scope", "A refresh may only narrow the scopes originally granted (RFC 6749 §6).");
-        AssertFound("Registration/ClientMetadata.cs", "invalid_client_metadata", "must be a string.");
+        AssertFound("Clients/ClientMetadata.cs", "invalid_client_metadata", "must be a string.");
         AssertFound("Registration/RegistrationPolicy.cs", "invalid_token", "Registration on this server needs an initial access token from its operator (Authorization: Bearer).");
-        AssertFound("Registration/RedirectUriRules.cs", null, "must not contain a fragment");
+        AssertFound("Clients/RedirectUriRules.cs", null, "must not contain a fragment");
         AssertFound("Validation/McpOAuthChallengeHandler.cs", null, "The access token was issued for another resource");
         AssertFound("Sessions/SessionBinding.cs", null, "Forbidden: this session belongs to another user or another client.");
         AssertFound("Sessions/SessionBinding.cs", null, "Session ended while the request was handled. Start a new session.");
         AssertFound("McpOAuthOptionsValidator.cs", null, "McpOAuthOptions.ClockSkew must be between 0 and 5 minutes.");
-        AssertFound("Identity/AccessRuleCheck.cs", null, "Your account is not in a group that may use this server. Ask the server's administrator to add you.");
+        AssertFound("Users/AccessRuleCheck.cs", null, "Your account is not in a group that may use this server. Ask the server's administrator to add you.");
         AssertFound("McpOAuthRedisServiceCollectionExtensions.cs", null, "McpRedisOptions.KeyPrefix is empty: keep the default '");
         Assert.DoesNotContain(LibraryTexts, t => t.Parts.Contains("The access token expired.", StringComparer.Ordinal));
     }

@@ -1,5 +1,5 @@
 using System.Net;
-using McpSseAuth.Storage;
+using McpSseAuth.Keys;
 using McpSseAuth.Tests.Infrastructure;
 using McpSseAuth.Tokens;
 using Microsoft.AspNetCore.Builder;

@@ -5,8 +5,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
-using McpSseAuth.Identity;
 using McpSseAuth.Tests.Infrastructure;
+using McpSseAuth.Users;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Playwright;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using McpSseAuth.Tests.Infrastructure;
 
 namespace McpSseAuth.Tests.EndToEnd;

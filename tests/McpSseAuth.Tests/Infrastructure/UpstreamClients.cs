@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.WebUtilities;
 using ModelContextProtocol.Authentication;
 using ModelContextProtocol.Client;
 

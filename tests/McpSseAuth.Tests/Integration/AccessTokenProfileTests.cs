@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
+using McpSseAuth.Keys;
 using McpSseAuth.Tests.Infrastructure;
 using McpSseAuth.Tokens;
 using Microsoft.Extensions.DependencyInjection;
@@ -111,7 +112,7 @@ public sealed class AccessTokenProfileTests(SampleAppFixture fixture) : IClassFi
     public void EveryTokenTheServerIssues_HasEveryClaimTheProfileRequires()
     {
         var issuer = Services.GetRequiredService<AccessTokenIssuer>();
-        var token = new JsonWebToken(issuer.Issue("http://localhost", [Http.McpResource], new Stores.GrantSubject("s", null), "c", [], "grant-1").Token);
+        var token = new JsonWebToken(issuer.Issue("http://localhost", [Http.McpResource], new Grants.GrantSubject("s", null), "c", [], "grant-1").Token);
 
         foreach (var claim in Validation.AccessTokenProfile.RequiredClaims)
         {

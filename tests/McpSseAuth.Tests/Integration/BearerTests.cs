@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
+using McpSseAuth.Keys;
 using McpSseAuth.Tests.Infrastructure;
-using McpSseAuth.Tokens;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using McpSseAuth.Registration;
+using McpSseAuth.Clients;
 using McpSseAuth.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using McpSseAuth.Tests.Infrastructure;
 
 namespace McpSseAuth.Tests.Integration;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Claims;
-using McpSseAuth.Stores;
 using McpSseAuth.Tests.Infrastructure;
+using McpSseAuth.UserTokens;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace McpSseAuth.Tests.Integration;

@@ -1,5 +1,4 @@
 using System.Net;
-using McpSseAuth.Storage;
 using McpSseAuth.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

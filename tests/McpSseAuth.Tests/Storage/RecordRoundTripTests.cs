@@ -1,8 +1,9 @@
 using System.Text.Json;
-using McpSseAuth.Identity;
+using McpSseAuth.Clients;
+using McpSseAuth.Grants;
 using McpSseAuth.Storage;
-using McpSseAuth.Stores;
 using McpSseAuth.Tests.Infrastructure;
+using McpSseAuth.Users;
 using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.Tests.Storage;
@@ -132,8 +133,8 @@ public abstract class RecordRoundTripContract
         var storage = CreateStorage();
         var user = new UpstreamIdentity("oidc", "https://idp.example", "s", "ext:s", Optional(empty), Optional(empty), false, Optional(empty), [], [], EmailVerifiedSent: false);
 
-        await storage.SetAsync("upstream-user", StoredJson.Encode(user), Now.AddDays(1), null, default);
+        await storage.SetAsync("upstream-user", StoredJson.Encode(UserJson.Default, user), Now.AddDays(1), null, default);
 
-        AssertSame(user, StoredJson.Decode<UpstreamIdentity>(await storage.GetAsync("upstream-user", default)));
+        AssertSame(user, StoredJson.Decode<UpstreamIdentity>(UserJson.Default, await storage.GetAsync("upstream-user", default)));
     }
 }

@@ -1,7 +1,7 @@
+using McpSseAuth.Grants;
 using McpSseAuth.Redis;
 using McpSseAuth.Sqlite;
 using McpSseAuth.Storage;
-using McpSseAuth.Stores;
 using McpSseAuth.Tests.Infrastructure;
 using McpSseAuth.Tests.Unit;
 using StackExchange.Redis;

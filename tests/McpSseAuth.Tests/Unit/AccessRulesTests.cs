@@ -1,4 +1,4 @@
-using McpSseAuth.Identity;
+using McpSseAuth.Users;
 
 namespace McpSseAuth.Tests.Unit;
 

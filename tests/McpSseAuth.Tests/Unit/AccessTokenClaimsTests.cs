@@ -1,8 +1,9 @@
 using System.Security.Claims;
 using System.Text.Json;
-using McpSseAuth.Identity;
-using McpSseAuth.Stores;
+using McpSseAuth.Grants;
+using McpSseAuth.Keys;
 using McpSseAuth.Tokens;
+using McpSseAuth.Users;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using McpSseAuth.Stores;
+using McpSseAuth.Grants;
+using McpSseAuth.Keys;
 using McpSseAuth.Tokens;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

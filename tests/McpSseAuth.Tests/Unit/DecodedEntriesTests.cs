@@ -1,4 +1,6 @@
-using McpSseAuth.Stores;
+using McpSseAuth.Grants;
+using McpSseAuth.Storage;
+
 
 namespace McpSseAuth.Tests.Unit;
 
@@ -20,8 +22,8 @@ public sealed class DecodedEntriesTests
     [Fact]
     public void TheSameBytesAtTheSameKey_AreDecodedOnce()
     {
-        var decoded = new DecodedEntries<Consent>();
-        var bytes = StoredJson.Encode(Consent("mcp:tools"));
+        var decoded = new DecodedEntries<Consent>(GrantJson.Default);
+        var bytes = StoredJson.Encode(GrantJson.Default, Consent("mcp:tools"));
 
         var first = decoded.Decode("consent:alice:client-1", bytes);
         var again = decoded.Decode("consent:alice:client-1", bytes.ToArray());
@@ -33,14 +35,14 @@ public sealed class DecodedEntriesTests
     [Fact]
     public void ChangedBytes_OrAnotherKey_AreDecodedAfresh()
     {
-        var decoded = new DecodedEntries<Consent>();
-        var first = decoded.Decode("consent:alice:client-1", StoredJson.Encode(Consent("mcp:tools")));
+        var decoded = new DecodedEntries<Consent>(GrantJson.Default);
+        var first = decoded.Decode("consent:alice:client-1", StoredJson.Encode(GrantJson.Default, Consent("mcp:tools")));
 
-        var changed = decoded.Decode("consent:alice:client-1", StoredJson.Encode(Consent("admin")));
+        var changed = decoded.Decode("consent:alice:client-1", StoredJson.Encode(GrantJson.Default, Consent("admin")));
         Assert.NotSame(first, changed);
         Assert.Equal(["admin"], changed.Scopes);
 
-        var otherKey = decoded.Decode("consent:bob:client-1", StoredJson.Encode(Consent("admin")));
+        var otherKey = decoded.Decode("consent:bob:client-1", StoredJson.Encode(GrantJson.Default, Consent("admin")));
         Assert.NotSame(changed, otherKey);
         Assert.Null(decoded.Decode("consent:alice:client-1", entry: null));
     }

@@ -1,4 +1,4 @@
-using McpSseAuth.Stores;
+using McpSseAuth.Clients;
 using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.Tests.Unit;

@@ -1,4 +1,4 @@
-using McpSseAuth.Stores;
+using McpSseAuth.Grants;
 using Microsoft.Extensions.Time.Testing;
 
 namespace McpSseAuth.Tests.Unit;

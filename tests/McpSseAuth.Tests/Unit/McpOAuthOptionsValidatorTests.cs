@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using McpSseAuth.Hosting;
 using Microsoft.IdentityModel.Tokens;
 
 namespace McpSseAuth.Tests.Unit;

@@ -1,4 +1,4 @@
-using McpSseAuth.Authorization;
+using McpSseAuth.Grants;
 
 namespace McpSseAuth.Tests.Unit;
 

@@ -1,4 +1,4 @@
-using McpSseAuth.Registration;
+using McpSseAuth.Clients;
 
 namespace McpSseAuth.Tests.Unit;
 

@@ -1,3 +1,4 @@
+using McpSseAuth.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -43,7 +44,7 @@ public sealed class RegistrationAndMappingTests
 
         Assert.Single(services, d => d.ServiceType == typeof(MappedEndpoints));
         Assert.Single(services, d => d.ServiceType == typeof(IValidateOptions<McpOAuthOptions>) && d.ImplementationType == typeof(McpOAuthOptionsValidator));
-        Assert.Single(services, d => d.ServiceType == typeof(McpSseAuth.Tokens.SigningKeys));
+        Assert.Single(services, d => d.ServiceType == typeof(McpSseAuth.Keys.SigningKeys));
         Assert.Equal(afterFirst + 1, services.Count); // only the second configure delegate
     }
 

@@ -1,6 +1,5 @@
-using McpSseAuth.Sessions;
+using McpSseAuth.Grants;
 using McpSseAuth.Storage;
-using McpSseAuth.Stores;
 using McpSseAuth.Validation;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

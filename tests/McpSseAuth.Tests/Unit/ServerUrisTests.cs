@@ -1,4 +1,4 @@
-using McpSseAuth.Discovery;
+using McpSseAuth.Resources;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 

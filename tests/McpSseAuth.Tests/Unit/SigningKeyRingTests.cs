@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using McpSseAuth.Stores;
+using McpSseAuth.Grants;
+using McpSseAuth.Keys;
 using McpSseAuth.Tokens;
 using McpSseAuth.Validation;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.Tokens;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using McpSseAuth.Tokens;
+using McpSseAuth.Keys;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;

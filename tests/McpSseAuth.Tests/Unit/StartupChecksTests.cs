@@ -1,3 +1,4 @@
+using McpSseAuth.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;

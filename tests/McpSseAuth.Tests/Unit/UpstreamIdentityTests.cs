@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
-using McpSseAuth.Identity;
+using McpSseAuth.Users;
 
 namespace McpSseAuth.Tests.Unit;
 

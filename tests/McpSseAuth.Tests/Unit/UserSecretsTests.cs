@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using McpSseAuth.Stores;
 using McpSseAuth.UserTokens;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;

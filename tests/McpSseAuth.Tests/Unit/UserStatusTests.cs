@@ -1,5 +1,5 @@
-using McpSseAuth.Identity;
 using McpSseAuth.Storage;
+using McpSseAuth.Users;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace McpSseAuth.Hosting;
+
+/// <summary>
+/// Checks at startup what the options validator cannot see (the sign-in schemes registered with the app), and warns
+/// about settings that are fine for development and wrong in production.
+/// </summary>
+internal sealed class McpOAuthStartupChecks(
+    IOptions<McpOAuthOptions> options,
+    Scopes.ScopeRequirements scopes,
+    IAuthenticationSchemeProvider schemes,
+    IHostEnvironment environment,
+    ILogger<McpOAuthStartupChecks> logger,
+    ConfiguredStorage? storage = null) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        foreach (var name in o.SignInSchemes)
+        {
+            var scheme = await schemes.GetSchemeAsync(name);
+            if (scheme is null)
+            {
+                throw new InvalidOperationException($"McpOAuthOptions.SignInSchemes names '{name}', but no authentication scheme of that name is registered. Register it, e.g. builder.Services.AddAuthentication().AddOpenIdConnect(\"{name}\", o => ...), or remove it from SignInSchemes.");
+            }
+
+            if (!typeof(IAuthenticationRequestHandler).IsAssignableFrom(scheme.HandlerType))
+            {
+                throw new InvalidOperationException($"The scheme '{name}' in McpOAuthOptions.SignInSchemes is not a remote sign-in scheme (OpenID Connect, OAuth, Google, ...): its handler {scheme.HandlerType.Name} has no callback. Remove it from SignInSchemes.");
+            }
+        }
+
+        if (storage is not null && o.KeyDirectory is not null && o.SigningCredentials is null)
+        {
+            throw new InvalidOperationException($"McpOAuthOptions.KeyDirectory is set ('{o.KeyDirectory}'), but the app keeps McpSseAuth's state in a storage (AddMcpOAuthSqlite, AddMcpOAuthRedis or AddMcpOAuthStorage), which holds the signing keys so that every instance shares them. Remove KeyDirectory.");
+        }
+
+        // Attributes are known only once the MCP server's primitives are: checked here, not by the options validator.
+        var unknown = scopes.AllRequired().Where(s => !o.Scopes.ContainsKey(s)).ToArray();
+        if (unknown.Length > 0)
+        {
+            throw new InvalidOperationException($"Tools, prompts or resources require the scope(s) {string.Join(", ", unknown.Select(s => $"'{s}'"))}, which McpOAuthOptions.Scopes does not list. Add each with the words the consent page shows, e.g. o.Scopes[\"{unknown[0]}\"] = \"...\".");
+        }
+
+        if (environment.IsDevelopment())
+        {
+            return;
+        }
+
+        if (o.Issuer is null)
+        {
+            Log.IssuerDerivedFromRequest(logger);
+        }
+
+        if (o.SigningCredentials is null && o.KeyDirectory is null && storage is null)
+        {
+            Log.SigningKeyInMemory(logger);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

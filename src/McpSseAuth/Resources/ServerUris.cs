@@ -1,0 +1,96 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace McpSseAuth.Resources;
+
+/// <summary>
+/// The issuer and the URIs derived from it, built one way so the issuer is byte-identical everywhere it appears
+/// (AS metadata, PRM <c>authorization_servers</c>, token <c>iss</c>): RFC 8414 §3.3, RFC 9207.
+/// </summary>
+internal sealed class ServerUris(IOptions<McpOAuthOptions> options)
+{
+    private static readonly object DerivedIssuerKey = new();
+    private readonly string? _configuredIssuer = options.Value.Issuer is { } issuer ? Canonical(issuer) : null;
+
+    /// <summary>The issuer: configured, or scheme://host[:port] + PathBase of the request.</summary>
+    public string Issuer(HttpContext context)
+    {
+        if (_configuredIssuer is not null)
+        {
+            return _configuredIssuer;
+        }
+
+        // Derived once per request: validation, challenges and metadata each ask for it several times.
+        if (context.Items.TryGetValue(DerivedIssuerKey, out var cached) && cached is string derived)
+        {
+            return derived;
+        }
+
+        derived = Derive(context);
+        context.Items[DerivedIssuerKey] = derived;
+        return derived;
+    }
+
+    private static string Derive(HttpContext context)
+    {
+        var request = context.Request;
+        // HTTP/1.0 may omit Host, and a malformed one (e.g. bad punycode) cannot be encoded: use the address the request arrived on.
+        string host;
+        try
+        {
+            host = request.Host.HasValue ? request.Host.ToUriComponent() : LocalAuthority(context);
+        }
+        catch (ArgumentException)
+        {
+            host = LocalAuthority(context);
+        }
+
+        return Uri.TryCreate($"{request.Scheme}://{host}{request.PathBase}", UriKind.Absolute, out var uri)
+            ? Canonical(uri)
+            : $"{request.Scheme}://{LocalAuthority(context)}{request.PathBase.ToUriComponent()}";
+    }
+
+    private static string LocalAuthority(HttpContext context)
+    {
+        var address = context.Connection.LocalIpAddress ?? System.Net.IPAddress.Loopback;
+        var host = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+        return context.Connection.LocalPort > 0 ? $"{host}:{context.Connection.LocalPort}" : host;
+    }
+
+    /// <summary>
+    /// Cache-Control for metadata documents: cacheable by anyone when the issuer is configured; when it is derived from
+    /// the request's Host, only by the client, so a shared cache cannot serve one host's URIs for another (cache poisoning).
+    /// </summary>
+    public string MetadataCacheControl => _configuredIssuer is null ? "private, max-age=60" : "public, max-age=300";
+
+    /// <summary>An absolute URI under the issuer.</summary>
+    public string Under(HttpContext context, PathString path) => Issuer(context) + path.ToUriComponent();
+
+    /// <summary>The canonical URI of a protected resource path (RFC 8707 §2, MCP authorization "canonical server URI").</summary>
+    public string Resource(HttpContext context, PathString resourcePath) => Under(context, resourcePath).TrimEnd('/');
+
+    /// <summary>Lower-case scheme and host, default port dropped, no trailing slash, no query or fragment.</summary>
+    public static string Canonical(Uri uri)
+    {
+        var authority = uri.IsDefaultPort ? uri.IdnHost : $"{uri.IdnHost}:{uri.Port}";
+        if (uri.HostNameType == UriHostNameType.IPv6)
+        {
+            authority = uri.IsDefaultPort ? $"[{uri.IdnHost.Trim('[', ']')}]" : $"[{uri.IdnHost.Trim('[', ']')}]:{uri.Port}";
+        }
+
+        return $"{uri.Scheme.ToLowerInvariant()}://{authority.ToLowerInvariant()}{uri.AbsolutePath.TrimEnd('/')}";
+    }
+
+    /// <summary>Canonical form of a resource parameter, or null when it is not an absolute http(s) URI without fragment.</summary>
+    public static string? CanonicalResource(string value)
+    {
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) ||
+            (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) ||
+            value.Contains('#', StringComparison.Ordinal) || !string.IsNullOrEmpty(uri.Query))
+        {
+            return null;
+        }
+
+        return Canonical(uri);
+    }
+}

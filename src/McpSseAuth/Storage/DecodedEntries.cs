@@ -1,0 +1,39 @@
+using System.Text.Json.Serialization;
+
+namespace McpSseAuth.Storage;
+
+/// <summary>
+/// The last values a store decoded from <see cref="IMcpOAuthStorage"/>, so an entry read again unchanged (a client on each
+/// of its requests, a consent checked twice per token) is not decoded again. A value is reused only for the same key and
+/// bytes identical to those it was decoded from, so the result is always what decoding them would give; anything else is
+/// decoded and replaces it. Direct-mapped on the key's hash: at most <see cref="Slots"/> values, whatever the traffic.
+/// Values are immutable records, shared by the requests that read them.
+/// </summary>
+internal sealed class DecodedEntries<T>(JsonSerializerContext json)
+    where T : class
+{
+    /// <summary>How many values are kept at most.</summary>
+    public const int Slots = 1024;
+
+    private readonly Slot?[] _slots = new Slot?[Slots];
+
+    /// <summary>What <paramref name="value"/>, read at <paramref name="key"/>, decodes to.</summary>
+    public T Decode(string key, ReadOnlyMemory<byte> value)
+    {
+        var index = (int)((uint)key.GetHashCode() & (Slots - 1));
+        // One reference read: a slot is replaced whole, never changed.
+        if (Volatile.Read(ref _slots[index]) is { } slot && string.Equals(slot.Key, key, StringComparison.Ordinal) && slot.Bytes.AsSpan().SequenceEqual(value.Span))
+        {
+            return slot.Value;
+        }
+
+        var decoded = StoredJson.Decode<T>(json, value);
+        Volatile.Write(ref _slots[index], new Slot(key, value.ToArray(), decoded));
+        return decoded;
+    }
+
+    /// <inheritdoc cref="Decode(string, ReadOnlyMemory{byte})"/>
+    public T? Decode(string key, McpStoredEntry? entry) => entry is null ? null : Decode(key, entry.Value);
+
+    private sealed record Slot(string Key, byte[] Bytes, T Value);
+}
