@@ -85,8 +85,15 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<McpSseAuth.Grants.GrantRevocationSignal>();
         services.TryAddSingleton<McpSseAuth.Sessions.McpSessionRegistry>();
         services.TryAddSingleton<IMcpSessions>(sp => sp.GetRequiredService<McpSseAuth.Sessions.McpSessionRegistry>());
-        services.TryAddSingleton<McpSseAuth.Sessions.SessionBinding>();
+        services.TryAddSingleton<McpSseAuth.Sessions.SseDirectory>();
         services.TryAddSingleton<McpSseAuth.Sessions.SseRelay>();
+        services.TryAddSingleton<McpSseAuth.Mcp.McpRefusals>();
+        services.TryAddSingleton<McpSseAuth.Mcp.MessageSizeGuard>();
+        services.TryAddSingleton<McpSseAuth.Mcp.SessionLimitGuard>();
+        services.TryAddSingleton<McpSseAuth.Mcp.SessionOwnerGuard>();
+        services.TryAddSingleton<McpSseAuth.Mcp.ScopeGuard>();
+        services.TryAddSingleton<McpSseAuth.Mcp.InFlightGuard>();
+        services.TryAddSingleton<McpSseAuth.Mcp.McpRequestGuards>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, McpSseAuth.Sessions.SseRelay>(sp => sp.GetRequiredService<McpSseAuth.Sessions.SseRelay>()));
         services.AddMetrics();
         services.TryAddSingleton<McpSseAuth.Sessions.SessionMetrics>();

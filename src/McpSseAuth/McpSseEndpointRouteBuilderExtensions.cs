@@ -19,7 +19,7 @@ namespace Microsoft.AspNetCore.Builder;
 public static class McpSseEndpointRouteBuilderExtensions
 {
     private const string SseSuffix = "/sse";
-    private const string SseDisplayPrefix = "MCP HTTP with SSE";
+    private const string MessageSuffix = "/message";
 
     /// <summary>
     /// Maps the MCP server's Streamable HTTP endpoint and legacy HTTP+SSE endpoints (<c>GET {sse}</c> and
@@ -73,7 +73,7 @@ public static class McpSseEndpointRouteBuilderExtensions
 
             var streamable = new FilteredEndpointRouteBuilder(endpoints);
             builders.Add(BindSessions(streamable.MapMcp(streamablePattern).WithMetadata(new ProtectedResourceMetadataPath(Path(streamablePattern))), services, legacySse: false));
-            streamable.Commit(e => !IsLegacySse(e));
+            streamable.Commit(e => RoutePath(e) == Path(streamablePattern));
             resources.Add(Path(streamablePattern), Path(streamablePattern));
 
             if (ssePattern is not null)
@@ -81,9 +81,9 @@ public static class McpSseEndpointRouteBuilderExtensions
                 var prefix = ssePattern[..^SseSuffix.Length];
                 var sse = new FilteredEndpointRouteBuilder(endpoints);
                 builders.Add(BindSessions(sse.MapMcp(prefix).WithMetadata(new ProtectedResourceMetadataPath(Path(ssePattern))), services, legacySse: true));
-                sse.Commit(IsLegacySse);
+                sse.Commit(e => RoutePath(e) == Path(ssePattern) || RoutePath(e) == Path(prefix + MessageSuffix));
                 resources.Add(Path(ssePattern), Path(ssePattern));
-                resources.Add(Path(prefix + "/message"), Path(ssePattern));
+                resources.Add(Path(prefix + MessageSuffix), Path(ssePattern));
             }
 
             var result = new CompositeConventionBuilder(builders);
@@ -205,26 +205,30 @@ public static class McpSseEndpointRouteBuilderExtensions
     /// <summary>Sessions bound to user and client, and their limits: checked after authorization, before the SDK sees the request.</summary>
     private static IEndpointConventionBuilder BindSessions(IEndpointConventionBuilder builder, IServiceProvider services, bool legacySse)
     {
-        var binding = services.GetRequiredService<McpSseAuth.Sessions.SessionBinding>();
+        var guards = services.GetRequiredService<McpSseAuth.Mcp.McpRequestGuards>();
         var relay = services.GetRequiredService<McpSseAuth.Sessions.SseRelay>();
         builder.Finally(endpoint =>
         {
             if (endpoint.RequestDelegate is { } inner)
             {
-                if (legacySse && endpoint is RouteEndpointBuilder { RoutePattern.RawText: { } pattern } && pattern.EndsWith("/message", StringComparison.Ordinal))
+                RequestDelegate guarded = context => guards.InvokeAsync(context, inner, legacySse);
+                if (legacySse && endpoint is RouteEndpointBuilder { RoutePattern.RawText: { } pattern } && pattern.EndsWith(MessageSuffix, StringComparison.Ordinal))
                 {
-                    // Messages handed over by other instances run through the SDK's handler as well (SseRelay).
-                    relay.AddMessageHandler(Path(pattern), inner);
+                    // Messages handed over by other instances run through the same guards and the SDK's handler (SseRelay).
+                    relay.AddMessageHandler(Path(pattern), guarded);
                 }
 
-                endpoint.RequestDelegate = context => binding.InvokeAsync(context, inner, legacySse);
+                endpoint.RequestDelegate = guarded;
             }
         });
         return builder;
     }
 
-    private static bool IsLegacySse(RouteEndpoint endpoint)
-        => endpoint.DisplayName?.StartsWith(SseDisplayPrefix, StringComparison.Ordinal) == true;
+    /// <summary>
+    /// The path an endpoint of the SDK's <c>MapMcp</c> answers: Streamable HTTP at the pattern itself, legacy SSE at
+    /// <c>/sse</c> and <c>/message</c> under it (the routes the SDK maps; RegistrationAndMappingTests fails if they move).
+    /// </summary>
+    private static PathString RoutePath(RouteEndpoint endpoint) => Path(endpoint.RoutePattern.RawText ?? "");
 
     private static PathString Path(string pattern) => new("/" + pattern.Trim('/'));
 }

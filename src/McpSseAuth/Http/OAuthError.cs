@@ -36,7 +36,7 @@ internal sealed record OAuthError(string Error, string Description, int StatusCo
         if (StatusCode == 401 && Error == OAuthErrorCodes.InvalidClient)
         {
             // RFC 6749 §5.2: a 401 for invalid_client carries a challenge.
-            response.Headers.WWWAuthenticate = "Basic realm=\"oauth\"";
+            AuthenticateChallenge.Basic("oauth").AppendTo(response);
         }
         return response.WriteAsJsonAsync(new Body(Error, Description), OAuthJsonContext.Default.OAuthErrorBody, contentType: "application/json", context.RequestAborted);
     }

@@ -36,9 +36,7 @@ internal sealed class RegistrationPolicy : IDisposable
             if (presented is null || !CryptographicOperations.FixedTimeEquals(_accessTokenHash, SHA256.HashData(Encoding.UTF8.GetBytes(presented))))
             {
                 // RFC 7591 §3 defers to RFC 6750: 401 with a Bearer challenge.
-                context.Response.Headers.WWWAuthenticate = presented is null
-                    ? "Bearer realm=\"registration\""
-                    : "Bearer realm=\"registration\", error=\"invalid_token\"";
+                (AuthenticateChallenge.Bearer() with { Realm = "registration", Error = presented is null ? null : OAuthErrorCodes.InvalidToken }).AppendTo(context.Response);
                 return new OAuthError("invalid_token", "Registration on this server needs an initial access token from its operator (Authorization: Bearer).", StatusCodes.Status401Unauthorized);
             }
         }

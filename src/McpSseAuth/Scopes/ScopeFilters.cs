@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
 namespace McpSseAuth.Scopes;
@@ -16,17 +17,17 @@ internal sealed class ScopeFilters(ScopeRequirements requirements, IOptions<McpO
         var filters = server.Filters.Request;
         filters.CallToolFilters.Add(next => async (context, cancellationToken) =>
         {
-            Demand(context.User, requirements.For(ScopeRequirements.CallTool, context.Params?.Name));
+            Demand(context.User, requirements.For(RequestMethods.ToolsCall, context.Params?.Name));
             return await next(context, cancellationToken);
         });
         filters.GetPromptFilters.Add(next => async (context, cancellationToken) =>
         {
-            Demand(context.User, requirements.For(ScopeRequirements.GetPrompt, context.Params?.Name));
+            Demand(context.User, requirements.For(RequestMethods.PromptsGet, context.Params?.Name));
             return await next(context, cancellationToken);
         });
         filters.ReadResourceFilters.Add(next => async (context, cancellationToken) =>
         {
-            Demand(context.User, requirements.For(ScopeRequirements.ReadResource, context.Params?.Uri));
+            Demand(context.User, requirements.For(RequestMethods.ResourcesRead, context.Params?.Uri));
             return await next(context, cancellationToken);
         });
 
@@ -55,7 +56,7 @@ internal sealed class ScopeFilters(ScopeRequirements requirements, IOptions<McpO
             var result = await next(context, cancellationToken);
             if (options.Value.RequiredScopes.HideFromListsWithoutScope)
             {
-                result.Resources = [.. result.Resources.Where(r => ScopeRequirements.Missing(context.User, requirements.For(ScopeRequirements.ReadResource, r.Uri)).Length == 0)];
+                result.Resources = [.. result.Resources.Where(r => ScopeRequirements.Missing(context.User, requirements.For(RequestMethods.ResourcesRead, r.Uri)).Length == 0)];
             }
 
             return result;

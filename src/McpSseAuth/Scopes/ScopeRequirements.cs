@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
 namespace McpSseAuth.Scopes;
@@ -12,10 +13,6 @@ namespace McpSseAuth.Scopes;
 /// </summary>
 internal sealed class ScopeRequirements(IServiceProvider services, IOptions<McpOAuthOptions> options)
 {
-    public const string CallTool = "tools/call";
-    public const string GetPrompt = "prompts/get";
-    public const string ReadResource = "resources/read";
-
     private static readonly string[] None = [];
 
     // The SDK's options, read on first use: by then every PostConfigure has run.
@@ -28,9 +25,9 @@ internal sealed class ScopeRequirements(IServiceProvider services, IOptions<McpO
     /// <summary>The scopes the request needs, for the three methods that use a primitive; empty otherwise.</summary>
     public IReadOnlyCollection<string> For(string method, string? target) => target is null ? None : method switch
     {
-        CallTool => Union(options.Value.RequiredScopes.Tools, target, _server.Value.ToolCollection is { } tools && tools.TryGetPrimitive(target, out var tool) ? tool.Metadata : null),
-        GetPrompt => Union(options.Value.RequiredScopes.Prompts, target, _server.Value.PromptCollection is { } prompts && prompts.TryGetPrimitive(target, out var prompt) ? prompt.Metadata : null),
-        ReadResource => ForResourceUri(target),
+        RequestMethods.ToolsCall => Union(options.Value.RequiredScopes.Tools, target, _server.Value.ToolCollection is { } tools && tools.TryGetPrimitive(target, out var tool) ? tool.Metadata : null),
+        RequestMethods.PromptsGet => Union(options.Value.RequiredScopes.Prompts, target, _server.Value.PromptCollection is { } prompts && prompts.TryGetPrimitive(target, out var prompt) ? prompt.Metadata : null),
+        RequestMethods.ResourcesRead => ForResourceUri(target),
         _ => None,
     };
 

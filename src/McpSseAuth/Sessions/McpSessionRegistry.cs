@@ -13,7 +13,7 @@ namespace McpSseAuth.Sessions;
 /// </summary>
 internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
 {
-    private readonly ConcurrentDictionary<string, Entry> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SessionEntry> _sessions = new(StringComparer.Ordinal);
     // Sessions live or opening (reserved), per user and in all.
     private readonly ConcurrentDictionary<string, int> _perUser = new(StringComparer.Ordinal);
     private int _total;
@@ -48,121 +48,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
     /// </summary>
     public TimeSpan SweepPeriod { get; }
 
-    public enum AwaitResult
-    {
-        Accepted,
-        Duplicate,
-        Full,
-    }
-
-    public sealed class Entry(McpSessionInfo info, CancellationTokenSource end)
-    {
-        // Legacy SSE: ids of requests received and not answered yet (a table only while some are: an idle session holds
-        // none, which matters at thousands of open streams). Streamable HTTP: requests being handled.
-        private readonly Lock _gate = new();
-        private HashSet<string>? _awaitingAnswer;
-        private int _awaitingCount;
-        private int _handling;
-        private long _lastActivityTicks = info.CreatedAt.UtcTicks;
-
-        /// <summary>When a request last named this session.</summary>
-        public DateTimeOffset LastActivity => new(Interlocked.Read(ref _lastActivityTicks), TimeSpan.Zero);
-
-        public void Touch(DateTimeOffset now) => Interlocked.Exchange(ref _lastActivityTicks, now.UtcTicks);
-
-        public McpSessionInfo Info { get; } = info;
-        public CancellationTokenSource End { get; } = end;
-
-        /// <summary>Who opened it: the user a message relayed from another instance is handled as (<see cref="SseRelay"/>).</summary>
-        public ClaimsPrincipal User { get; init; } = new();
-
-        /// <summary>Requests not answered yet: awaiting their answer on the SSE stream, or being handled (Streamable HTTP).</summary>
-        public int InFlight => Volatile.Read(ref _awaitingCount) + Volatile.Read(ref _handling);
-
-        /// <summary>
-        /// Notes a legacy SSE request by its JSON-RPC id until its answer goes out: <see cref="AwaitResult.Full"/> when
-        /// <paramref name="limit"/> are already waiting, <see cref="AwaitResult.Duplicate"/> when this id is still waiting (a
-        /// retry of a request whose relay timed out, or a client's: run once, answered once on the stream).
-        /// </summary>
-        public AwaitResult TryAwaitAnswer(string requestId, int limit)
-        {
-            lock (_gate)
-            {
-                _awaitingAnswer ??= new HashSet<string>(StringComparer.Ordinal);
-                if (_awaitingAnswer.Contains(requestId))
-                {
-                    return AwaitResult.Duplicate;
-                }
-
-                if (_awaitingAnswer.Count >= limit)
-                {
-                    return AwaitResult.Full;
-                }
-
-                _awaitingAnswer.Add(requestId);
-                Volatile.Write(ref _awaitingCount, _awaitingAnswer.Count);
-                return AwaitResult.Accepted;
-            }
-        }
-
-        /// <summary>The request was answered, cancelled or refused: its slot is free.</summary>
-        public void Answered(string requestId)
-        {
-            if (Volatile.Read(ref _awaitingCount) == 0)
-            {
-                return;
-            }
-
-            lock (_gate)
-            {
-                if (_awaitingAnswer?.Remove(requestId) == true)
-                {
-                    Volatile.Write(ref _awaitingCount, _awaitingAnswer.Count);
-                    if (_awaitingAnswer.Count == 0)
-                    {
-                        _awaitingAnswer = null;   // an idle session holds no table
-                    }
-                }
-            }
-        }
-
-        /// <summary>A Streamable HTTP request is being handled; dispose the result when it is done.</summary>
-        public IDisposable Handling()
-        {
-            Interlocked.Increment(ref _handling);
-            return new Done(this);
-        }
-
-        private sealed class Done(Entry entry) : IDisposable
-        {
-            private int _disposed;
-
-            public void Dispose()
-            {
-                if (Interlocked.Exchange(ref _disposed, 1) == 0)
-                {
-                    Interlocked.Decrement(ref entry._handling);
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// A place taken under the caps before a request that may open a session runs: the session takes it over when it
-    /// starts (<see cref="Add"/>), or it is given back (<see cref="Release"/>). Either happens once.
-    /// </summary>
-    public sealed class Reservation(string subject)
-    {
-        private int _state;   // 0 held, 1 taken over by a session, 2 given back
-
-        public string Subject { get; } = subject;
-
-        public bool TryTakeOver() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
-
-        public bool TryGiveBack() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
-    }
-
-    /// <summary>The key under which <see cref="SessionBinding"/> hands a reservation to the session run, in <c>HttpContext.Items</c>.</summary>
+    /// <summary>The key under which the MCP request guards (Mcp/SessionLimitGuard) hand a reservation to the session run, in <c>HttpContext.Items</c>.</summary>
     public static readonly object ReservationKey = new();
 
     /// <summary>How many sessions the user holds or is opening.</summary>
@@ -175,7 +61,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
     /// Takes a place for a session <paramref name="subject"/> is about to open, atomically under both caps: concurrent opens
     /// cannot overshoot. Null when a cap is reached (<paramref name="perUserCapReached"/> says which).
     /// </summary>
-    public Reservation? TryReserve(string subject, int maxPerUser, int max, out bool perUserCapReached)
+    public SessionReservation? TryReserve(string subject, int maxPerUser, int max, out bool perUserCapReached)
     {
         while (true)
         {
@@ -200,7 +86,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
         }
 
         perUserCapReached = false;
-        return new Reservation(subject);
+        return new SessionReservation(subject);
     }
 
     /// <summary>
@@ -228,7 +114,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
             }
 
             // Its place is free at once; the session's own end (Remove) then finds it gone and counts nothing twice.
-            if (((ICollection<KeyValuePair<string, Entry>>)_sessions).Remove(new KeyValuePair<string, Entry>(victim.Info.SessionId, victim)))
+            if (((ICollection<KeyValuePair<string, SessionEntry>>)_sessions).Remove(new KeyValuePair<string, SessionEntry>(victim.Info.SessionId, victim)))
             {
                 Uncount(subject);
             }
@@ -238,7 +124,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
     }
 
     /// <summary>Gives back a place no session took over.</summary>
-    public void Release(Reservation reservation)
+    public void Release(SessionReservation reservation)
     {
         if (reservation.TryGiveBack())
         {
@@ -276,7 +162,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
     /// Registers a session opened by <paramref name="user"/>, taking over the request's <paramref name="reservation"/> when
     /// there is one still held; <see cref="Remove"/> it when the session ends.
     /// </summary>
-    public Entry Add(string sessionId, McpSessionTransport transport, ClaimsPrincipal user, CancellationToken sessionEnded, Reservation? reservation = null)
+    public SessionEntry Add(string sessionId, McpSessionTransport transport, ClaimsPrincipal user, CancellationToken sessionEnded, SessionReservation? reservation = null)
     {
         var info = new McpSessionInfo(
             sessionId,
@@ -286,7 +172,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
             user.FindFirst(GrantClaims.GrantId)?.Value,
             (user.FindFirst("scope")?.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries),
             _time.GetUtcNow());
-        var entry = new Entry(info, CancellationTokenSource.CreateLinkedTokenSource(sessionEnded)) { User = user };
+        var entry = new SessionEntry(info, CancellationTokenSource.CreateLinkedTokenSource(sessionEnded)) { User = user };
         if (reservation is null || reservation.Subject != info.Subject || !reservation.TryTakeOver())
         {
             // Opened without a place taken beforehand: counted now (it may overshoot a cap, it is never refused here).
@@ -301,9 +187,9 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
         return entry;
     }
 
-    public void Remove(Entry entry)
+    public void Remove(SessionEntry entry)
     {
-        if (((ICollection<KeyValuePair<string, Entry>>)_sessions).Remove(new KeyValuePair<string, Entry>(entry.Info.SessionId, entry)))
+        if (((ICollection<KeyValuePair<string, SessionEntry>>)_sessions).Remove(new KeyValuePair<string, SessionEntry>(entry.Info.SessionId, entry)))
         {
             Uncount(entry.Info.Subject);
             Log.McpSessionEnded(_logger, entry.Info.SessionId, entry.Info.Subject);
@@ -313,12 +199,12 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
     }
 
     /// <summary>Every live session of this process.</summary>
-    public IEnumerable<Entry> Entries => _sessions.Values;
+    public IEnumerable<SessionEntry> Entries => _sessions.Values;
 
-    public Entry? Find(string sessionId) => _sessions.TryGetValue(sessionId, out var entry) ? entry : null;
+    public SessionEntry? Find(string sessionId) => _sessions.TryGetValue(sessionId, out var entry) ? entry : null;
 
     /// <summary>The session, waiting up to <paramref name="timeout"/> for it to be listed; null when it never is.</summary>
-    public async Task<Entry?> WaitForAsync(string sessionId, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<SessionEntry?> WaitForAsync(string sessionId, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // Elapsed time, not the time of day: a wait, not a clock reading. Woken by each new session, not by polling.
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -351,7 +237,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
     public bool WasEnded(string sessionId) => _ended.TryGetValue(sessionId, out _);
 
     /// <summary>Ends a session whose grant turned out to be revoked while it was starting.</summary>
-    public void EndRevoked(Entry entry) => Cancel(entry, "grant revoked");
+    public void EndRevoked(SessionEntry entry) => Cancel(entry, "grant revoked");
 
     /// <summary>The users with a live session here.</summary>
     public IReadOnlyList<string> Subjects() => [.. _sessions.Values.Select(e => e.Info.Subject).Where(s => s.Length > 0).Distinct(StringComparer.Ordinal)];
@@ -361,14 +247,14 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
     public IReadOnlyList<McpSessionInfo> ListForUser(string subject)
         => [.. _sessions.Values.Where(e => e.Info.Subject == subject).Select(Snapshot).OrderBy(i => i.CreatedAt)];
 
-    private static McpSessionInfo Snapshot(Entry entry) => entry.Info with { LastActivityAt = entry.LastActivity, RequestsInFlight = entry.InFlight };
+    private static McpSessionInfo Snapshot(SessionEntry entry) => entry.Info with { LastActivityAt = entry.LastActivity, RequestsInFlight = entry.InFlight };
 
     public bool EndSession(string sessionId) => _sessions.TryGetValue(sessionId, out var entry) && Cancel(entry, "ended through IMcpSessions");
 
     public int EndForUser(string subject) => _sessions.Values.Where(e => e.Info.Subject == subject).Count(e => Cancel(e, "ended through IMcpSessions"));
 
     /// <summary>Notes a request to the session (it is not idle).</summary>
-    public void Touch(Entry entry) => entry.Touch(_time.GetUtcNow());
+    public void Touch(SessionEntry entry) => entry.Touch(_time.GetUtcNow());
 
     private void EndIdle()
     {
@@ -387,7 +273,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
         }
     }
 
-    private bool Cancel(Entry entry, string reason)
+    private bool Cancel(SessionEntry entry, string reason)
     {
         try
         {

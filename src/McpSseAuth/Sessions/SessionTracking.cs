@@ -9,7 +9,7 @@ namespace McpSseAuth.Sessions;
 /// <see cref="McpSessionRegistry"/> and run it on a token the registry can cancel. Stateless requests (2026-07-28 clients)
 /// have no session and pass through untracked.
 /// </summary>
-internal sealed class SessionTracking(McpSessionRegistry registry, Grants.IGrantRevocations revocations, SseRelay relay, IOptions<McpOAuthOptions> options) : IPostConfigureOptions<HttpServerTransportOptions>
+internal sealed class SessionTracking(McpSessionRegistry registry, Grants.IGrantRevocations revocations, SseDirectory directory, IOptions<McpOAuthOptions> options) : IPostConfigureOptions<HttpServerTransportOptions>
 {
     public void PostConfigure(string? name, HttpServerTransportOptions transport)
     {
@@ -25,13 +25,13 @@ internal sealed class SessionTracking(McpSessionRegistry registry, Grants.IGrant
 
             // The SSE stream is the GET; a Streamable session starts with the POST of initialize.
             var kind = HttpMethods.IsGet(context.Request.Method) ? McpSessionTransport.Sse : McpSessionTransport.StreamableHttp;
-            var entry = registry.Add(sessionId, kind, context.User, sessionEnded, context.Items.TryGetValue(McpSessionRegistry.ReservationKey, out var held) ? held as McpSessionRegistry.Reservation : null);
+            var entry = registry.Add(sessionId, kind, context.User, sessionEnded, context.Items.TryGetValue(McpSessionRegistry.ReservationKey, out var held) ? held as SessionReservation : null);
             var events = options.Value.Events;
             try
             {
                 await events.SessionStarted(new McpSessionEventContext(entry.Info));
                 // Listed for the other instances, whose POST /message for it are handed here.
-                await relay.ListAsync(entry, sessionEnded);
+                await directory.ListAsync(entry, sessionEnded);
                 // A revocation between the token check and the line above found nothing to end: look once more now that
                 // the session is listed (the revocation is recorded before it is signalled).
                 if (entry.Info.GrantId is { } grantId && await revocations.IsRevokedAsync(grantId, sessionEnded))
@@ -48,7 +48,7 @@ internal sealed class SessionTracking(McpSessionRegistry registry, Grants.IGrant
             finally
             {
                 registry.Remove(entry);
-                await relay.UnlistAsync(entry);
+                await directory.UnlistAsync(entry);
                 await events.SessionEnded(new McpSessionEventContext(entry.Info));
             }
         };

@@ -5,7 +5,7 @@ using ModelContextProtocol.Server;
 namespace McpSseAuth.Sessions;
 
 /// <summary>
-/// Frees a legacy SSE session's request slot (<see cref="SessionBinding"/> takes it at <c>POST /message</c>, by JSON-RPC id)
+/// Frees a legacy SSE session's request slot (Mcp/InFlightGuard takes it at <c>POST /message</c>, by JSON-RPC id)
 /// when the server sends that request's answer, through the SDK's outgoing message filter.
 /// </summary>
 internal sealed class SseBackpressure(McpSessionRegistry registry) : IPostConfigureOptions<McpServerOptions>

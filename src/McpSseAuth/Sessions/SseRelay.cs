@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using McpSseAuth.Http;
 using McpSseAuth.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ModelContextProtocol;
 
 namespace McpSseAuth.Sessions;
 
@@ -18,7 +19,7 @@ namespace McpSseAuth.Sessions;
 /// result goes out on its stream. Access tokens never travel on the bus. Off with a single instance (the in-process bus).
 /// </summary>
 internal sealed class SseRelay(
-    IMcpOAuthStorage storage,
+    SseDirectory directory,
     IMcpOAuthBus bus,
     McpSessionRegistry registry,
     IServiceProvider services,
@@ -34,72 +35,16 @@ internal sealed class SseRelay(
     // Completed once this instance listens for answers: a message forwarded before that waits for it, briefly.
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>True when instances share a bus: sessions are listed, and messages relayed.</summary>
-    public bool Enabled { get; } = bus is not InProcessBus;
-
-    /// <summary>The SDK's handler of <c>POST {path}</c> (legacy SSE messages), to run relayed messages through.</summary>
+    /// <summary>
+    /// The handler of <c>POST {path}</c> (legacy SSE messages): the SDK's, behind the same guards as a local message
+    /// (Hosting maps it); relayed messages run through it.
+    /// </summary>
     public void AddMessageHandler(PathString path, RequestDelegate handler) => _messageHandlers[HandlerKey(path.Value)] = handler;
 
     private static string HandlerKey(string? path) => (path ?? "").TrimEnd('/');
 
-    /// <summary>Lists an SSE session of this instance in the directory, for the others to find.</summary>
-    public async ValueTask ListAsync(McpSessionRegistry.Entry entry, CancellationToken cancellationToken)
-    {
-        if (Enabled && entry.Info.Transport == McpSessionTransport.Sse)
-        {
-            await storage.SetAsync(Key(entry.Info.SessionId), Encode(new Holder(bus.InstanceId, entry.Info.Subject, entry.Info.ClientId)), ListedUntil(), null, cancellationToken);
-        }
-    }
-
-    /// <summary>Removes an ended session from the directory (it also expires by itself if this instance dies).</summary>
-    public async ValueTask UnlistAsync(McpSessionRegistry.Entry entry)
-    {
-        if (Enabled && entry.Info.Transport == McpSessionTransport.Sse)
-        {
-            try
-            {
-                await storage.RemoveAsync(Key(entry.Info.SessionId), CancellationToken.None);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Whatever the storage said, it expires by itself; a message for it meanwhile finds no session at the holder and gets 404.
-            }
-        }
-    }
-
-    /// <summary>
-    /// Where a session named by a message is: here (the entry), on another instance (the holder), or nowhere. Waits up to
-    /// <paramref name="timeout"/>: the SDK announces a session before it is listed, here or in the directory.
-    /// </summary>
-    public async Task<(McpSessionRegistry.Entry? Local, Holder? Remote)> LocateAsync(string sessionId, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        while (true)
-        {
-            if (registry.Find(sessionId) is { } local)
-            {
-                return (local, null);
-            }
-
-            if (await storage.GetAsync(Key(sessionId), cancellationToken) is { } listed
-                && JsonSerializer.Deserialize(listed.Value.Span, RelayJsonContext.Default.Holder) is { } holder
-                && holder.Instance != bus.InstanceId)
-            {
-                return (null, holder);
-            }
-
-            var left = timeout - System.Diagnostics.Stopwatch.GetElapsedTime(started);
-            if (left <= TimeSpan.Zero)
-            {
-                return (null, null);
-            }
-
-            await registry.WaitForAsync(sessionId, left < TimeSpan.FromMilliseconds(100) ? left : TimeSpan.FromMilliseconds(100), cancellationToken);
-        }
-    }
-
     /// <summary>Hands the message to the holder and writes its answer; 404 when the holder does not answer (it is gone).</summary>
-    public async Task ForwardAsync(HttpContext context, Holder holder, string sessionId, ReadOnlyMemory<byte> message, string? scope)
+    public async Task ForwardAsync(HttpContext context, SseHolder holder, string sessionId, ReadOnlyMemory<byte> message, string? scope)
     {
         try
         {
@@ -152,7 +97,7 @@ internal sealed class SseRelay(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!Enabled)
+        if (!directory.Enabled)
         {
             return;
         }
@@ -180,7 +125,14 @@ internal sealed class SseRelay(
             using var timer = new PeriodicTimer(registry.SweepPeriod, time);
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await UpkeepAsync(stoppingToken);
+                try
+                {
+                    await directory.UpkeepAsync(stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    Log.SseRelaySubscriptionFailed(logger, e);   // next round; a failing upkeep must not stop the host
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -191,29 +143,6 @@ internal sealed class SseRelay(
             if (subscription is not null)
             {
                 await subscription.DisposeAsync();
-            }
-        }
-    }
-
-    private async Task UpkeepAsync(CancellationToken cancellationToken)
-    {
-        var revocations = services.GetRequiredService<Grants.IGrantRevocations>();
-        foreach (var entry in registry.Entries.ToList())
-        {
-            try
-            {
-                if (entry.Info.GrantId is { } grantId && await revocations.IsRevokedAsync(grantId, cancellationToken))
-                {
-                    registry.EndRevoked(entry);
-                    continue;
-                }
-
-                await ListAsync(entry, cancellationToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Log.SseRelaySubscriptionFailed(logger, e);
-                return;   // next round; a failing upkeep must not stop the host
             }
         }
     }
@@ -247,7 +176,7 @@ internal sealed class SseRelay(
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 Log.SseRelayFailed(logger, message.SessionId ?? "", e);
-                reply = new RelayMessage { Id = message.Id, Status = StatusCodes.Status503ServiceUnavailable, RetryAfter = Http.StorageFaults.RetryAfterSeconds, ContentType = "application/json", Body = RpcError("The message could not be handed to its session. Try again.") };
+                reply = new RelayMessage { Id = message.Id, Status = StatusCodes.Status503ServiceUnavailable, RetryAfter = StorageFaults.RetryAfterSeconds, ContentType = "application/json", Body = JsonRpcErrors.RpcError(McpErrorCode.InvalidRequest, "The message could not be handed to its session. Try again.") };
             }
 
             try
@@ -284,7 +213,7 @@ internal sealed class SseRelay(
         using var timeout = new CancellationTokenSource(AnswerTimeout, time);
         context.RequestAborted = timeout.Token;
 
-        await services.GetRequiredService<SessionBinding>().InvokeAsync(context, handler, legacySse: true);
+        await handler(context);
 
         return new RelayMessage
         {
@@ -313,44 +242,7 @@ internal sealed class SseRelay(
     }
 
     private static RelayMessage NotFound(string id, string text)
-        => new() { Id = id, Status = StatusCodes.Status404NotFound, ContentType = "application/json", Body = RpcError(text) };
-
-    private static byte[] RpcError(string text)
-        => System.Text.Encoding.UTF8.GetBytes("{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,\"message\":" + JsonSerializer.Serialize(text, RelayJsonContext.Default.String) + "},\"id\":null}");
-
-    private DateTimeOffset ListedUntil()
-    {
-        // Refreshed by the upkeep a few times per idle timeout; gone by itself a little after this instance stops.
-        return time.GetUtcNow() + registry.SweepPeriod * 3;
-    }
-
-    private static byte[] Encode(Holder holder) => JsonSerializer.SerializeToUtf8Bytes(holder, RelayJsonContext.Default.Holder);
-
-    private static string Key(string sessionId) => Storage.StoredJson.Key("sse", sessionId);
+        => new() { Id = id, Status = StatusCodes.Status404NotFound, ContentType = "application/json", Body = JsonRpcErrors.RpcError(McpErrorCode.InvalidRequest, text) };
 
     private static string Channel(string instance) => "sse:" + instance;
-
-    /// <summary>The instance holding a session's stream, and whose session it is.</summary>
-    internal sealed record Holder(string Instance, string Subject, string ClientId);
-
-    /// <summary>A relayed message (<see cref="ReplyTo"/> set) or the holder's answer to one.</summary>
-    internal sealed class RelayMessage
-    {
-        public required string Id { get; init; }
-        public string? ReplyTo { get; init; }
-        public string? SessionId { get; init; }
-        public string? Path { get; init; }
-        /// <summary>The scopes of the token the message came with (they may be wider than the opener's, after a step-up).</summary>
-        public string? Scope { get; init; }
-        public int Status { get; init; }
-        public string? ContentType { get; init; }
-        public string? RetryAfter { get; init; }
-        public byte[]? Body { get; init; }
-    }
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(SseRelay.Holder))]
-[JsonSerializable(typeof(SseRelay.RelayMessage))]
-[JsonSerializable(typeof(string))]
-internal sealed partial class RelayJsonContext : JsonSerializerContext;

@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
-using Microsoft.Net.Http.Headers;
 using ModelContextProtocol.AspNetCore.Authentication;
 
 namespace McpSseAuth.Validation;
@@ -30,16 +29,16 @@ internal sealed class McpOAuthChallengeHandler(
         var metadataUri = ProtectedResourceMetadataPath.UriFor(Context, uris, resources);
         var scope = string.Join(' ', oauthOptions.Value.DefaultScopes.Where(s => s != McpOAuthDefaults.OfflineAccessScope));
 
-        var header = $"Bearer resource_metadata=\"{metadataUri}\", scope=\"{scope}\"";
+        var challenge = AuthenticateChallenge.Bearer() with { Scope = scope, ResourceMetadata = metadataUri };
         var authorization = Request.Headers.Authorization.ToString();
         if (authorization.Length > 0)
         {
             var failure = (await Context.AuthenticateAsync(McpOAuthDefaults.BearerScheme)).Failure;
-            header += $", error=\"{OAuthErrorCodes.InvalidToken}\", error_description=\"{Describe(failure, authorization)}\"";
+            challenge = challenge with { Error = OAuthErrorCodes.InvalidToken, ErrorDescription = Describe(failure, authorization) };
         }
 
         Response.StatusCode = StatusCodes.Status401Unauthorized;
-        Response.Headers.Append(HeaderNames.WWWAuthenticate, header);
+        challenge.AppendTo(Response);
         Response.Headers.CacheControl = "no-store";
     }
 

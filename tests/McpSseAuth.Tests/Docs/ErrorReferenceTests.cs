@@ -99,8 +99,8 @@ public sealed partial class ErrorReferenceTests
         AssertFound("Registration/RegistrationPolicy.cs", "invalid_token", "Registration on this server needs an initial access token from its operator (Authorization: Bearer).");
         AssertFound("Clients/RedirectUriRules.cs", null, "must not contain a fragment");
         AssertFound("Validation/McpOAuthChallengeHandler.cs", null, "The access token was issued for another resource");
-        AssertFound("Sessions/SessionBinding.cs", null, "Forbidden: this session belongs to another user or another client.");
-        AssertFound("Sessions/SessionBinding.cs", null, "Session ended while the request was handled. Start a new session.");
+        AssertFound("Mcp/SessionOwnerGuard.cs", null, "Forbidden: this session belongs to another user or another client.");
+        AssertFound("Mcp/SessionRun.cs", null, "Session ended while the request was handled. Start a new session.");
         AssertFound("McpOAuthOptionsValidator.cs", null, "McpOAuthOptions.ClockSkew must be between 0 and 5 minutes.");
         AssertFound("Users/AccessRuleCheck.cs", null, "Your account is not in a group that may use this server. Ask the server's administrator to add you.");
         AssertFound("McpOAuthRedisServiceCollectionExtensions.cs", null, "McpRedisOptions.KeyPrefix is empty: keep the default '");

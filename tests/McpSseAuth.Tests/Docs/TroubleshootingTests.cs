@@ -157,7 +157,8 @@ public sealed class TroubleshootingTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, withinSkew.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, beyondSkew.StatusCode);
-        Assert.Contains("error=\"invalid_token\", error_description=\"The access token expired\"", TestHttp.WwwAuthenticate(beyondSkew), StringComparison.Ordinal);
+        Assert.Contains("error=\"invalid_token\"", TestHttp.WwwAuthenticate(beyondSkew), StringComparison.Ordinal);
+        Assert.Contains("error_description=\"The access token expired\"", TestHttp.WwwAuthenticate(beyondSkew), StringComparison.Ordinal);
     }
 
     [Fact]

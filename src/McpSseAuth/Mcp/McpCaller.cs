@@ -1,0 +1,15 @@
+using System.Security.Claims;
+using McpSseAuth.Users;
+
+namespace McpSseAuth.Mcp;
+
+/// <summary>Who calls an MCP endpoint, as the bearer token says: the user, the client, the scopes granted.</summary>
+internal sealed record McpCaller(string Subject, string? ClientId, string? Scope)
+{
+    public static McpCaller From(ClaimsPrincipal user)
+        => new(SignedInUser.From(user)?.Subject ?? "", user.FindFirst("client_id")?.Value, user.FindFirst("scope")?.Value);
+
+    /// <summary>Whether a session of <paramref name="subject"/> opened through <paramref name="clientId"/> is the caller's.</summary>
+    public bool Owns(string subject, string clientId)
+        => string.Equals(Subject, subject, StringComparison.Ordinal) && string.Equals(ClientId, clientId, StringComparison.Ordinal);
+}

@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace McpSseAuth.Mcp;
+
+/// <summary>Bodies are held to <see cref="McpOAuthOptions.MaxMessageBytes"/>: a larger one is refused with 413, before or while it is read.</summary>
+internal sealed class MessageSizeGuard(McpRefusals refusals, IOptions<McpOAuthOptions> options)
+{
+    /// <summary>False, answered, when the declared length is over the limit; otherwise the limit is set for the read.</summary>
+    public async Task<bool> AdmitsAsync(HttpContext context)
+    {
+        var limit = options.Value.MaxMessageBytes;
+        if (context.Request.ContentLength > limit)
+        {
+            await RefuseAsync(context);
+            return false;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = limit;
+        }
+
+        return true;
+    }
+
+    /// <summary>Runs <paramref name="next"/>; a body sent without Content-Length that outgrows the limit while read (here or by the SDK) gets 413.</summary>
+    public async Task RunAsync(HttpContext context, Func<Task> next)
+    {
+        try
+        {
+            await next();
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge && !context.Response.HasStarted)
+        {
+            await RefuseAsync(context);
+        }
+    }
+
+    private Task RefuseAsync(HttpContext context)
+        => refusals.RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, "too_large", $"The message is larger than {options.Value.MaxMessageBytes} bytes.");
+}

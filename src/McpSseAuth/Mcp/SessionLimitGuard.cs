@@ -1,0 +1,67 @@
+using System.Globalization;
+using McpSseAuth.Sessions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace McpSseAuth.Mcp;
+
+/// <summary>
+/// A request that may open a session takes its place under the caps first, atomically, so concurrent opens cannot
+/// overshoot: beyond <see cref="McpOAuthOptions.MaxSessionsPerUser"/> 429 (after a fair share per client:
+/// <see cref="McpSessionRegistry.TryMakeRoomFor"/>), beyond <see cref="McpOAuthOptions.MaxSessions"/> 503, both with
+/// Retry-After. A Streamable POST without a session may be a stateless request (2026-07-28), which opens nothing: at a cap
+/// only an <c>initialize</c> is refused.
+/// </summary>
+internal sealed class SessionLimitGuard(McpSessionRegistry registry, McpRefusals refusals, IOptions<McpOAuthOptions> options)
+{
+    /// <summary>Runs <paramref name="next"/> holding a place, which the session run takes over if a session starts; answered when refused.</summary>
+    public async Task RunAsync(HttpContext context, McpCaller caller, bool legacySse, Func<Task<McpMessage?>> readMessage, RequestDelegate next)
+    {
+        var o = options.Value;
+        var reservation = registry.TryReserve(caller.Subject, o.MaxSessionsPerUser, o.MaxSessions, out var perUser);
+        if (reservation is null && perUser && caller.ClientId is { } clientId && registry.TryMakeRoomFor(caller.Subject, clientId))
+        {
+            reservation = registry.TryReserve(caller.Subject, o.MaxSessionsPerUser, o.MaxSessions, out perUser);
+        }
+
+        if (reservation is null)
+        {
+            // The body is read only here, at the cap.
+            if (legacySse || (await readMessage())?.IsInitialize == true)
+            {
+                // No one knows when a session ends; the idle sweep is the soonest a place can be freed without one.
+                context.Response.Headers.RetryAfter = ((int)Math.Ceiling(registry.SweepPeriod.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                await refusals.RefuseAsync(
+                    context,
+                    perUser ? StatusCodes.Status429TooManyRequests : StatusCodes.Status503ServiceUnavailable,
+                    perUser ? "sessions_per_user" : "sessions",
+                    perUser
+                        ? $"You already have {o.MaxSessionsPerUser} open MCP sessions, the most allowed. Close one (or wait for one to end), then try again."
+                        : "The server holds as many MCP sessions as it can. Try again later.");
+                return;
+            }
+
+            await next(context);
+            return;
+        }
+
+        if (legacySse)
+        {
+            // The stream stays open as long as the client likes, and its request with it: it need not hold the access token,
+            // which was checked and is not passed on (the session keeps the user; each message brings its own token).
+            context.Request.Headers.Authorization = default;
+        }
+
+        // The session run (SessionTracking) takes the place over if a session starts; otherwise it is given back.
+        context.Items[McpSessionRegistry.ReservationKey] = reservation;
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            context.Items.Remove(McpSessionRegistry.ReservationKey);
+            registry.Release(reservation);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using McpSseAuth.Grants;
+using McpSseAuth.Storage;
+
+namespace McpSseAuth.Sessions;
+
+/// <summary>
+/// The session directory of legacy SSE across instances: each instance lists its SSE sessions in the storage with the
+/// session's user and client, so an instance that receives a message for a session it does not hold can find the holder.
+/// Its upkeep re-lists this instance's sessions and ends any whose grant was revoked while a published revocation was lost.
+/// Off with a single instance (the in-process bus).
+/// </summary>
+internal sealed class SseDirectory(IMcpOAuthStorage storage, IMcpOAuthBus bus, McpSessionRegistry registry, IGrantRevocations revocations, TimeProvider time)
+{
+    /// <summary>True when instances share a bus: sessions are listed, and messages relayed.</summary>
+    public bool Enabled { get; } = bus is not InProcessBus;
+
+    public string InstanceId => bus.InstanceId;
+
+    /// <summary>Lists an SSE session of this instance in the directory, for the others to find.</summary>
+    public async ValueTask ListAsync(SessionEntry entry, CancellationToken cancellationToken)
+    {
+        if (Enabled && entry.Info.Transport == McpSessionTransport.Sse)
+        {
+            await storage.SetAsync(Key(entry.Info.SessionId), Encode(new SseHolder(bus.InstanceId, entry.Info.Subject, entry.Info.ClientId)), ListedUntil(), null, cancellationToken);
+        }
+    }
+
+    /// <summary>Removes an ended session from the directory (it also expires by itself if this instance dies).</summary>
+    public async ValueTask UnlistAsync(SessionEntry entry)
+    {
+        if (Enabled && entry.Info.Transport == McpSessionTransport.Sse)
+        {
+            try
+            {
+                await storage.RemoveAsync(Key(entry.Info.SessionId), CancellationToken.None);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Whatever the storage said, it expires by itself; a message for it meanwhile finds no session at the holder and gets 404.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Where a session named by a message is: here (the entry), on another instance (the holder), or nowhere. Waits up to
+    /// <paramref name="timeout"/>: the SDK announces a session before it is listed, here or in the directory.
+    /// </summary>
+    public async Task<(SessionEntry? Local, SseHolder? Remote)> LocateAsync(string sessionId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
+        {
+            if (registry.Find(sessionId) is { } local)
+            {
+                return (local, null);
+            }
+
+            if (await storage.GetAsync(Key(sessionId), cancellationToken) is { } listed
+                && JsonSerializer.Deserialize(listed.Value.Span, RelayJsonContext.Default.SseHolder) is { } holder
+                && holder.Instance != bus.InstanceId)
+            {
+                return (null, holder);
+            }
+
+            var left = timeout - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero)
+            {
+                return (null, null);
+            }
+
+            await registry.WaitForAsync(sessionId, left < TimeSpan.FromMilliseconds(100) ? left : TimeSpan.FromMilliseconds(100), cancellationToken);
+        }
+    }
+
+    /// <summary>Keeps this instance's sessions listed; ends those whose grant was revoked. Throws what the storage throws.</summary>
+    public async Task UpkeepAsync(CancellationToken cancellationToken)
+    {
+        foreach (var entry in registry.Entries.ToList())
+        {
+            if (entry.Info.GrantId is { } grantId && await revocations.IsRevokedAsync(grantId, cancellationToken))
+            {
+                registry.EndRevoked(entry);
+                continue;
+            }
+
+            await ListAsync(entry, cancellationToken);
+        }
+    }
+
+    private DateTimeOffset ListedUntil()
+    {
+        // Refreshed by the upkeep a few times per idle timeout; gone by itself a little after this instance stops.
+        return time.GetUtcNow() + registry.SweepPeriod * 3;
+    }
+
+    private static byte[] Encode(SseHolder holder) => JsonSerializer.SerializeToUtf8Bytes(holder, RelayJsonContext.Default.SseHolder);
+
+    private static string Key(string sessionId) => StoredJson.Key("sse", sessionId);
+}
