@@ -4,7 +4,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace McpSseAuth;
 
 /// <summary>Settings of the McpSseAuth authorization server and of the protection of MCP endpoints.</summary>
-public sealed class McpOAuthOptions
+public sealed partial class McpOAuthOptions
 {
     /// <summary>
     /// The issuer identifier (RFC 8414 §2): https scheme, no query, no fragment, no trailing slash needed.
@@ -276,54 +276,4 @@ public sealed class McpOAuthOptions
 
     /// <summary>Hooks into the authorization server's steps.</summary>
     public McpOAuthEvents Events { get; set; } = new();
-
-    /// <summary>Adds a service whose API token users may store on the service-tokens page.</summary>
-    /// <param name="name">The name tools ask for, e.g. <c>github</c>: letters, digits, <c>-</c>, <c>_</c> and <c>.</c>.</param>
-    /// <param name="displayName">The name shown on the page.</param>
-    /// <param name="description">What the token is used for, shown on the page.</param>
-    /// <returns>These options, for chaining.</returns>
-    public McpOAuthOptions AddServiceToken(string name, string displayName, string? description = null)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentException.ThrowIfNullOrWhiteSpace(displayName);
-        ServiceTokens.Add(new McpServiceTokenDefinition { Name = name, DisplayName = displayName, Description = description });
-        return this;
-    }
-
-    /// <summary>Adds a local user whose password is hashed here; suitable for development and tests.</summary>
-    /// <param name="userName">The name typed on the login page; also the token subject.</param>
-    /// <param name="password">The password in clear text; only its hash is kept.</param>
-    /// <returns>These options, for chaining.</returns>
-    public McpOAuthOptions AddUser(string userName, string password)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(userName);
-        ArgumentException.ThrowIfNullOrEmpty(password);
-        Users.Add(new McpOAuthUser { UserName = userName, PasswordHash = LocalUserPasswords.Hash(userName, password) });
-        return this;
-    }
-}
-
-/// <summary>A local user of the built-in login page.</summary>
-public sealed class McpOAuthUser
-{
-    /// <summary>The name typed on the login page; the token subject is derived from it.</summary>
-    public string UserName { get; set; } = "";
-
-    /// <summary>A hash made by ASP.NET Core's <c>PasswordHasher</c> (see <c>McpOAuthUser.HashPassword</c>).</summary>
-    public string PasswordHash { get; set; } = "";
-
-    /// <summary>A display name for pages and the <c>name</c> claim; defaults to <see cref="UserName"/>.</summary>
-    public string? DisplayName { get; set; }
-
-    /// <summary>
-    /// A disabled user cannot sign in, and within <see cref="McpOAuthOptions.UserStatusInterval"/> loses every grant,
-    /// session and sign-in (as removing the user from the list does); set it back to let them sign in again.
-    /// </summary>
-    public bool Disabled { get; set; }
-
-    /// <summary>Makes a password hash for configuration files.</summary>
-    /// <param name="userName">The user the hash is for.</param>
-    /// <param name="password">The password in clear text.</param>
-    /// <returns>The hash to put in <see cref="PasswordHash"/>.</returns>
-    public static string HashPassword(string userName, string password) => LocalUserPasswords.Hash(userName, password);
 }

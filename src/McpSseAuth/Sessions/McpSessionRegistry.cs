@@ -139,25 +139,6 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
         ((ICollection<KeyValuePair<string, int>>)_perUser).Remove(new KeyValuePair<string, int>(subject, 0));
     }
 
-    /// <summary>Live sessions per transport, both always present (for metrics).</summary>
-    public IEnumerable<(string Transport, long Count)> CountByTransport()
-    {
-        long sse = 0, streamable = 0;
-        foreach (var entry in _sessions.Values)
-        {
-            if (entry.Info.Transport == McpSessionTransport.Sse)
-            {
-                sse++;
-            }
-            else
-            {
-                streamable++;
-            }
-        }
-
-        return [("sse", sse), ("streamable_http", streamable)];
-    }
-
     /// <summary>
     /// Registers a session opened by <paramref name="user"/>, taking over the request's <paramref name="reservation"/> when
     /// there is one still held; <see cref="Remove"/> it when the session ends.

@@ -16,10 +16,22 @@ internal sealed class SessionMetrics
         var meter = meters.Create(MeterName);
         meter.CreateObservableUpDownCounter(
             "mcpsseauth.sessions.active",
-            () => registry.CountByTransport().Select(c => new Measurement<long>(c.Count, new KeyValuePair<string, object?>("transport", c.Transport))),
+            () => CountByTransport(registry),
             unit: "{session}",
             description: "Live stateful MCP sessions.");
         _refused = meter.CreateCounter<long>("mcpsseauth.sessions.refused", unit: "{request}", description: "MCP requests refused by the session manager.");
+    }
+
+    /// <summary>Live sessions per transport, both always present.</summary>
+    private static Measurement<long>[] CountByTransport(McpSessionRegistry registry)
+    {
+        var sse = registry.Entries.LongCount(e => e.Info.Transport == McpSessionTransport.Sse);
+        var all = registry.Entries.LongCount();
+        return
+        [
+            new(sse, new KeyValuePair<string, object?>("transport", "sse")),
+            new(Math.Max(0, all - sse), new KeyValuePair<string, object?>("transport", "streamable_http")),
+        ];
     }
 
     public void Refused(string reason) => _refused.Add(1, new KeyValuePair<string, object?>("reason", reason));

@@ -1,0 +1,171 @@
+using McpSseAuth.Clients;
+
+namespace McpSseAuth.Hosting;
+
+/// <summary>Which clients may exist: configured clients, registration and its limits, redirect URIs, client ID metadata documents.</summary>
+internal static class ClientOptionsChecks
+{
+    public static void Check(McpOAuthOptions options, List<string> failures)
+    {
+        foreach (var scheme in options.AllowedRedirectUriSchemes)
+        {
+            if (ForbiddenRedirectSchemes.Contains(scheme) || !IsUriScheme(scheme))
+            {
+                failures.Add($"'{scheme}' cannot be an allowed redirect URI scheme: use a private-use scheme in reverse-domain form such as com.example.app (RFC 8252 §7.1); https and loopback http are always allowed.");
+            }
+        }
+
+        if (options.MaxRegisteredClients <= 0)
+        {
+            failures.Add("McpOAuthOptions.MaxRegisteredClients must be positive.");
+        }
+
+        ValidateClients(options, failures);
+
+        foreach (var host in options.AllowedRedirectHosts)
+        {
+            if (HostEntryProblem(host) is { } problem)
+            {
+                failures.Add($"McpOAuthOptions.AllowedRedirectHosts: '{host}' {problem}.");
+            }
+        }
+
+        if (options.RegistrationAccessToken is { Length: < 32 })
+        {
+            failures.Add("McpOAuthOptions.RegistrationAccessToken is shorter than 32 characters: use a random value, e.g. from `openssl rand -base64 32`.");
+        }
+
+        if (options.MaxRegistrationsPerAddress <= 0)
+        {
+            failures.Add("McpOAuthOptions.MaxRegistrationsPerAddress must be positive (default 200).");
+        }
+
+        OptionChecks.Positive(failures, nameof(options.RegistrationWindow), options.RegistrationWindow);
+        var documents = options.ClientMetadataDocuments;
+        foreach (var host in documents.AllowedHosts)
+        {
+            if (HostEntryProblem(host) is { } problem)
+            {
+                failures.Add($"McpOAuthOptions.ClientMetadataDocuments.AllowedHosts: '{host}' {problem}.");
+            }
+        }
+
+        if (documents.MaxDocumentBytes is < 512 or > 1024 * 1024)
+        {
+            failures.Add($"McpOAuthOptions.ClientMetadataDocuments.MaxDocumentBytes is {documents.MaxDocumentBytes}: use 512 bytes to 1 MiB (default 10 KiB).");
+        }
+
+        if (documents.FetchTimeout <= TimeSpan.Zero || documents.FetchTimeout > TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"McpOAuthOptions.ClientMetadataDocuments.FetchTimeout is {documents.FetchTimeout}: use more than zero, at most 1 minute (default 5 seconds).");
+        }
+
+        if (documents.MinCacheDuration <= TimeSpan.Zero || documents.MaxCacheDuration < documents.MinCacheDuration)
+        {
+            failures.Add("McpOAuthOptions.ClientMetadataDocuments: MinCacheDuration must be positive and MaxCacheDuration at least as long (defaults 1 minute, 24 hours).");
+        }
+
+        OptionChecks.Positive(failures, nameof(options.UnusedClientLifetime), options.UnusedClientLifetime);
+    }
+
+    // Schemes that run code, read local data or are web schemes with their own rules.
+    private static readonly HashSet<string> ForbiddenRedirectSchemes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "http", "https", "javascript", "vbscript", "data", "file", "blob", "about", "ftp", "ws", "wss", "filesystem", "view-source", "chrome", "mailto", "tel",
+    };
+
+    // RFC 3986 §3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+    private static bool IsUriScheme(string scheme)
+        => scheme.Length > 0 && char.IsAsciiLetter(scheme[0]) && scheme.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.');
+
+    /// <summary>
+    /// An allowed-host entry as it is compared: an ASCII host name (punycode for international names), no trailing dot, no
+    /// brackets, or <c>*.</c> and at least two labels.
+    /// </summary>
+    private static string? HostEntryProblem(string host)
+    {
+        var wildcard = host.StartsWith("*.", StringComparison.Ordinal);
+        var name = wildcard ? host[2..] : host;
+        if (name.Length == 0 || name.Contains('*', StringComparison.Ordinal) || name.EndsWith('.') || name.StartsWith('[') || !name.All(c => c is > ' ' and < (char)0x7F))
+        {
+            return "is not a host as compared: use an ASCII name without a trailing dot (punycode for international names), e.g. 'example.com' or '*.example.com'";
+        }
+
+        if (Uri.CheckHostName(name) is not (UriHostNameType.Dns or UriHostNameType.IPv4))
+        {
+            return "is not a host name";
+        }
+
+        return wildcard && !name.Contains('.', StringComparison.Ordinal) ? "covers a whole top-level domain: name at least two labels after '*.'" : null;
+    }
+
+    private static void ValidateClients(McpOAuthOptions options, List<string> failures)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var client in options.Clients)
+        {
+            var id = client.ClientId;
+            var label = $"McpOAuthOptions.Clients['{(id.Length > 60 ? id[..60] : id)}']";
+            if (id.Length is 0 or > 200 || !RedirectUriRules.IsPrintableAscii(id))
+            {
+                failures.Add("Every McpOAuthOptions.Clients entry needs a ClientId: printable ASCII without spaces, at most 200 characters.");
+                continue;
+            }
+
+            if (!seen.Add(id))
+            {
+                failures.Add($"{label} appears twice: client ids must be unique.");
+            }
+
+            if (client.ClientSecret is { Length: < 32 })
+            {
+                failures.Add($"{label}.ClientSecret is shorter than 32 characters: use a random secret, e.g. from `openssl rand -base64 32`.");
+            }
+
+            if (client.JwksJson is { } jwks && ConfiguredClients.ParseJwks(jwks).Problem is { } problem)
+            {
+                failures.Add($"{label}.JwksJson {problem}.");
+            }
+
+            foreach (var uri in client.RedirectUris)
+            {
+                if (!RedirectUriRules.TryValidateForRegistration(uri, options.AllowedRedirectUriSchemes, out var uriProblem))
+                {
+                    failures.Add($"{label}.RedirectUris: '{uri}' {uriProblem}.");
+                }
+            }
+
+            var confidential = client.ClientSecret is not null || client.JwksJson is not null;
+            var grantTypes = ConfiguredClients.EffectiveGrantTypes(client);
+            foreach (var grantType in grantTypes.Where(g => g is not ("authorization_code" or "refresh_token" or ConfiguredClients.ClientCredentials)))
+            {
+                failures.Add($"{label}.GrantTypes: '{grantType}' is not supported; use authorization_code, refresh_token, client_credentials.");
+            }
+
+            if (grantTypes.Contains(ConfiguredClients.ClientCredentials) && !confidential)
+            {
+                failures.Add($"{label} uses client_credentials but has no credentials: set ClientSecret or JwksJson.");
+            }
+
+            if (grantTypes.Contains("authorization_code") && client.RedirectUris.Count == 0)
+            {
+                failures.Add($"{label} uses authorization_code but has no RedirectUris.");
+            }
+
+            if (grantTypes.Contains("refresh_token") && !grantTypes.Contains("authorization_code"))
+            {
+                failures.Add($"{label} uses refresh_token without authorization_code: refresh tokens come only from the authorization code flow.");
+            }
+
+            foreach (var scope in client.Scopes.Where(s => !options.Scopes.ContainsKey(s)))
+            {
+                failures.Add($"{label}.Scopes: '{scope}' is not in McpOAuthOptions.Scopes.");
+            }
+
+            if (client.AllowIntrospection && !confidential)
+            {
+                failures.Add($"{label}.AllowIntrospection needs a confidential client: set ClientSecret or JwksJson.");
+            }
+        }
+    }
+}
