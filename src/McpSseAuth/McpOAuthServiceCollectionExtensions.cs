@@ -85,6 +85,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<McpSseAuth.Grants.GrantRevocationSignal>();
         services.TryAddSingleton<McpSseAuth.Sessions.McpSessionRegistry>();
         services.TryAddSingleton<IMcpSessions>(sp => sp.GetRequiredService<McpSseAuth.Sessions.McpSessionRegistry>());
+        services.TryAddSingleton<GrantRevocation>();
         services.TryAddSingleton<McpSseAuth.Sessions.SseDirectory>();
         services.TryAddSingleton<McpSseAuth.Sessions.SseRelay>();
         services.TryAddSingleton<McpSseAuth.Mcp.McpRefusals>();

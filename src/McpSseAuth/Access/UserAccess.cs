@@ -14,7 +14,7 @@ namespace McpSseAuth.Access;
 internal sealed class UserAccess(
     IGrantStore grants,
     IConsentStore consents,
-    IRefreshTokenStore refreshTokens,
+    GrantRevocation revocation,
     IGrantRevocations revocations,
     IUserSignOuts signOuts,
     UserSecrets secrets,
@@ -97,8 +97,7 @@ internal sealed class UserAccess(
         foreach (var grant in (await grants.ListAsync(subject, cancellationToken)).Where(which))
         {
             var wasLive = !await revocations.IsRevokedAsync(grant.GrantId, cancellationToken);
-            await refreshTokens.RevokeGrantAsync(grant.GrantId, cancellationToken);
-            await grants.RemoveAsync(grant.GrantId, cancellationToken);
+            await revocation.RevokeAsync(grant.GrantId, cancellationToken);
             revoked += wasLive ? 1 : 0;
         }
 

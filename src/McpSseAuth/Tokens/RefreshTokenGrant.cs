@@ -17,6 +17,7 @@ namespace McpSseAuth.Tokens;
 internal sealed class RefreshTokenGrant(
     IRefreshTokenStore refreshTokens,
     IGrantStore grants,
+    GrantRevocation revocation,
     IClientStore clients,
     Users.UserStatus users,
     TokenIssuance issuance,
@@ -50,7 +51,7 @@ internal sealed class RefreshTokenGrant(
         {
             // Another client holds this client's token: theft.
             Log.TokenReplayed(logger, "refresh token", client.ClientId, token.User.Subject, token.GrantId);
-            await refreshTokens.RevokeGrantAsync(token.GrantId, context.RequestAborted);
+            await revocation.RevokeAsync(token.GrantId, context.RequestAborted);
             await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token was issued to another client."));
             return;
         }
@@ -133,7 +134,7 @@ internal sealed class RefreshTokenGrant(
             if (SuccessorHandle(response) is { } successor && await refreshTokens.IsSpentAsync(successor, context.RequestAborted))
             {
                 Log.RefreshReplayedAfterSuccessorUsed(logger, client.ClientId, token.User.Subject, token.GrantId);
-                await refreshTokens.RevokeGrantAsync(token.GrantId, context.RequestAborted);
+                await revocation.RevokeAsync(token.GrantId, context.RequestAborted);
                 await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token is invalid, expired, revoked or already used."));
                 return;
             }
@@ -144,7 +145,7 @@ internal sealed class RefreshTokenGrant(
         }
 
         Log.TokenReplayed(logger, "refresh token", client.ClientId, token.User.Subject, token.GrantId);
-        await refreshTokens.RevokeGrantAsync(token.GrantId, context.RequestAborted);
+        await revocation.RevokeAsync(token.GrantId, context.RequestAborted);
         await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token is invalid, expired, revoked or already used."));
     }
 

@@ -16,7 +16,7 @@ namespace McpSseAuth.Tokens;
 internal sealed class RevocationEndpoint(
     ClientAuthentication clientAuthentication,
     IRefreshTokenStore refreshTokens,
-    IGrantStore grants,
+    GrantRevocation revocation,
     AccessTokenReader accessTokens,
     ServerUris uris,
     ILogger<RevocationEndpoint> logger)
@@ -39,8 +39,7 @@ internal sealed class RevocationEndpoint(
         {
             if (string.Equals(grant.ClientId, client.ClientId, StringComparison.Ordinal))
             {
-                await refreshTokens.RevokeGrantAsync(grant.GrantId, context.RequestAborted);
-                await grants.RemoveAsync(grant.GrantId, context.RequestAborted);
+                await revocation.RevokeAsync(grant.GrantId, context.RequestAborted);
                 Log.TokenRevoked(logger, client.ClientId, grant.GrantId, grant.Kind);
             }
             else

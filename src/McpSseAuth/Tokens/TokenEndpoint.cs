@@ -18,6 +18,7 @@ internal sealed class TokenEndpoint(
     IAuthorizationCodeStore codes,
     IRefreshTokenStore refreshTokens,
     IGrantStore grants,
+    GrantRevocation revocation,
     IConsentStore consents,
     Users.UserStatus users,
     AccessTokenIssuer issuer,
@@ -111,8 +112,7 @@ internal sealed class TokenEndpoint(
         if (await SpendAsync(handle, client, context.RequestAborted) != RedeemStatus.Redeemed || revokedMeanwhile)
         {
             // Spent or gone in the meantime, or no longer allowed: what was just stored for it must not live on.
-            await refreshTokens.RevokeGrantAsync(code.GrantId, context.RequestAborted);
-            await grants.RemoveAsync(code.GrantId, context.RequestAborted);
+            await revocation.RevokeAsync(code.GrantId, context.RequestAborted);
             await RefuseAsync(context, client.ClientId, revokedMeanwhile ? OAuthError.InvalidGrant("The user revoked this application's access after the code was issued.") : Expired);
             return;
         }
