@@ -7,17 +7,6 @@ using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.Authorization;
 
-/// <summary>The outcome of checking an authorization request.</summary>
-internal sealed record ValidatedAuthorizationRequest(
-    ClientRegistration Client,
-    string RedirectUri,
-    bool RedirectUriGiven,
-    string? State,
-    string CodeChallenge,
-    IReadOnlyList<string> Scopes,
-    IReadOnlyList<string> Resources,
-    IReadOnlySet<string> Prompt);
-
 /// <summary>
 /// Checks an authorization request in the order that decides where an error may go: until the client and its
 /// redirect URI are verified, errors are shown as a page, never redirected (RFC 6749 §4.1.2.1, RFC 9700 §4.11).
@@ -28,8 +17,8 @@ internal sealed class AuthorizationRequestValidator(
     ResourceIndicators resources,
     IOptions<McpOAuthOptions> options)
 {
-    /// <summary>Errors to show as a page (<c>PageError</c>) or to redirect to the verified redirect URI (<c>RedirectError</c>).</summary>
-    public async Task<(ValidatedAuthorizationRequest? Request, OAuthError? PageError, OAuthError? RedirectError, string? RedirectUri, string? State)> ValidateAsync(
+    /// <summary>Checks the client and its redirect URI first (errors shown as a page), then the rest (errors redirected).</summary>
+    public async Task<AuthorizationRequestCheck> ValidateAsync(
         HttpContext context, OAuthParameters parameters)
     {
         var clientId = parameters["client_id"];
@@ -63,7 +52,7 @@ internal sealed class AuthorizationRequestValidator(
         }
 
         var state = parameters["state"];
-        (ValidatedAuthorizationRequest?, OAuthError?, OAuthError?, string?, string?) Redirect(OAuthError error) => (null, null, error, redirectUri, state);
+        AuthorizationRequestCheck Redirect(OAuthError error) => AuthorizationRequestCheck.Redirect(error, redirectUri, state);
 
         var responseType = parameters["response_type"];
         if (responseType is null)
@@ -142,8 +131,8 @@ internal sealed class AuthorizationRequestValidator(
             return Redirect(OAuthError.InvalidRequest("prompt=none cannot be combined with other prompt values."));
         }
 
-        return (new ValidatedAuthorizationRequest(client, redirectUri, redirectUriGiven, state, challenge, scopes, resource, prompt), null, null, redirectUri, state);
+        return AuthorizationRequestCheck.Valid(new ValidatedAuthorizationRequest(client, redirectUri, redirectUriGiven, state, challenge, scopes, resource, prompt));
     }
 
-    private static (ValidatedAuthorizationRequest?, OAuthError?, OAuthError?, string?, string?) Page(OAuthError error) => (null, error, null, null, null);
+    private static AuthorizationRequestCheck Page(OAuthError error) => AuthorizationRequestCheck.Page(error);
 }

@@ -124,7 +124,7 @@ internal sealed class ExternalSignIn(
         var queryStart = returnUrl.IndexOf('?', StringComparison.Ordinal);
         if (queryStart >= 0 && OAuthParameters.TryFromQuery(new QueryCollection(QueryHelpers.ParseQuery(returnUrl[queryStart..])), out var parameters, out _))
         {
-            var (request, _, _, _, _) = await validator.ValidateAsync(context, parameters);
+            var request = (await validator.ValidateAsync(context, parameters)).Request;
             if (request is not null)
             {
                 back = AuthorizationResponse.ErrorUri(request.RedirectUri, OAuthError.AccessDenied("The user is not allowed to use this server."), request.State, uris.Issuer(context));
