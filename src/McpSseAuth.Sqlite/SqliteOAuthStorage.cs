@@ -42,8 +42,6 @@ internal sealed class SqliteOAuthStorage : IMcpOAuthStorage, IDisposable
     /// <summary>The database file and its connections.</summary>
     internal SqliteDatabase Database => _database;
 
-    public string DatabasePath => _database.Path;
-
     public ValueTask<McpStoredEntry?> GetAsync(string key, CancellationToken cancellationToken)
     {
         Begin(cancellationToken);

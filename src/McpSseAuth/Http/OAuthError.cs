@@ -58,7 +58,6 @@ internal static class OAuthErrorCodes
     public const string InvalidTarget = "invalid_target";
     public const string UnsupportedResponseType = "unsupported_response_type";
     public const string AccessDenied = "access_denied";
-    public const string ServerError = "server_error";
     public const string TemporarilyUnavailable = "temporarily_unavailable";
     public const string InvalidRedirectUri = "invalid_redirect_uri";
     public const string InvalidClientMetadata = "invalid_client_metadata";

@@ -51,9 +51,6 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
     /// <summary>The key under which the MCP request guards (Mcp/SessionLimitGuard) hand a reservation to the session run, in <c>HttpContext.Items</c>.</summary>
     public static readonly object ReservationKey = new();
 
-    /// <summary>How many sessions the user holds or is opening.</summary>
-    public int CountForUser(string subject) => _perUser.TryGetValue(subject, out var count) ? count : 0;
-
     /// <summary>How many sessions are live or opening.</summary>
     public int Count => Volatile.Read(ref _total);
 

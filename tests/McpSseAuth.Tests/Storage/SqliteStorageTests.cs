@@ -260,7 +260,7 @@ public sealed class SqliteStorageTests : StorageContract
 
         await using var provider = services.BuildServiceProvider();
         var storage = Assert.IsType<SqliteOAuthStorage>(provider.GetRequiredService<IMcpOAuthStorage>());
-        Assert.Equal(path, storage.DatabasePath);
+        Assert.Equal(path, storage.Database.Path);
         await storage.SetAsync("k", Bytes("v"), Time.GetUtcNow().AddMinutes(1), null, default);
         Assert.True(File.Exists(path));
 
@@ -286,7 +286,7 @@ public sealed class SqliteStorageTests : StorageContract
 
         Assert.Single(services, d => d.ServiceType == typeof(IMcpOAuthStorage));
         await using var provider = services.BuildServiceProvider();
-        Assert.Equal(Path.Combine(_root, "second", "mcp.db"), Assert.IsType<SqliteOAuthStorage>(provider.GetRequiredService<IMcpOAuthStorage>()).DatabasePath);
+        Assert.Equal(Path.Combine(_root, "second", "mcp.db"), Assert.IsType<SqliteOAuthStorage>(provider.GetRequiredService<IMcpOAuthStorage>()).Database.Path);
         var repository = Assert.IsType<FileSystemXmlRepository>(provider.GetRequiredService<IOptions<KeyManagementOptions>>().Value.XmlRepository);
         Assert.Equal(keys, repository.Directory.FullName);
 
@@ -328,7 +328,7 @@ public sealed class SqliteStorageTests : StorageContract
     {
         var path = Path.Combine(_root, "datasource", "Data Source files", "mcp.db");
         using var provider = new ServiceCollection().AddMcpOAuthSqlite(path).BuildServiceProvider();
-        Assert.Equal(path, Assert.IsType<SqliteOAuthStorage>(provider.GetRequiredService<IMcpOAuthStorage>()).DatabasePath);
+        Assert.Equal(path, Assert.IsType<SqliteOAuthStorage>(provider.GetRequiredService<IMcpOAuthStorage>()).Database.Path);
     }
 
     [Fact]
