@@ -1,6 +1,5 @@
 using McpSseAuth.Storage;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -74,34 +73,5 @@ internal sealed class StorageFaults(ILogger<StorageFaults> logger) : IStartupFil
         }
 
         await error.WriteAsync(context);
-    }
-}
-
-/// <summary>The developer exception page answers an unreachable storage with the same 503 as <see cref="StorageFaults"/>, not a 500 with a stack trace.</summary>
-internal sealed class StorageFaultPageFilter(ILogger<StorageFaults> logger) : IDeveloperPageExceptionFilter
-{
-    public Task HandleExceptionAsync(ErrorContext errorContext, Func<ErrorContext, Task> next)
-    {
-        ArgumentNullException.ThrowIfNull(errorContext);
-        ArgumentNullException.ThrowIfNull(next);
-        return StorageFaults.Find(errorContext.Exception) is { } e && !errorContext.HttpContext.Response.HasStarted
-            ? StorageFaults.AnswerAsync(errorContext.HttpContext, e, logger)
-            : next(errorContext);
-    }
-}
-
-/// <summary><c>UseExceptionHandler</c> answers an unreachable storage with the same 503 as <see cref="StorageFaults"/>, not the app's error page.</summary>
-internal sealed class StorageFaultHandler(ILogger<StorageFaults> logger) : IExceptionHandler
-{
-    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(httpContext);
-        if (StorageFaults.Find(exception) is not { } e || httpContext.Response.HasStarted)
-        {
-            return false;
-        }
-
-        await StorageFaults.AnswerAsync(httpContext, e, logger);
-        return true;
     }
 }

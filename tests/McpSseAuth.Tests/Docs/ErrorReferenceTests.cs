@@ -23,8 +23,10 @@ public sealed partial class ErrorReferenceTests
 
     private static readonly string OAuthErrorSource = Sources.Single(s => s.File.EndsWith("/Http/OAuthError.cs", StringComparison.Ordinal)).Text;
 
+    private static readonly string OAuthErrorCodesSource = Sources.Single(s => s.File.EndsWith("/Http/OAuthErrorCodes.cs", StringComparison.Ordinal)).Text;
+
     /// <summary>OAuthErrorCodes' constants: name → code.</summary>
-    private static readonly Dictionary<string, string> CodeConstants = CodeConstant().Matches(OAuthErrorSource)
+    private static readonly Dictionary<string, string> CodeConstants = CodeConstant().Matches(OAuthErrorCodesSource)
         .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value, StringComparer.Ordinal);
 
     /// <summary>OAuthError's factories: name → (code, status).</summary>

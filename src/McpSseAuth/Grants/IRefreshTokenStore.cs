@@ -1,17 +1,5 @@
 namespace McpSseAuth.Grants;
 
-/// <summary>Authorization codes, redeemable exactly once even under concurrent redemption.</summary>
-internal interface IAuthorizationCodeStore
-{
-    /// <summary>Stores a code; false when the store is full.</summary>
-    ValueTask<bool> StoreAsync(string handle, AuthorizationCode code, CancellationToken cancellationToken);
-
-    /// <summary>Reads a live code without spending it, so what its redemption issues can be stored before it is spent.</summary>
-    ValueTask<AuthorizationCode?> FindAsync(string handle, CancellationToken cancellationToken);
-
-    ValueTask<(RedeemStatus Status, AuthorizationCode? Code)> TryRedeemAsync(string handle, CancellationToken cancellationToken);
-}
-
 /// <summary>Refresh tokens, each redeemable exactly once; grants that can be revoked as a whole.</summary>
 internal interface IRefreshTokenStore
 {
@@ -52,37 +40,4 @@ internal interface IRefreshTokenStore
     ValueTask<bool> IsSpentAsync(string handle, CancellationToken cancellationToken);
 
     ValueTask RevokeGrantAsync(string grantId, CancellationToken cancellationToken);
-}
-
-internal enum RefreshState
-{
-    Unknown,
-    Live,
-    Spent,
-}
-
-/// <summary>What <see cref="IRefreshTokenStore.RotateAsync"/> did.</summary>
-/// <param name="Status">Redeemed (the answer to send), Replayed (spent before: the token and when), NotFound.</param>
-/// <param name="SealedResponse">The one answer of this rotation, when redeemed.</param>
-/// <param name="Spent">What remains of a token spent before, when replayed.</param>
-/// <param name="SpentAt">When it was spent, when replayed.</param>
-internal readonly record struct RotateOutcome(RedeemStatus Status, string? SealedResponse = null, RefreshToken? Spent = null, DateTimeOffset? SpentAt = null);
-
-/// <summary>Revoked grants: their refresh tokens are refused and their access tokens stop working at once.</summary>
-internal interface IGrantRevocations
-{
-    ValueTask<bool> IsRevokedAsync(string grantId, CancellationToken cancellationToken);
-}
-
-/// <summary>Authorization requests waiting for the user's consent.</summary>
-internal interface IPendingAuthorizationStore
-{
-    /// <summary>Stores a request; false when the store is full.</summary>
-    ValueTask<bool> StoreAsync(string handle, PendingAuthorization request, CancellationToken cancellationToken);
-
-    /// <summary>Reads without consuming, to render the page again.</summary>
-    ValueTask<PendingAuthorization?> FindAsync(string handle, CancellationToken cancellationToken);
-
-    /// <summary>Consumes the request so one decision is taken once.</summary>
-    ValueTask<PendingAuthorization?> TryTakeAsync(string handle, CancellationToken cancellationToken);
 }

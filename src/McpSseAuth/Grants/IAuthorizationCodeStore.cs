@@ -1,0 +1,13 @@
+namespace McpSseAuth.Grants;
+
+/// <summary>Authorization codes, redeemable exactly once even under concurrent redemption.</summary>
+internal interface IAuthorizationCodeStore
+{
+    /// <summary>Stores a code; false when the store is full.</summary>
+    ValueTask<bool> StoreAsync(string handle, AuthorizationCode code, CancellationToken cancellationToken);
+
+    /// <summary>Reads a live code without spending it, so what its redemption issues can be stored before it is spent.</summary>
+    ValueTask<AuthorizationCode?> FindAsync(string handle, CancellationToken cancellationToken);
+
+    ValueTask<(RedeemStatus Status, AuthorizationCode? Code)> TryRedeemAsync(string handle, CancellationToken cancellationToken);
+}

@@ -1,0 +1,9 @@
+namespace McpSseAuth.Grants;
+
+internal enum RedeemStatus
+{
+    Redeemed,
+    NotFound,
+    Expired,
+    Replayed,
+}

@@ -1,0 +1,8 @@
+namespace McpSseAuth.Grants;
+
+internal enum RefreshState
+{
+    Unknown,
+    Live,
+    Spent,
+}
