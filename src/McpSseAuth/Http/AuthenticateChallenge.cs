@@ -13,7 +13,7 @@ namespace McpSseAuth.Http;
 /// </summary>
 internal sealed record AuthenticateChallenge(string Scheme)
 {
-    public const string BearerScheme = "Bearer";
+    private const string BearerScheme = "Bearer";
 
     public string? Realm { get; init; }
 

@@ -25,12 +25,23 @@ internal sealed class SessionMetrics
     /// <summary>Live sessions per transport, both always present.</summary>
     private static Measurement<long>[] CountByTransport(McpSessionRegistry registry)
     {
-        var sse = registry.Entries.LongCount(e => e.Info.Transport == McpSessionTransport.Sse);
-        var all = registry.Entries.LongCount();
+        long sse = 0, streamable = 0;
+        foreach (var entry in registry.Entries)
+        {
+            if (entry.Info.Transport == McpSessionTransport.Sse)
+            {
+                sse++;
+            }
+            else
+            {
+                streamable++;
+            }
+        }
+
         return
         [
             new(sse, new KeyValuePair<string, object?>("transport", "sse")),
-            new(Math.Max(0, all - sse), new KeyValuePair<string, object?>("transport", "streamable_http")),
+            new(streamable, new KeyValuePair<string, object?>("transport", "streamable_http")),
         ];
     }
 

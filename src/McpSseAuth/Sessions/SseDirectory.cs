@@ -15,8 +15,6 @@ internal sealed class SseDirectory(IMcpOAuthStorage storage, IMcpOAuthBus bus, M
     /// <summary>True when instances share a bus: sessions are listed, and messages relayed.</summary>
     public bool Enabled { get; } = bus is not InProcessBus;
 
-    public string InstanceId => bus.InstanceId;
-
     /// <summary>Lists an SSE session of this instance in the directory, for the others to find.</summary>
     public async ValueTask ListAsync(SessionEntry entry, CancellationToken cancellationToken)
     {
