@@ -83,10 +83,10 @@ internal sealed class BenchApp : IAsyncDisposable
         {
             o.Issuer = new Uri(Issuer);
             o.AllowInsecureHttp = true;
-            o.SigningAlgorithm = signingAlgorithm;
-            o.KeyDirectory = null;
+            o.Signing.Algorithm = signingAlgorithm;
+            o.Signing.KeyDirectory = null;
             // Setups register clients from one address, in every benchmark process.
-            o.MaxRegistrationsPerAddress = 100_000;
+            o.Registration.MaxPerAddress = 100_000;
             o.AddUser(UserName, UserName);
         });
 

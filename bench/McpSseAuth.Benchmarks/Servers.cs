@@ -31,11 +31,11 @@ internal static class Servers
     {
         var environment = new Dictionary<string, string>(Common)
         {
-            ["McpOAuth__MaxRegistrationsPerAddress"] = "100000000",
-            ["McpOAuth__MaxRegisteredClients"] = "100000000",
-            ["McpOAuth__MaxPendingAuthorizations"] = "100000000",
-            ["McpOAuth__MaxSessionsPerUser"] = "30000",
-            ["McpOAuth__MaxSessions"] = "30000",
+            ["McpOAuth__Registration__MaxPerAddress"] = "100000000",
+            ["McpOAuth__Registration__MaxClients"] = "100000000",
+            ["McpOAuth__Tokens__MaxPendingAuthorizations"] = "100000000",
+            ["McpOAuth__Sessions__MaxPerUser"] = "30000",
+            ["McpOAuth__Sessions__MaxTotal"] = "30000",
         };
         if (dataFolder is null)
         {

@@ -29,16 +29,20 @@ var upstreamScheme = UpstreamSignIn.AddFromConfiguration(builder);
 
 builder.Services.AddMcpOAuth(options =>
 {
-    // Issuer, Users (with PasswordHash), AccessRules, ServiceTokens, Scopes, lifetimes... from the "McpOAuth" section.
-    builder.Configuration.GetSection("McpOAuth").Bind(options);
+    // Issuer, Users (with PasswordHash), SignIn:AccessRules, ServiceTokens, Scopes, Tokens... from the "McpOAuth" section
+    // (docs/configuration.md shows the JSON). A key that names no setting stops the app instead of being ignored.
+    builder.Configuration.GetSection("McpOAuth").Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
     options.ResourceName ??= "McpSseAuth sample server";
-    if (upstreamScheme is not null && !options.SignInSchemes.Contains(upstreamScheme))
+    if (upstreamScheme is not null && !options.SignIn.Schemes.Contains(upstreamScheme))
     {
-        options.SignInSchemes.Add(upstreamScheme);
+        options.SignIn.Schemes.Add(upstreamScheme);
     }
 
     // An extra scope, required by the server_stats tool: clients ask for it only when they call that tool.
-    options.Scopes.TryAdd(SampleScopes.Admin, "See statistics about your sessions on this server");
+    if (!options.Scopes.Supported.Any(s => s.Name == SampleScopes.Admin))
+    {
+        options.Scopes.Add(SampleScopes.Admin, "See statistics about your sessions on this server");
+    }
 
     if (options.ServiceTokens.Count == 0)
     {

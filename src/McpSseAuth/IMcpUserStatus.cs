@@ -3,9 +3,9 @@ namespace McpSseAuth;
 /// <summary>
 /// The host's say on whether a user may keep access, for users who live elsewhere (a database, a directory). Register
 /// implementations in the service collection; each is asked, besides McpSseAuth's own rules (local users in
-/// <see cref="McpOAuthOptions.Users"/>, <see cref="McpOAuthOptions.AccessRules"/> for upstream users), at sign-in, at every
+/// <see cref="McpOAuthOptions.Users"/>, <see cref="McpOAuthSignInOptions.AccessRules"/> for upstream users), at sign-in, at every
 /// refresh and code redemption, on MCP requests and for live sessions. An answer is remembered for
-/// <see cref="McpOAuthOptions.UserStatusInterval"/>, so a user turned away here loses everything (grants, sessions,
+/// <see cref="McpOAuthSignInOptions.UserStatusInterval"/>, so a user turned away here loses everything (grants, sessions,
 /// sign-ins, stored tokens) within that time. Answer false only for users who lost access, not when your directory is
 /// unreachable: throw then, and the request fails without ending anything.
 /// </summary>

@@ -56,7 +56,7 @@ public interface IMcpUserTokens
 }
 
 /// <summary>An upstream access token and the sign-in scheme whose provider issued it.</summary>
-/// <param name="Scheme">The authentication scheme the user signed in with (one of <see cref="McpOAuthOptions.SignInSchemes"/>).</param>
+/// <param name="Scheme">The authentication scheme the user signed in with (one of <see cref="McpOAuthSignInOptions.Schemes"/>).</param>
 /// <param name="AccessToken">The access token, current (refreshed if it had expired).</param>
 /// <param name="ExpiresAt">When it expires, if the provider said.</param>
 public sealed record McpUpstreamToken(string Scheme, string AccessToken, DateTimeOffset? ExpiresAt);

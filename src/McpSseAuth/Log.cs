@@ -13,7 +13,7 @@ internal static partial class Log
     [LoggerMessage(1003, LogLevel.Warning, "No McpOAuthOptions.Issuer is set: the issuer is derived from each request's Host. Set it in production.", EventName = "IssuerDerivedFromRequest")]
     public static partial void IssuerDerivedFromRequest(ILogger logger);
 
-    [LoggerMessage(1004, LogLevel.Warning, "No signing key and no McpOAuthOptions.KeyDirectory: the key lives in memory, so every restart invalidates all access tokens. Set KeyDirectory or SigningCredentials.", EventName = "SigningKeyInMemory")]
+    [LoggerMessage(1004, LogLevel.Warning, "No signing key and no McpOAuthOptions.Signing.KeyDirectory: the key lives in memory, so every restart invalidates all access tokens. Set Signing.KeyDirectory or Signing.Credentials.", EventName = "SigningKeyInMemory")]
     public static partial void SigningKeyInMemory(ILogger logger);
 
     // Once per process: one misconfigured proxy (or a scanner) must not flood the log.

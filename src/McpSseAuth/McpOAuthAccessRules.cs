@@ -3,7 +3,7 @@ using System.Security.Claims;
 namespace McpSseAuth;
 
 /// <summary>
-/// Who may sign in through <see cref="McpOAuthOptions.SignInSchemes"/>. The identity lists (<see cref="AllowedEmailDomains"/>,
+/// Who may sign in through <see cref="McpOAuthSignInOptions.Schemes"/>. The identity lists (<see cref="AllowedEmailDomains"/>,
 /// <see cref="AllowedHostedDomains"/>, <see cref="AllowedUsers"/>) are alternatives: when any of them is set, the user must
 /// match at least one. <see cref="RequiredGroups"/> and <see cref="RequiredRoles"/> apply on top: the user must hold at
 /// least one of each list that is set. Local users (<see cref="McpOAuthOptions.Users"/>) are configured one by one and are

@@ -37,7 +37,7 @@ public sealed class McpOAuthClient
     /// </summary>
     public IList<string> GrantTypes { get; } = [];
 
-    /// <summary>Scopes a <c>client_credentials</c> token may carry; empty means <see cref="McpOAuthOptions.DefaultScopes"/>.</summary>
+    /// <summary>Scopes a <c>client_credentials</c> token may carry; empty means <see cref="McpOAuthScopeOptions.Default"/>.</summary>
     public IList<string> Scopes { get; } = [];
 
     /// <summary>May call the introspection endpoint (RFC 7662), e.g. a resource server that prefers it to validating JWTs. Confidential clients only.</summary>

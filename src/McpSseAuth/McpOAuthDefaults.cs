@@ -7,7 +7,7 @@ public static class McpOAuthDefaults
     public const string SignInCookieScheme = "McpOAuth.SignIn";
 
     /// <summary>
-    /// The short-lived cookie scheme that remote sign-in schemes (<see cref="McpOAuthOptions.SignInSchemes"/>) sign in
+    /// The short-lived cookie scheme that remote sign-in schemes (<see cref="McpOAuthSignInOptions.Schemes"/>) sign in
     /// to; McpSseAuth reads it once on return, applies the access rules, and deletes it.
     /// </summary>
     public const string ExternalCookieScheme = "McpOAuth.External";

@@ -12,7 +12,7 @@ public class McpOAuthEvents
     public Func<TokenIssuedContext, Task> OnTokenIssued { get; set; } = _ => Task.CompletedTask;
 
     /// <summary>
-    /// Called when a user returns from a remote sign-in scheme, after <see cref="McpOAuthOptions.AccessRules"/> passed:
+    /// Called when a user returns from a remote sign-in scheme, after <see cref="McpOAuthSignInOptions.AccessRules"/> passed:
     /// call <see cref="SigningInContext.Refuse"/> to keep the user out with a reason they will read.
     /// </summary>
     public Func<SigningInContext, Task> OnSigningIn { get; set; } = _ => Task.CompletedTask;

@@ -11,7 +11,7 @@ public static class McpOAuthStorageServiceCollectionExtensions
     /// Keeps McpSseAuth's state (clients, codes, refresh tokens, grants, consents, revocations, sign-outs, stored secrets,
     /// the signing key ring, the legacy SSE session directory) in <paramref name="storage"/> instead of memory, and talks to
     /// the other instances sharing it through <paramref name="bus"/>. With shared storage the signing keys live in it, so
-    /// <see cref="McpSseAuth.McpOAuthOptions.KeyDirectory"/> must be left unset. <c>McpSseAuth.Sqlite</c> and
+    /// <see cref="McpSseAuth.McpOAuthSigningOptions.KeyDirectory"/> must be left unset. <c>McpSseAuth.Sqlite</c> and
     /// <c>McpSseAuth.Redis</c> call this for you. Calling it again replaces the earlier choice.
     /// </summary>
     /// <param name="services">The application's services.</param>

@@ -13,7 +13,7 @@ public sealed class McpOAuthUser
     public string? DisplayName { get; set; }
 
     /// <summary>
-    /// A disabled user cannot sign in, and within <see cref="McpOAuthOptions.UserStatusInterval"/> loses every grant,
+    /// A disabled user cannot sign in, and within <see cref="McpOAuthSignInOptions.UserStatusInterval"/> loses every grant,
     /// session and sign-in (as removing the user from the list does); set it back to let them sign in again.
     /// </summary>
     public bool Disabled { get; set; }

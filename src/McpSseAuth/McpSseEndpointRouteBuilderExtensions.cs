@@ -142,22 +142,22 @@ public static class McpSseEndpointRouteBuilderExtensions
         // Called by browser-based clients directly: CORS for any origin, without credentials.
         Map(group, McpOAuthDefaults.AuthorizationServerMetadataPath, get: metadata.HandleAsync, cors: cors);
         Map(group, McpOAuthDefaults.OpenIdConfigurationPath, get: metadata.HandleAsync, cors: cors);
-        Map(group, o.JwksPath, get: jwks.HandleAsync, cors: cors);
-        Map(group, o.RegistrationEndpointPath, post: registration.HandleAsync, cors: cors);
+        Map(group, o.Paths.Jwks, get: jwks.HandleAsync, cors: cors);
+        Map(group, o.Paths.Registration, post: registration.HandleAsync, cors: cors);
         // Pages a browser opens: cookies and anti-forgery forms, so https when the issuer is.
-        Map(group, o.AuthorizationEndpointPath, get: authorize.HandleAsync, pages: pages);
-        Map(group, o.ConsentPath, post: consent.HandleAsync, pages: pages);
-        Map(group, o.TokenEndpointPath, post: token.HandleAsync, cors: cors);
-        Map(group, o.RevocationEndpointPath, post: revocation.HandleAsync, cors: cors);
+        Map(group, o.Paths.Authorization, get: authorize.HandleAsync, pages: pages);
+        Map(group, o.Paths.Consent, post: consent.HandleAsync, pages: pages);
+        Map(group, o.Paths.Token, post: token.HandleAsync, cors: cors);
+        Map(group, o.Paths.Revocation, post: revocation.HandleAsync, cors: cors);
         // Server to server: no CORS.
-        Map(group, o.IntrospectionEndpointPath, post: introspection.HandleAsync);
-        Map(group, o.LoginPath, get: login.HandleGetAsync, post: login.HandlePostAsync, pages: pages);
-        Map(group, o.LogoutPath, get: logout.HandleGetAsync, post: logout.HandlePostAsync, pages: pages);
+        Map(group, o.Paths.Introspection, post: introspection.HandleAsync);
+        Map(group, o.Paths.Login, get: login.HandleGetAsync, post: login.HandlePostAsync, pages: pages);
+        Map(group, o.Paths.Logout, get: logout.HandleGetAsync, post: logout.HandlePostAsync, pages: pages);
         Map(group, ExternalSignIn.CallbackPath(o), get: external.HandleCallbackAsync, pages: pages);
-        Map(group, o.ConnectedAppsPath, get: apps.HandleGetAsync, post: apps.HandlePostAsync, pages: pages);
+        Map(group, o.Paths.ConnectedApps, get: apps.HandleGetAsync, post: apps.HandlePostAsync, pages: pages);
         if (o.ServiceTokens.Count > 0)
         {
-            Map(group, o.ServiceTokensPath, get: serviceTokens.HandleGetAsync, post: serviceTokens.HandlePostAsync, pages: pages);
+            Map(group, o.Paths.ServiceTokens, get: serviceTokens.HandleGetAsync, post: serviceTokens.HandlePostAsync, pages: pages);
         }
         return group;
     }

@@ -59,7 +59,7 @@ public interface IMcpUserAccess
     /// Removes everything the user holds here: every grant revoked, every consent forgotten, upstream and service tokens
     /// deleted, every MCP session ended, and every sign-in to the authorization server ended (its cookies are refused).
     /// The user may sign in again if the sign-in still lets them in: to keep someone out, also remove them from
-    /// <see cref="McpOAuthOptions.Users"/>, the upstream provider or <see cref="McpOAuthOptions.AccessRules"/>.
+    /// <see cref="McpOAuthOptions.Users"/>, the upstream provider or <see cref="McpOAuthSignInOptions.AccessRules"/>.
     /// </summary>
     /// <param name="subject">The user's <c>sub</c>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

@@ -69,7 +69,7 @@ internal sealed class UserAccess(
 
         // Sign-ins first: no new consent can be given while the rest is taken away.
         var now = time.GetUtcNow();
-        await signOuts.SignOutEverywhereAsync(subject, now, now + options.Value.SignInLifetime, cancellationToken);
+        await signOuts.SignOutEverywhereAsync(subject, now, now + options.Value.SignIn.Lifetime, cancellationToken);
 
         var live = SessionsOf(subject, _ => true);
         // Consents before grants, for the reason given in RevokeClientAsync.

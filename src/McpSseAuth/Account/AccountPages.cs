@@ -34,20 +34,20 @@ internal static class AccountPages
         var pathBase = context.Request.PathBase;
         var name = user.FindFirst(SignedInUser.NameClaim)?.Value ?? user.FindFirst("email")?.Value ?? user.FindFirst(SignedInUser.SubjectClaim)?.Value;
         var nav = new StringBuilder("<nav class=\"muted\">Signed in as <strong>").Append(HtmlPage.Encode(name)).Append("</strong> · ")
-            .Append("<a href=\"").Append(HtmlPage.Encode((pathBase + options.ConnectedAppsPath).ToUriComponent())).Append("\">Connected apps</a> · ");
+            .Append("<a href=\"").Append(HtmlPage.Encode((pathBase + options.Paths.ConnectedApps).ToUriComponent())).Append("\">Connected apps</a> · ");
         if (options.ServiceTokens.Count > 0)
         {
-            nav.Append("<a href=\"").Append(HtmlPage.Encode((pathBase + options.ServiceTokensPath).ToUriComponent())).Append("\">Service tokens</a> · ");
+            nav.Append("<a href=\"").Append(HtmlPage.Encode((pathBase + options.Paths.ServiceTokens).ToUriComponent())).Append("\">Service tokens</a> · ");
         }
 
-        return nav.Append("<a href=\"").Append(HtmlPage.Encode((pathBase + options.LogoutPath).ToUriComponent())).Append("\">Sign out</a></nav>").ToString();
+        return nav.Append("<a href=\"").Append(HtmlPage.Encode((pathBase + options.Paths.Logout).ToUriComponent())).Append("\">Sign out</a></nav>").ToString();
     }
 
     /// <summary>The page after a sign-in that was not part of an authorization request.</summary>
     public static Task WriteSignedInAsync(HttpContext context, McpOAuthOptions options)
         => HtmlPage.WriteAsync(context, 200, "Signed in",
             "<p>You are signed in. Return to the application to continue, or see your <a href=\"" +
-            HtmlPage.Encode((context.Request.PathBase + options.ConnectedAppsPath).ToUriComponent()) + "\">connected apps</a>.</p>");
+            HtmlPage.Encode((context.Request.PathBase + options.Paths.ConnectedApps).ToUriComponent()) + "\">connected apps</a>.</p>");
 
     public static string Date(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 }

@@ -67,7 +67,7 @@ internal sealed class ConnectedAppsEndpoint(
         }
 
         // Post/redirect/get: a reload does not post again.
-        context.Response.Redirect((context.Request.PathBase + options.Value.ConnectedAppsPath).ToUriComponent() + "?revoked=1");
+        context.Response.Redirect((context.Request.PathBase + options.Value.Paths.ConnectedApps).ToUriComponent() + "?revoked=1");
         context.Response.StatusCode = StatusCodes.Status303SeeOther;
     }
 
@@ -108,7 +108,7 @@ internal sealed class ConnectedAppsEndpoint(
                 .Append("<p class=\"muted\">Sends you back to ").Append(HtmlPage.Encode(string.Join(", ", redirectHosts))).Append("</p><ul>");
             foreach (var scope in scopes)
             {
-                body.Append("<li>").Append(HtmlPage.Encode(o.DescribeScope(scope)))
+                body.Append("<li>").Append(HtmlPage.Encode(o.Scopes.WordsFor(scope)))
                     .Append(" <span class=\"muted\">(").Append(HtmlPage.Encode(scope)).Append(")</span></li>");
             }
 
@@ -125,7 +125,7 @@ internal sealed class ConnectedAppsEndpoint(
                 body.Append(" Connected now (").Append(open).Append(open == 1 ? " session)." : " sessions).");
             }
 
-            body.Append("</p><form method=\"post\" action=\"").Append(HtmlPage.Encode((context.Request.PathBase + o.ConnectedAppsPath).ToUriComponent())).Append("\">")
+            body.Append("</p><form method=\"post\" action=\"").Append(HtmlPage.Encode((context.Request.PathBase + o.Paths.ConnectedApps).ToUriComponent())).Append("\">")
                 .Append(HtmlForm.AntiforgeryField(tokens))
                 .Append("<input type=\"hidden\" name=\"client_id\" value=\"").Append(HtmlPage.Encode(clientId)).Append("\">")
                 .Append("<button type=\"submit\">Revoke access</button></form></section>");

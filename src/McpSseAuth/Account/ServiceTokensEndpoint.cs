@@ -78,7 +78,7 @@ internal sealed class ServiceTokensEndpoint(McpUserTokens userTokens, IAntiforge
                 return;
         }
 
-        context.Response.Redirect((context.Request.PathBase + options.Value.ServiceTokensPath).ToUriComponent() + "?done=" + done);
+        context.Response.Redirect((context.Request.PathBase + options.Value.Paths.ServiceTokens).ToUriComponent() + "?done=" + done);
         context.Response.StatusCode = StatusCodes.Status303SeeOther;
     }
 
@@ -87,7 +87,7 @@ internal sealed class ServiceTokensEndpoint(McpUserTokens userTokens, IAntiforge
         var o = options.Value;
         var stored = await userTokens.StoredServicesAsync(principal, context.RequestAborted);
         var tokens = antiforgery.GetAndStoreTokens(context);
-        var action = HtmlPage.Encode((context.Request.PathBase + o.ServiceTokensPath).ToUriComponent());
+        var action = HtmlPage.Encode((context.Request.PathBase + o.Paths.ServiceTokens).ToUriComponent());
         var antiforgeryField = HtmlForm.AntiforgeryField(tokens);
 
         var body = new StringBuilder(AccountPages.Navigation(context, o, principal))

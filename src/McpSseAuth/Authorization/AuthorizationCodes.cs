@@ -45,7 +45,7 @@ internal sealed class AuthorizationCodes(IAuthorizationCodeStore codes, IClientS
             Resources = request.Resources,
             GrantId = OpaqueHandle.Create(),
             IssuedAt = time.GetUtcNow(),
-            ExpiresAt = time.GetUtcNow() + options.Value.AuthorizationCodeLifetime,
+            ExpiresAt = time.GetUtcNow() + options.Value.Tokens.AuthorizationCodeLifetime,
         }, context.RequestAborted);
         if (!stored)
         {

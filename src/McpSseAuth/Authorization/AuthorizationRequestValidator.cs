@@ -91,7 +91,7 @@ internal sealed class AuthorizationRequestValidator(
         if (parameters["scope"] is { } scopeParameter)
         {
             scopes = scopeParameter.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToArray();
-            var unknown = scopes.FirstOrDefault(s => !o.Scopes.ContainsKey(s) && s != McpOAuthDefaults.OfflineAccessScope);
+            var unknown = scopes.FirstOrDefault(s => !o.Scopes.IsSupported(s) && s != McpOAuthDefaults.OfflineAccessScope);
             if (unknown is not null)
             {
                 return Redirect(OAuthError.InvalidScope($"The scope '{(unknown.Length > 60 ? unknown[..60] : unknown)}' is not known to this server."));
@@ -105,7 +105,7 @@ internal sealed class AuthorizationRequestValidator(
 
             if (scopes.Length > 0 && scopes.All(s => s == McpOAuthDefaults.OfflineAccessScope))
             {
-                scopes = [.. o.DefaultScopes, .. scopes];
+                scopes = [.. o.Scopes.Default, .. scopes];
             }
         }
         else
@@ -115,7 +115,7 @@ internal sealed class AuthorizationRequestValidator(
 
         if (scopes.Length == 0)
         {
-            scopes = [.. o.DefaultScopes];
+            scopes = [.. o.Scopes.Default];
         }
 
         var resource = resources.Resolve(context, parameters["resource"], out var resourceError);

@@ -56,7 +56,7 @@ internal sealed class AuthorizeEndpoint(
 
         var o = options.Value;
         var signIn = await context.AuthenticateAsync(McpOAuthDefaults.SignInCookieScheme);
-        var user = SignedInUser.From(signIn.Principal, o.AccessTokenClaims);
+        var user = SignedInUser.From(signIn.Principal, o.Tokens.AccessTokenClaims);
         // OpenID Connect Core §3.1.2.1: sign in again (the new sign-in replaces the cookie; a GET signs nobody out). The
         // request comes back without "login", or it would loop.
         var promptLogin = user is not null && request!.Prompt.Contains("login");
@@ -139,7 +139,7 @@ internal sealed class AuthorizeEndpoint(
     /// <summary>An error for the verified redirect URI: sent there at once only where that cannot make this server an open redirector.</summary>
     private async Task RedirectErrorAsync(HttpContext context, string redirectUri, OAuthError error, string? state)
     {
-        if (RedirectUriRules.MayReceiveErrorsUnattended(redirectUri, options.Value.AllowedRedirectUriSchemes))
+        if (RedirectUriRules.MayReceiveErrorsUnattended(redirectUri, options.Value.RedirectUris.AllowedSchemes))
         {
             AuthorizationResponse.RedirectWithError(context, redirectUri, error, state, uris.Issuer(context));
             return;

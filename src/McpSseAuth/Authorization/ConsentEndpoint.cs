@@ -26,7 +26,7 @@ internal sealed class ConsentEndpoint(
     public async Task HandleAsync(HttpContext context)
     {
         var signIn = await context.AuthenticateAsync(McpOAuthDefaults.SignInCookieScheme);
-        var user = SignedInUser.From(signIn.Principal, options.Value.AccessTokenClaims);
+        var user = SignedInUser.From(signIn.Principal, options.Value.Tokens.AccessTokenClaims);
         if (user is null)
         {
             await HtmlPage.WriteErrorAsync(context, OAuthError.InvalidRequest("You are no longer signed in. Return to the application and start again."));

@@ -32,13 +32,13 @@ internal sealed class ConsentPage(IAntiforgery antiforgery, IOptions<McpOAuthOpt
             .Append("</p><p>It will be able to:</p><ul>");
         foreach (var scope in scopes)
         {
-            var words = o.DescribeScope(scope);
+            var words = o.Scopes.WordsFor(scope);
             body.Append("<li>").Append(HtmlPage.Encode(words)).Append(" <span class=\"muted\">(").Append(HtmlPage.Encode(scope)).Append(")</span></li>");
         }
 
         body.Append("</ul><p class=\"muted\">If you allow, this is remembered for this application; you can take it back on <a href=\"")
-            .Append(HtmlPage.Encode((context.Request.PathBase + o.ConnectedAppsPath).ToUriComponent())).Append("\">Connected apps</a>.</p>")
-            .Append("<form method=\"post\" action=\"").Append(HtmlPage.Encode(context.Request.PathBase + o.ConsentPath)).Append("\">")
+            .Append(HtmlPage.Encode((context.Request.PathBase + o.Paths.ConnectedApps).ToUriComponent())).Append("\">Connected apps</a>.</p>")
+            .Append("<form method=\"post\" action=\"").Append(HtmlPage.Encode(context.Request.PathBase + o.Paths.Consent)).Append("\">")
             .Append(HtmlForm.AntiforgeryField(tokens))
             .Append("<input type=\"hidden\" name=\"request_id\" value=\"").Append(HtmlPage.Encode(requestHandle)).Append("\">")
             .Append("<button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>")

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace McpSseAuth.Authorization;
 
 /// <summary>
-/// Fair shares of <see cref="McpOAuthOptions.MaxPendingAuthorizations"/>: one user holds at most <see cref="PerUser"/>
+/// Fair shares of <see cref="McpOAuthTokenOptions.MaxPendingAuthorizations"/>: one user holds at most <see cref="PerUser"/>
 /// authorization requests waiting for their consent and one client address at most <see cref="PerAddress"/>, so neither can
 /// exhaust the bound for everyone else. A request counts until it is answered or expires. Counted per instance, like the bound.
 /// </summary>
@@ -15,10 +15,10 @@ internal sealed class PendingShares(TimeProvider time, IOptions<McpOAuthOptions>
     private readonly Dictionary<string, PriorityQueue<DateTimeOffset, DateTimeOffset>> _held = new(StringComparer.Ordinal);
 
     /// <summary>A person has a handful of flows at once: 1% of the bound, at most 50.</summary>
-    public int PerUser => Math.Max(1, Math.Min(50, options.Value.MaxPendingAuthorizations / 100));
+    public int PerUser => Math.Max(1, Math.Min(50, options.Value.Tokens.MaxPendingAuthorizations / 100));
 
     /// <summary>A whole office behind one NAT address: 10% of the bound.</summary>
-    public int PerAddress => Math.Max(PerUser, options.Value.MaxPendingAuthorizations / 10);
+    public int PerAddress => Math.Max(PerUser, options.Value.Tokens.MaxPendingAuthorizations / 10);
 
     /// <summary>
     /// Admits a flow of <paramref name="subject"/> from the request's address until <paramref name="expiresAt"/>; when a share
@@ -80,7 +80,7 @@ internal sealed class PendingShares(TimeProvider time, IOptions<McpOAuthOptions>
         }
 
         // Keys whose flows all ended go, so the table holds about as many keys as there are flows in progress.
-        if (_held.Count > 2 * options.Value.MaxPendingAuthorizations)
+        if (_held.Count > 2 * options.Value.Tokens.MaxPendingAuthorizations)
         {
             foreach (var (other, held) in _held.ToList())
             {

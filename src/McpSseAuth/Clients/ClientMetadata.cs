@@ -49,13 +49,13 @@ internal sealed class ClientMetadata(IOptions<McpOAuthOptions> options, TimeProv
 
         foreach (var uri in redirectUris)
         {
-            if (!RedirectUriRules.TryValidateForRegistration(uri, o.AllowedRedirectUriSchemes, out var problem))
+            if (!RedirectUriRules.TryValidateForRegistration(uri, o.RedirectUris.AllowedSchemes, out var problem))
             {
                 error = OAuthError.InvalidRedirectUri($"The redirect URI '{Shorten(uri)}' {problem}.");
                 return false;
             }
 
-            if (!RedirectUriRules.IsAllowedHost(new Uri(uri), options.Value.AllowedRedirectHosts))
+            if (!RedirectUriRules.IsAllowedHost(new Uri(uri), options.Value.RedirectUris.AllowedHosts))
             {
                 error = OAuthError.InvalidRedirectUri($"The redirect URI '{Shorten(uri)}' names a host this server does not accept for registration.");
                 return false;
@@ -132,7 +132,7 @@ internal sealed class ClientMetadata(IOptions<McpOAuthOptions> options, TimeProv
         }
 
         // Unknown scopes are dropped rather than refused (RFC 7591 §2: the server may replace requested values).
-        var knownScopes = scope?.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(o.Scopes.ContainsKey).Distinct(StringComparer.Ordinal).ToArray();
+        var knownScopes = scope?.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(o.Scopes.IsSupported).Distinct(StringComparer.Ordinal).ToArray();
 
         client = new ClientRegistration
         {

@@ -4,9 +4,9 @@ using Microsoft.Extensions.Options;
 namespace McpSseAuth.Clients;
 
 /// <summary>
-/// Clients registered at runtime, in <see cref="IMcpOAuthStorage"/>, bounded by <see cref="McpOAuthOptions.MaxRegisteredClients"/>.
-/// Each is kept while it can matter: <see cref="McpOAuthOptions.UnusedClientLifetime"/> after registration until it obtains
-/// a grant, then <see cref="McpOAuthOptions.RefreshTokenLifetime"/> plus that after its last token (so none of its grants
+/// Clients registered at runtime, in <see cref="IMcpOAuthStorage"/>, bounded by <see cref="McpOAuthRegistrationOptions.MaxClients"/>.
+/// Each is kept while it can matter: <see cref="McpOAuthRegistrationOptions.UnusedClientLifetime"/> after registration until it obtains
+/// a grant, then <see cref="McpOAuthTokenOptions.RefreshTokenLifetime"/> plus that after its last token (so none of its grants
 /// can outlive it), and never while a flow of it is in progress. Registration is open to anyone (RFC 7591 §3),
 /// so when the store is full the oldest client that never obtained a grant makes room: a flood of registrations cannot
 /// lock out real clients.
@@ -39,7 +39,7 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
     {
         // Concurrent registrations (on several instances) may each see room and overshoot the bound by a few: it is a
         // guard against floods, not a quota.
-        if (await CountAsync(cancellationToken) >= options.Value.MaxRegisteredClients && !await TryEvictUnusedAsync(cancellationToken))
+        if (await CountAsync(cancellationToken) >= options.Value.Registration.MaxClients && !await TryEvictUnusedAsync(cancellationToken))
         {
             return false;
         }
@@ -90,7 +90,7 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
         var o = options.Value;
         // After its last token: as long as that token's refresh token can live, and the unused lifetime more, so a client
         // presenting an expired refresh token is told invalid_grant (authorize again), not invalid_client (register again).
-        var until = stored.LastUsedAt is { } used ? used + o.RefreshTokenLifetime + o.UnusedClientLifetime : stored.Client.IssuedAt + o.UnusedClientLifetime;
+        var until = stored.LastUsedAt is { } used ? used + o.Tokens.RefreshTokenLifetime + o.Registration.UnusedClientLifetime : stored.Client.IssuedAt + o.Registration.UnusedClientLifetime;
         return stored.AuthorizingUntil is { } authorizing && authorizing > until ? authorizing : until;
     }
 
@@ -126,7 +126,7 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
         var live = await storage.ListAsync(Partition, cancellationToken);
         // An exact count of the live clients: the approximate one starts again from it.
         SetCount(live.Count, now);
-        if (live.Count < options.Value.MaxRegisteredClients)
+        if (live.Count < options.Value.Registration.MaxClients)
         {
             return true;   // the count included clients that expired and are not removed yet: there is room
         }

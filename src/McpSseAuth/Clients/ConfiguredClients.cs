@@ -77,7 +77,7 @@ internal sealed class ConfiguredClients(IOptions<McpOAuthOptions> options, TimeP
                 IsConfigured = true,
                 SecretHash = client.ClientSecret is { } secret ? SHA256.HashData(Encoding.UTF8.GetBytes(secret)) : null,
                 AssertionKeys = client.JwksJson is { } jwks ? ParseJwks(jwks).Keys : null,
-                ClientCredentialsScopes = client.Scopes.Count > 0 ? [.. client.Scopes] : [.. o.DefaultScopes],
+                ClientCredentialsScopes = client.Scopes.Count > 0 ? [.. client.Scopes] : [.. o.Scopes.Default],
                 MayIntrospect = client.AllowIntrospection,
             };
         }

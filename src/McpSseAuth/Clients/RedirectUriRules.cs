@@ -149,7 +149,7 @@ internal static class RedirectUriRules
     }
 
     /// <summary>
-    /// Whether an https redirect URI's host is one of <see cref="McpOAuthOptions.AllowedRedirectHosts"/> (all when empty);
+    /// Whether an https redirect URI's host is one of <see cref="McpOAuthRedirectUriOptions.AllowedHosts"/> (all when empty);
     /// loopback and private-use schemes are decided elsewhere.
     /// </summary>
     public static bool IsAllowedHost(Uri redirectUri, ISet<string> allowed)

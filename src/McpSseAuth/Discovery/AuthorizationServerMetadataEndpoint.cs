@@ -32,13 +32,13 @@ internal sealed class AuthorizationServerMetadataEndpoint(ServerUris uris, Signi
         var metadata = new Dictionary<string, object>(StringComparer.Ordinal)
         {
             ["issuer"] = uris.Issuer(context),
-            ["authorization_endpoint"] = uris.Under(context, o.AuthorizationEndpointPath),
-            ["token_endpoint"] = uris.Under(context, o.TokenEndpointPath),
-            ["registration_endpoint"] = uris.Under(context, o.RegistrationEndpointPath),
-            ["revocation_endpoint"] = uris.Under(context, o.RevocationEndpointPath),
+            ["authorization_endpoint"] = uris.Under(context, o.Paths.Authorization),
+            ["token_endpoint"] = uris.Under(context, o.Paths.Token),
+            ["registration_endpoint"] = uris.Under(context, o.Paths.Registration),
+            ["revocation_endpoint"] = uris.Under(context, o.Paths.Revocation),
             ["revocation_endpoint_auth_methods_supported"] = AuthMethods(),
-            ["jwks_uri"] = uris.Under(context, o.JwksPath),
-            ["scopes_supported"] = o.Scopes.Keys.Append(McpOAuthDefaults.OfflineAccessScope).Distinct(StringComparer.Ordinal).ToArray(),
+            ["jwks_uri"] = uris.Under(context, o.Paths.Jwks),
+            ["scopes_supported"] = o.Scopes.Names.Append(McpOAuthDefaults.OfflineAccessScope).Distinct(StringComparer.Ordinal).ToArray(),
             ["response_types_supported"] = new[] { "code" },
             ["response_modes_supported"] = new[] { "query" },
             ["grant_types_supported"] = clients.AnyClientCredentials ? new[] { "authorization_code", "refresh_token", "client_credentials" } : new[] { "authorization_code", "refresh_token" },
@@ -49,7 +49,7 @@ internal sealed class AuthorizationServerMetadataEndpoint(ServerUris uris, Signi
         };
         if (clients.AnyConfidential)
         {
-            metadata["introspection_endpoint"] = uris.Under(context, o.IntrospectionEndpointPath);
+            metadata["introspection_endpoint"] = uris.Under(context, o.Paths.Introspection);
             metadata["introspection_endpoint_auth_methods_supported"] = AuthMethods().Where(m => m != "none").ToArray();
         }
 

@@ -48,7 +48,7 @@ internal sealed class ProtectedResourceMetadataSetup(ServerUris uris, ProtectedR
                 AuthorizationServers = [uris.Issuer(http)],
                 // The basic scopes only, so clients ask for those first and step up when a call needs more (MCP scope
                 // selection); refresh tokens are no resource requirement (MCP 2026-07-28): never offline_access.
-                ScopesSupported = [.. options.Value.DefaultScopes.Where(s => s != McpOAuthDefaults.OfflineAccessScope)],
+                ScopesSupported = [.. options.Value.Scopes.Default.Where(s => s != McpOAuthDefaults.OfflineAccessScope)],
                 BearerMethodsSupported = ["header"],
                 ResourceName = options.Value.ResourceName,
             };

@@ -32,7 +32,7 @@ internal sealed class GrantRevocationSignal(IMcpOAuthBus? bus = null, ILogger<Gr
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Unreachable or refused, but stored already: the other instances' registries find it at their next sweep (SessionIdleTimeout / 4, a minute at most).
+            // Unreachable or refused, but stored already: the other instances' registries find it at their next sweep (Sessions.IdleTimeout / 4, a minute at most).
             if (logger is not null)
             {
                 Log.RevocationNotPublished(logger, e);

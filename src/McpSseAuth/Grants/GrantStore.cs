@@ -8,7 +8,7 @@ namespace McpSseAuth.Grants;
 /// (a stolen copy of the storage holds no usable handle). Codes and refresh tokens are taken atomically, so each is
 /// redeemed once even when instances race; a spent one leaves a small remainder, for a day at most, to recognise a replay.
 /// Flows in progress (pending requests, codes) are bounded per instance by
-/// <see cref="McpOAuthOptions.MaxPendingAuthorizations"/>: anyone can start one; each admitted one counts until it expires
+/// <see cref="McpOAuthTokenOptions.MaxPendingAuthorizations"/>: anyone can start one; each admitted one counts until it expires
 /// on McpSseAuth's clock. Refresh tokens belong to granted users and are never refused.
 /// </summary>
 internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IOptions<McpOAuthOptions> options, Grants.GrantRevocationSignal? revocations = null)
@@ -26,7 +26,7 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
     private static readonly byte[] Revoked = [1];
 
     // What this instance admitted of the flows in progress, by expiry, soonest first: the bound. At most
-    // MaxPendingAuthorizations entries; each admission drops the expired ones (O(log n) each).
+    // Tokens.MaxPendingAuthorizations entries; each admission drops the expired ones (O(log n) each).
     private readonly PriorityQueue<DateTimeOffset, DateTimeOffset> _admitted = new();
 
     async ValueTask<bool> IAuthorizationCodeStore.StoreAsync(string handle, AuthorizationCode code, CancellationToken cancellationToken)
@@ -94,7 +94,7 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
 
         // 2. The one answer of this rotation. A twin, or an earlier try interrupted after this step, may have claimed it:
         // then theirs is the answer and ours is withdrawn, so the family never forks.
-        var window = options.Value.RefreshTokenReuseWindow;
+        var window = options.Value.Tokens.RefreshTokenReuseWindow;
         var keepAnswerUntil = now + (window > SuccessorMemory ? window : SuccessorMemory) + SuccessorMemory;
         var answer = sealedResponse;
         if (!await storage.TryAddAsync(SuccessorKey(handle), StoredJson.Encode(GrantJson.Default, sealedResponse), keepAnswerUntil, null, cancellationToken))
@@ -149,7 +149,7 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
     {
         // Remembered as long as anything of the grant can live; recorded before it is signalled (SessionTracking relies on it).
         var o = options.Value;
-        await storage.SetAsync(RevokedKey(grantId), Revoked, time.GetUtcNow() + o.RefreshTokenLifetime + o.AccessTokenLifetime, null, cancellationToken);
+        await storage.SetAsync(RevokedKey(grantId), Revoked, time.GetUtcNow() + o.Tokens.RefreshTokenLifetime + o.Tokens.AccessTokenLifetime, null, cancellationToken);
         // Its live MCP sessions end now, on every instance, not when their access tokens expire.
         if (revocations is not null)
         {
@@ -167,7 +167,7 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
                 _admitted.Dequeue();
             }
 
-            if (_admitted.Count >= options.Value.MaxPendingAuthorizations)
+            if (_admitted.Count >= options.Value.Tokens.MaxPendingAuthorizations)
             {
                 return false;
             }

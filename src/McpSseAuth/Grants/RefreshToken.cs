@@ -10,7 +10,7 @@ internal sealed record RefreshToken
     public required IReadOnlyList<string> Resources { get; init; }
     /// <summary>All tokens descending from one authorization code share the grant id; replay revokes them all.</summary>
     public required string GrantId { get; init; }
-    /// <summary>When the grant's code was redeemed: no token of it outlives <see cref="McpOAuthOptions.RefreshTokenAbsoluteLifetime"/> from then.</summary>
+    /// <summary>When the grant's code was redeemed: no token of it outlives <see cref="McpOAuthTokenOptions.RefreshTokenAbsoluteLifetime"/> from then.</summary>
     public required DateTimeOffset GrantCreatedAt { get; init; }
     public required DateTimeOffset ExpiresAt { get; init; }
 }

@@ -2,46 +2,58 @@ using McpSseAuth.Clients;
 
 namespace McpSseAuth.Hosting;
 
-/// <summary>Which clients may exist: configured clients, registration and its limits, redirect URIs, client ID metadata documents.</summary>
+/// <summary>
+/// The groups that decide which clients may exist: <c>RedirectUris</c>, <c>Registration</c>, <c>ClientMetadataDocuments</c>
+/// and the configured <c>Clients</c>.
+/// </summary>
 internal static class ClientOptionsChecks
 {
     public static void Check(McpOAuthOptions options, List<string> failures)
     {
-        foreach (var scheme in options.AllowedRedirectUriSchemes)
+        foreach (var scheme in options.RedirectUris.AllowedSchemes)
         {
             if (ForbiddenRedirectSchemes.Contains(scheme) || !IsUriScheme(scheme))
             {
-                failures.Add($"'{scheme}' cannot be an allowed redirect URI scheme: use a private-use scheme in reverse-domain form such as com.example.app (RFC 8252 §7.1); https and loopback http are always allowed.");
+                failures.Add($"'{scheme}' cannot be an allowed redirect URI scheme (McpOAuthOptions.RedirectUris.AllowedSchemes): use a private-use scheme in reverse-domain form such as com.example.app (RFC 8252 §7.1); https and loopback http are always allowed.");
             }
         }
 
-        if (options.MaxRegisteredClients <= 0)
-        {
-            failures.Add("McpOAuthOptions.MaxRegisteredClients must be positive.");
-        }
-
-        ValidateClients(options, failures);
-
-        foreach (var host in options.AllowedRedirectHosts)
+        foreach (var host in options.RedirectUris.AllowedHosts)
         {
             if (HostEntryProblem(host) is { } problem)
             {
-                failures.Add($"McpOAuthOptions.AllowedRedirectHosts: '{host}' {problem}.");
+                failures.Add($"McpOAuthOptions.RedirectUris.AllowedHosts: '{host}' {problem}.");
             }
         }
 
-        if (options.RegistrationAccessToken is { Length: < 32 })
+        CheckRegistration(options.Registration, failures);
+        CheckMetadataDocuments(options.ClientMetadataDocuments, failures);
+        ValidateClients(options, failures);
+    }
+
+    private static void CheckRegistration(McpOAuthRegistrationOptions registration, List<string> failures)
+    {
+        if (registration.AccessToken is { Length: < 32 })
         {
-            failures.Add("McpOAuthOptions.RegistrationAccessToken is shorter than 32 characters: use a random value, e.g. from `openssl rand -base64 32`.");
+            failures.Add("McpOAuthOptions.Registration.AccessToken is shorter than 32 characters: use a random value, e.g. from `openssl rand -base64 32`.");
         }
 
-        if (options.MaxRegistrationsPerAddress <= 0)
+        if (registration.MaxPerAddress <= 0)
         {
-            failures.Add("McpOAuthOptions.MaxRegistrationsPerAddress must be positive (default 200).");
+            failures.Add("McpOAuthOptions.Registration.MaxPerAddress must be positive (default 200).");
         }
 
-        OptionChecks.Positive(failures, nameof(options.RegistrationWindow), options.RegistrationWindow);
-        var documents = options.ClientMetadataDocuments;
+        if (registration.MaxClients <= 0)
+        {
+            failures.Add("McpOAuthOptions.Registration.MaxClients must be positive (default 10,000).");
+        }
+
+        OptionChecks.Positive(failures, "Registration.Window", registration.Window);
+        OptionChecks.Positive(failures, "Registration.UnusedClientLifetime", registration.UnusedClientLifetime);
+    }
+
+    private static void CheckMetadataDocuments(McpClientMetadataDocumentOptions documents, List<string> failures)
+    {
         foreach (var host in documents.AllowedHosts)
         {
             if (HostEntryProblem(host) is { } problem)
@@ -64,8 +76,6 @@ internal static class ClientOptionsChecks
         {
             failures.Add("McpOAuthOptions.ClientMetadataDocuments: MinCacheDuration must be positive and MaxCacheDuration at least as long (defaults 1 minute, 24 hours).");
         }
-
-        OptionChecks.Positive(failures, nameof(options.UnusedClientLifetime), options.UnusedClientLifetime);
     }
 
     // Schemes that run code, read local data or are web schemes with their own rules.
@@ -129,7 +139,7 @@ internal static class ClientOptionsChecks
 
             foreach (var uri in client.RedirectUris)
             {
-                if (!RedirectUriRules.TryValidateForRegistration(uri, options.AllowedRedirectUriSchemes, out var uriProblem))
+                if (!RedirectUriRules.TryValidateForRegistration(uri, options.RedirectUris.AllowedSchemes, out var uriProblem))
                 {
                     failures.Add($"{label}.RedirectUris: '{uri}' {uriProblem}.");
                 }
@@ -157,9 +167,9 @@ internal static class ClientOptionsChecks
                 failures.Add($"{label} uses refresh_token without authorization_code: refresh tokens come only from the authorization code flow.");
             }
 
-            foreach (var scope in client.Scopes.Where(s => !options.Scopes.ContainsKey(s)))
+            foreach (var scope in client.Scopes.Where(s => !options.Scopes.IsSupported(s)))
             {
-                failures.Add($"{label}.Scopes: '{scope}' is not in McpOAuthOptions.Scopes.");
+                failures.Add($"{label}.Scopes: '{scope}' is not in McpOAuthOptions.Scopes.Supported.");
             }
 
             if (client.AllowIntrospection && !confidential)

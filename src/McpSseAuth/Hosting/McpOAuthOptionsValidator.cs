@@ -3,8 +3,8 @@ using Microsoft.Extensions.Options;
 namespace McpSseAuth.Hosting;
 
 /// <summary>
-/// Checks <see cref="McpOAuthOptions"/> at startup, a group of settings per file (tokens, sign-in, clients, limits); each
-/// message says how to fix the setting.
+/// Checks <see cref="McpOAuthOptions"/> at startup, group by group (server and paths, tokens, signing, scopes, clients,
+/// sign-in, sessions); each message names the setting by its path and says how to fix it.
 /// </summary>
 internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOptions>
 {
@@ -12,10 +12,13 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
     {
         var failures = new List<string>();
 
-        TokenOptionsChecks.Check(options, failures);
-        SignInOptionsChecks.Check(options, failures);
+        ServerOptionsChecks.Check(options, failures);
+        TokenOptionsChecks.Check(options.Tokens, failures);
+        TokenOptionsChecks.Check(options.Signing, failures);
+        ScopeOptionsChecks.Check(options.Scopes, failures);
         ClientOptionsChecks.Check(options, failures);
-        LimitOptionsChecks.Check(options, failures);
+        SignInOptionsChecks.Check(options, failures);
+        SessionOptionsChecks.Check(options.Sessions, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

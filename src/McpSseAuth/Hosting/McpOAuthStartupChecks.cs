@@ -20,30 +20,30 @@ internal sealed class McpOAuthStartupChecks(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
-        foreach (var name in o.SignInSchemes)
+        foreach (var name in o.SignIn.Schemes)
         {
             var scheme = await schemes.GetSchemeAsync(name);
             if (scheme is null)
             {
-                throw new InvalidOperationException($"McpOAuthOptions.SignInSchemes names '{name}', but no authentication scheme of that name is registered. Register it, e.g. builder.Services.AddAuthentication().AddOpenIdConnect(\"{name}\", o => ...), or remove it from SignInSchemes.");
+                throw new InvalidOperationException($"McpOAuthOptions.SignIn.Schemes names '{name}', but no authentication scheme of that name is registered. Register it, e.g. builder.Services.AddAuthentication().AddOpenIdConnect(\"{name}\", o => ...), or remove it from SignIn.Schemes.");
             }
 
             if (!typeof(IAuthenticationRequestHandler).IsAssignableFrom(scheme.HandlerType))
             {
-                throw new InvalidOperationException($"The scheme '{name}' in McpOAuthOptions.SignInSchemes is not a remote sign-in scheme (OpenID Connect, OAuth, Google, ...): its handler {scheme.HandlerType.Name} has no callback. Remove it from SignInSchemes.");
+                throw new InvalidOperationException($"The scheme '{name}' in McpOAuthOptions.SignIn.Schemes is not a remote sign-in scheme (OpenID Connect, OAuth, Google, ...): its handler {scheme.HandlerType.Name} has no callback. Remove it from SignIn.Schemes.");
             }
         }
 
-        if (storage is not null && o.KeyDirectory is not null && o.SigningCredentials is null)
+        if (storage is not null && o.Signing.KeyDirectory is not null && o.Signing.Credentials is null)
         {
-            throw new InvalidOperationException($"McpOAuthOptions.KeyDirectory is set ('{o.KeyDirectory}'), but the app keeps McpSseAuth's state in a storage (AddMcpOAuthSqlite, AddMcpOAuthRedis or AddMcpOAuthStorage), which holds the signing keys so that every instance shares them. Remove KeyDirectory.");
+            throw new InvalidOperationException($"McpOAuthOptions.Signing.KeyDirectory is set ('{o.Signing.KeyDirectory}'), but the app keeps McpSseAuth's state in a storage (AddMcpOAuthSqlite, AddMcpOAuthRedis or AddMcpOAuthStorage), which holds the signing keys so that every instance shares them. Remove KeyDirectory.");
         }
 
         // Attributes are known only once the MCP server's primitives are: checked here, not by the options validator.
-        var unknown = scopes.AllRequired().Where(s => !o.Scopes.ContainsKey(s)).ToArray();
+        var unknown = scopes.AllRequired().Where(s => !o.Scopes.IsSupported(s)).ToArray();
         if (unknown.Length > 0)
         {
-            throw new InvalidOperationException($"Tools, prompts or resources require the scope(s) {string.Join(", ", unknown.Select(s => $"'{s}'"))}, which McpOAuthOptions.Scopes does not list. Add each with the words the consent page shows, e.g. o.Scopes[\"{unknown[0]}\"] = \"...\".");
+            throw new InvalidOperationException($"Tools, prompts or resources require the scope(s) {string.Join(", ", unknown.Select(s => $"'{s}'"))}, which McpOAuthOptions.Scopes.Supported does not list. Add each with the words the consent page shows, e.g. o.Scopes.Add(\"{unknown[0]}\", \"...\"), or McpOAuth:Scopes:Supported in configuration.");
         }
 
         if (environment.IsDevelopment())
@@ -56,7 +56,7 @@ internal sealed class McpOAuthStartupChecks(
             Log.IssuerDerivedFromRequest(logger);
         }
 
-        if (o.SigningCredentials is null && o.KeyDirectory is null && storage is null)
+        if (o.Signing.Credentials is null && o.Signing.KeyDirectory is null && storage is null)
         {
             Log.SigningKeyInMemory(logger);
         }

@@ -1,13 +1,16 @@
 namespace McpSseAuth.Hosting;
 
-/// <summary>Who may sign in and how: local users, remote schemes, failed sign-ins, the claims tokens carry, service tokens.</summary>
+/// <summary>The <c>SignIn</c> group, the local <c>Users</c> and the <c>ServiceTokens</c>: who may sign in, how, and what they may store.</summary>
 internal static class SignInOptionsChecks
 {
     public static void Check(McpOAuthOptions options, List<string> failures)
     {
-        if (options.MaxFailedSignIns <= 0 || options.FailedSignInWindow <= TimeSpan.Zero)
+        var signIn = options.SignIn;
+        OptionChecks.Positive(failures, "SignIn.Lifetime", signIn.Lifetime);
+        OptionChecks.Positive(failures, "SignIn.UserStatusInterval", signIn.UserStatusInterval);
+        if (signIn.MaxFailedAttempts <= 0 || signIn.FailedAttemptWindow <= TimeSpan.Zero)
         {
-            failures.Add("McpOAuthOptions.MaxFailedSignIns and FailedSignInWindow must be positive (defaults: 10 per 5 minutes).");
+            failures.Add("McpOAuthOptions.SignIn.MaxFailedAttempts and FailedAttemptWindow must be positive (defaults: 10 per 5 minutes).");
         }
 
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -35,34 +38,29 @@ internal static class SignInOptionsChecks
             }
         }
 
-        if (options.SignInSchemes.Count == 0 && options.Users.Count == 0)
+        if (signIn.Schemes.Count == 0 && options.Users.Count == 0)
         {
-            failures.Add("No one can sign in: add local users (options.AddUser(name, password), or McpOAuth:Users in configuration), or add a remote scheme (e.g. AddOpenIdConnect(\"corp\", ...)) to McpOAuthOptions.SignInSchemes.");
+            failures.Add("No one can sign in: add local users (options.AddUser(name, password), or McpOAuth:Users in configuration), or add a remote scheme (e.g. AddOpenIdConnect(\"corp\", ...)) to McpOAuthOptions.SignIn.Schemes.");
         }
 
-        if (options.SignInSchemes.Distinct(StringComparer.Ordinal).Count() != options.SignInSchemes.Count)
+        if (signIn.Schemes.Distinct(StringComparer.Ordinal).Count() != signIn.Schemes.Count)
         {
-            failures.Add("McpOAuthOptions.SignInSchemes lists a scheme more than once.");
+            failures.Add("McpOAuthOptions.SignIn.Schemes lists a scheme more than once.");
         }
 
-        if (options.SignInSchemes.Any(s => s is McpOAuthDefaults.SignInCookieScheme or McpOAuthDefaults.ExternalCookieScheme or McpOAuthDefaults.BearerScheme))
+        if (signIn.Schemes.Any(s => s is McpOAuthDefaults.SignInCookieScheme or McpOAuthDefaults.ExternalCookieScheme or McpOAuthDefaults.BearerScheme))
         {
-            failures.Add("McpOAuthOptions.SignInSchemes names remote schemes such as OpenID Connect or GitHub, not McpSseAuth's own cookie or bearer schemes.");
+            failures.Add("McpOAuthOptions.SignIn.Schemes names remote schemes such as OpenID Connect or GitHub, not McpSseAuth's own cookie or bearer schemes.");
         }
 
-        if (options.ChallengeScheme is { } challenge && !options.SignInSchemes.Contains(challenge, StringComparer.Ordinal))
+        if (signIn.ChallengeScheme is { } challenge && !signIn.Schemes.Contains(challenge, StringComparer.Ordinal))
         {
-            failures.Add($"McpOAuthOptions.ChallengeScheme '{challenge}' must also be in SignInSchemes: add it there, or set ChallengeScheme to null to show the login page.");
+            failures.Add($"McpOAuthOptions.SignIn.ChallengeScheme '{challenge}' must also be in SignIn.Schemes: add it there, or set ChallengeScheme to null to show the login page.");
         }
 
-        foreach (var claim in options.AccessTokenClaims.Where(Users.SignedInUser.ReservedClaims.Contains))
+        if (signIn.UpstreamTokenRefreshMargin < TimeSpan.Zero)
         {
-            failures.Add($"McpOAuthOptions.AccessTokenClaims cannot list '{claim}': access tokens set it themselves.");
-        }
-
-        if (options.UpstreamTokenRefreshMargin < TimeSpan.Zero)
-        {
-            failures.Add("McpOAuthOptions.UpstreamTokenRefreshMargin cannot be negative.");
+            failures.Add("McpOAuthOptions.SignIn.UpstreamTokenRefreshMargin cannot be negative.");
         }
 
         var services = new HashSet<string>(StringComparer.Ordinal);

@@ -1,112 +1,57 @@
-using McpSseAuth.Clients;
 using Microsoft.IdentityModel.Tokens;
 
 namespace McpSseAuth.Hosting;
 
-/// <summary>The issuer, scopes, lifetimes, signing keys and endpoint paths: what every token this server issues depends on.</summary>
+/// <summary>The <c>Tokens</c> and <c>Signing</c> groups: what every token this server issues depends on.</summary>
 internal static class TokenOptionsChecks
 {
-    public static void Check(McpOAuthOptions options, List<string> failures)
+    public static void Check(McpOAuthTokenOptions tokens, List<string> failures)
     {
-        if (options.Issuer is { } issuer)
+        OptionChecks.Positive(failures, "Tokens.AccessTokenLifetime", tokens.AccessTokenLifetime);
+        OptionChecks.Positive(failures, "Tokens.RefreshTokenLifetime", tokens.RefreshTokenLifetime);
+        OptionChecks.Positive(failures, "Tokens.RefreshTokenAbsoluteLifetime", tokens.RefreshTokenAbsoluteLifetime);
+        if (tokens.RefreshTokenReuseWindow < TimeSpan.Zero || tokens.RefreshTokenReuseWindow > TimeSpan.FromMinutes(5))
         {
-            if (!issuer.IsAbsoluteUri)
-            {
-                failures.Add($"McpOAuthOptions.Issuer must be an absolute URL such as https://mcp.example.com (got '{issuer}').");
-            }
-            else if (!string.IsNullOrEmpty(issuer.Query) || !string.IsNullOrEmpty(issuer.Fragment))
-            {
-                failures.Add($"McpOAuthOptions.Issuer must have no query or fragment (RFC 8414 §2); remove them from '{issuer}'.");
-            }
-            else if (issuer.Scheme != Uri.UriSchemeHttps && !(issuer.Scheme == Uri.UriSchemeHttp && (RedirectUriRules.IsLoopbackHost(issuer) || options.AllowInsecureHttp)))
-            {
-                failures.Add($"McpOAuthOptions.Issuer must use https (got '{issuer}'). Use an https URL, or set AllowInsecureHttp = true for development on a trusted network.");
-            }
+            failures.Add($"McpOAuthOptions.Tokens.RefreshTokenReuseWindow is {tokens.RefreshTokenReuseWindow}: use zero (off) up to 5 minutes; a stolen refresh token can be replayed inside it.");
         }
 
-        if (options.Scopes.Count == 0)
+        OptionChecks.Positive(failures, "Tokens.AuthorizationCodeLifetime", tokens.AuthorizationCodeLifetime);
+        if (tokens.AuthorizationCodeLifetime > TimeSpan.FromMinutes(10))
         {
-            failures.Add("McpOAuthOptions.Scopes is empty: keep at least the default scope 'mcp:tools'.");
+            failures.Add("McpOAuthOptions.Tokens.AuthorizationCodeLifetime must be at most 10 minutes (RFC 6749 §4.1.2); 1 minute is the default.");
         }
 
-        foreach (var scope in options.Scopes.Keys)
+        if (tokens.MaxPendingAuthorizations <= 0)
         {
-            // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-            if (scope.Length == 0 || scope.Any(c => c < 0x21 || c == 0x22 || c == 0x5C || c > 0x7E))
-            {
-                failures.Add($"The scope '{scope}' is not a valid scope token (RFC 6749 §3.3): use printable ASCII without spaces, quotes or backslashes.");
-            }
+            failures.Add("McpOAuthOptions.Tokens.MaxPendingAuthorizations must be positive (default 100,000).");
         }
 
-        if (options.DefaultScopes.Count == 0)
+        if (tokens.ClockSkew < TimeSpan.Zero || tokens.ClockSkew > TimeSpan.FromMinutes(5))
         {
-            failures.Add("McpOAuthOptions.DefaultScopes is empty: name the scopes granted when a client asks for none.");
+            failures.Add("McpOAuthOptions.Tokens.ClockSkew must be between 0 and 5 minutes.");
         }
 
-        foreach (var scope in options.DefaultScopes.Where(s => !options.Scopes.ContainsKey(s)))
+        foreach (var claim in tokens.AccessTokenClaims.Where(Users.SignedInUser.ReservedClaims.Contains))
         {
-            failures.Add($"The default scope '{scope}' is not in McpOAuthOptions.Scopes: add it there with a description.");
+            failures.Add($"McpOAuthOptions.Tokens.AccessTokenClaims cannot list '{claim}': access tokens set it themselves.");
+        }
+    }
+
+    public static void Check(McpOAuthSigningOptions signing, List<string> failures)
+    {
+        if (signing.Algorithm is not ("ES256" or "RS256"))
+        {
+            failures.Add($"McpOAuthOptions.Signing.Algorithm is '{signing.Algorithm}': use ES256 or RS256.");
         }
 
-        OptionChecks.Positive(failures, nameof(options.AccessTokenLifetime), options.AccessTokenLifetime);
-        OptionChecks.Positive(failures, nameof(options.RefreshTokenLifetime), options.RefreshTokenLifetime);
-        if (options.SessionIdleTimeout < TimeSpan.FromSeconds(1) || options.SessionIdleTimeout > TimeSpan.FromDays(30))
+        if (signing.RotationPeriod < TimeSpan.FromHours(1))
         {
-            failures.Add($"McpOAuthOptions.SessionIdleTimeout is {options.SessionIdleTimeout}: use 1 second up to 30 days (default 2 hours).");
+            failures.Add($"McpOAuthOptions.Signing.RotationPeriod is {signing.RotationPeriod}: use at least 1 hour (default 30 days).");
         }
 
-        OptionChecks.Positive(failures, nameof(options.RefreshTokenAbsoluteLifetime), options.RefreshTokenAbsoluteLifetime);
-        if (options.RefreshTokenReuseWindow < TimeSpan.Zero || options.RefreshTokenReuseWindow > TimeSpan.FromMinutes(5))
+        if (signing.Credentials is { Key: SymmetricSecurityKey })
         {
-            failures.Add($"McpOAuthOptions.RefreshTokenReuseWindow is {options.RefreshTokenReuseWindow}: use zero (off) up to 5 minutes; a stolen refresh token can be replayed inside it.");
-        }
-        OptionChecks.Positive(failures, nameof(options.SignInLifetime), options.SignInLifetime);
-        OptionChecks.Positive(failures, nameof(options.UserStatusInterval), options.UserStatusInterval);
-        OptionChecks.Positive(failures, nameof(options.AuthorizationCodeLifetime), options.AuthorizationCodeLifetime);
-        if (options.AuthorizationCodeLifetime > TimeSpan.FromMinutes(10))
-        {
-            failures.Add("McpOAuthOptions.AuthorizationCodeLifetime must be at most 10 minutes (RFC 6749 §4.1.2); 1 minute is the default.");
-        }
-
-        if (options.ClockSkew < TimeSpan.Zero || options.ClockSkew > TimeSpan.FromMinutes(5))
-        {
-            failures.Add("McpOAuthOptions.ClockSkew must be between 0 and 5 minutes.");
-        }
-
-        if (options.SigningAlgorithm is not ("ES256" or "RS256"))
-        {
-            failures.Add($"McpOAuthOptions.SigningAlgorithm is '{options.SigningAlgorithm}': use ES256 or RS256.");
-        }
-
-        if (options.SigningKeyRotationPeriod < TimeSpan.FromHours(1))
-        {
-            failures.Add($"McpOAuthOptions.SigningKeyRotationPeriod is {options.SigningKeyRotationPeriod}: use at least 1 hour (default 30 days).");
-        }
-
-        if (options.SigningCredentials is { Key: SymmetricSecurityKey })
-        {
-            failures.Add("McpOAuthOptions.SigningCredentials must use an asymmetric key (ECDSA or RSA) so resource servers can verify with the public key; leave it null to have one created.");
-        }
-
-        foreach (var (label, path) in new[]
-        {
-            (nameof(options.AuthorizationEndpointPath), options.AuthorizationEndpointPath),
-            (nameof(options.TokenEndpointPath), options.TokenEndpointPath),
-            (nameof(options.RevocationEndpointPath), options.RevocationEndpointPath),
-            (nameof(options.IntrospectionEndpointPath), options.IntrospectionEndpointPath),
-            (nameof(options.RegistrationEndpointPath), options.RegistrationEndpointPath),
-            (nameof(options.JwksPath), options.JwksPath),
-            (nameof(options.LoginPath), options.LoginPath),
-            (nameof(options.ConsentPath), options.ConsentPath),
-            (nameof(options.LogoutPath), options.LogoutPath),
-            (nameof(options.ConnectedAppsPath), options.ConnectedAppsPath),
-            (nameof(options.ServiceTokensPath), options.ServiceTokensPath),
-        })
-        {
-            if (!path.HasValue || path.Value!.Length < 2)
-            {
-                failures.Add($"McpOAuthOptions.{label} must be a path such as /oauth/x.");
-            }
+            failures.Add("McpOAuthOptions.Signing.Credentials must use an asymmetric key (ECDSA or RSA) so resource servers can verify with the public key; leave it null to have one created.");
         }
     }
 }

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace McpSseAuth.Identity;
 
 /// <summary>
-/// Takes over the sign-in of every scheme named in <see cref="McpOAuthOptions.SignInSchemes"/>, whatever its options type
+/// Takes over the sign-in of every scheme named in <see cref="McpOAuthSignInOptions.Schemes"/>, whatever its options type
 /// (registered as an open generic, it sees <c>OpenIdConnectOptions</c>, <c>GoogleOptions</c>, <c>OAuthOptions</c>...):
 /// the upstream result lands in <see cref="McpOAuthDefaults.ExternalCookieScheme"/> for <see cref="ExternalSignIn"/> to
 /// check, with the upstream tokens saved for <see cref="IMcpUserTokens"/>; a failed or cancelled upstream sign-in
@@ -20,7 +20,7 @@ internal sealed class ExternalSchemeSetup<TOptions>(IOptions<McpOAuthOptions> mc
     public void PostConfigure(string? name, TOptions options)
     {
         // The constraint keeps DI from making one for every options type of the app (it skips unmet constraints).
-        if (name is null || !mcpOptions.Value.SignInSchemes.Contains(name, StringComparer.Ordinal))
+        if (name is null || !mcpOptions.Value.SignIn.Schemes.Contains(name, StringComparer.Ordinal))
         {
             return;
         }
@@ -31,7 +31,7 @@ internal sealed class ExternalSchemeSetup<TOptions>(IOptions<McpOAuthOptions> mc
         remote.SaveTokens = true;
         if (options is OpenIdConnectOptions oidc)
         {
-            ReadUserInfo(oidc, mcpOptions.Value.AccessRules);
+            ReadUserInfo(oidc, mcpOptions.Value.SignIn.AccessRules);
         }
 
         var logger = loggers.CreateLogger<ExternalSignIn>();
@@ -46,7 +46,7 @@ internal sealed class ExternalSchemeSetup<TOptions>(IOptions<McpOAuthOptions> mc
             }
 
             Log.UpstreamSignInFailed(logger, name, context.Failure?.Message ?? "unknown");
-            var login = context.Request.PathBase + mcpOptions.Value.LoginPath;
+            var login = context.Request.PathBase + mcpOptions.Value.Paths.Login;
             var query = new Dictionary<string, string?> { ["error"] = "upstream" };
             if (context.Properties?.Items.TryGetValue(ExternalSignIn.ReturnUrlItem, out var returnUrl) == true && returnUrl is not null)
             {

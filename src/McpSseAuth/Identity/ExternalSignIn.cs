@@ -28,7 +28,7 @@ internal sealed class ExternalSignIn(
     public const string SchemeItem = "mcp.scheme";
     public const string ReturnUrlItem = "mcp.returnUrl";
 
-    public static PathString CallbackPath(McpOAuthOptions options) => options.LoginPath.Add("/callback");
+    public static PathString CallbackPath(McpOAuthOptions options) => options.Paths.Login.Add("/callback");
 
     /// <summary>
     /// Sends the user to the provider; <paramref name="returnUrl"/> has been checked by <see cref="ReturnUrls"/>.
@@ -60,7 +60,7 @@ internal sealed class ExternalSignIn(
 
         if (!result.Succeeded || result.Principal is null ||
             result.Properties?.Items.TryGetValue(SchemeItem, out var scheme) != true || scheme is null ||
-            !o.SignInSchemes.Contains(scheme, StringComparer.Ordinal))
+            !o.SignIn.Schemes.Contains(scheme, StringComparer.Ordinal))
         {
             await HtmlPage.WriteErrorAsync(context, OAuthError.InvalidRequest("This sign-in has expired or did not start here. Return to the application and start again."));
             return;
@@ -68,7 +68,7 @@ internal sealed class ExternalSignIn(
 
         var returnUrl = result.Properties.Items.TryGetValue(ReturnUrlItem, out var r) && r is not null && ReturnUrls.IsSafe(context, o, r) ? r : "";
         // The access rules as configured now: a reload applies without a restart.
-        var rules = users.Current.AccessRules;
+        var rules = users.Current.SignIn.AccessRules;
         var user = UpstreamIdentity.From(result.Principal, scheme, rules);
         if (user is null)
         {
@@ -102,7 +102,7 @@ internal sealed class ExternalSignIn(
         }
 
         await upstreamTokens.SaveAsync(user.Subject, scheme, result.Properties, context.RequestAborted);
-        await context.SignInAsync(McpOAuthDefaults.SignInCookieScheme, SignedInUser.CreateExternal(user, result.Principal, o.AccessTokenClaims));
+        await context.SignInAsync(McpOAuthDefaults.SignInCookieScheme, SignedInUser.CreateExternal(user, result.Principal, o.Tokens.AccessTokenClaims));
         Log.UpstreamUserSignedIn(logger, user.Subject, scheme);
 
         if (returnUrl.Length == 0)
@@ -139,7 +139,7 @@ internal sealed class ExternalSignIn(
             body += $"<p><a href=\"{HtmlPage.Encode(back)}\" rel=\"noreferrer\">Return to the application ({HtmlPage.Encode(host)})</a></p>";
         }
 
-        var anotherAccount = QueryHelpers.AddQueryString((context.Request.PathBase + options.Value.LoginPath).ToUriComponent(), new Dictionary<string, string?>
+        var anotherAccount = QueryHelpers.AddQueryString((context.Request.PathBase + options.Value.Paths.Login).ToUriComponent(), new Dictionary<string, string?>
         {
             ["provider"] = scheme,
             ["prompt"] = "login",
@@ -166,11 +166,11 @@ internal static class ReturnUrls
 
         var pathBase = context.Request.PathBase;
         return IsAuthorizationRequest(context, options, returnUrl) ||
-               returnUrl == (pathBase + options.ConnectedAppsPath).ToUriComponent() ||
-               returnUrl == (pathBase + options.ServiceTokensPath).ToUriComponent();
+               returnUrl == (pathBase + options.Paths.ConnectedApps).ToUriComponent() ||
+               returnUrl == (pathBase + options.Paths.ServiceTokens).ToUriComponent();
     }
 
     /// <summary>Whether the sign-in is for a request to this server's authorization endpoint.</summary>
     public static bool IsAuthorizationRequest(HttpContext context, McpOAuthOptions options, string returnUrl)
-        => returnUrl.StartsWith((context.Request.PathBase + options.AuthorizationEndpointPath).ToUriComponent() + "?", StringComparison.Ordinal);
+        => returnUrl.StartsWith((context.Request.PathBase + options.Paths.Authorization).ToUriComponent() + "?", StringComparison.Ordinal);
 }

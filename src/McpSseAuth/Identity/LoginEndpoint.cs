@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace McpSseAuth.Identity;
 
 /// <summary>
-/// The login page: a button per remote sign-in scheme (<see cref="McpOAuthOptions.SignInSchemes"/>, posting
+/// The login page: a button per remote sign-in scheme (<see cref="McpOAuthSignInOptions.Schemes"/>, posting
 /// <c>provider</c>) and, when there are local users, a form posting <c>username</c> and <c>password</c>. On success the
 /// user is signed in to <see cref="McpOAuthDefaults.SignInCookieScheme"/> and sent back to the authorization request.
 /// </summary>
@@ -38,7 +38,7 @@ internal sealed class LoginEndpoint(
         // Starting a sign-in is harmless; the provider's callback is protected by the scheme's correlation cookie.
         if (context.Request.Query["provider"] is [{ } provider])
         {
-            if (!options.Value.SignInSchemes.Contains(provider, StringComparer.Ordinal))
+            if (!options.Value.SignIn.Schemes.Contains(provider, StringComparer.Ordinal))
             {
                 await WritePageAsync(context, 400, returnUrl, "", "That sign-in method is not offered here.");
                 return;
@@ -75,7 +75,7 @@ internal sealed class LoginEndpoint(
         if (!throttle.IsAllowed(context, userName))
         {
             Log.SignInThrottled(logger, user?.UserName ?? "(unknown user)", context.Connection.RemoteIpAddress?.ToString());
-            context.Response.Headers.RetryAfter = ((int)options.Value.FailedSignInWindow.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = ((int)options.Value.SignIn.FailedAttemptWindow.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
             await WritePageAsync(context, StatusCodes.Status429TooManyRequests, returnUrl, userName, "Too many failed sign-ins. Wait a few minutes, then try again.");
             return;
         }
@@ -113,7 +113,7 @@ internal sealed class LoginEndpoint(
     {
         var o = options.Value;
         var tokens = antiforgery.GetAndStoreTokens(context);
-        var action = (context.Request.PathBase + o.LoginPath).ToUriComponent();
+        var action = (context.Request.PathBase + o.Paths.Login).ToUriComponent();
         var hidden = new StringBuilder()
             .Append(HtmlForm.AntiforgeryField(tokens))
             .Append("<input type=\"hidden\" name=\"").Append(ReturnUrlField).Append("\" value=\"").Append(HtmlPage.Encode(returnUrl)).Append("\">")
@@ -124,10 +124,10 @@ internal sealed class LoginEndpoint(
             body.Append("<p class=\"error\" role=\"alert\">").Append(HtmlPage.Encode(problem)).Append("</p>");
         }
 
-        if (o.SignInSchemes.Count > 0)
+        if (o.SignIn.Schemes.Count > 0)
         {
             body.Append("<ul class=\"providers\">");
-            foreach (var name in o.SignInSchemes)
+            foreach (var name in o.SignIn.Schemes)
             {
                 var displayName = (await schemes.GetSchemeAsync(name))?.DisplayName ?? name;
                 var link = QueryHelpers.AddQueryString(action, new Dictionary<string, string?> { ["provider"] = name, [ReturnUrlField] = returnUrl.Length == 0 ? null : returnUrl });
@@ -137,9 +137,9 @@ internal sealed class LoginEndpoint(
             body.Append("</ul>");
         }
 
-        if (o.Users.Count > 0 || o.SignInSchemes.Count == 0)
+        if (o.Users.Count > 0 || o.SignIn.Schemes.Count == 0)
         {
-            if (o.SignInSchemes.Count > 0)
+            if (o.SignIn.Schemes.Count > 0)
             {
                 body.Append("<p class=\"muted\">Or with a local account:</p>");
             }

@@ -12,7 +12,7 @@ internal sealed class LogoutEndpoint(IAntiforgery antiforgery, IOptions<McpOAuth
     public Task HandleGetAsync(HttpContext context)
     {
         var tokens = antiforgery.GetAndStoreTokens(context);
-        var body = $"<form method=\"post\" action=\"{HtmlPage.Encode((context.Request.PathBase + options.Value.LogoutPath).ToUriComponent())}\">" +
+        var body = $"<form method=\"post\" action=\"{HtmlPage.Encode((context.Request.PathBase + options.Value.Paths.Logout).ToUriComponent())}\">" +
                    HtmlForm.AntiforgeryField(tokens) +
                    "<p>Sign out of this authorization server? Applications keep the access they were granted.</p>" +
                    "<button type=\"submit\">Sign out</button></form>";

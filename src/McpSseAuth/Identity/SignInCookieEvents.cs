@@ -24,14 +24,14 @@ internal sealed class SignInCookieEvents(
     private const string SignedInAtItem = ".mcp.signedInAt";
 
     /// <summary>
-    /// An authorization request needs a sign-in. With one way to sign in (<see cref="McpOAuthOptions.ChallengeScheme"/>, or
+    /// An authorization request needs a sign-in. With one way to sign in (<see cref="McpOAuthSignInOptions.ChallengeScheme"/>, or
     /// one remote scheme and no local users) the user goes straight to the provider, not to a login page with one button;
     /// <c>prompt=login</c> in the challenge's parameters asks the provider to sign in again.
     /// </summary>
     public override Task RedirectToLogin(RedirectContext<CookieAuthenticationOptions> context)
     {
         var o = options.Value;
-        var direct = o.ChallengeScheme ?? (o.Users.Count == 0 && o.SignInSchemes.Count == 1 ? o.SignInSchemes[0] : null);
+        var direct = o.SignIn.ChallengeScheme ?? (o.Users.Count == 0 && o.SignIn.Schemes.Count == 1 ? o.SignIn.Schemes[0] : null);
         if (direct is null || context.Properties.RedirectUri is not { } returnUrl || !ReturnUrls.IsAuthorizationRequest(context.HttpContext, o, returnUrl))
         {
             return base.RedirectToLogin(context);

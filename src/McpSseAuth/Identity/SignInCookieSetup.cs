@@ -52,10 +52,10 @@ internal sealed class SignInCookieSetup(IOptions<McpOAuthOptions> options) : ICo
         cookie.Cookie.SameSite = SameSiteMode.Lax;
         cookie.Cookie.SecurePolicy = https ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
         cookie.Cookie.Path = "/";
-        cookie.LoginPath = o.LoginPath;
-        cookie.LogoutPath = o.LogoutPath;
+        cookie.LoginPath = o.Paths.Login;
+        cookie.LogoutPath = o.Paths.Logout;
         cookie.ReturnUrlParameter = "ReturnUrl";
-        cookie.ExpireTimeSpan = o.SignInLifetime;
+        cookie.ExpireTimeSpan = o.SignIn.Lifetime;
         cookie.SlidingExpiration = false;
         cookie.EventsType = typeof(SignInCookieEvents);
     }

@@ -17,9 +17,9 @@ internal sealed class SignInThrottle : IDisposable
     public SignInThrottle(IOptions<McpOAuthOptions> options)
     {
         var o = options.Value;
-        _perUser = Http.RateLimits.PerKey(o.MaxFailedSignIns, o.FailedSignInWindow);
+        _perUser = Http.RateLimits.PerKey(o.SignIn.MaxFailedAttempts, o.SignIn.FailedAttemptWindow);
         // One address may legitimately carry several users (an office behind NAT): allow it more.
-        _perAddress = Http.RateLimits.PerKey(o.MaxFailedSignIns * 5, o.FailedSignInWindow);
+        _perAddress = Http.RateLimits.PerKey(o.SignIn.MaxFailedAttempts * 5, o.SignIn.FailedAttemptWindow);
     }
 
     /// <summary>Whether another attempt may be checked now (nothing is consumed).</summary>

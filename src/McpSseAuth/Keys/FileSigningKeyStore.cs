@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace McpSseAuth.Keys;
 
 /// <summary>
-/// The key ring in <see cref="McpOAuthOptions.KeyDirectory"/>: each private key as an owner-only PKCS#8 PEM file
+/// The key ring in <see cref="McpOAuthSigningOptions.KeyDirectory"/>: each private key as an owner-only PKCS#8 PEM file
 /// <c>signing-key-{kid}.pem</c>, and the schedule in <c>signing-keys.json</c>. Every file is written to a temporary file
 /// and moved into place, so a crash or a concurrent reader never sees half a key or half a manifest.
 /// </summary>

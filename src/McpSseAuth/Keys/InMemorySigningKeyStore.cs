@@ -1,6 +1,6 @@
 namespace McpSseAuth.Keys;
 
-/// <summary>The key ring in memory only (no <see cref="McpOAuthOptions.KeyDirectory"/>): a restart starts a new ring.</summary>
+/// <summary>The key ring in memory only (no <see cref="McpOAuthSigningOptions.KeyDirectory"/>): a restart starts a new ring.</summary>
 internal sealed class InMemorySigningKeyStore : ISigningKeyStore
 {
     private volatile IReadOnlyList<StoredSigningKey> _keys = [];

@@ -16,7 +16,7 @@ internal static class SigningKeyMaterial
         {
             SecurityAlgorithms.EcdsaSha256 => ECDsa.Create(ECCurve.NamedCurves.nistP256),
             SecurityAlgorithms.RsaSha256 => RSA.Create(2048),
-            _ => throw new InvalidOperationException($"McpOAuthOptions.SigningAlgorithm is '{algorithm}': use ES256 or RS256."),
+            _ => throw new InvalidOperationException($"McpOAuthOptions.Signing.Algorithm is '{algorithm}': use ES256 or RS256."),
         };
         return key.ExportPkcs8PrivateKeyPem();
     }
@@ -89,7 +89,7 @@ internal static class SigningKeyMaterial
             ECDsaSecurityKey ec => JsonWebKeyConverter.ConvertFromECDsaSecurityKey(ec),
             RsaSecurityKey rsa => JsonWebKeyConverter.ConvertFromRSASecurityKey(rsa),
             X509SecurityKey x509 => JsonWebKeyConverter.ConvertFromX509SecurityKey(x509, representAsRsaKey: true),
-            _ => throw new InvalidOperationException("McpOAuthOptions.SigningCredentials must hold an ECDSA, RSA or X.509 key."),
+            _ => throw new InvalidOperationException("McpOAuthOptions.Signing.Credentials must hold an ECDSA, RSA or X.509 key."),
         };
         var result = new Dictionary<string, object>(StringComparer.Ordinal)
         {

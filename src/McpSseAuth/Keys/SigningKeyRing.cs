@@ -7,9 +7,9 @@ namespace McpSseAuth.Keys;
 
 /// <summary>
 /// Keys created by McpSseAuth, rotated on <see cref="TimeProvider"/>. Each key signs for one
-/// <see cref="McpOAuthOptions.SigningKeyRotationPeriod"/>. Its successor is created and published in the JWKS when
+/// <see cref="McpOAuthSigningOptions.RotationPeriod"/>. Its successor is created and published in the JWKS when
 /// min(1 day, period / 4) is left, so JWKS caches know it before it signs; a retired key keeps verifying for
-/// <see cref="McpOAuthOptions.AccessTokenLifetime"/> + <see cref="McpOAuthOptions.ClockSkew"/>, until every token it
+/// <see cref="McpOAuthTokenOptions.AccessTokenLifetime"/> + <see cref="McpOAuthTokenOptions.ClockSkew"/>, until every token it
 /// signed has expired, then is dropped. The schedule is in the store, so a restart keeps it.
 /// </summary>
 internal sealed class SigningKeyRing
@@ -122,9 +122,9 @@ internal sealed class SigningKeyRing
     /// <summary>Reads the store, applies the schedule at <paramref name="now"/>, and saves when a key was created or dropped.</summary>
     private SigningKeySet Rotate(DateTimeOffset now, SigningKeySet? previous)
     {
-        var period = _options.SigningKeyRotationPeriod;
+        var period = _options.Signing.RotationPeriod;
         var lead = period / 4 < TimeSpan.FromDays(1) ? period / 4 : TimeSpan.FromDays(1);
-        var verifyAfterRetired = _options.AccessTokenLifetime + _options.ClockSkew;
+        var verifyAfterRetired = _options.Tokens.AccessTokenLifetime + _options.Tokens.ClockSkew;
 
         // Read again each time: another instance sharing the store may have created the next key already.
         var ring = new List<StoredSigningKey>();
@@ -196,8 +196,8 @@ internal sealed class SigningKeyRing
 
     private StoredSigningKey Create(DateTimeOffset now, DateTimeOffset activates, DateTimeOffset retires)
     {
-        // A change of SigningAlgorithm applies here, to the next key created.
-        var algorithm = _options.SigningAlgorithm;
+        // A change of Signing.Algorithm applies here, to the next key created.
+        var algorithm = _options.Signing.Algorithm;
         var pem = SigningKeyMaterial.CreatePem(algorithm);
         var credentials = SigningKeyMaterial.Import(pem, algorithm);
         _imported[credentials.Key.KeyId] = credentials;

@@ -6,8 +6,8 @@ namespace McpSseAuth.Keys;
 
 /// <summary>
 /// The asymmetric keys that sign access tokens and those published in the JWKS. A configured
-/// <see cref="McpOAuthOptions.SigningCredentials"/> is used as is and never rotated; otherwise a
-/// <see cref="SigningKeyRing"/> of <see cref="McpOAuthOptions.SigningAlgorithm"/> keys rotates on <see cref="TimeProvider"/>
+/// <see cref="McpOAuthSigningOptions.Credentials"/> is used as is and never rotated; otherwise a
+/// <see cref="SigningKeyRing"/> of <see cref="McpOAuthSigningOptions.Algorithm"/> keys rotates on <see cref="TimeProvider"/>
 /// and is kept in an <see cref="ISigningKeyStore"/>.
 /// </summary>
 internal sealed class SigningKeys
@@ -15,7 +15,7 @@ internal sealed class SigningKeys
     private readonly SigningKeyRing? _ring;
     private readonly SigningKeySet? _configured;
 
-    /// <summary>On the system clock, with the store <see cref="McpOAuthOptions.KeyDirectory"/> calls for.</summary>
+    /// <summary>On the system clock, with the store <see cref="McpOAuthSigningOptions.KeyDirectory"/> calls for.</summary>
     public SigningKeys(IOptions<McpOAuthOptions> options, ILogger<SigningKeys> logger)
         : this(options, TimeProvider.System, DefaultStore(options.Value), logger)
     {
@@ -29,7 +29,7 @@ internal sealed class SigningKeys
     /// <summary>With a store that other instances share, read again at least every <paramref name="rereadEvery"/>.</summary>
     public SigningKeys(IOptions<McpOAuthOptions> options, TimeProvider time, ISigningKeyStore store, ILogger<SigningKeys> logger, TimeSpan? rereadEvery)
     {
-        var configured = options.Value.SigningCredentials;
+        var configured = options.Value.Signing.Credentials;
         if (configured is not null)
         {
             SigningKeyMaterial.WithKeyId(configured);
@@ -63,7 +63,7 @@ internal sealed class SigningKeys
     /// <summary>The key that verifies a token with this kid and alg, if any still does.</summary>
     public SecurityKey? FindValidationKey(string? keyId, string? algorithm) => Keys.Find(keyId, algorithm);
 
-    /// <summary>A file store in <see cref="McpOAuthOptions.KeyDirectory"/>, or memory when there is none.</summary>
+    /// <summary>A file store in <see cref="McpOAuthSigningOptions.KeyDirectory"/>, or memory when there is none.</summary>
     public static ISigningKeyStore DefaultStore(McpOAuthOptions options)
-        => options.KeyDirectory is { } directory ? new FileSigningKeyStore(directory) : new InMemorySigningKeyStore();
+        => options.Signing.KeyDirectory is { } directory ? new FileSigningKeyStore(directory) : new InMemorySigningKeyStore();
 }

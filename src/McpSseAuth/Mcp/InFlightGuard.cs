@@ -6,14 +6,14 @@ namespace McpSseAuth.Mcp;
 
 /// <summary>
 /// <c>POST /message</c> of legacy SSE, whose answers go out on the stream: a request takes one of the session's
-/// <see cref="McpOAuthOptions.MaxSseRequestsInFlight"/> slots until its answer goes out (<see cref="SseBackpressure"/>), it
+/// <see cref="McpOAuthSessionOptions.MaxSseRequestsInFlight"/> slots until its answer goes out (<see cref="SseBackpressure"/>), it
 /// is cancelled, or the SDK refuses it; beyond them 429 with Retry-After.
 /// </summary>
 internal sealed class InFlightGuard(McpRefusals refusals, IOptions<McpOAuthOptions> options)
 {
     public async Task RunAsync(HttpContext context, SessionEntry entry, McpMessage message, RequestDelegate next)
     {
-        var limit = options.Value.MaxSseRequestsInFlight;
+        var limit = options.Value.Sessions.MaxSseRequestsInFlight;
         var requestId = message.RequestId?.ToString();
         var awaiting = requestId is null ? AwaitResult.Accepted : entry.TryAwaitAnswer(requestId, limit);
         if (awaiting == AwaitResult.Duplicate)

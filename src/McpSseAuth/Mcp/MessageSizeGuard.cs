@@ -4,13 +4,13 @@ using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.Mcp;
 
-/// <summary>Bodies are held to <see cref="McpOAuthOptions.MaxMessageBytes"/>: a larger one is refused with 413, before or while it is read.</summary>
+/// <summary>Bodies are held to <see cref="McpOAuthSessionOptions.MaxMessageBytes"/>: a larger one is refused with 413, before or while it is read.</summary>
 internal sealed class MessageSizeGuard(McpRefusals refusals, IOptions<McpOAuthOptions> options)
 {
     /// <summary>False, answered, when the declared length is over the limit; otherwise the limit is set for the read.</summary>
     public async Task<bool> AdmitsAsync(HttpContext context)
     {
-        var limit = options.Value.MaxMessageBytes;
+        var limit = options.Value.Sessions.MaxMessageBytes;
         if (context.Request.ContentLength > limit)
         {
             await RefuseAsync(context);
@@ -39,5 +39,5 @@ internal sealed class MessageSizeGuard(McpRefusals refusals, IOptions<McpOAuthOp
     }
 
     private Task RefuseAsync(HttpContext context)
-        => refusals.RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, "too_large", $"The message is larger than {options.Value.MaxMessageBytes} bytes.");
+        => refusals.RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, "too_large", $"The message is larger than {options.Value.Sessions.MaxMessageBytes} bytes.");
 }

@@ -7,8 +7,8 @@ namespace McpSseAuth.Mcp;
 
 /// <summary>
 /// A request that may open a session takes its place under the caps first, atomically, so concurrent opens cannot
-/// overshoot: beyond <see cref="McpOAuthOptions.MaxSessionsPerUser"/> 429 (after a fair share per client:
-/// <see cref="McpSessionRegistry.TryMakeRoomFor"/>), beyond <see cref="McpOAuthOptions.MaxSessions"/> 503, both with
+/// overshoot: beyond <see cref="McpOAuthSessionOptions.MaxPerUser"/> 429 (after a fair share per client:
+/// <see cref="McpSessionRegistry.TryMakeRoomFor"/>), beyond <see cref="McpOAuthSessionOptions.MaxTotal"/> 503, both with
 /// Retry-After. A Streamable POST without a session may be a stateless request (2026-07-28), which opens nothing: at a cap
 /// only an <c>initialize</c> is refused.
 /// </summary>
@@ -18,10 +18,10 @@ internal sealed class SessionLimitGuard(McpSessionRegistry registry, McpRefusals
     public async Task RunAsync(HttpContext context, McpCaller caller, bool legacySse, Func<Task<McpMessage?>> readMessage, RequestDelegate next)
     {
         var o = options.Value;
-        var reservation = registry.TryReserve(caller.Subject, o.MaxSessionsPerUser, o.MaxSessions, out var perUser);
+        var reservation = registry.TryReserve(caller.Subject, o.Sessions.MaxPerUser, o.Sessions.MaxTotal, out var perUser);
         if (reservation is null && perUser && caller.ClientId is { } clientId && registry.TryMakeRoomFor(caller.Subject, clientId))
         {
-            reservation = registry.TryReserve(caller.Subject, o.MaxSessionsPerUser, o.MaxSessions, out perUser);
+            reservation = registry.TryReserve(caller.Subject, o.Sessions.MaxPerUser, o.Sessions.MaxTotal, out perUser);
         }
 
         if (reservation is null)
@@ -36,7 +36,7 @@ internal sealed class SessionLimitGuard(McpSessionRegistry registry, McpRefusals
                     perUser ? StatusCodes.Status429TooManyRequests : StatusCodes.Status503ServiceUnavailable,
                     perUser ? "sessions_per_user" : "sessions",
                     perUser
-                        ? $"You already have {o.MaxSessionsPerUser} open MCP sessions, the most allowed. Close one (or wait for one to end), then try again."
+                        ? $"You already have {o.Sessions.MaxPerUser} open MCP sessions, the most allowed. Close one (or wait for one to end), then try again."
                         : "The server holds as many MCP sessions as it can. Try again later.");
                 return;
             }

@@ -9,7 +9,7 @@ namespace McpSseAuth.Registration;
 
 /// <summary>
 /// Who may register and what: the initial access token when one is configured (RFC 7591 §3, compared in constant time),
-/// registrations per client address (<see cref="McpOAuthOptions.MaxRegistrationsPerAddress"/>). The hosts an https redirect URI
+/// registrations per client address (<see cref="McpOAuthRegistrationOptions.MaxPerAddress"/>). The hosts an https redirect URI
 /// may name are <see cref="Clients.RedirectUriRules.IsAllowedHost"/>.
 /// </summary>
 internal sealed class RegistrationPolicy : IDisposable
@@ -22,8 +22,8 @@ internal sealed class RegistrationPolicy : IDisposable
     {
         _options = options;
         var o = options.Value;
-        _accessTokenHash = o.RegistrationAccessToken is { } token ? SHA256.HashData(Encoding.UTF8.GetBytes(token)) : null;
-        _perAddress = RateLimits.PerKey(o.MaxRegistrationsPerAddress, o.RegistrationWindow);
+        _accessTokenHash = o.Registration.AccessToken is { } token ? SHA256.HashData(Encoding.UTF8.GetBytes(token)) : null;
+        _perAddress = RateLimits.PerKey(o.Registration.MaxPerAddress, o.Registration.Window);
     }
 
     /// <summary>Null when the caller may register now; otherwise the error to answer (401 or 429).</summary>
@@ -44,7 +44,7 @@ internal sealed class RegistrationPolicy : IDisposable
         using var lease = _perAddress.AttemptAcquire(RateLimits.AddressKey(context));
         if (!lease.IsAcquired)
         {
-            var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : (int)_options.Value.RegistrationWindow.TotalSeconds;
+            var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : (int)_options.Value.Registration.Window.TotalSeconds;
             context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return new OAuthError(OAuthErrorCodes.TemporarilyUnavailable, "Too many registrations from this address; retry later.", StatusCodes.Status429TooManyRequests);
         }

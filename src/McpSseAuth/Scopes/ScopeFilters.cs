@@ -34,7 +34,7 @@ internal sealed class ScopeFilters(ScopeRequirements requirements, IOptions<McpO
         filters.ListToolsFilters.Add(next => async (context, cancellationToken) =>
         {
             var result = await next(context, cancellationToken);
-            if (options.Value.RequiredScopes.HideFromListsWithoutScope && context.Server.ServerOptions.ToolCollection is { } tools)
+            if (options.Value.Scopes.Required.HideFromListsWithoutScope && context.Server.ServerOptions.ToolCollection is { } tools)
             {
                 result.Tools = [.. result.Tools.Where(t => !tools.TryGetPrimitive(t.Name, out var tool) || ScopeRequirements.Missing(context.User, requirements.ForTool(tool)).Length == 0)];
             }
@@ -44,7 +44,7 @@ internal sealed class ScopeFilters(ScopeRequirements requirements, IOptions<McpO
         filters.ListPromptsFilters.Add(next => async (context, cancellationToken) =>
         {
             var result = await next(context, cancellationToken);
-            if (options.Value.RequiredScopes.HideFromListsWithoutScope && context.Server.ServerOptions.PromptCollection is { } prompts)
+            if (options.Value.Scopes.Required.HideFromListsWithoutScope && context.Server.ServerOptions.PromptCollection is { } prompts)
             {
                 result.Prompts = [.. result.Prompts.Where(p => !prompts.TryGetPrimitive(p.Name, out var prompt) || ScopeRequirements.Missing(context.User, requirements.ForPrompt(prompt)).Length == 0)];
             }
@@ -54,7 +54,7 @@ internal sealed class ScopeFilters(ScopeRequirements requirements, IOptions<McpO
         filters.ListResourcesFilters.Add(next => async (context, cancellationToken) =>
         {
             var result = await next(context, cancellationToken);
-            if (options.Value.RequiredScopes.HideFromListsWithoutScope)
+            if (options.Value.Scopes.Required.HideFromListsWithoutScope)
             {
                 result.Resources = [.. result.Resources.Where(r => ScopeRequirements.Missing(context.User, requirements.For(RequestMethods.ResourcesRead, r.Uri)).Length == 0)];
             }

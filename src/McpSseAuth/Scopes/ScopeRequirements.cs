@@ -9,7 +9,7 @@ namespace McpSseAuth.Scopes;
 /// <summary>
 /// What scopes each MCP tool, prompt and resource needs: <see cref="McpRequiredScopesAttribute"/> on the primitive (read
 /// from the SDK's primitive metadata at each call, so primitives added later count too) plus
-/// <see cref="McpOAuthOptions.RequiredScopes"/>.
+/// <see cref="McpOAuthScopeOptions.Required"/>.
 /// </summary>
 internal sealed class ScopeRequirements(IServiceProvider services, IOptions<McpOAuthOptions> options)
 {
@@ -25,8 +25,8 @@ internal sealed class ScopeRequirements(IServiceProvider services, IOptions<McpO
     /// <summary>The scopes the request needs, for the three methods that use a primitive; empty otherwise.</summary>
     public IReadOnlyCollection<string> For(string method, string? target) => target is null ? None : method switch
     {
-        RequestMethods.ToolsCall => Union(options.Value.RequiredScopes.Tools, target, _server.Value.ToolCollection is { } tools && tools.TryGetPrimitive(target, out var tool) ? tool.Metadata : null),
-        RequestMethods.PromptsGet => Union(options.Value.RequiredScopes.Prompts, target, _server.Value.PromptCollection is { } prompts && prompts.TryGetPrimitive(target, out var prompt) ? prompt.Metadata : null),
+        RequestMethods.ToolsCall => Union(options.Value.Scopes.Required.Tools, target, _server.Value.ToolCollection is { } tools && tools.TryGetPrimitive(target, out var tool) ? tool.Metadata : null),
+        RequestMethods.PromptsGet => Union(options.Value.Scopes.Required.Prompts, target, _server.Value.PromptCollection is { } prompts && prompts.TryGetPrimitive(target, out var prompt) ? prompt.Metadata : null),
         RequestMethods.ResourcesRead => ForResourceUri(target),
         _ => None,
     };
@@ -39,7 +39,7 @@ internal sealed class ScopeRequirements(IServiceProvider services, IOptions<McpO
     private IReadOnlyCollection<string> ForResourceUri(string uri)
     {
         var required = new HashSet<string>(StringComparer.Ordinal);
-        if (options.Value.RequiredScopes.Resources.TryGetValue(uri, out var direct))
+        if (options.Value.Scopes.Required.Resources.TryGetValue(uri, out var direct))
         {
             required.UnionWith(direct);
         }
@@ -52,17 +52,17 @@ internal sealed class ScopeRequirements(IServiceProvider services, IOptions<McpO
         return required.Count == 0 ? None : required;
     }
 
-    public IReadOnlyCollection<string> ForTool(McpServerTool tool) => Union(options.Value.RequiredScopes.Tools, tool.ProtocolTool.Name, tool.Metadata);
+    public IReadOnlyCollection<string> ForTool(McpServerTool tool) => Union(options.Value.Scopes.Required.Tools, tool.ProtocolTool.Name, tool.Metadata);
 
-    public IReadOnlyCollection<string> ForPrompt(McpServerPrompt prompt) => Union(options.Value.RequiredScopes.Prompts, prompt.ProtocolPrompt.Name, prompt.Metadata);
+    public IReadOnlyCollection<string> ForPrompt(McpServerPrompt prompt) => Union(options.Value.Scopes.Required.Prompts, prompt.ProtocolPrompt.Name, prompt.Metadata);
 
     public IReadOnlyCollection<string> ForResource(McpServerResource resource)
-        => Union(options.Value.RequiredScopes.Resources, resource.ProtocolResource?.Uri ?? resource.ProtocolResourceTemplate.UriTemplate, resource.Metadata);
+        => Union(options.Value.Scopes.Required.Resources, resource.ProtocolResource?.Uri ?? resource.ProtocolResourceTemplate.UriTemplate, resource.Metadata);
 
     /// <summary>Every scope anything requires, to check at startup that the server knows them.</summary>
     public IEnumerable<string> AllRequired()
     {
-        var o = options.Value.RequiredScopes;
+        var o = options.Value.Scopes.Required;
         var server = _server.Value;
         return o.Tools.Values.Concat(o.Prompts.Values).Concat(o.Resources.Values).SelectMany(s => s)
             .Concat(Attributes(server.ToolCollection?.SelectMany(t => t.Metadata)))
@@ -99,7 +99,7 @@ internal sealed class ScopeRequirements(IServiceProvider services, IOptions<McpO
 
     private static bool ComputeAny(IServiceProvider services, McpOAuthOptions o)
     {
-        if (o.RequiredScopes.Tools.Count + o.RequiredScopes.Prompts.Count + o.RequiredScopes.Resources.Count > 0)
+        if (o.Scopes.Required.Tools.Count + o.Scopes.Required.Prompts.Count + o.Scopes.Required.Resources.Count > 0)
         {
             return true;
         }

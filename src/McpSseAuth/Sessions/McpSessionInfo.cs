@@ -27,10 +27,10 @@ public sealed record McpSessionInfo(
     IReadOnlyList<string> Scopes,
     DateTimeOffset CreatedAt)
 {
-    /// <summary>When a request last named the session (its start, if none did since); idle sessions end after <see cref="McpOAuthOptions.SessionIdleTimeout"/>.</summary>
+    /// <summary>When a request last named the session (its start, if none did since); idle sessions end after <see cref="McpOAuthSessionOptions.IdleTimeout"/>.</summary>
     public DateTimeOffset LastActivityAt { get; init; } = CreatedAt;
 
-    /// <summary>Requests received and not yet answered, counted on legacy SSE (bounded by <see cref="McpOAuthOptions.MaxSseRequestsInFlight"/>); 0 on Streamable HTTP, where each answer rides its own request.</summary>
+    /// <summary>Requests received and not yet answered, counted on legacy SSE (bounded by <see cref="McpOAuthSessionOptions.MaxSseRequestsInFlight"/>); 0 on Streamable HTTP, where each answer rides its own request.</summary>
     public int RequestsInFlight { get; init; }
 }
 

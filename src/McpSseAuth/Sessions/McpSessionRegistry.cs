@@ -37,7 +37,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
         _logger = logger;
         _revocations = revocations;
         _revocations.Revoked += EndForGrant;
-        _idleTimeout = options.Value.SessionIdleTimeout;
+        _idleTimeout = options.Value.Sessions.IdleTimeout;
         SweepPeriod = TimeSpan.FromTicks(Math.Min(_idleTimeout.Ticks / 4, TimeSpan.TicksPerMinute));
         _idleSweep = time.CreateTimer(_ => EndIdle(), null, SweepPeriod, SweepPeriod);
     }

@@ -6,14 +6,14 @@ using Microsoft.Extensions.Options;
 namespace McpSseAuth.Sessions;
 
 /// <summary>
-/// Every <see cref="McpOAuthOptions.UserStatusInterval"/>, asks <see cref="UserStatus"/> about each user with a live MCP
+/// Every <see cref="McpOAuthSignInOptions.UserStatusInterval"/>, asks <see cref="UserStatus"/> about each user with a live MCP
 /// session on this instance, so a user who lost access but makes no request (an idle SSE stream) still loses it in time.
 /// </summary>
 internal sealed class UserStatusSweep(UserStatus status, McpSessionRegistry sessions, TimeProvider time, IOptions<McpOAuthOptions> options, ILogger<UserStatusSweep> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var period = options.Value.UserStatusInterval;
+        var period = options.Value.SignIn.UserStatusInterval;
         using var timer = new PeriodicTimer(period, time);
         try
         {

@@ -21,7 +21,7 @@ internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOp
     public (string Token, int ExpiresIn) Issue(string issuer, IReadOnlyList<string> audiences, GrantSubject user, string clientId, IReadOnlyList<string> scopes, string grantId)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var lifetime = options.Value.AccessTokenLifetime;
+        var lifetime = options.Value.Tokens.AccessTokenLifetime;
         var claims = new Dictionary<string, object>(StringComparer.Ordinal)
         {
             ["sub"] = user.Subject,

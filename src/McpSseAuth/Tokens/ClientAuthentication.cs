@@ -190,12 +190,12 @@ internal sealed class ClientAuthentication(IClientStore clients, Clients.ClientM
         {
             ValidIssuer = clientId,
             // RFC 7523 §3: the token endpoint's URL; the issuer is accepted too (as newer drafts recommend), and this endpoint's own URL.
-            ValidAudiences = [issuer, uris.Under(context, options.Value.TokenEndpointPath), uris.Under(context, context.Request.Path)],
+            ValidAudiences = [issuer, uris.Under(context, options.Value.Paths.Token), uris.Under(context, context.Request.Path)],
             IssuerSigningKeys = keys,
             ValidAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512, SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512],
             RequireSignedTokens = true,
             RequireExpirationTime = true,
-            ClockSkew = options.Value.ClockSkew,
+            ClockSkew = options.Value.Tokens.ClockSkew,
             LifetimeValidator = (notBefore, expires, _, p) =>
                 expires is { } exp && exp.ToUniversalTime() > now.UtcDateTime - p.ClockSkew && exp.ToUniversalTime() <= now.UtcDateTime + MaxAssertionLifetime + p.ClockSkew
                 && (notBefore is not { } nbf || nbf.ToUniversalTime() <= now.UtcDateTime + p.ClockSkew),
@@ -209,7 +209,7 @@ internal sealed class ClientAuthentication(IClientStore clients, Clients.ClientM
 
         // Single use (RFC 7523 §3 item 7): remembered until it expires.
         // An assertion that cannot be remembered (storage down) is not accepted: the exception answers 503 (fail closed).
-        var remembered = now + MaxAssertionLifetime + options.Value.ClockSkew + options.Value.ClockSkew;
+        var remembered = now + MaxAssertionLifetime + options.Value.Tokens.ClockSkew + options.Value.Tokens.ClockSkew;
         if (!await storage.TryAddAsync(Storage.StoredJson.Key("assertion", clientId, jti), Seen, remembered, null, context.RequestAborted))
         {
             return (null, OAuthError.InvalidClient("Client authentication failed: this client assertion was already used."));

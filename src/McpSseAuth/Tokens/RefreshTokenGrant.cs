@@ -11,7 +11,7 @@ namespace McpSseAuth.Tokens;
 /// The <c>refresh_token</c> grant (RFC 6749 §6) with rotation (OAuth 2.1 §4.3.1): each use spends the token and issues a
 /// successor, stored before the token is spent (<see cref="IRefreshTokenStore.RotateAsync"/>), so no storage failure
 /// leaves the client with neither. A spent token presented again is answered as before only while it may be a retry —
-/// inside <see cref="McpOAuthOptions.RefreshTokenReuseWindow"/>, by the same client, and before its successor was used;
+/// inside <see cref="McpOAuthTokenOptions.RefreshTokenReuseWindow"/>, by the same client, and before its successor was used;
 /// otherwise it is theft and the grant is revoked (RFC 9700 §4.14.2).
 /// </summary>
 internal sealed class RefreshTokenGrant(
@@ -112,13 +112,13 @@ internal sealed class RefreshTokenGrant(
 
     /// <summary>
     /// A rotated refresh token presented again. It gets the answer its rotation gave (concurrent refreshes, a retry after a
-    /// lost response) only inside <see cref="McpOAuthOptions.RefreshTokenReuseWindow"/>, by the same client, and while the
+    /// lost response) only inside <see cref="McpOAuthTokenOptions.RefreshTokenReuseWindow"/>, by the same client, and while the
     /// successor it was answered with has not been used: once the client has used the successor it has moved on, and the old
     /// token in anyone's hands is stolen. Otherwise the whole grant is revoked (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2).
     /// </summary>
     private async Task ReplayedAsync(HttpContext context, ClientRegistration client, string handle, RefreshToken token, DateTimeOffset? spentAt)
     {
-        var window = options.Value.RefreshTokenReuseWindow;
+        var window = options.Value.Tokens.RefreshTokenReuseWindow;
         var inWindow = spentAt is { } at && time.GetUtcNow() - at <= window && window > TimeSpan.Zero
             && string.Equals(token.ClientId, client.ClientId, StringComparison.Ordinal);
         if (inWindow)

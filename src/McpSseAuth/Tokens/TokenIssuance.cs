@@ -38,7 +38,7 @@ internal sealed class TokenIssuance(AccessTokenIssuer issuer, ServerUris uris, T
         var grantedScopes = grantScopes ?? scopes;
         scopes = [.. scopes.Where(s => s != McpOAuthDefaults.OfflineAccessScope)];
         // Idle lifetime from now, never past the grant's absolute lifetime.
-        var refreshExpiresAt = Min(now + o.RefreshTokenLifetime, grantCreatedAt + o.RefreshTokenAbsoluteLifetime);
+        var refreshExpiresAt = Min(now + o.Tokens.RefreshTokenLifetime, grantCreatedAt + o.Tokens.RefreshTokenAbsoluteLifetime);
         var (accessToken, expiresIn) = issuer.Issue(uris.Issuer(context), audiences, user, client.ClientId, scopes, grantId);
         var response = Response(accessToken, expiresIn, scopes);
         string? refreshHandle = null;
@@ -61,7 +61,7 @@ internal sealed class TokenIssuance(AccessTokenIssuer issuer, ServerUris uris, T
         }
 
         var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(response, OAuthJsonContext.Default.DictionaryStringObject);
-        return new IssuedTokens(body, refreshHandle, refresh, scopes, rotates ? refreshExpiresAt : now + o.AccessTokenLifetime);
+        return new IssuedTokens(body, refreshHandle, refresh, scopes, rotates ? refreshExpiresAt : now + o.Tokens.AccessTokenLifetime);
     }
 
     /// <summary>RFC 6749 §5.1: the access token part of a token response.</summary>

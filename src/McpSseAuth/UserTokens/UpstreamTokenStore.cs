@@ -139,7 +139,7 @@ internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefre
     private static readonly byte[] Leased = [1];
 
     private bool NeedsRefresh(UpstreamTokenSet tokens)
-        => tokens.ExpiresAt is { } expiresAt && expiresAt - options.Value.UpstreamTokenRefreshMargin <= time.GetUtcNow();
+        => tokens.ExpiresAt is { } expiresAt && expiresAt - options.Value.SignIn.UpstreamTokenRefreshMargin <= time.GetUtcNow();
 
     private async ValueTask<UpstreamTokenSet?> ReadAsync(string subject, CancellationToken cancellationToken)
     {

@@ -38,7 +38,7 @@ internal static class SignedInUser
 
     /// <summary>
     /// The principal kept for an upstream user: the derived subject, name and e-mail under their JWT names, where they
-    /// came from, and the upstream claims listed in <see cref="McpOAuthOptions.AccessTokenClaims"/>.
+    /// came from, and the upstream claims listed in <see cref="McpOAuthTokenOptions.AccessTokenClaims"/>.
     /// </summary>
     public static ClaimsPrincipal CreateExternal(UpstreamIdentity user, ClaimsPrincipal upstream, ISet<string> carried)
     {

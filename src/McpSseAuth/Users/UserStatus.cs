@@ -13,10 +13,10 @@ namespace McpSseAuth.Users;
 /// upstream), the sign-in cookie, code redemption, refresh, bearer requests on the MCP endpoints, and live sessions
 /// (<see cref="UserStatusSweep"/>). A user may keep access while: a local user is still listed in
 /// <see cref="McpOAuthOptions.Users"/> and not disabled; an upstream user, as last seen at sign-in, still passes the current
-/// <see cref="McpOAuthOptions.AccessRules"/> and their provider has not refused to renew their token; and every
+/// <see cref="McpOAuthSignInOptions.AccessRules"/> and their provider has not refused to renew their token; and every
 /// <see cref="IMcpUserStatus"/> the host registered agrees. Options are read through <see cref="IOptionsMonitor{T}"/>, so
 /// a configuration reload applies at once; an answer is remembered per user for
-/// <see cref="McpOAuthOptions.UserStatusInterval"/>. A user found without access loses everything at once
+/// <see cref="McpOAuthSignInOptions.UserStatusInterval"/>. A user found without access loses everything at once
 /// (<see cref="IMcpUserAccess.RemoveUserAsync"/>): grants, consents, stored tokens, sessions and sign-ins.
 /// </summary>
 internal sealed class UserStatus : IDisposable
@@ -47,7 +47,7 @@ internal sealed class UserStatus : IDisposable
         _onChange = monitor.OnChange(_ => Interlocked.Exchange(ref _decisions, NewCache()).Dispose());
     }
 
-    private TimeSpan Interval => Current.UserStatusInterval;
+    private TimeSpan Interval => Current.SignIn.UserStatusInterval;
 
     /// <summary>The options now; a reload that fails validation keeps the last good ones.</summary>
     public McpOAuthOptions Current
@@ -65,7 +65,7 @@ internal sealed class UserStatus : IDisposable
         }
     }
 
-    /// <summary>Why the user may not keep access, or null; remembered for <see cref="McpOAuthOptions.UserStatusInterval"/>.</summary>
+    /// <summary>Why the user may not keep access, or null; remembered for <see cref="McpOAuthSignInOptions.UserStatusInterval"/>.</summary>
     public async ValueTask<string?> RefusalAsync(string subject, CancellationToken cancellationToken)
     {
         var decisions = _decisions;
@@ -117,7 +117,7 @@ internal sealed class UserStatus : IDisposable
     public async ValueTask RememberUpstreamAsync(UpstreamIdentity user, CancellationToken cancellationToken)
     {
         var o = Current;
-        var keepUntil = _time.GetUtcNow() + o.RefreshTokenAbsoluteLifetime + o.SignInLifetime;
+        var keepUntil = _time.GetUtcNow() + o.Tokens.RefreshTokenAbsoluteLifetime + o.SignIn.Lifetime;
         await _storage.SetAsync(RecordKey(user.Subject), StoredJson.Encode(UserJson.Default, user), keepUntil, null, cancellationToken);
         // Signed in again through the provider: whatever it refused before, it vouches for the user now.
         await _storage.RemoveAsync(RefusedKey(user.Subject), cancellationToken);
@@ -128,7 +128,7 @@ internal sealed class UserStatus : IDisposable
     public async ValueTask UpstreamRefusedAsync(string subject, CancellationToken cancellationToken)
     {
         var o = Current;
-        await _storage.SetAsync(RefusedKey(subject), Refused, _time.GetUtcNow() + o.RefreshTokenAbsoluteLifetime + o.SignInLifetime, null, cancellationToken);
+        await _storage.SetAsync(RefusedKey(subject), Refused, _time.GetUtcNow() + o.Tokens.RefreshTokenAbsoluteLifetime + o.SignIn.Lifetime, null, cancellationToken);
         Forget(subject);
         await EnforceAsync(subject, cancellationToken);
     }
@@ -158,7 +158,7 @@ internal sealed class UserStatus : IDisposable
             if (await _storage.GetAsync(RecordKey(subject), cancellationToken) is { } record)
             {
                 upstream = StoredJson.Decode<UpstreamIdentity>(UserJson.Default, record.Value);
-                if (upstream is not null && AccessRuleCheck.Refusal(o.AccessRules, upstream) is { } ruleRefusal)
+                if (upstream is not null && AccessRuleCheck.Refusal(o.SignIn.AccessRules, upstream) is { } ruleRefusal)
                 {
                     return ruleRefusal;
                 }

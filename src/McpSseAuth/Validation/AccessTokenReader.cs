@@ -35,7 +35,7 @@ internal sealed class AccessTokenReader
             RequireSignedTokens = true,
             RequireExpirationTime = true,
             ValidateLifetime = true,
-            ClockSkew = options.Value.ClockSkew,
+            ClockSkew = options.Value.Tokens.ClockSkew,
             // IdentityModel reads the wall clock; tokens are stamped with TimeProvider (AccessTokenIssuer), so check them on the same clock.
             LifetimeValidator = ValidateLifetime,
             // Both depend on the request (derived issuer, endpoint's resource): checked by the caller.
@@ -73,7 +73,7 @@ internal sealed class AccessTokenReader
     {
         var result = await _handler.ValidateTokenAsync(token, parameters);
         if (result.IsValid && result.SecurityToken is JsonWebToken jwt
-            && AccessTokenProfile.Violation(jwt, _time.GetUtcNow().UtcDateTime, _options.Value.ClockSkew, _options.Value.AccessTokenLifetime) is { } violation)
+            && AccessTokenProfile.Violation(jwt, _time.GetUtcNow().UtcDateTime, _options.Value.Tokens.ClockSkew, _options.Value.Tokens.AccessTokenLifetime) is { } violation)
         {
             return AccessTokenProfile.Refusal(violation);
         }

@@ -10,7 +10,7 @@ namespace McpSseAuth.Validation;
 /// JwtBearer's token handler on the MCP endpoints: IdentityModel's <see cref="JsonWebTokenHandler"/>, with its answer for
 /// a genuine token remembered, so that a client sending the same access token on every request pays the signature check
 /// (tens of microseconds with ES256) once, not per request. A remembered token is still refused the moment it expires on
-/// <see cref="TimeProvider"/> (with <see cref="McpOAuthOptions.ClockSkew"/>) or its signing key stops verifying; issuer,
+/// <see cref="TimeProvider"/> (with <see cref="McpOAuthTokenOptions.ClockSkew"/>) or its signing key stops verifying; issuer,
 /// audience and revocation are checked per request after it, as before (<see cref="AccessTokenValidation"/>).
 /// </summary>
 /// <remarks>
@@ -48,7 +48,7 @@ internal sealed class ValidatedTokenCache(AccessTokenReader reader, SigningKeys 
             {
                 Size = 1,
                 SlidingExpiration = IdleFor,
-                AbsoluteExpiration = jwt.ValidTo + options.Value.ClockSkew,
+                AbsoluteExpiration = jwt.ValidTo + options.Value.Tokens.ClockSkew,
             });
         }
 
@@ -60,7 +60,7 @@ internal sealed class ValidatedTokenCache(AccessTokenReader reader, SigningKeys 
     public void Dispose() => _validated.Dispose();
 
     private bool IsStillValid(JsonWebToken token)
-        => token.ValidTo >= time.GetUtcNow().UtcDateTime - options.Value.ClockSkew
+        => token.ValidTo >= time.GetUtcNow().UtcDateTime - options.Value.Tokens.ClockSkew
            && keys.FindValidationKey(token.Kid, token.Alg) is not null;
 
     private sealed record Validated(JsonWebToken Token, System.Security.Claims.ClaimsIdentity Identity);

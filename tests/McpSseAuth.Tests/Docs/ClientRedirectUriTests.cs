@@ -106,7 +106,7 @@ public sealed class ClientRedirectUriTests
     {
         // Cursor sends its private-use URI with two acceptable ones, and one refused URI refuses the registration: an
         // operator who removes "cursor" from the default schemes refuses Cursor, as docs/clients.md says.
-        await using var app = new SampleApp(configure: o => o.AllowedRedirectUriSchemes.Remove("cursor"));
+        await using var app = new SampleApp(configure: o => o.RedirectUris.AllowedSchemes.Remove("cursor"));
         using var http = app.CreateRawClient();
 
         var response = await RegisterAsync(http, Clients.Single(c => c.Name == "Cursor").Registered);

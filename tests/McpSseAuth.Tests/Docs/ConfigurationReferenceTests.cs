@@ -23,6 +23,14 @@ public sealed class ConfigurationReferenceTests
     private static readonly Type[] KnownOptionTypes =
     [
         typeof(McpOAuthOptions),
+        typeof(McpOAuthTokenOptions),
+        typeof(McpOAuthSigningOptions),
+        typeof(McpOAuthScopeOptions),
+        typeof(McpOAuthRedirectUriOptions),
+        typeof(McpOAuthRegistrationOptions),
+        typeof(McpOAuthSignInOptions),
+        typeof(McpOAuthSessionOptions),
+        typeof(McpOAuthPathOptions),
         typeof(McpOAuthAccessRules),
         typeof(McpClientMetadataDocumentOptions),
         typeof(McpOAuthClient),

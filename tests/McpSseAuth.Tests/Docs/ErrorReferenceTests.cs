@@ -103,7 +103,7 @@ public sealed partial class ErrorReferenceTests
         AssertFound("Validation/McpOAuthChallengeHandler.cs", null, "The access token was issued for another resource");
         AssertFound("Mcp/SessionOwnerGuard.cs", null, "Forbidden: this session belongs to another user or another client.");
         AssertFound("Mcp/SessionRun.cs", null, "Session ended while the request was handled. Start a new session.");
-        AssertFound("Hosting/TokenOptionsChecks.cs", null, "McpOAuthOptions.ClockSkew must be between 0 and 5 minutes.");
+        AssertFound("Hosting/TokenOptionsChecks.cs", null, "McpOAuthOptions.Tokens.ClockSkew must be between 0 and 5 minutes.");
         AssertFound("Users/AccessRuleCheck.cs", null, "Your account is not in a group that may use this server. Ask the server's administrator to add you.");
         AssertFound("McpOAuthRedisServiceCollectionExtensions.cs", null, "McpRedisOptions.KeyPrefix is empty: keep the default '");
         Assert.DoesNotContain(LibraryTexts, t => t.Parts.Contains("The access token expired.", StringComparer.Ordinal));

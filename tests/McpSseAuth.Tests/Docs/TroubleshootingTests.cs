@@ -165,7 +165,7 @@ public sealed class TroubleshootingTests : IDisposable
     public async Task ClockSkewZero_RefusesTheTokenTheSecondItExpires()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var app = new SampleApp(configure: o => o.ClockSkew = TimeSpan.Zero, services: s => s.AddSingleton<TimeProvider>(clock));
+        await using var app = new SampleApp(configure: o => o.Tokens.ClockSkew = TimeSpan.Zero, services: s => s.AddSingleton<TimeProvider>(clock));
         var http = app.CreateRawClient();
         var tokens = await new OAuthFlow(http).GetTokensAsync(TestHttp.McpResource);
 

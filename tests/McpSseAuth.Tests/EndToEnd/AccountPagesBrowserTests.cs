@@ -37,7 +37,7 @@ public sealed class AccountPagesFixture : IAsyncLifetime
             Provider,
             ("NoDemoUsers", null),
             ("Upstream:DisplayName", ProviderName),
-            ("McpOAuth:AccessRules:AllowedEmailDomains:0", "example.com")));
+            ("McpOAuth:SignIn:AccessRules:AllowedEmailDomains:0", "example.com")));
         _ = App.BaseAddress;   // starts Kestrel
         (_playwright, Browser) = await Chromium.LaunchAsync();
     }

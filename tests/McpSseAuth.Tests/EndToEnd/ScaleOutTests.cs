@@ -307,7 +307,7 @@ public sealed class ScaleOutTests(RedisServer redis) : IClassFixture<RedisServer
         {
             ["ConnectionStrings__Redis"] = ownRedis.ConnectionString,
             ["McpOAuth__Issuer"] = issuer,
-            ["McpOAuth__MaxRegistrationsPerAddress"] = "1000",
+            ["McpOAuth__Registration__MaxPerAddress"] = "1000",
         };
         await using var processA = new SampleProcess(ports[0], environment);
         await using var processB = new SampleProcess(ports[1], environment);

@@ -37,10 +37,10 @@ public sealed class SessionLimitsTests : IAsyncLifetime
         kestrel: true,
         configure: o =>
         {
-            o.MaxSessionsPerUser = 2;
-            o.MaxSessions = 3;
-            o.MaxSseRequestsInFlight = 1;
-            o.MaxMessageBytes = 2048;
+            o.Sessions.MaxPerUser = 2;
+            o.Sessions.MaxTotal = 3;
+            o.Sessions.MaxSseRequestsInFlight = 1;
+            o.Sessions.MaxMessageBytes = 2048;
         },
         services: s => s.AddMcpServer().WithTools<GateTools>());
 
@@ -452,7 +452,7 @@ public sealed class SessionLimitsTests : IAsyncLifetime
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var app = new SampleApp(
             kestrel: true,
-            configure: o => o.SessionIdleTimeout = TimeSpan.FromMinutes(8),
+            configure: o => o.Sessions.IdleTimeout = TimeSpan.FromMinutes(8),
             services: s => { s.AddSingleton<TimeProvider>(clock); s.AddMcpServer().WithTools<GateTools>(); });
         using var http = app.CreateRawClient();
         var tokens = await new OAuthFlow(http).GetTokensAsync(new Uri(app.BaseAddress, "/mcp").ToString(), "alice");

@@ -140,7 +140,7 @@ public sealed class SessionManagerTests : IAsyncLifetime
     public async Task RevokedGrant_EndsItsLiveSseStream_AndItsAccessTokenGets401()
     {
         // No reuse window: the replay below is taken for theft at once.
-        await using var app = new SampleApp(kestrel: true, configure: o => o.RefreshTokenReuseWindow = TimeSpan.Zero);
+        await using var app = new SampleApp(kestrel: true, configure: o => o.Tokens.RefreshTokenReuseWindow = TimeSpan.Zero);
         using var http = app.CreateRawClient();
         string Resource(string path) => new Uri(app.BaseAddress, path).ToString().TrimEnd('/');
         var sessions = app.Services.GetRequiredService<IMcpSessions>();
@@ -258,7 +258,7 @@ public sealed class SessionManagerTests : IAsyncLifetime
     public async Task IdleSseSession_IsEndedAfterTheIdleTimeout_AnActiveOneIsNot()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var app = new SampleApp(kestrel: true, configure: o => o.SessionIdleTimeout = TimeSpan.FromMinutes(8), services: s => s.AddSingleton<TimeProvider>(clock));
+        await using var app = new SampleApp(kestrel: true, configure: o => o.Sessions.IdleTimeout = TimeSpan.FromMinutes(8), services: s => s.AddSingleton<TimeProvider>(clock));
         using var http = app.CreateRawClient();
         var resource = new Uri(app.BaseAddress, "/sse").ToString();
         var idle = await new OAuthFlow(http).GetTokensAsync(resource, "alice");
@@ -390,7 +390,7 @@ public sealed class SessionIsolationTests : IAsyncLifetime
 /// </summary>
 public sealed class StatelessClientTests : IAsyncLifetime
 {
-    private readonly SampleApp _app = new(kestrel: true, configure: o => o.MaxSessionsPerUser = 1);
+    private readonly SampleApp _app = new(kestrel: true, configure: o => o.Sessions.MaxPerUser = 1);
 
     public Task InitializeAsync() => Task.CompletedTask;
 

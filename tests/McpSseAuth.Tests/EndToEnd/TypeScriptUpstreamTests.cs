@@ -17,7 +17,7 @@ public sealed class TypeScriptUpstreamTests(OidcProviderFixture upstream) : ICla
             upstream.Provider,
             ("NoDemoUsers", null),
             ("Upstream:DisplayName", "Example SSO"),
-            ("McpOAuth:AccessRules:AllowedEmailDomains:0", "example.com")));
+            ("McpOAuth:SignIn:AccessRules:AllowedEmailDomains:0", "example.com")));
         return Task.CompletedTask;
     }
 

@@ -36,7 +36,7 @@ public sealed class UpstreamRefreshAcrossInstancesTests : IAsyncLifetime
     }
 
     private UpstreamApp Instance() => new(
-        UpstreamApp.SettingsFor(_provider, ("McpOAuth:AccessTokenLifetime", "1.00:00:00")),
+        UpstreamApp.SettingsFor(_provider, ("McpOAuth:Tokens:AccessTokenLifetime", "1.00:00:00")),
         s =>
         {
             s.AddSingleton<TimeProvider>(_clock);

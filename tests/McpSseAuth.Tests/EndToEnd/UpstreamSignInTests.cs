@@ -71,7 +71,7 @@ public sealed class UpstreamSignInTests(OidcProviderFixture fixture) : IClassFix
     [Fact]
     public async Task AccessRules_UserOutsideAllowedDomain_IsRefusedWithReason_NothingSignedIn_ClientGetsAccessDenied()
     {
-        var app = Start(UpstreamApp.SettingsFor(Provider, ("McpOAuth:AccessRules:AllowedEmailDomains:0", "example.com")));
+        var app = Start(UpstreamApp.SettingsFor(Provider, ("McpOAuth:SignIn:AccessRules:AllowedEmailDomains:0", "example.com")));
         using var browser = new UpstreamBrowser(app.BaseAddress, Provider) { Login = "eve@other.com" };
         var log = new AuthorizationLog();
 
@@ -109,7 +109,7 @@ public sealed class UpstreamSignInTests(OidcProviderFixture fixture) : IClassFix
     [Fact]
     public async Task AccessRules_UnverifiedEmail_IsRefusedWithTheVerificationReason()
     {
-        var app = Start(UpstreamApp.SettingsFor(Provider, ("McpOAuth:AccessRules:AllowedEmailDomains:0", "example.com")));
+        var app = Start(UpstreamApp.SettingsFor(Provider, ("McpOAuth:SignIn:AccessRules:AllowedEmailDomains:0", "example.com")));
         using var browser = new UpstreamBrowser(app.BaseAddress, Provider) { Login = "unverified-carol@example.com" };
 
         var error = await Assert.ThrowsAnyAsync<Exception>(() => UpstreamClients.ConnectAsync(new Uri(app.BaseAddress, "/mcp"), HttpTransportMode.StreamableHttp, browser));
@@ -130,7 +130,7 @@ public sealed class UpstreamSignInTests(OidcProviderFixture fixture) : IClassFix
     {
         value = value.Replace("{issuer}", Provider.Issuer, StringComparison.Ordinal).Replace("{sub}", UpstreamSubject(login), StringComparison.Ordinal);
         // The test provider is not Google: trust its hd by configuration, as an operator would for a provider that signs it.
-        var app = Start(UpstreamApp.SettingsFor(Provider, ($"McpOAuth:AccessRules:{rule}:0", value), ("McpOAuth:AccessRules:HostedDomainIssuers:0", Provider.Issuer)));
+        var app = Start(UpstreamApp.SettingsFor(Provider, ($"McpOAuth:SignIn:AccessRules:{rule}:0", value), ("McpOAuth:SignIn:AccessRules:HostedDomainIssuers:0", Provider.Issuer)));
         using var browser = new UpstreamBrowser(app.BaseAddress, Provider) { Login = login };
 
         await using var client = await UpstreamClients.ConnectAsync(new Uri(app.BaseAddress, "/mcp"), HttpTransportMode.StreamableHttp, browser);
@@ -150,7 +150,7 @@ public sealed class UpstreamSignInTests(OidcProviderFixture fixture) : IClassFix
     {
         var app = Start(UpstreamApp.SettingsFor(
             Provider,
-            ("McpOAuth:AccessRules:RequiredGroups:0", "mcp-users"),
+            ("McpOAuth:SignIn:AccessRules:RequiredGroups:0", "mcp-users"),
             ("Upstream:Scopes:0", "openid"),
             ("Upstream:Scopes:1", "profile"),
             ("Upstream:Scopes:2", "email"),
@@ -178,7 +178,7 @@ public sealed class UpstreamSignInTests(OidcProviderFixture fixture) : IClassFix
     public async Task UpstreamToken_AfterItExpires_IsRefreshed_AndToolsKeepWorking()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var app = Start(UpstreamApp.SettingsFor(Provider, ("McpOAuth:AccessTokenLifetime", "1.00:00:00")), s => s.AddSingleton<TimeProvider>(time));
+        var app = Start(UpstreamApp.SettingsFor(Provider, ("McpOAuth:Tokens:AccessTokenLifetime", "1.00:00:00")), s => s.AddSingleton<TimeProvider>(time));
         using var browser = new UpstreamBrowser(app.BaseAddress, Provider);
         var log = new AuthorizationLog();
         await using var client = await UpstreamClients.ConnectAsync(new Uri(app.BaseAddress, "/mcp"), HttpTransportMode.StreamableHttp, browser, log: log);
@@ -223,7 +223,7 @@ public sealed class UpstreamSignInTests(OidcProviderFixture fixture) : IClassFix
     public async Task UpstreamToken_ConcurrentToolCallsAfterExpiry_RefreshItOnce()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var app = Start(UpstreamApp.SettingsFor(Provider, ("McpOAuth:AccessTokenLifetime", "1.00:00:00")), s => s.AddSingleton<TimeProvider>(time));
+        var app = Start(UpstreamApp.SettingsFor(Provider, ("McpOAuth:Tokens:AccessTokenLifetime", "1.00:00:00")), s => s.AddSingleton<TimeProvider>(time));
         using var browser = new UpstreamBrowser(app.BaseAddress, Provider);
         await using var client = await UpstreamClients.ConnectAsync(new Uri(app.BaseAddress, "/mcp"), HttpTransportMode.StreamableHttp, browser);
         Assert.StartsWith("user=Alice Example;", await CallAsync(client, "whoami"), StringComparison.Ordinal);
@@ -241,7 +241,7 @@ public sealed class UpstreamSignInTests(OidcProviderFixture fixture) : IClassFix
     public async Task UpstreamToken_WhenTheProviderRefusesTheRefresh_IsNull_TheToolSaysSignInAgain_AndTheUserLosesAccessHere()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var app = Start(UpstreamApp.SettingsFor(Provider, ("McpOAuth:AccessTokenLifetime", "1.00:00:00")), s => s.AddSingleton<TimeProvider>(time));
+        var app = Start(UpstreamApp.SettingsFor(Provider, ("McpOAuth:Tokens:AccessTokenLifetime", "1.00:00:00")), s => s.AddSingleton<TimeProvider>(time));
         using var browser = new UpstreamBrowser(app.BaseAddress, Provider);
         await using var client = await UpstreamClients.ConnectAsync(new Uri(app.BaseAddress, "/mcp"), HttpTransportMode.StreamableHttp, browser);
         var subject = SubOf(await CallAsync(client, "whoami"));
@@ -273,7 +273,7 @@ public sealed class UpstreamSignInTests(OidcProviderFixture fixture) : IClassFix
         try
         {
             var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-            var app = Start(UpstreamApp.SettingsFor(provider, ("McpOAuth:AccessTokenLifetime", "1.00:00:00")), s => s.AddSingleton<TimeProvider>(time));
+            var app = Start(UpstreamApp.SettingsFor(provider, ("McpOAuth:Tokens:AccessTokenLifetime", "1.00:00:00")), s => s.AddSingleton<TimeProvider>(time));
             using var browser = new UpstreamBrowser(app.BaseAddress, provider);
             await using var client = await UpstreamClients.ConnectAsync(new Uri(app.BaseAddress, "/mcp"), HttpTransportMode.StreamableHttp, browser);
             var subject = SubOf(await CallAsync(client, "whoami"));
@@ -547,7 +547,7 @@ public sealed class UpstreamSignInTests(OidcProviderFixture fixture) : IClassFix
     [Fact]
     public async Task AccessRules_RefusedUser_CanSignInWithAnotherAccount_TheProviderAsksAgain()
     {
-        var app = Start(UpstreamApp.SettingsFor(Provider, ("McpOAuth:AccessRules:AllowedEmailDomains:0", "example.com")));
+        var app = Start(UpstreamApp.SettingsFor(Provider, ("McpOAuth:SignIn:AccessRules:AllowedEmailDomains:0", "example.com")));
         using var http = new HttpClient { BaseAddress = app.BaseAddress };
         var flow = new OAuthFlow(http);
         var clientId = await flow.RegisterAsync();

@@ -50,7 +50,7 @@ public sealed class UserInfoClaimsTests : IAsyncLifetime
     [Fact]
     public async Task VerifiedEmailDomainAndGroup_FromUserInfoOnly_LetTheUserIn()
     {
-        var app = Start([("McpOAuth:AccessRules:AllowedEmailDomains:0", "example.com"), ("McpOAuth:AccessRules:RequiredGroups:0", "mcp-users"), .. WithGroups]);
+        var app = Start([("McpOAuth:SignIn:AccessRules:AllowedEmailDomains:0", "example.com"), ("McpOAuth:SignIn:AccessRules:RequiredGroups:0", "mcp-users"), .. WithGroups]);
         using var alice = new UpstreamBrowser(app.BaseAddress, _provider) { Login = "alice@example.com" };
 
         await using var client = await UpstreamClients.ConnectAsync(new Uri(app.BaseAddress, "/mcp"), HttpTransportMode.StreamableHttp, alice);
@@ -63,7 +63,7 @@ public sealed class UserInfoClaimsTests : IAsyncLifetime
     [Fact]
     public async Task HostedDomain_FromUserInfoOnly_LetsTheUserIn()
     {
-        var app = Start(("McpOAuth:AccessRules:AllowedHostedDomains:0", "example.com"), ("McpOAuth:AccessRules:HostedDomainIssuers:0", _provider.Issuer));
+        var app = Start(("McpOAuth:SignIn:AccessRules:AllowedHostedDomains:0", "example.com"), ("McpOAuth:SignIn:AccessRules:HostedDomainIssuers:0", _provider.Issuer));
         using var carol = new UpstreamBrowser(app.BaseAddress, _provider) { Login = "unverified-carol@example.com" };
 
         await using var client = await UpstreamClients.ConnectAsync(new Uri(app.BaseAddress, "/mcp"), HttpTransportMode.StreamableHttp, carol);
@@ -75,7 +75,7 @@ public sealed class UserInfoClaimsTests : IAsyncLifetime
     public async Task AClaimTheProviderDoesNotSend_IsNamedOnTheRefusalPage()
     {
         // The groups scope is not asked for, so the provider sends no groups claim at all.
-        var app = Start(("McpOAuth:AccessRules:RequiredGroups:0", "mcp-users"));
+        var app = Start(("McpOAuth:SignIn:AccessRules:RequiredGroups:0", "mcp-users"));
         using var alice = new UpstreamBrowser(app.BaseAddress, _provider) { Login = "alice@example.com" };
 
         var error = await Assert.ThrowsAnyAsync<Exception>(() => UpstreamClients.ConnectAsync(new Uri(app.BaseAddress, "/mcp"), HttpTransportMode.StreamableHttp, alice));

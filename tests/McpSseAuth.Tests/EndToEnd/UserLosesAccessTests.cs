@@ -8,7 +8,7 @@ using TestHttp = McpSseAuth.Tests.Integration.Http;
 namespace McpSseAuth.Tests.EndToEnd;
 
 /// <summary>
-/// People who lose access lose it everywhere, within <see cref="McpOAuthOptions.UserStatusInterval"/>: a local user removed
+/// People who lose access lose it everywhere, within <see cref="McpOAuthSignInOptions.UserStatusInterval"/>: a local user removed
 /// from or disabled in the configuration (reloaded, no restart), or turned away by the application's
 /// <see cref="IMcpUserStatus"/>, finds refresh tokens refused with their grants revoked, access tokens refused, live SSE and
 /// Streamable sessions closed, the sign-in cookie rejected and no way to sign in again; other users are left alone.
@@ -113,7 +113,7 @@ public sealed class UserLosesAccessTests : IAsyncLifetime
             _configuration.Replace(Carol(disabled: true));
 
             // No request at all: the sweep of live sessions ends it.
-            _clock.Advance(new McpOAuthOptions().UserStatusInterval);
+            _clock.Advance(new McpOAuthOptions().SignIn.UserStatusInterval);
             await McpWire.ReadUntilClosedAsync(reader);
         }
 
@@ -134,7 +134,7 @@ public sealed class UserLosesAccessTests : IAsyncLifetime
 
         _directory.TurnAway("alice");
         // The answer is remembered for the interval: still served just before it ends...
-        _clock.Advance(new McpOAuthOptions().UserStatusInterval - TimeSpan.FromSeconds(1));
+        _clock.Advance(new McpOAuthOptions().SignIn.UserStatusInterval - TimeSpan.FromSeconds(1));
         using (var remembered = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, mcp.AccessToken))
         {
             Assert.Equal(HttpStatusCode.OK, remembered.StatusCode);

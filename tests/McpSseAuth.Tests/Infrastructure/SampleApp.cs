@@ -56,9 +56,9 @@ public sealed class SampleApp : WebApplicationFactory<Program>
         {
             services.AddMcpOAuth(o =>
             {
-                o.KeyDirectory = null;
+                o.Signing.KeyDirectory = null;
                 // Every test registers clients from one address; tests of the limit set their own.
-                o.MaxRegistrationsPerAddress = 100_000;
+                o.Registration.MaxPerAddress = 100_000;
                 _configure?.Invoke(o);
             });
             UseMemoryStorage(services);
@@ -80,7 +80,7 @@ public sealed class SampleApp : WebApplicationFactory<Program>
 
     /// <summary>
     /// The library's default, as if the sample had chosen no storage: memory (each app its own, nothing left in the
-    /// sample's App_Data between tests), keys per <see cref="McpOAuthOptions.KeyDirectory"/>.
+    /// sample's App_Data between tests), keys per <see cref="McpOAuthSigningOptions.KeyDirectory"/>.
     /// </summary>
     public static void UseMemoryStorage(IServiceCollection services)
     {

@@ -11,7 +11,7 @@ namespace McpSseAuth.Tests.Infrastructure;
 
 /// <summary>
 /// The sample server on real Kestrel (a free loopback port, Development environment) configured the way an operator
-/// would: through configuration keys (<c>Upstream:Authority</c>, <c>McpOAuth:AccessRules:...</c>, <c>NoDemoUsers</c>...).
+/// would: through configuration keys (<c>Upstream:Authority</c>, <c>McpOAuth:SignIn:AccessRules:...</c>, <c>NoDemoUsers</c>...).
 /// The keys go in with <see cref="HostingAbstractionsWebHostBuilderExtensions.UseSetting"/>, which
 /// <see cref="WebApplicationFactory{TEntryPoint}"/> hands to Program.cs as command-line arguments, so the configuration
 /// is there before Program.cs reads it (as <c>Upstream__Authority=...</c> in the environment would be).
@@ -94,8 +94,8 @@ public sealed class UpstreamApp : WebApplicationFactory<Program>
         {
             services.AddMcpOAuth(o =>
             {
-                o.KeyDirectory = null;
-                o.MaxRegistrationsPerAddress = 100_000;
+                o.Signing.KeyDirectory = null;
+                o.Registration.MaxPerAddress = 100_000;
             });
             SampleApp.UseMemoryStorage(services);
             services.AddSingleton<ILoggerProvider>(Logs);

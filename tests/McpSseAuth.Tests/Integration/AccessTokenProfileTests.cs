@@ -131,7 +131,7 @@ public sealed class AccessTokenProfileTests(SampleAppFixture fixture) : IClassFi
     /// <summary>A token with the genuine one's header and claims, changed by <paramref name="change"/>, signed with <paramref name="key"/>.</summary>
     private string Forge(JsonWebToken genuine, SigningCredentials key, Action<Dictionary<string, object>, Dictionary<string, object>, TimeSpan> change)
     {
-        var lifetime = Services.GetRequiredService<IOptions<McpOAuthOptions>>().Value.AccessTokenLifetime;
+        var lifetime = Services.GetRequiredService<IOptions<McpOAuthOptions>>().Value.Tokens.AccessTokenLifetime;
         var claims = JsonSerializer.Deserialize<Dictionary<string, object>>(Base64UrlEncoder.Decode(genuine.EncodedPayload))!;
         var header = new Dictionary<string, object>(StringComparer.Ordinal) { ["typ"] = "at+jwt" };
         claims["jti"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));

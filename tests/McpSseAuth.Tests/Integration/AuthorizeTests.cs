@@ -197,7 +197,7 @@ public sealed class AuthorizeTests(SampleAppFixture fixture) : IClassFixture<Sam
     [Fact]
     public async Task Authorize_ErrorForAnAllowedPrivateUseScheme_IsRedirected()
     {
-        await using var app = new SampleApp(configure: o => o.AllowedRedirectUriSchemes.Add("com.example.app"));
+        await using var app = new SampleApp(configure: o => o.RedirectUris.AllowedSchemes.Add("com.example.app"));
         using var http = app.CreateRawClient();
         var flow = new OAuthFlow(http);
         var clientId = await flow.RegisterAsync(redirectUri: "com.example.app:/oauth/callback");

@@ -127,8 +127,8 @@ public sealed class ConfiguredClientsFixture : IAsyncLifetime
         var jwks = ClientKeys.Jwks(ClientKeys.Jwk(EcKey), ClientKeys.Jwk(RsaKey));
         App = new SampleApp(configure: o =>
         {
-            o.Scopes["mcp:read"] = "Read things";
-            o.Scopes["mcp:admin"] = "Administer things";
+            o.Scopes.Add("mcp:read", "Read things");
+            o.Scopes.Add("mcp:admin", "Administer things");
             o.Clients.Add(new McpOAuthClient { ClientId = "machine", ClientName = "Nightly job", ClientSecret = MachineSecret, Scopes = { "mcp:tools", "mcp:read" } });
             o.Clients.Add(new McpOAuthClient { ClientId = "other-machine", ClientSecret = OtherSecret });
             o.Clients.Add(new McpOAuthClient { ClientId = "jwt-machine", JwksJson = jwks });

@@ -346,7 +346,7 @@ public sealed class ConnectedAppsTests(SampleAppFixture fixture) : IClassFixture
     {
         // A grant lives as long as its refresh token; after that only the remembered consent keeps the client on the page.
         var clock = new FakeTimeProvider(new DateTimeOffset(2031, 2, 3, 4, 5, 0, TimeSpan.Zero));
-        await using var app = new SampleApp(configure: o => o.SignInLifetime = TimeSpan.FromDays(60), services: s => s.AddSingleton<TimeProvider>(clock));
+        await using var app = new SampleApp(configure: o => o.SignIn.Lifetime = TimeSpan.FromDays(60), services: s => s.AddSingleton<TimeProvider>(clock));
         var http = app.CreateRawClient();
         var flow = new OAuthFlow(http);
         var clientId = await flow.RegisterAsync();

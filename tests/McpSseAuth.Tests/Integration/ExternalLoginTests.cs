@@ -76,11 +76,11 @@ public sealed class ExternalLoginFixture : IAsyncLifetime
         App = new SampleApp(
             configure: o =>
             {
-                o.MaxFailedSignIns = 1_000;
-                o.SignInSchemes.Add("fake");
-                o.SignInSchemes.Add("other");
-                o.AccessRules.AllowedEmailDomains.Add("example.com");
-                o.AccessTokenClaims.Add("login");
+                o.SignIn.MaxFailedAttempts = 1_000;
+                o.SignIn.Schemes.Add("fake");
+                o.SignIn.Schemes.Add("other");
+                o.SignIn.AccessRules.AllowedEmailDomains.Add("example.com");
+                o.Tokens.AccessTokenClaims.Add("login");
                 o.Events.OnSigningIn = context =>
                 {
                     if (context.Principal.FindFirst("email")?.Value == BlockedEmail)
@@ -594,8 +594,8 @@ public sealed partial class ExternalLoginTests(ExternalLoginFixture fixture) : I
         await using var app = new SampleApp(
             configure: o =>
             {
-                o.SignInSchemes.Add("fake");
-                o.ChallengeScheme = "fake";
+                o.SignIn.Schemes.Add("fake");
+                o.SignIn.ChallengeScheme = "fake";
             },
             services: s => s.AddAuthentication().AddOAuth("fake", "Fake IdP", o => ExternalLoginFixture.ConfigureFake(o, provider)));
         var http = app.CreateRawClient();
@@ -618,7 +618,7 @@ public sealed partial class ExternalLoginTests(ExternalLoginFixture fixture) : I
             configure: o =>
             {
                 o.Users.Clear();
-                o.SignInSchemes.Add("fake");
+                o.SignIn.Schemes.Add("fake");
             },
             services: s => s.AddAuthentication().AddOAuth("fake", "Fake IdP", o => ExternalLoginFixture.ConfigureFake(o, provider)));
         var http = app.CreateRawClient();

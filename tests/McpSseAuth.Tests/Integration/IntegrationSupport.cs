@@ -11,7 +11,7 @@ namespace McpSseAuth.Tests.Integration;
 public sealed class SampleAppFixture : IAsyncLifetime
 {
     // Failed sign-ins are throttled per user name; tests that sign in wrongly on purpose must not throttle the others.
-    public SampleApp App { get; } = new(configure: o => o.MaxFailedSignIns = 1_000);
+    public SampleApp App { get; } = new(configure: o => o.SignIn.MaxFailedAttempts = 1_000);
 
     /// <summary>Follows no redirects, keeps no cookies.</summary>
     public HttpClient CreateClient() => App.CreateRawClient();

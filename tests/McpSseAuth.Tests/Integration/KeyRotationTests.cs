@@ -35,10 +35,10 @@ public sealed class KeyRotationTests : IDisposable
     private SampleApp App(string? folder = null, string algorithm = "ES256") => new(
         configure: o =>
         {
-            o.SigningKeyRotationPeriod = TimeSpan.FromHours(1);
-            o.AccessTokenLifetime = TimeSpan.FromMinutes(30);
-            o.SigningAlgorithm = algorithm;
-            o.KeyDirectory = folder;
+            o.Signing.RotationPeriod = TimeSpan.FromHours(1);
+            o.Tokens.AccessTokenLifetime = TimeSpan.FromMinutes(30);
+            o.Signing.Algorithm = algorithm;
+            o.Signing.KeyDirectory = folder;
         },
         services: s => s.AddSingleton<TimeProvider>(_clock));
 

@@ -90,7 +90,7 @@ public sealed class LoginConsentTests(SampleAppFixture fixture) : IClassFixture<
     [Fact]
     public async Task LoginPost_AfterTooManyFailures_Is429EvenWithTheRightPassword_AndOtherUsersStillSignIn()
     {
-        await using var app = new SampleApp(configure: o => o.MaxFailedSignIns = 2);
+        await using var app = new SampleApp(configure: o => o.SignIn.MaxFailedAttempts = 2);
         using var http = app.CreateRawClient();
         for (var i = 0; i < 2; i++)
         {

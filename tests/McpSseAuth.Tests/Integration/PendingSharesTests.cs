@@ -6,7 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace McpSseAuth.Tests.Integration;
 
 /// <summary>
-/// Fair shares of the flows in progress (<see cref="McpOAuthOptions.MaxPendingAuthorizations"/>): one user, or one client
+/// Fair shares of the flows in progress (<see cref="McpOAuthTokenOptions.MaxPendingAuthorizations"/>): one user, or one client
 /// address, cannot take the whole bound; beyond a share the authorization page answers 429 with Retry-After, and the share
 /// comes back as its flows end. Other users keep theirs.
 /// </summary>
@@ -17,7 +17,7 @@ public sealed class PendingSharesTests
     private SampleApp App(int bound) => new(
         configure: o =>
         {
-            o.MaxPendingAuthorizations = bound;
+            o.Tokens.MaxPendingAuthorizations = bound;
             o.AddUser("u1", "u1").AddUser("u2", "u2").AddUser("u3", "u3");
         },
         services: s => s.AddSingleton<TimeProvider>(_clock));

@@ -21,9 +21,9 @@ public sealed class RefreshTokenTests : IAsyncLifetime
         _app = new SampleApp(
             configure: o =>
             {
-                o.RefreshTokenLifetime = TimeSpan.FromDays(30);
-                o.RefreshTokenAbsoluteLifetime = TimeSpan.FromDays(45);
-                o.RefreshTokenReuseWindow = TimeSpan.FromSeconds(30);
+                o.Tokens.RefreshTokenLifetime = TimeSpan.FromDays(30);
+                o.Tokens.RefreshTokenAbsoluteLifetime = TimeSpan.FromDays(45);
+                o.Tokens.RefreshTokenReuseWindow = TimeSpan.FromSeconds(30);
             },
             services: s => s.AddSingleton<TimeProvider>(_clock).AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(_logs));
         _http = _app.CreateRawClient();
@@ -145,7 +145,7 @@ public sealed class RefreshTokenTests : IAsyncLifetime
     [Fact]
     public async Task WindowOff_AnImmediateReplayRevokesTheFamily()
     {
-        await using var app = new SampleApp(configure: o => o.RefreshTokenReuseWindow = TimeSpan.Zero);
+        await using var app = new SampleApp(configure: o => o.Tokens.RefreshTokenReuseWindow = TimeSpan.Zero);
         using var http = app.CreateRawClient();
         var flow = new OAuthFlow(http);
         var tokens = await flow.GetTokensAsync(Http.McpResource);

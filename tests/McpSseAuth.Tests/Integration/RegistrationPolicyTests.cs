@@ -48,8 +48,8 @@ public sealed class RegistrationPolicyTests
     {
         await using var app = new SampleApp(configure: o =>
         {
-            o.AllowedRedirectHosts.Add("claude.ai");
-            o.AllowedRedirectHosts.Add("*.example.com");
+            o.RedirectUris.AllowedHosts.Add("claude.ai");
+            o.RedirectUris.AllowedHosts.Add("*.example.com");
         });
         using var http = app.CreateRawClient();
 
@@ -70,7 +70,7 @@ public sealed class RegistrationPolicyTests
     public async Task InitialAccessToken_WhenConfigured_IsRequired_AndComparedExactly()
     {
         const string token = "initial-access-token-0123456789abcdef";
-        await using var app = new SampleApp(configure: o => o.RegistrationAccessToken = token);
+        await using var app = new SampleApp(configure: o => o.Registration.AccessToken = token);
         using var http = app.CreateRawClient();
 
         using var missing = await RegisterAsync(http, "http://127.0.0.1/cb");
@@ -88,7 +88,7 @@ public sealed class RegistrationPolicyTests
     [Fact]
     public async Task RegistrationsPerAddress_BeyondTheLimit_Are429WithRetryAfter()
     {
-        await using var app = new SampleApp(configure: o => o.MaxRegistrationsPerAddress = 3);
+        await using var app = new SampleApp(configure: o => o.Registration.MaxPerAddress = 3);
         using var http = app.CreateRawClient();
 
         for (var i = 0; i < 3; i++)
@@ -104,7 +104,7 @@ public sealed class RegistrationPolicyTests
     [Fact]
     public async Task StoreFullOfClientsInUse_Answers503WithRetryAfter()
     {
-        await using var app = new SampleApp(configure: o => o.MaxRegisteredClients = 2);
+        await using var app = new SampleApp(configure: o => o.Registration.MaxClients = 2);
         using var http = app.CreateRawClient();
         await new OAuthFlow(http).GetTokensAsync(Http.McpResource);
         await new OAuthFlow(http).GetTokensAsync(Http.McpResource);
@@ -119,7 +119,7 @@ public sealed class RegistrationPolicyTests
     public async Task DefaultLimit_AnOfficeBehindOneAddress_HundredPeopleWithTwoClientsEach_IsNotLockedOut()
     {
         // docs/configuration.md: the default is sized for a NAT'd office connecting the same morning.
-        await using var app = new SampleApp(configure: o => o.MaxRegistrationsPerAddress = new McpOAuthOptions().MaxRegistrationsPerAddress);
+        await using var app = new SampleApp(configure: o => o.Registration.MaxPerAddress = new McpOAuthOptions().Registration.MaxPerAddress);
         using var http = app.CreateRawClient();
 
         for (var i = 0; i < 200; i++)
@@ -139,7 +139,7 @@ public sealed class RegistrationPolicyTests
         // (127.0.0.1) is a known proxy by default.
         await using var app = new SampleApp(
             kestrel: true,
-            configure: o => o.MaxRegistrationsPerAddress = 2,
+            configure: o => o.Registration.MaxPerAddress = 2,
             services: s =>
             {
                 s.Configure<ForwardedHeadersOptions>(f => f.ForwardedHeaders = ForwardedHeaders.XForwardedFor);

@@ -147,7 +147,7 @@ public sealed class RegistrationTests(SampleAppFixture fixture) : IClassFixture<
     [Fact]
     public async Task Register_WhenFull_EvictsTheOldestUnusedClient_AndKeepsClientsWithAGrant()
     {
-        await using var app = new SampleApp(configure: o => o.MaxRegisteredClients = 2);
+        await using var app = new SampleApp(configure: o => o.Registration.MaxClients = 2);
         using var http = app.CreateRawClient();
         var used = new OAuthFlow(http);
         var usedId = await used.RegisterAsync("used");
@@ -164,7 +164,7 @@ public sealed class RegistrationTests(SampleAppFixture fixture) : IClassFixture<
     [Fact]
     public async Task Register_WhenFull_KeepsAClientWhoseUserIsOnTheConsentPage()
     {
-        await using var app = new SampleApp(configure: o => o.MaxRegisteredClients = 2);
+        await using var app = new SampleApp(configure: o => o.Registration.MaxClients = 2);
         using var http = app.CreateRawClient();
         var flow = new OAuthFlow(http);
         var deciding = await flow.RegisterAsync("deciding");
@@ -181,7 +181,7 @@ public sealed class RegistrationTests(SampleAppFixture fixture) : IClassFixture<
     [Fact]
     public async Task Register_WhenFullOfClientsWithGrants_IsTemporarilyUnavailable()
     {
-        await using var app = new SampleApp(configure: o => o.MaxRegisteredClients = 1);
+        await using var app = new SampleApp(configure: o => o.Registration.MaxClients = 1);
         using var http = app.CreateRawClient();
         var flow = new OAuthFlow(http);
         await flow.AuthorizeAsync(await flow.RegisterAsync(), Http.McpResource);

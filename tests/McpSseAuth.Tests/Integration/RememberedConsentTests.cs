@@ -21,9 +21,9 @@ public sealed class RememberedConsentFixture : IAsyncLifetime
         App = new SampleApp(
             configure: o =>
             {
-                o.MaxFailedSignIns = 1_000;
-                o.Scopes[ExtraScope] = "Read your files";
-                o.AllowedRedirectUriSchemes.Add("com.example.app");
+                o.SignIn.MaxFailedAttempts = 1_000;
+                o.Scopes.Add(ExtraScope, "Read your files");
+                o.RedirectUris.AllowedSchemes.Add("com.example.app");
             },
             services: s => s.AddSingleton<ILoggerProvider>(Logs));
     }

@@ -121,7 +121,7 @@ public sealed class ScopeStepUpTests
     [Fact]
     public async Task HiddenFromLists_WhenConfigured_TheToolIsListedOnlyWithTheScope()
     {
-        await using var app = new SampleApp(configure: o => o.RequiredScopes.HideFromListsWithoutScope = true);
+        await using var app = new SampleApp(configure: o => o.Scopes.Required.HideFromListsWithoutScope = true);
         using var http = app.CreateRawClient();
 
         foreach (var (scope, listed) in new[] { ("mcp:tools", false), ("mcp:tools mcp:admin", true) })
@@ -138,7 +138,7 @@ public sealed class ScopeStepUpTests
     [Fact]
     public async Task OptionsForm_RequiresScopesForATool_WithoutAnAttribute()
     {
-        await using var app = new SampleApp(configure: o => o.RequiredScopes.Tool("echo", "mcp:admin"));
+        await using var app = new SampleApp(configure: o => o.Scopes.Required.Tool("echo", "mcp:admin"));
         using var http = app.CreateRawClient();
         var basic = await TokenAsync(http, "mcp:tools");
 
@@ -150,7 +150,7 @@ public sealed class ScopeStepUpTests
     [Fact]
     public async Task RequiredScopeUnknownToTheServer_FailsStartupNamingIt()
     {
-        await using var app = new SampleApp(configure: o => o.RequiredScopes.Tool("echo", "files:write"));
+        await using var app = new SampleApp(configure: o => o.Scopes.Required.Tool("echo", "files:write"));
 
         var error = Assert.ThrowsAny<Exception>(() => app.CreateRawClient());
 
@@ -165,7 +165,7 @@ public sealed class ScopeStepUpTests
     public async Task ResourceRequirement_ByUriOrTemplate_HoldsForEverySpellingTheSdkMatches(string uri)
     {
         await using var app = new SampleApp(
-            configure: o => o.RequiredScopes.Resource("test://secret", "mcp:admin").Resource("file://docs/{name}", "mcp:admin"),
+            configure: o => o.Scopes.Required.Resource("test://secret", "mcp:admin").Resource("file://docs/{name}", "mcp:admin"),
             services: s => Microsoft.Extensions.DependencyInjection.McpServerBuilderExtensions.WithResources<ScopedResources>(Microsoft.Extensions.DependencyInjection.McpServerServiceCollectionExtensions.AddMcpServer(s)));
         using var http = app.CreateRawClient();
         var read = "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"resources/read\",\"params\":{\"uri\":\"" + uri + "\"}}";

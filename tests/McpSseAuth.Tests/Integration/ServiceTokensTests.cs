@@ -15,7 +15,7 @@ public sealed class ServiceTokensFixture : IAsyncLifetime
 
     public SampleApp App { get; } = new(configure: o =>
     {
-        o.MaxFailedSignIns = 1_000;
+        o.SignIn.MaxFailedAttempts = 1_000;
         o.AddServiceToken("jira", "Jira <Cloud>", "Used by the <b>issue</b> tools.");
         foreach (var user in Users)
         {

@@ -467,7 +467,7 @@ public sealed class TokenTests(SampleAppFixture fixture) : IClassFixture<SampleA
         await Http.AssertOAuthErrorAsync(response, HttpStatusCode.BadRequest, "invalid_grant");
     }
 
-    private static SampleApp TwoScopeApp() => new(configure: o => o.Scopes["mcp:read"] = "Read the resources of this MCP server");
+    private static SampleApp TwoScopeApp() => new(configure: o => o.Scopes.Add("mcp:read", "Read the resources of this MCP server"));
 
     private static async Task<TokenSet> GetTokensWithScopeAsync(HttpClient http, string scope)
     {

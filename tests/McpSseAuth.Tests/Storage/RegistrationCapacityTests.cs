@@ -35,8 +35,8 @@ public abstract class RegistrationCapacityContract
         return new SampleApp(
             configure: o =>
             {
-                o.MaxRegisteredClients = bound;
-                o.MaxRegistrationsPerAddress = int.MaxValue;
+                o.Registration.MaxClients = bound;
+                o.Registration.MaxPerAddress = int.MaxValue;
             },
             services: s => s.AddMcpOAuthStorage(_ => storage));
     }

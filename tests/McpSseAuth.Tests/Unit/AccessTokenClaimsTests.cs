@@ -12,7 +12,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 namespace McpSseAuth.Tests.Unit;
 
 /// <summary>
-/// Which claims of the signed-in user reach access tokens: <see cref="McpOAuthOptions.AccessTokenClaims"/> (default name and
+/// Which claims of the signed-in user reach access tokens: <see cref="McpOAuthTokenOptions.AccessTokenClaims"/> (default name and
 /// e-mail) taken from the sign-in principal by <see cref="SignedInUser"/>, multi-valued ones as JSON arrays, protocol claims never.
 /// </summary>
 public sealed class AccessTokenClaimsTests
@@ -46,14 +46,14 @@ public sealed class AccessTokenClaimsTests
 
     [Fact]
     public void Defaults_CarryNameAndEmail()
-        => Assert.Equal(new HashSet<string>(StringComparer.Ordinal) { "name", "email" }, _options.AccessTokenClaims);
+        => Assert.Equal(new HashSet<string>(StringComparer.Ordinal) { "name", "email" }, _options.Tokens.AccessTokenClaims);
 
     [Fact]
     public void From_LocalUser_DefaultClaims_GiveNameInTheToken()
     {
         var principal = SignedInUser.CreateLocal(new McpOAuthUser { UserName = "alice", DisplayName = "Alice Liddell" });
 
-        var subject = SignedInUser.From(principal, _options.AccessTokenClaims)!;
+        var subject = SignedInUser.From(principal, _options.Tokens.AccessTokenClaims)!;
         var payload = Payload(Issue(subject));
 
         Assert.Equal("alice", payload.GetProperty("sub").GetString());
@@ -211,11 +211,11 @@ public sealed class AccessTokenClaimsTests
     [Fact]
     public void ExternalUser_EndToEnd_TokenCarriesDerivedSubjectNameEmailAndListedGroups()
     {
-        _options.AccessTokenClaims.Add("groups");
+        _options.Tokens.AccessTokenClaims.Add("groups");
         var upstream = new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", "u-1"), new Claim("groups", "staff"), new Claim("groups", "admins")], "corp"));
-        var principal = SignedInUser.CreateExternal(Upstream(), upstream, _options.AccessTokenClaims);
+        var principal = SignedInUser.CreateExternal(Upstream(), upstream, _options.Tokens.AccessTokenClaims);
 
-        var payload = Payload(Issue(SignedInUser.From(principal, _options.AccessTokenClaims)!));
+        var payload = Payload(Issue(SignedInUser.From(principal, _options.Tokens.AccessTokenClaims)!));
 
         Assert.Equal(Upstream().Subject, payload.GetProperty("sub").GetString());
         Assert.Equal("Jane Doe", payload.GetProperty("name").GetString());

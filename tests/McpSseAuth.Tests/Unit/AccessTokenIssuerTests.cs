@@ -18,7 +18,7 @@ public sealed class AccessTokenIssuerTests
     private static readonly DateTimeOffset Now = new(2031, 5, 6, 7, 8, 9, TimeSpan.Zero);
 
     private readonly FakeTimeProvider _time = new(Now);
-    private readonly McpOAuthOptions _options = new() { AccessTokenLifetime = TimeSpan.FromMinutes(20) };
+    private readonly McpOAuthOptions _options = new() { Tokens = { AccessTokenLifetime = TimeSpan.FromMinutes(20) } };
     private readonly SigningKeys _keys;
     private readonly AccessTokenIssuer _issuer;
 
@@ -89,7 +89,7 @@ public sealed class AccessTokenIssuerTests
         Assert.Equal(now, long.Parse(jwt.GetClaim("iat").Value, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(now, long.Parse(jwt.GetClaim("nbf").Value, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(now + (20 * 60), long.Parse(jwt.GetClaim("exp").Value, System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal(_options.AccessTokenLifetime, jwt.ValidTo - jwt.IssuedAt);
+        Assert.Equal(_options.Tokens.AccessTokenLifetime, jwt.ValidTo - jwt.IssuedAt);
         Assert.Equal(20 * 60, expiresIn);
     }
 
@@ -148,7 +148,7 @@ public sealed class AccessTokenIssuerTests
     [Fact]
     public void Issue_WithRsaKey_SignsWithRs256()
     {
-        var options = new McpOAuthOptions { SigningCredentials = new SigningCredentials(new RsaSecurityKey(RSA.Create(2048)), SecurityAlgorithms.RsaSha256) };
+        var options = new McpOAuthOptions { Signing = { Credentials = new SigningCredentials(new RsaSecurityKey(RSA.Create(2048)), SecurityAlgorithms.RsaSha256) } };
         var keys = new SigningKeys(Options.Create(options), NullLogger<SigningKeys>.Instance);
         var issuer = new AccessTokenIssuer(keys, _time, Options.Create(options));
 

@@ -33,7 +33,7 @@ public abstract class ClientStoreContract
     [Fact]
     public async Task Store_RacedByConcurrentRegistrations_NeverHoldsMoreThanItsBound()
     {
-        var store = new ClientStore(CreateStorage(TimeProvider.System), Options.Create(new McpOAuthOptions { MaxRegisteredClients = 3 }));
+        var store = new ClientStore(CreateStorage(TimeProvider.System), Options.Create(new McpOAuthOptions { Registration = { MaxClients = 3 } }));
         for (var i = 0; i < 3; i++)
         {
             Assert.True(await store.TryAddAsync(Client("used-" + i), default));
@@ -55,7 +55,7 @@ public abstract class ClientStoreContract
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
         var storage = new CountingStorage(CreateStorage(clock));
-        var store = new ClientStore(storage, Options.Create(new McpOAuthOptions { MaxRegisteredClients = 1000 }), clock);
+        var store = new ClientStore(storage, Options.Create(new McpOAuthOptions { Registration = { MaxClients = 1000 } }), clock);
         for (var i = 0; i < 20; i++)
         {
             Assert.True(await store.TryAddAsync(Client("c-" + i), default));
@@ -72,7 +72,7 @@ public abstract class ClientStoreContract
     public async Task Store_FilledBetweenTwoCounts_StillKeepsItsBound()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
-        var store = new ClientStore(CreateStorage(clock), Options.Create(new McpOAuthOptions { MaxRegisteredClients = 3 }), clock);
+        var store = new ClientStore(CreateStorage(clock), Options.Create(new McpOAuthOptions { Registration = { MaxClients = 3 } }), clock);
         for (var i = 0; i < 3; i++)
         {
             Assert.True(await store.TryAddAsync(Client("used-" + i, i), default));
@@ -87,7 +87,7 @@ public abstract class ClientStoreContract
     [Fact]
     public async Task Store_WhenFull_EvictsTheOldestUnusedClient()
     {
-        var store = new ClientStore(CreateStorage(TimeProvider.System), Options.Create(new McpOAuthOptions { MaxRegisteredClients = 2 }));
+        var store = new ClientStore(CreateStorage(TimeProvider.System), Options.Create(new McpOAuthOptions { Registration = { MaxClients = 2 } }));
         await store.TryAddAsync(Client("older", 1), default);
         await store.TryAddAsync(Client("newer", 2), default);
 
@@ -102,7 +102,7 @@ public abstract class ClientStoreContract
     public async Task Sweep_RemovesAClientThatGotNoGrantWithinItsLifetime_WhenRegistrationsArrive()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
-        var store = new ClientStore(CreateStorage(clock), Options.Create(new McpOAuthOptions { UnusedClientLifetime = TimeSpan.FromDays(7) }), clock);
+        var store = new ClientStore(CreateStorage(clock), Options.Create(new McpOAuthOptions { Registration = { UnusedClientLifetime = TimeSpan.FromDays(7) } }), clock);
         await store.TryAddAsync(Client("idle"), default);
 
         clock.Advance(TimeSpan.FromDays(6));
@@ -119,7 +119,7 @@ public abstract class ClientStoreContract
     public async Task Store_CountingClientsThatExpiredButLinger_EvictsNoLiveOne()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
-        var store = new ClientStore(CreateStorage(clock), Options.Create(new McpOAuthOptions { MaxRegisteredClients = 2, UnusedClientLifetime = TimeSpan.FromDays(7) }), clock);
+        var store = new ClientStore(CreateStorage(clock), Options.Create(new McpOAuthOptions { Registration = { MaxClients = 2, UnusedClientLifetime = TimeSpan.FromDays(7) } }), clock);
         await store.TryAddAsync(Client("expired"), default);
         clock.Advance(TimeSpan.FromDays(8));
         Assert.True(await store.TryAddAsync(Client("live", 8 * 86400), default));
@@ -135,7 +135,7 @@ public abstract class ClientStoreContract
     public async Task Sweep_NeverRemovesAClientWhoseGrantCanStillBeLive()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
-        var store = new ClientStore(CreateStorage(clock), Options.Create(new McpOAuthOptions { UnusedClientLifetime = TimeSpan.FromDays(7), RefreshTokenLifetime = TimeSpan.FromDays(30) }), clock);
+        var store = new ClientStore(CreateStorage(clock), Options.Create(new McpOAuthOptions { Registration = { UnusedClientLifetime = TimeSpan.FromDays(7) }, Tokens = { RefreshTokenLifetime = TimeSpan.FromDays(30) } }), clock);
         await store.TryAddAsync(Client("used"), default);
         await store.MarkUsedAsync("used", default);
 
@@ -162,7 +162,7 @@ public abstract class ClientStoreContract
     public async Task ClientOnTheConsentPage_IsKeptUntilTheRequestExpires_ButDoesNotCountAsUsed()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
-        var store = new ClientStore(CreateStorage(clock), Options.Create(new McpOAuthOptions { MaxRegisteredClients = 2, UnusedClientLifetime = TimeSpan.FromDays(7) }), clock);
+        var store = new ClientStore(CreateStorage(clock), Options.Create(new McpOAuthOptions { Registration = { MaxClients = 2, UnusedClientLifetime = TimeSpan.FromDays(7) } }), clock);
         await store.TryAddAsync(Client("authorizing"), default);
         await store.TryAddAsync(Client("idle", 1), default);
         await store.KeepWhileAuthorizingAsync("authorizing", Start.AddMinutes(10), default);

@@ -16,7 +16,7 @@ public abstract class GrantStoreContract : IDisposable
     private static readonly DateTimeOffset Start = new(2031, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
     private readonly FakeTimeProvider _time = new(Start);
-    private readonly McpOAuthOptions _options = new() { MaxPendingAuthorizations = 5 };
+    private readonly McpOAuthOptions _options = new() { Tokens = { MaxPendingAuthorizations = 5 } };
     private readonly object _store;
     private readonly IAuthorizationCodeStore _codes;
     private readonly IRefreshTokenStore _refresh;
@@ -359,7 +359,7 @@ public abstract class GrantStoreContract : IDisposable
     [Fact]
     public async Task Store_WhenFull_RefusesNewCodesAndPendingRequests_ButNeverARotatedRefreshToken()
     {
-        for (var i = 0; i < _options.MaxPendingAuthorizations; i++)
+        for (var i = 0; i < _options.Tokens.MaxPendingAuthorizations; i++)
         {
             Assert.True(await _codes.StoreAsync("code-" + i, Code(), default));
         }
@@ -373,7 +373,7 @@ public abstract class GrantStoreContract : IDisposable
     [Fact]
     public async Task Store_WhenFull_AdmitsNewFlowsOnceTheAdmittedOnesExpireOnItsClock()
     {
-        for (var i = 0; i < _options.MaxPendingAuthorizations; i++)
+        for (var i = 0; i < _options.Tokens.MaxPendingAuthorizations; i++)
         {
             Assert.True(await _codes.StoreAsync("code-" + i, Code(lifetime: TimeSpan.FromMinutes(1)), default));
         }

@@ -111,8 +111,8 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_EmptyScopes_FailsNamingScopesAndTheScopeToKeep()
     {
         var options = ValidOptions();
-        options.Scopes.Clear();
-        var message = SingleFailure(options, "McpOAuthOptions.Scopes is empty");
+        options.Scopes.Supported.Clear();
+        var message = SingleFailure(options, "McpOAuthOptions.Scopes.Supported is empty");
         Assert.Contains("mcp:tools", message, StringComparison.Ordinal);
     }
 
@@ -126,10 +126,30 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_ScopeThatIsNotAScopeToken_FailsNamingTheScope(string scope)
     {
         var options = ValidOptions();
-        options.Scopes[scope] = "Something";
+        options.Scopes.Supported.Add(new McpOAuthScope { Name = scope, Description = "Something" });
         var message = SingleFailure(options, $"'{scope}'");
         Assert.Contains("RFC 6749", message, StringComparison.Ordinal);
         Assert.Contains("without spaces", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_ScopeWithoutDescription_FailsNamingTheScope()
+    {
+        var options = ValidOptions();
+        options.Scopes.Supported.Add(new McpOAuthScope { Name = "files:write" });
+        var message = SingleFailure(options, "'files:write'");
+        Assert.Contains("has no Description", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Scopes_ALaterEntryWithTheSameName_GivesItsWords()
+    {
+        var options = ValidOptions();
+        options.Scopes.Add("mcp:tools", "Run the tools");
+        AssertPasses(options);
+        Assert.Equal("Run the tools", options.Scopes.WordsFor("mcp:tools"));
+        Assert.True(options.Scopes.IsSupported("mcp:tools"));
+        Assert.Equal(["mcp:tools"], options.Scopes.Names);
     }
 
     [Theory]
@@ -139,7 +159,7 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_ScopeOfPrintableAscii_Passes(string scope)
     {
         var options = ValidOptions();
-        options.Scopes[scope] = "Something";
+        options.Scopes.Add(scope, "Something");
         AssertPasses(options);
     }
 
@@ -147,9 +167,9 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_DefaultScopeNotInScopes_FailsSayingToAddIt()
     {
         var options = ValidOptions();
-        options.DefaultScopes.Add("mcp:admin");
+        options.Scopes.Default.Add("mcp:admin");
         var message = SingleFailure(options, "'mcp:admin'");
-        Assert.Contains("McpOAuthOptions.Scopes", message, StringComparison.Ordinal);
+        Assert.Contains("McpOAuthOptions.Scopes.Supported", message, StringComparison.Ordinal);
         Assert.Contains("add it", message, StringComparison.Ordinal);
     }
 
@@ -157,16 +177,16 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_EmptyDefaultScopes_FailsNamingDefaultScopes()
     {
         var options = ValidOptions();
-        options.DefaultScopes.Clear();
-        SingleFailure(options, "McpOAuthOptions.DefaultScopes");
+        options.Scopes.Default.Clear();
+        SingleFailure(options, "McpOAuthOptions.Scopes.Default");
     }
 
     [Fact]
     public void Validate_CodeLifetimeOverTenMinutes_FailsNamingTheLimit()
     {
         var options = ValidOptions();
-        options.AuthorizationCodeLifetime = TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1);
-        var message = SingleFailure(options, "McpOAuthOptions.AuthorizationCodeLifetime");
+        options.Tokens.AuthorizationCodeLifetime = TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1);
+        var message = SingleFailure(options, "McpOAuthOptions.Tokens.AuthorizationCodeLifetime");
         Assert.Contains("at most 10 minutes", message, StringComparison.Ordinal);
     }
 
@@ -174,21 +194,26 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_CodeLifetimeOfExactlyTenMinutes_Passes()
     {
         var options = ValidOptions();
-        options.AuthorizationCodeLifetime = TimeSpan.FromMinutes(10);
+        options.Tokens.AuthorizationCodeLifetime = TimeSpan.FromMinutes(10);
         AssertPasses(options);
     }
 
     [Theory]
-    [InlineData(nameof(McpOAuthOptions.AccessTokenLifetime))]
-    [InlineData(nameof(McpOAuthOptions.RefreshTokenLifetime))]
-    [InlineData(nameof(McpOAuthOptions.RefreshTokenAbsoluteLifetime))]
-    [InlineData(nameof(McpOAuthOptions.SignInLifetime))]
-    [InlineData(nameof(McpOAuthOptions.AuthorizationCodeLifetime))]
-    public void Validate_ZeroLifetime_FailsNamingTheLifetime(string property)
+    [InlineData("Tokens.AccessTokenLifetime")]
+    [InlineData("Tokens.RefreshTokenLifetime")]
+    [InlineData("Tokens.RefreshTokenAbsoluteLifetime")]
+    [InlineData("Tokens.AuthorizationCodeLifetime")]
+    [InlineData("SignIn.Lifetime")]
+    [InlineData("SignIn.UserStatusInterval")]
+    [InlineData("Registration.Window")]
+    [InlineData("Registration.UnusedClientLifetime")]
+    public void Validate_ZeroLifetime_FailsNamingTheLifetimeByItsGroup(string path)
     {
         var options = ValidOptions();
-        typeof(McpOAuthOptions).GetProperty(property)!.SetValue(options, TimeSpan.Zero);
-        var message = SingleFailure(options, $"McpOAuthOptions.{property}");
+        var (group, property) = (path.Split('.')[0], path.Split('.')[1]);
+        var groupObject = typeof(McpOAuthOptions).GetProperty(group)!.GetValue(options)!;
+        groupObject.GetType().GetProperty(property)!.SetValue(groupObject, TimeSpan.Zero);
+        var message = SingleFailure(options, $"McpOAuthOptions.{path}");
         Assert.Contains("must be positive", message, StringComparison.Ordinal);
     }
 
@@ -198,8 +223,8 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_ClockSkewOutsideZeroToFiveMinutes_Fails(int seconds)
     {
         var options = ValidOptions();
-        options.ClockSkew = TimeSpan.FromSeconds(seconds);
-        SingleFailure(options, "McpOAuthOptions.ClockSkew");
+        options.Tokens.ClockSkew = TimeSpan.FromSeconds(seconds);
+        SingleFailure(options, "McpOAuthOptions.Tokens.ClockSkew");
     }
 
     [Theory]
@@ -208,15 +233,15 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_RefreshTokenReuseWindowOutsideZeroToFiveMinutes_Fails(int seconds)
     {
         var options = ValidOptions();
-        options.RefreshTokenReuseWindow = TimeSpan.FromSeconds(seconds);
-        SingleFailure(options, "McpOAuthOptions.RefreshTokenReuseWindow");
+        options.Tokens.RefreshTokenReuseWindow = TimeSpan.FromSeconds(seconds);
+        SingleFailure(options, "McpOAuthOptions.Tokens.RefreshTokenReuseWindow");
     }
 
     [Fact]
     public void Validate_RefreshTokenReuseWindowOff_Passes()
     {
         var options = ValidOptions();
-        options.RefreshTokenReuseWindow = TimeSpan.Zero;
+        options.Tokens.RefreshTokenReuseWindow = TimeSpan.Zero;
         AssertPasses(options);
     }
 
@@ -227,24 +252,24 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_SessionIdleTimeoutUnderASecondOrOverThirtyDays_Fails(long milliseconds)
     {
         var options = ValidOptions();
-        options.SessionIdleTimeout = milliseconds < 0 ? TimeSpan.MaxValue : TimeSpan.FromMilliseconds(milliseconds);
-        SingleFailure(options, "McpOAuthOptions.SessionIdleTimeout");
+        options.Sessions.IdleTimeout = milliseconds < 0 ? TimeSpan.MaxValue : TimeSpan.FromMilliseconds(milliseconds);
+        SingleFailure(options, "McpOAuthOptions.Sessions.IdleTimeout");
     }
 
     [Fact]
     public void Validate_NoRoomForClients_FailsNamingMaxRegisteredClients()
     {
         var options = ValidOptions();
-        options.MaxRegisteredClients = 0;
-        SingleFailure(options, "McpOAuthOptions.MaxRegisteredClients");
+        options.Registration.MaxClients = 0;
+        SingleFailure(options, "McpOAuthOptions.Registration.MaxClients");
     }
 
     [Fact]
     public void Validate_SymmetricSigningKey_FailsAskingForAnAsymmetricKey()
     {
         var options = ValidOptions();
-        options.SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)), SecurityAlgorithms.HmacSha256);
-        var message = SingleFailure(options, "McpOAuthOptions.SigningCredentials");
+        options.Signing.Credentials = new SigningCredentials(new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)), SecurityAlgorithms.HmacSha256);
+        var message = SingleFailure(options, "McpOAuthOptions.Signing.Credentials");
         Assert.Contains("asymmetric", message, StringComparison.Ordinal);
         Assert.Contains("leave it null", message, StringComparison.Ordinal);
     }
@@ -253,7 +278,7 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_EcdsaSigningKey_Passes()
     {
         var options = ValidOptions();
-        options.SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP256)), SecurityAlgorithms.EcdsaSha256);
+        options.Signing.Credentials = new SigningCredentials(new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP256)), SecurityAlgorithms.EcdsaSha256);
         AssertPasses(options);
     }
 
@@ -296,14 +321,14 @@ public sealed class McpOAuthOptionsValidatorTests
     {
         var message = SingleFailure(new McpOAuthOptions(), "No one can sign in");
         Assert.Contains("AddUser", message, StringComparison.Ordinal);
-        Assert.Contains("McpOAuthOptions.SignInSchemes", message, StringComparison.Ordinal);
+        Assert.Contains("McpOAuthOptions.SignIn.Schemes", message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Validate_NoUsersButASignInScheme_Passes()
     {
         var options = new McpOAuthOptions();
-        options.SignInSchemes.Add("oidc");
+        options.SignIn.Schemes.Add("oidc");
         AssertPasses(options);
     }
 
@@ -311,8 +336,8 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_ChallengeSchemeNotAmongSignInSchemes_FailsNamingTheFix()
     {
         var options = ValidOptions();
-        options.ChallengeScheme = "oidc";
-        Assert.Contains("must also be in SignInSchemes", SingleFailure(options, "ChallengeScheme"), StringComparison.Ordinal);
+        options.SignIn.ChallengeScheme = "oidc";
+        Assert.Contains("must also be in SignIn.Schemes", SingleFailure(options, "McpOAuthOptions.SignIn.ChallengeScheme"), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -322,7 +347,7 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_OwnSchemeAsSignInScheme_Fails(string scheme)
     {
         var options = ValidOptions();
-        options.SignInSchemes.Add(scheme);
+        options.SignIn.Schemes.Add(scheme);
         SingleFailure(options, "not McpSseAuth's own");
     }
 
@@ -330,8 +355,8 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_SignInSchemeListedTwice_Fails()
     {
         var options = ValidOptions();
-        options.SignInSchemes.Add("oidc");
-        options.SignInSchemes.Add("oidc");
+        options.SignIn.Schemes.Add("oidc");
+        options.SignIn.Schemes.Add("oidc");
         SingleFailure(options, "more than once");
     }
 
@@ -344,7 +369,7 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_ReservedAccessTokenClaim_Fails(string claim)
     {
         var options = ValidOptions();
-        options.AccessTokenClaims.Add(claim);
+        options.Tokens.AccessTokenClaims.Add(claim);
         SingleFailure(options, $"cannot list '{claim}'");
     }
 
@@ -384,7 +409,7 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_NegativeUpstreamRefreshMargin_Fails()
     {
         var options = ValidOptions();
-        options.UpstreamTokenRefreshMargin = TimeSpan.FromSeconds(-1);
+        options.SignIn.UpstreamTokenRefreshMargin = TimeSpan.FromSeconds(-1);
         SingleFailure(options, "UpstreamTokenRefreshMargin");
     }
 
@@ -392,16 +417,16 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_EmptyEndpointPath_FailsNamingThePath()
     {
         var options = ValidOptions();
-        options.TokenEndpointPath = "/";
-        var message = SingleFailure(options, "McpOAuthOptions.TokenEndpointPath");
+        options.Paths.Token = "/";
+        var message = SingleFailure(options, "McpOAuthOptions.Paths.Token");
         Assert.Contains("/oauth/x", message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Validate_SeveralProblems_ReportsEachOne()
     {
-        var options = new McpOAuthOptions { Issuer = new Uri("http://mcp.example.com"), AuthorizationCodeLifetime = TimeSpan.FromHours(1) };
-        options.Scopes["a b"] = "x";
+        var options = new McpOAuthOptions { Issuer = new Uri("http://mcp.example.com"), Tokens = { AuthorizationCodeLifetime = TimeSpan.FromHours(1) } };
+        options.Scopes.Add("a b", "x");
         var failures = Failures(options);
         Assert.Contains(failures, f => f.Contains("McpOAuthOptions.Issuer", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("'a b'", StringComparison.Ordinal));
@@ -418,7 +443,7 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_DangerousOrInvalidPrivateUseScheme_FailsNamingTheReverseDomainForm(string scheme)
     {
         var options = ValidOptions();
-        options.AllowedRedirectUriSchemes.Add(scheme);
+        options.RedirectUris.AllowedSchemes.Add(scheme);
 
         Assert.Contains("reverse-domain form", SingleFailure(options, $"'{scheme}'"), StringComparison.Ordinal);
     }
@@ -427,7 +452,7 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_ReverseDomainPrivateUseScheme_Passes()
     {
         var options = ValidOptions();
-        options.AllowedRedirectUriSchemes.Add("com.example.app");
+        options.RedirectUris.AllowedSchemes.Add("com.example.app");
 
         AssertPasses(options);
     }
@@ -447,7 +472,7 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_ConfiguredConfidentialClientWithSecret_Passes()
     {
         var options = ValidOptions();
-        options.Scopes["mcp:read"] = "Read";
+        options.Scopes.Add("mcp:read", "Read");
         options.Clients.Add(new McpOAuthClient { ClientId = "machine", ClientSecret = GoodSecret, Scopes = { "mcp:read" }, AllowIntrospection = true });
         AssertPasses(options);
     }
@@ -595,7 +620,7 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_ConfiguredRedirectUriWithAnAllowedPrivateUseScheme_Passes()
     {
         var options = WithClient(new McpOAuthClient { ClientId = "app", RedirectUris = { "com.example.app:/callback" } });
-        options.AllowedRedirectUriSchemes.Add("com.example.app");
+        options.RedirectUris.AllowedSchemes.Add("com.example.app");
         AssertPasses(options);
     }
 
@@ -609,8 +634,8 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_AllowedHostEntryThatCouldNeverMatch_Fails(string host)
     {
         var redirects = ValidOptions();
-        redirects.AllowedRedirectHosts.Add(host);
-        SingleFailure(redirects, "McpOAuthOptions.AllowedRedirectHosts");
+        redirects.RedirectUris.AllowedHosts.Add(host);
+        SingleFailure(redirects, "McpOAuthOptions.RedirectUris.AllowedHosts");
 
         var documents = ValidOptions();
         documents.ClientMetadataDocuments.AllowedHosts.Add(host);
@@ -625,7 +650,7 @@ public sealed class McpOAuthOptionsValidatorTests
     public void Validate_AllowedHostEntriesAsCompared_Pass(string host)
     {
         var options = ValidOptions();
-        options.AllowedRedirectHosts.Add(host);
+        options.RedirectUris.AllowedHosts.Add(host);
         AssertPasses(options);
     }
 }

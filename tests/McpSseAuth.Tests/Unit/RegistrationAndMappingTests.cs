@@ -61,14 +61,14 @@ public sealed class RegistrationAndMappingTests
         services.AddMcpOAuth(o =>
         {
             o.ResourceName += "+Second";
-            o.AccessTokenLifetime = TimeSpan.FromMinutes(5);
+            o.Tokens.AccessTokenLifetime = TimeSpan.FromMinutes(5);
         });
 
         using var provider = services.BuildServiceProvider();
         var options = provider.GetRequiredService<IOptions<McpOAuthOptions>>().Value;
 
         Assert.Equal("First+Second", options.ResourceName);
-        Assert.Equal(TimeSpan.FromMinutes(5), options.AccessTokenLifetime);
+        Assert.Equal(TimeSpan.FromMinutes(5), options.Tokens.AccessTokenLifetime);
         Assert.Equal("a", Assert.Single(options.Users).UserName);
     }
 

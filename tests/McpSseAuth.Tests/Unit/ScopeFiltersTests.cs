@@ -17,7 +17,7 @@ public sealed class ScopeFiltersTests
     private static (McpServerOptions Server, ScopeRequirements Requirements) Build(Action<McpOAuthOptions> configure)
     {
         var options = new McpOAuthOptions();
-        options.Scopes["mcp:admin"] = "Admin";
+        options.Scopes.Add("mcp:admin", "Admin");
         configure(options);
         var services = new ServiceCollection().AddOptions().BuildServiceProvider();
         var requirements = new ScopeRequirements(services, Options.Create(options));
@@ -37,7 +37,7 @@ public sealed class ScopeFiltersTests
     [Fact]
     public async Task CallWithoutTheScope_IsRefusedInsideTheSdk_WithoutReachingTheTool()
     {
-        var (server, _) = Build(o => o.RequiredScopes.Tool("admin_tool", "mcp:admin"));
+        var (server, _) = Build(o => o.Scopes.Required.Tool("admin_tool", "mcp:admin"));
         var reached = false;
         var handler = server.Filters.Request.CallToolFilters.Single()((_, _) =>
         {
@@ -56,7 +56,7 @@ public sealed class ScopeFiltersTests
     [InlineData("other_tool", "mcp:tools")]
     public async Task CallWithTheScopes_OrOfAToolNeedingNone_GoesThrough(string tool, string scope)
     {
-        var (server, _) = Build(o => o.RequiredScopes.Tool("admin_tool", "mcp:admin"));
+        var (server, _) = Build(o => o.Scopes.Required.Tool("admin_tool", "mcp:admin"));
         var reached = false;
         var handler = server.Filters.Request.CallToolFilters.Single()((_, _) =>
         {

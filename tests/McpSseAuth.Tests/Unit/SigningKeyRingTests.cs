@@ -37,11 +37,8 @@ public sealed class SigningKeyRingTests : IDisposable
 
     private static McpOAuthOptions Options(string? folder = null, string algorithm = "ES256", TimeSpan? period = null) => new()
     {
-        KeyDirectory = folder,
-        SigningAlgorithm = algorithm,
-        SigningKeyRotationPeriod = period ?? Period,
-        AccessTokenLifetime = TimeSpan.FromMinutes(20),
-        ClockSkew = TimeSpan.FromSeconds(30),
+        Signing = { KeyDirectory = folder, Algorithm = algorithm, RotationPeriod = period ?? Period },
+        Tokens = { AccessTokenLifetime = TimeSpan.FromMinutes(20), ClockSkew = TimeSpan.FromSeconds(30) }
     };
 
     private SigningKeys Create(McpOAuthOptions options, ISigningKeyStore? store = null)
@@ -190,7 +187,7 @@ public sealed class SigningKeyRingTests : IDisposable
         // Tokens live 2 h, longer than the 1 h period: at 1 h 50 min the first key still verifies, the second signs and
         // the third is published.
         var options = Options(algorithm: algorithm, period: TimeSpan.FromHours(1));
-        options.AccessTokenLifetime = TimeSpan.FromHours(2);
+        options.Tokens.AccessTokenLifetime = TimeSpan.FromHours(2);
         var keys = Create(options);
         var first = keys.Current.Key.KeyId;
         AdvanceTo(TimeSpan.FromMinutes(50));
@@ -219,7 +216,7 @@ public sealed class SigningKeyRingTests : IDisposable
         var store = new CountingStore(new InMemorySigningKeyStore());
         var credentials = new SigningCredentials(new RsaSecurityKey(RSA.Create(2048)), SecurityAlgorithms.RsaSha256);
         var options = Options();
-        options.SigningCredentials = credentials;
+        options.Signing.Credentials = credentials;
         var keys = Create(options, store);
 
         AdvanceTo(TimeSpan.FromDays(400));

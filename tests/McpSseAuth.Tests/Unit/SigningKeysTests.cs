@@ -47,7 +47,7 @@ public sealed class SigningKeysTests : IDisposable
     public void SigningKeys_WithKeyDirectory_CreatesTheFolderAndAPemKeyFile()
     {
         var folder = Path.Combine(_root, "nested", "keys");
-        Create(new McpOAuthOptions { KeyDirectory = folder });
+        Create(new McpOAuthOptions { Signing = { KeyDirectory = folder } });
 
         var file = Assert.Single(Directory.GetFiles(folder, "*.pem"));
         Assert.StartsWith("-----BEGIN PRIVATE KEY-----", File.ReadAllText(file), StringComparison.Ordinal);
@@ -61,7 +61,7 @@ public sealed class SigningKeysTests : IDisposable
             return; // Unix file modes exist on Linux and macOS only; Windows relies on the profile folder's ACL.
         }
 
-        Create(new McpOAuthOptions { KeyDirectory = _root });
+        Create(new McpOAuthOptions { Signing = { KeyDirectory = _root } });
 
         var file = Assert.Single(Directory.GetFiles(_root, "*.pem"));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
@@ -70,8 +70,8 @@ public sealed class SigningKeysTests : IDisposable
     [Fact]
     public void SigningKeys_SecondInstanceOnTheSameFolder_LoadsTheSameKey()
     {
-        var first = Create(new McpOAuthOptions { KeyDirectory = _root });
-        var second = Create(new McpOAuthOptions { KeyDirectory = _root });
+        var first = Create(new McpOAuthOptions { Signing = { KeyDirectory = _root } });
+        var second = Create(new McpOAuthOptions { Signing = { KeyDirectory = _root } });
 
         Assert.Equal(first.Current.Key.KeyId, second.Current.Key.KeyId);
         Assert.Equal(first.PublicJwk["x"], second.PublicJwk["x"]);
@@ -82,8 +82,8 @@ public sealed class SigningKeysTests : IDisposable
     [Fact]
     public void SigningKeys_KeyLoadedFromFolder_SignsWhatTheFirstInstanceVerifies()
     {
-        var first = Create(new McpOAuthOptions { KeyDirectory = _root });
-        var second = Create(new McpOAuthOptions { KeyDirectory = _root });
+        var first = Create(new McpOAuthOptions { Signing = { KeyDirectory = _root } });
+        var second = Create(new McpOAuthOptions { Signing = { KeyDirectory = _root } });
         var data = Encoding.UTF8.GetBytes("payload");
 
         var signature = ((ECDsaSecurityKey)second.Current.Key).ECDsa.SignData(data, HashAlgorithmName.SHA256);
@@ -108,7 +108,7 @@ public sealed class SigningKeysTests : IDisposable
         rsa.ImportParameters(new RSAParameters { Modulus = Base64UrlEncoder.DecodeBytes(Rfc7638Modulus), Exponent = [1, 0, 1] });
         var credentials = new SigningCredentials(new RsaSecurityKey(rsa), SecurityAlgorithms.RsaSha256);
 
-        var keys = Create(new McpOAuthOptions { SigningCredentials = credentials });
+        var keys = Create(new McpOAuthOptions { Signing = { Credentials = credentials } });
 
         Assert.Same(credentials, keys.Current);
         Assert.Equal(Rfc7638Thumbprint, keys.Current.Key.KeyId);
@@ -123,7 +123,7 @@ public sealed class SigningKeysTests : IDisposable
     public void SigningKeys_ConfiguredKeyWithKid_KeepsItsKid()
     {
         var credentials = new SigningCredentials(new RsaSecurityKey(RSA.Create(2048)) { KeyId = "my-key-2031" }, SecurityAlgorithms.RsaSha256);
-        var keys = Create(new McpOAuthOptions { SigningCredentials = credentials });
+        var keys = Create(new McpOAuthOptions { Signing = { Credentials = credentials } });
         Assert.Equal("my-key-2031", keys.Current.Key.KeyId);
         Assert.Equal("my-key-2031", keys.PublicJwk["kid"]);
     }
@@ -132,7 +132,7 @@ public sealed class SigningKeysTests : IDisposable
     public void SigningKeys_ConfiguredKey_IgnoresKeyDirectory()
     {
         var credentials = new SigningCredentials(new RsaSecurityKey(RSA.Create(2048)), SecurityAlgorithms.RsaSha256);
-        Create(new McpOAuthOptions { SigningCredentials = credentials, KeyDirectory = _root });
+        Create(new McpOAuthOptions { Signing = { Credentials = credentials, KeyDirectory = _root } });
         Assert.False(Directory.Exists(_root));
     }
 
@@ -151,7 +151,7 @@ public sealed class SigningKeysTests : IDisposable
     public void SigningKeys_RsaPublicJwk_HasNoPrivateMembers()
     {
         var credentials = new SigningCredentials(new RsaSecurityKey(RSA.Create(2048)), SecurityAlgorithms.RsaSha256);
-        var jwk = Create(new McpOAuthOptions { SigningCredentials = credentials }).PublicJwk;
+        var jwk = Create(new McpOAuthOptions { Signing = { Credentials = credentials } }).PublicJwk;
         Assert.DoesNotContain(jwk.Keys, PrivateMembers.Contains);
         Assert.Equal(["alg", "e", "kid", "kty", "n", "use"], jwk.Keys.Order(StringComparer.Ordinal));
     }
@@ -160,7 +160,7 @@ public sealed class SigningKeysTests : IDisposable
     public void SigningKeys_ConfiguredSymmetricKey_IsRefused()
     {
         var credentials = new SigningCredentials(new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)), SecurityAlgorithms.HmacSha256);
-        var error = Assert.Throws<InvalidOperationException>(() => Create(new McpOAuthOptions { SigningCredentials = credentials }));
-        Assert.Contains("McpOAuthOptions.SigningCredentials", error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<InvalidOperationException>(() => Create(new McpOAuthOptions { Signing = { Credentials = credentials } }));
+        Assert.Contains("McpOAuthOptions.Signing.Credentials", error.Message, StringComparison.Ordinal);
     }
 }

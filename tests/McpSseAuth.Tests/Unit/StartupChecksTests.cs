@@ -33,13 +33,13 @@ public sealed class StartupChecksTests
     public async Task RequiredScope_NotAmongTheKnownScopes_FailsStartupNamingIt()
     {
         var options = new McpOAuthOptions();
-        options.RequiredScopes.Tool("delete_file", "files:write");
+        options.Scopes.Required.Tool("delete_file", "files:write");
         var checks = new McpOAuthStartupChecks(Options.Create(options), Scopes(options), new AuthenticationSchemeProvider(Options.Create(new AuthenticationOptions())), new Environment(Environments.Development), new ListLogger());
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => checks.StartAsync(CancellationToken.None));
 
         Assert.Contains("'files:write'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("o.Scopes[", error.Message, StringComparison.Ordinal);
+        Assert.Contains("o.Scopes.Add(", error.Message, StringComparison.Ordinal);
     }
 
     private static async Task<List<EventId>> RunAsync(string environment, McpOAuthOptions options)
@@ -62,7 +62,7 @@ public sealed class StartupChecksTests
     [Fact]
     public async Task Production_WithIssuerAndKeyDirectory_IsQuiet()
     {
-        var events = await RunAsync(Environments.Production, new McpOAuthOptions { Issuer = new Uri("https://mcp.example.com"), KeyDirectory = "/tmp/keys" });
+        var events = await RunAsync(Environments.Production, new McpOAuthOptions { Issuer = new Uri("https://mcp.example.com"), Signing = { KeyDirectory = "/tmp/keys" } });
 
         Assert.Empty(events);
     }
@@ -77,7 +77,7 @@ public sealed class StartupChecksTests
     public async Task SignInScheme_NotRegistered_FailsStartupWithFixIt()
     {
         var options = new McpOAuthOptions();
-        options.SignInSchemes.Add("corp");
+        options.SignIn.Schemes.Add("corp");
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => RunAsync(Environments.Development, options));
 
@@ -90,7 +90,7 @@ public sealed class StartupChecksTests
         var authentication = new AuthenticationOptions();
         authentication.AddScheme<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationHandler>("cookies", null);
         var options = new McpOAuthOptions();
-        options.SignInSchemes.Add("cookies");
+        options.SignIn.Schemes.Add("cookies");
         var checks = new McpOAuthStartupChecks(Options.Create(options), Scopes(options), new AuthenticationSchemeProvider(Options.Create(authentication)), new Environment(Environments.Development), new ListLogger());
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => checks.StartAsync(CancellationToken.None));

@@ -129,7 +129,7 @@ public sealed class UpstreamTokenStoreTests : IDisposable
     [Fact]
     public async Task WithinTheRefreshMargin_CountsAsExpired()
     {
-        _options.UpstreamTokenRefreshMargin = TimeSpan.FromMinutes(5);
+        _options.SignIn.UpstreamTokenRefreshMargin = TimeSpan.FromMinutes(5);
         await SaveAsync(Properties(refreshToken: null, expiresAt: Now.AddMinutes(4)));
 
         Assert.Null(await AccessTokenAsync(Subject, default));

@@ -20,7 +20,7 @@ public sealed class UserStatusTests : IDisposable
 
     public UserStatusTests()
     {
-        _options.Value.AccessRules.AllowedEmailDomains.Add("example.com");
+        _options.Value.SignIn.AccessRules.AllowedEmailDomains.Add("example.com");
         _status = new UserStatus(_options, new InMemoryOAuthStorage(_clock), [], new ServiceCollection().AddSingleton<IMcpUserAccess>(_access).BuildServiceProvider(), _clock, NullLogger<UserStatus>.Instance);
     }
 
@@ -35,7 +35,7 @@ public sealed class UserStatusTests : IDisposable
         Assert.Null(await _status.RefusalAsync(Dana.Subject, default));
 
         var reloaded = new McpOAuthOptions();
-        reloaded.AccessRules.AllowedEmailDomains.Add("other.example");
+        reloaded.SignIn.AccessRules.AllowedEmailDomains.Add("other.example");
         _options.Change(reloaded);
 
         Assert.NotNull(await _status.RefusalAsync(Dana.Subject, default));
@@ -62,11 +62,11 @@ public sealed class UserStatusTests : IDisposable
         Assert.Null(await _status.RefusalAsync(Dana.Subject, default));
 
         // Changed in place, without a reload notice: the remembered answer stands until the interval ends.
-        _options.Value.AccessRules.AllowedEmailDomains.Clear();
-        _options.Value.AccessRules.AllowedEmailDomains.Add("other.example");
+        _options.Value.SignIn.AccessRules.AllowedEmailDomains.Clear();
+        _options.Value.SignIn.AccessRules.AllowedEmailDomains.Add("other.example");
         Assert.Null(await _status.RefusalAsync(Dana.Subject, default));
 
-        _clock.Advance(_options.Value.UserStatusInterval);
+        _clock.Advance(_options.Value.SignIn.UserStatusInterval);
         Assert.NotNull(await _status.RefusalAsync(Dana.Subject, default));
     }
 
