@@ -71,6 +71,9 @@ public sealed class McpOAuthOptions
     /// <summary>Paths of the authorization server's endpoints and pages.</summary>
     public McpOAuthPathOptions Paths { get; } = new();
 
+    /// <summary>The layout and words of the login, consent, account and error pages.</summary>
+    public McpOAuthPageOptions Pages { get; } = new();
+
     /// <summary>Hooks into the authorization server's steps.</summary>
     public McpOAuthEvents Events { get; set; } = new();
 

@@ -105,6 +105,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<IGrantRevocations>(sp => sp.GetRequiredService<GrantStore>());
 
         services.TryAddSingleton<McpSseAuth.Http.SecurePages>();
+        services.TryAddSingleton<McpSseAuth.Pages.PageWriter>();
         services.TryAddSingleton<AuthorizationServerMetadataEndpoint>();
         services.TryAddSingleton<JwksEndpoint>();
         services.TryAddSingleton<ClientRegistrationEndpoint>();
@@ -113,7 +114,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<MetadataDocumentFetcher>();
         services.TryAddSingleton<ClientMetadataDocuments>();
         services.TryAddSingleton<AuthorizationRequestValidator>();
-        services.TryAddSingleton<ConsentPage>();
+        services.TryAddSingleton<ConsentPrompt>();
         services.TryAddSingleton<AuthorizeEndpoint>();
         services.TryAddSingleton<ConsentEndpoint>();
         services.TryAddSingleton<TokenEndpoint>();

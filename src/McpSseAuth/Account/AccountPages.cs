@@ -1,6 +1,6 @@
+using McpSseAuth.Pages;
 using System.Globalization;
 using System.Security.Claims;
-using System.Text;
 using McpSseAuth.Http;
 using McpSseAuth.Users;
 using Microsoft.AspNetCore.Authentication;
@@ -29,25 +29,23 @@ internal static class AccountPages
         return signIn.Principal;
     }
 
-    public static string Navigation(HttpContext context, McpOAuthOptions options, ClaimsPrincipal user)
+    public static AccountNavView Navigation(HttpContext context, McpOAuthOptions options, ClaimsPrincipal user)
     {
         var pathBase = context.Request.PathBase;
-        var name = user.FindFirst(SignedInUser.NameClaim)?.Value ?? user.FindFirst("email")?.Value ?? user.FindFirst(SignedInUser.SubjectClaim)?.Value;
-        var nav = new StringBuilder("<nav class=\"muted\">Signed in as <strong>").Append(HtmlPage.Encode(name)).Append("</strong> · ")
-            .Append("<a href=\"").Append(HtmlPage.Encode((pathBase + options.Paths.ConnectedApps).ToUriComponent())).Append("\">Connected apps</a> · ");
-        if (options.ServiceTokens.Count > 0)
-        {
-            nav.Append("<a href=\"").Append(HtmlPage.Encode((pathBase + options.Paths.ServiceTokens).ToUriComponent())).Append("\">Service tokens</a> · ");
-        }
-
-        return nav.Append("<a href=\"").Append(HtmlPage.Encode((pathBase + options.Paths.Logout).ToUriComponent())).Append("\">Sign out</a></nav>").ToString();
+        var name = user.FindFirst(SignedInUser.NameClaim)?.Value ?? user.FindFirst("email")?.Value ?? user.FindFirst(SignedInUser.SubjectClaim)?.Value ?? "";
+        return new AccountNavView(
+            name,
+            (pathBase + options.Paths.ConnectedApps).ToUriComponent(),
+            options.ServiceTokens.Count > 0 ? (pathBase + options.Paths.ServiceTokens).ToUriComponent() : null,
+            (pathBase + options.Paths.Logout).ToUriComponent());
     }
 
     /// <summary>The page after a sign-in that was not part of an authorization request.</summary>
     public static Task WriteSignedInAsync(HttpContext context, McpOAuthOptions options)
-        => HtmlPage.WriteAsync(context, 200, "Signed in",
-            "<p>You are signed in. Return to the application to continue, or see your <a href=\"" +
-            HtmlPage.Encode((context.Request.PathBase + options.Paths.ConnectedApps).ToUriComponent()) + "\">connected apps</a>.</p>");
+        => HtmlPage.WriteMessageAsync(context, 200, texts => (texts.SignedInTitle, new MessageView(null,
+        [
+            new(Sentences.Fill(texts.SignedIn, Sentences.Link((context.Request.PathBase + options.Paths.ConnectedApps).ToUriComponent(), texts.ConnectedAppsTitle))),
+        ])));
 
     public static string Date(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 }

@@ -1,8 +1,8 @@
-using System.Text;
 using McpSseAuth.Access;
 using McpSseAuth.Clients;
 using McpSseAuth.Grants;
 using McpSseAuth.Http;
+using McpSseAuth.Pages;
 using McpSseAuth.Users;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
@@ -24,6 +24,7 @@ internal sealed class ConnectedAppsEndpoint(
     IMcpSessions sessions,
     IClientStore clients,
     IAntiforgery antiforgery,
+    PageWriter pages,
     IOptions<McpOAuthOptions> options,
     ILogger<ConnectedAppsEndpoint> logger)
 {
@@ -34,7 +35,7 @@ internal sealed class ConnectedAppsEndpoint(
             return;
         }
 
-        var notice = context.Request.Query["revoked"] == "1" ? "Access revoked. The application must ask you again to connect." : null;
+        var notice = context.Request.Query["revoked"] == "1" ? pages.Texts.AccessRevoked : null;
         await WritePageAsync(context, principal, notice);
     }
 
@@ -88,14 +89,7 @@ internal sealed class ConnectedAppsEndpoint(
         var connected = sessions.ListForUser(subject);
         var clientIds = live.Select(g => g.ClientId).Concat(remembered.Select(c => c.ClientId)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
 
-        var tokens = antiforgery.GetAndStoreTokens(context);
-        var body = new StringBuilder(AccountPages.Navigation(context, o, principal));
-        if (notice is not null)
-        {
-            body.Append("<p role=\"status\">").Append(HtmlPage.Encode(notice)).Append("</p>");
-        }
-
-        var rows = 0;
+        var apps = new List<ConnectedAppView>();
         foreach (var clientId in clientIds)
         {
             var clientGrants = live.Where(g => g.ClientId == clientId).ToList();
@@ -103,41 +97,18 @@ internal sealed class ConnectedAppsEndpoint(
             var client = await clients.FindAsync(clientId, context.RequestAborted);
             var scopes = clientGrants.SelectMany(g => g.Scopes).Concat(consent?.Scopes ?? []).Distinct(StringComparer.Ordinal);
             var redirectHosts = (consent?.RedirectUris ?? client?.RedirectUris ?? []).Select(HostOf).Distinct(StringComparer.Ordinal);
-
-            body.Append("<section class=\"app\"><h2>").Append(HtmlPage.Encode(client?.ClientName ?? "An unnamed application")).Append("</h2>")
-                .Append("<p class=\"muted\">Sends you back to ").Append(HtmlPage.Encode(string.Join(", ", redirectHosts))).Append("</p><ul>");
-            foreach (var scope in scopes)
-            {
-                body.Append("<li>").Append(HtmlPage.Encode(o.Scopes.WordsFor(scope)))
-                    .Append(" <span class=\"muted\">(").Append(HtmlPage.Encode(scope)).Append(")</span></li>");
-            }
-
-            body.Append("</ul><p class=\"muted\">");
-            if (consent is not null)
-            {
-                body.Append("Allowed ").Append(AccountPages.Date(consent.GrantedAt)).Append(". ");
-            }
-
-            body.Append(clientGrants.Count == 0 ? "No active sign-in." : "Last used " + AccountPages.Date(clientGrants.Max(g => g.LastUsedAt)) + ".");
-            var open = connected.Count(s => s.ClientId == clientId);
-            if (open > 0)
-            {
-                body.Append(" Connected now (").Append(open).Append(open == 1 ? " session)." : " sessions).");
-            }
-
-            body.Append("</p><form method=\"post\" action=\"").Append(HtmlPage.Encode((context.Request.PathBase + o.Paths.ConnectedApps).ToUriComponent())).Append("\">")
-                .Append(HtmlForm.AntiforgeryField(tokens))
-                .Append("<input type=\"hidden\" name=\"client_id\" value=\"").Append(HtmlPage.Encode(clientId)).Append("\">")
-                .Append("<button type=\"submit\">Revoke access</button></form></section>");
-            rows++;
+            apps.Add(new ConnectedAppView(
+                clientId,
+                client?.ClientName,
+                string.Join(", ", redirectHosts),
+                [.. scopes.Select(s => new ScopeWords(s, o.Scopes.WordsFor(s)))],
+                consent is null ? null : AccountPages.Date(consent.GrantedAt),
+                clientGrants.Count == 0 ? null : AccountPages.Date(clientGrants.Max(g => g.LastUsedAt)),
+                connected.Count(s => s.ClientId == clientId)));
         }
 
-        if (rows == 0)
-        {
-            body.Append("<p>No application has access to this server on your behalf.</p>");
-        }
-
-        await HtmlPage.WriteAsync(context, status, "Connected apps", body.ToString());
+        var view = new ConnectedAppsView(AccountPages.Navigation(context, o, principal), notice, apps, (context.Request.PathBase + o.Paths.ConnectedApps).ToUriComponent(), antiforgery.GetAndStoreTokens(context));
+        await pages.WriteAsync<ConnectedAppsPage>(context, status, pages.Texts.ConnectedAppsTitle, view);
     }
 
     private static string HostOf(string redirectUri)

@@ -1,6 +1,6 @@
 using System.Security.Claims;
-using System.Text;
 using McpSseAuth.Http;
+using McpSseAuth.Pages;
 using McpSseAuth.Users;
 using McpSseAuth.UserTokens;
 using Microsoft.AspNetCore.Antiforgery;
@@ -15,7 +15,7 @@ namespace McpSseAuth.Account;
 /// value), a form to store or replace one, and a delete button. Posts carry an anti-forgery token and fields
 /// <c>service</c>, <c>action</c> (<c>save</c> or <c>delete</c>) and <c>token</c>.
 /// </summary>
-internal sealed class ServiceTokensEndpoint(McpUserTokens userTokens, IAntiforgery antiforgery, IOptions<McpOAuthOptions> options, ILogger<ServiceTokensEndpoint> logger)
+internal sealed class ServiceTokensEndpoint(McpUserTokens userTokens, IAntiforgery antiforgery, PageWriter pages, IOptions<McpOAuthOptions> options, ILogger<ServiceTokensEndpoint> logger)
 {
     public async Task HandleGetAsync(HttpContext context)
     {
@@ -26,8 +26,8 @@ internal sealed class ServiceTokensEndpoint(McpUserTokens userTokens, IAntiforge
 
         var notice = context.Request.Query["done"].ToString() switch
         {
-            "saved" => "Token saved.",
-            "deleted" => "Token deleted.",
+            "saved" => pages.Texts.TokenSaved,
+            "deleted" => pages.Texts.TokenDeleted,
             _ => null,
         };
         await WritePageAsync(context, principal, notice, problem: null);
@@ -86,53 +86,15 @@ internal sealed class ServiceTokensEndpoint(McpUserTokens userTokens, IAntiforge
     {
         var o = options.Value;
         var stored = await userTokens.StoredServicesAsync(principal, context.RequestAborted);
-        var tokens = antiforgery.GetAndStoreTokens(context);
-        var action = HtmlPage.Encode((context.Request.PathBase + o.Paths.ServiceTokens).ToUriComponent());
-        var antiforgeryField = HtmlForm.AntiforgeryField(tokens);
-
-        var body = new StringBuilder(AccountPages.Navigation(context, o, principal))
-            .Append("<p class=\"muted\">Tools of this server use these tokens on your behalf, and only for you. They are stored encrypted and never shown again.</p>");
-        if (notice is not null)
-        {
-            body.Append("<p role=\"status\">").Append(HtmlPage.Encode(notice)).Append("</p>");
-        }
-
-        if (problem is not null)
-        {
-            body.Append("<p class=\"error\" role=\"alert\">").Append(HtmlPage.Encode(problem)).Append("</p>");
-        }
-
-        if (o.ServiceTokens.Count == 0)
-        {
-            body.Append("<p>This server uses no service tokens.</p>");
-        }
-
-        foreach (var service in o.ServiceTokens)
-        {
-            var id = "token-" + service.Name;
-            var has = stored.Contains(service.Name);
-            body.Append("<section class=\"service\"><h2>").Append(HtmlPage.Encode(service.DisplayName)).Append("</h2>");
-            if (service.Description is not null)
-            {
-                body.Append("<p class=\"muted\">").Append(HtmlPage.Encode(service.Description)).Append("</p>");
-            }
-
-            body.Append("<p>").Append(has ? "A token is stored." : "No token stored.").Append("</p>")
-                .Append("<form method=\"post\" action=\"").Append(action).Append("\">").Append(antiforgeryField)
-                .Append("<input type=\"hidden\" name=\"service\" value=\"").Append(HtmlPage.Encode(service.Name)).Append("\">")
-                .Append("<label for=\"").Append(HtmlPage.Encode(id)).Append("\">").Append(has ? "Replace the token" : "Token").Append("</label>")
-                .Append("<input type=\"password\" id=\"").Append(HtmlPage.Encode(id)).Append("\" name=\"token\" autocomplete=\"off\" required maxlength=\"").Append(McpUserTokens.MaxServiceTokenLength).Append("\">")
-                .Append("<button type=\"submit\" name=\"action\" value=\"save\">Save</button></form>");
-            if (has)
-            {
-                body.Append("<form method=\"post\" action=\"").Append(action).Append("\">").Append(antiforgeryField)
-                    .Append("<input type=\"hidden\" name=\"service\" value=\"").Append(HtmlPage.Encode(service.Name)).Append("\">")
-                    .Append("<button type=\"submit\" name=\"action\" value=\"delete\">Delete</button></form>");
-            }
-
-            body.Append("</section>");
-        }
-
-        await HtmlPage.WriteAsync(context, status, "Service tokens", body.ToString());
+        var services = o.ServiceTokens.Select(s => new ServiceTokenView(s.Name, s.DisplayName, s.Description, stored.Contains(s.Name))).ToList();
+        var view = new ServiceTokensView(
+            AccountPages.Navigation(context, o, principal),
+            notice,
+            problem,
+            services,
+            (context.Request.PathBase + o.Paths.ServiceTokens).ToUriComponent(),
+            McpUserTokens.MaxServiceTokenLength,
+            antiforgery.GetAndStoreTokens(context));
+        await pages.WriteAsync<ServiceTokensPage>(context, status, pages.Texts.ServiceTokensTitle, view);
     }
 }

@@ -20,7 +20,7 @@ internal sealed class AuthorizeEndpoint(
     AuthorizationRequestValidator validator,
     IPendingAuthorizationStore pending,
     IClientStore clients,
-    ConsentPage consentPage,
+    ConsentPrompt consentPage,
     AuthorizationCodes codes,
     PendingShares shares,
     ServerUris uris,

@@ -24,10 +24,6 @@ internal static class HtmlForm
         return parameters;
     }
 
-    /// <summary>The hidden anti-forgery field for a form of ours (its value bound to the current user, if any).</summary>
-    public static string AntiforgeryField(AntiforgeryTokenSet tokens)
-        => $"<input type=\"hidden\" name=\"{HtmlPage.Encode(tokens.FormFieldName)}\" value=\"{HtmlPage.Encode(tokens.RequestToken)}\">";
-
     /// <summary>Where a redirect URI sends the user, as the pages name it: host and port, or the private-use scheme.</summary>
     public static string RedirectHost(Uri redirectUri)
         => redirectUri.Scheme is "http" or "https" ? redirectUri.Authority : redirectUri.Scheme + ":";

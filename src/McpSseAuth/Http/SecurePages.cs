@@ -1,3 +1,4 @@
+using McpSseAuth.Pages;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -25,10 +26,9 @@ internal sealed class SecurePages(IOptions<McpOAuthOptions> options, ILogger<Sec
             Log.PageRequestOverHttp(logger, context.Request.Path.Value ?? "");
         }
 
-        var body = $"<p class=\"error\">This server is at <code>{HtmlPage.Encode(issuer.GetLeftPart(UriPartial.Authority))}</code>, but this request " +
-                   "reached it over plain http, so the sign-in pages cannot be shown.</p>" +
-                   "<p class=\"muted\">If you typed an http address, use the https one. If you run this server behind a proxy that ends TLS, " +
-                   "let the app trust the proxy's <code>X-Forwarded-Proto</code> header with <code>app.UseForwardedHeaders()</code>.</p>";
-        return HtmlPage.WriteAsync(context, StatusCodes.Status421MisdirectedRequest, "Use https", body);
+        var problem = $"This server is at {issuer.GetLeftPart(UriPartial.Authority)}, but this request reached it over plain http, so the sign-in pages cannot be shown.";
+        var advice = "If you typed an http address, use the https one. If you run this server behind a proxy that ends TLS, " +
+                     "let the app trust the proxy's X-Forwarded-Proto header with app.UseForwardedHeaders().";
+        return HtmlPage.WriteMessageAsync(context, StatusCodes.Status421MisdirectedRequest, texts => (texts.UseHttpsTitle, new MessageView(problem, [new(Sentences.Plain(advice), "muted")])));
     };
 }

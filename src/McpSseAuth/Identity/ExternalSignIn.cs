@@ -1,3 +1,4 @@
+using McpSseAuth.Pages;
 using McpSseAuth.Authorization;
 using McpSseAuth.Http;
 using McpSseAuth.Resources;
@@ -131,22 +132,23 @@ internal sealed class ExternalSignIn(
             }
         }
 
-        var body = $"<p class=\"error\" role=\"alert\">{HtmlPage.Encode(reason)}</p>" +
-                   "<p class=\"muted\">You have not been signed in, and the application has been given no access.</p>";
-        if (back is not null && Uri.TryCreate(back, UriKind.Absolute, out var target))
-        {
-            var host = HtmlForm.RedirectHost(target);
-            body += $"<p><a href=\"{HtmlPage.Encode(back)}\" rel=\"noreferrer\">Return to the application ({HtmlPage.Encode(host)})</a></p>";
-        }
-
         var anotherAccount = QueryHelpers.AddQueryString((context.Request.PathBase + options.Value.Paths.Login).ToUriComponent(), new Dictionary<string, string?>
         {
             ["provider"] = scheme,
             ["prompt"] = "login",
             ["ReturnUrl"] = returnUrl.Length == 0 ? null : returnUrl,
         });
-        body += $"<p><a href=\"{HtmlPage.Encode(anotherAccount)}\">Sign in with another account</a></p>";
-        await HtmlPage.WriteAsync(context, StatusCodes.Status403Forbidden, "Access denied", body);
+        await HtmlPage.WriteMessageAsync(context, StatusCodes.Status403Forbidden, texts =>
+        {
+            var lines = new List<MessageLine> { new(Sentences.Plain(texts.NotSignedIn), "muted") };
+            if (back is not null && Uri.TryCreate(back, UriKind.Absolute, out var target))
+            {
+                lines.Add(new(Sentences.ExternalLink(back, Sentences.Format(texts.ReturnToApplication, HtmlForm.RedirectHost(target)))));
+            }
+
+            lines.Add(new(Sentences.Link(anotherAccount, texts.SignInWithAnotherAccount)));
+            return (texts.AccessDeniedTitle, new MessageView(reason, lines));
+        });
     }
 }
 

@@ -1,5 +1,5 @@
-using System.Text;
 using McpSseAuth.Http;
+using McpSseAuth.Pages;
 using McpSseAuth.Users;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -21,6 +21,7 @@ internal sealed class LoginEndpoint(
     ExternalSignIn externalSignIn,
     IAuthenticationSchemeProvider schemes,
     UserStatus users,
+    PageWriter pages,
     IOptions<McpOAuthOptions> options,
     ILogger<LoginEndpoint> logger)
 {
@@ -112,44 +113,15 @@ internal sealed class LoginEndpoint(
     private async Task WritePageAsync(HttpContext context, int status, string returnUrl, string userName, string? problem)
     {
         var o = options.Value;
-        var tokens = antiforgery.GetAndStoreTokens(context);
         var action = (context.Request.PathBase + o.Paths.Login).ToUriComponent();
-        var hidden = new StringBuilder()
-            .Append(HtmlForm.AntiforgeryField(tokens))
-            .Append("<input type=\"hidden\" name=\"").Append(ReturnUrlField).Append("\" value=\"").Append(HtmlPage.Encode(returnUrl)).Append("\">")
-            .ToString();
-        var body = new StringBuilder();
-        if (problem is not null)
+        var providers = new List<ProviderLink>();
+        foreach (var name in o.SignIn.Schemes)
         {
-            body.Append("<p class=\"error\" role=\"alert\">").Append(HtmlPage.Encode(problem)).Append("</p>");
+            var displayName = (await schemes.GetSchemeAsync(name))?.DisplayName ?? name;
+            providers.Add(new ProviderLink(displayName, QueryHelpers.AddQueryString(action, new Dictionary<string, string?> { ["provider"] = name, [ReturnUrlField] = returnUrl.Length == 0 ? null : returnUrl })));
         }
 
-        if (o.SignIn.Schemes.Count > 0)
-        {
-            body.Append("<ul class=\"providers\">");
-            foreach (var name in o.SignIn.Schemes)
-            {
-                var displayName = (await schemes.GetSchemeAsync(name))?.DisplayName ?? name;
-                var link = QueryHelpers.AddQueryString(action, new Dictionary<string, string?> { ["provider"] = name, [ReturnUrlField] = returnUrl.Length == 0 ? null : returnUrl });
-                body.Append("<li><a class=\"button\" href=\"").Append(HtmlPage.Encode(link)).Append("\">Sign in with ").Append(HtmlPage.Encode(displayName)).Append("</a></li>");
-            }
-
-            body.Append("</ul>");
-        }
-
-        if (o.Users.Count > 0 || o.SignIn.Schemes.Count == 0)
-        {
-            if (o.SignIn.Schemes.Count > 0)
-            {
-                body.Append("<p class=\"muted\">Or with a local account:</p>");
-            }
-
-            body.Append("<form method=\"post\" action=\"").Append(HtmlPage.Encode(action)).Append("\">").Append(hidden)
-                .Append("<label for=\"username\">User name</label><input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" required autofocus value=\"").Append(HtmlPage.Encode(userName)).Append("\">")
-                .Append("<label for=\"password\">Password</label><input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required>")
-                .Append("<button type=\"submit\">Sign in</button></form>");
-        }
-
-        await HtmlPage.WriteAsync(context, status, "Sign in", body.ToString());
+        var view = new LoginView(problem, providers, ShowForm: o.Users.Count > 0 || o.SignIn.Schemes.Count == 0, action, ReturnUrlField, returnUrl, userName, antiforgery.GetAndStoreTokens(context));
+        await pages.WriteAsync<LoginPage>(context, status, pages.Texts.SignInTitle, view);
     }
 }

@@ -1,4 +1,5 @@
 using McpSseAuth.Http;
+using McpSseAuth.Pages;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
@@ -7,16 +8,12 @@ using Microsoft.Extensions.Options;
 namespace McpSseAuth.Identity;
 
 /// <summary>Signs the user out of the authorization server; a POST with an anti-forgery token, so no page can log users out.</summary>
-internal sealed class LogoutEndpoint(IAntiforgery antiforgery, IOptions<McpOAuthOptions> options)
+internal sealed class LogoutEndpoint(IAntiforgery antiforgery, PageWriter pages, IOptions<McpOAuthOptions> options)
 {
     public Task HandleGetAsync(HttpContext context)
     {
-        var tokens = antiforgery.GetAndStoreTokens(context);
-        var body = $"<form method=\"post\" action=\"{HtmlPage.Encode((context.Request.PathBase + options.Value.Paths.Logout).ToUriComponent())}\">" +
-                   HtmlForm.AntiforgeryField(tokens) +
-                   "<p>Sign out of this authorization server? Applications keep the access they were granted.</p>" +
-                   "<button type=\"submit\">Sign out</button></form>";
-        return HtmlPage.WriteAsync(context, 200, "Sign out", body);
+        var view = new LogoutView((context.Request.PathBase + options.Value.Paths.Logout).ToUriComponent(), antiforgery.GetAndStoreTokens(context));
+        return pages.WriteAsync<LogoutPage>(context, 200, pages.Texts.SignOut, view);
     }
 
     public async Task HandlePostAsync(HttpContext context)
@@ -27,6 +24,6 @@ internal sealed class LogoutEndpoint(IAntiforgery antiforgery, IOptions<McpOAuth
         }
 
         await context.SignOutAsync(McpOAuthDefaults.SignInCookieScheme);
-        await HtmlPage.WriteAsync(context, 200, "Signed out", "<p>You are signed out.</p>");
+        await HtmlPage.WriteMessageAsync(context, 200, texts => (texts.SignedOutTitle, new MessageView(null, [new(Sentences.Plain(texts.SignedOut))])));
     }
 }

@@ -31,6 +31,8 @@ public sealed class ConfigurationReferenceTests
         typeof(McpOAuthSignInOptions),
         typeof(McpOAuthSessionOptions),
         typeof(McpOAuthPathOptions),
+        typeof(McpOAuthPageOptions),
+        typeof(McpOAuthPageTexts),
         typeof(McpOAuthAccessRules),
         typeof(McpClientMetadataDocumentOptions),
         typeof(McpOAuthClient),

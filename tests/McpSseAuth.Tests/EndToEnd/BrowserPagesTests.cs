@@ -11,40 +11,20 @@ namespace McpSseAuth.Tests.EndToEnd;
 /// The login and consent pages in a real browser: the forms work under their Content-Security-Policy (including the
 /// redirect to the client after the consent POST), nothing the client names runs as script, and no page can be framed.
 /// </summary>
-public sealed class BrowserPagesTests : IAsyncLifetime
+public sealed class BrowserPagesTests() : SampleInChromium
 {
     private const string Callback = "http://127.0.0.1:7777/callback";
-    private readonly SampleApp _app = new(kestrel: true);
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
 
-    public async Task InitializeAsync() => (_playwright, _browser) = await Chromium.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        await _app.DisposeAsync();
-    }
-
-    private string Resource => new Uri(_app.BaseAddress, "/mcp").ToString();
+    private string Resource => new Uri(App.BaseAddress, "/mcp").ToString();
 
     /// <summary>Opens the authorization URL, signs in, presses a consent button; returns the URL the browser was sent to.</summary>
     private async Task<(Uri Callback, List<string> Dialogs, string ConsentText)> RunAsync(string clientName, string decision)
     {
-        using var http = _app.CreateRawClient();
+        using var http = App.CreateRawClient();
         var flow = new OAuthFlow(http);
         var clientId = await flow.RegisterAsync(clientName, Callback);
 
-        var page = await _browser.NewPageAsync();
-        var dialogs = new List<string>();
-        page.Dialog += (_, dialog) => { dialogs.Add(dialog.Message); _ = dialog.DismissAsync(); };
-        var arrived = new TaskCompletionSource<Uri>();
-        await page.RouteAsync(Callback + "**", async route =>
-        {
-            arrived.TrySetResult(new Uri(route.Request.Url));
-            await route.FulfillAsync(new RouteFulfillOptions { Status = 200, ContentType = "text/plain", Body = "client received the response" });
-        });
+        var (page, dialogs, arrived) = await Chromium.OpenAsClientAsync(Browser, Callback);
 
         await page.GotoAsync(flow.AuthorizeUrl(clientId, Resource, Callback).ToString());
         await page.FillAsync("#username", "alice");
@@ -54,7 +34,7 @@ public sealed class BrowserPagesTests : IAsyncLifetime
         var consentText = await page.InnerTextAsync("body");
         await page.ClickAsync($"button[name=decision][value={decision}]");
 
-        var callback = await arrived.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        var callback = await arrived.WaitAsync(TimeSpan.FromSeconds(15));
         return (callback, dialogs, consentText);
     }
 
@@ -66,7 +46,7 @@ public sealed class BrowserPagesTests : IAsyncLifetime
         var query = QueryHelpers.ParseQuery(callback.Query);
         Assert.False(string.IsNullOrEmpty(query["code"]));
         Assert.False(string.IsNullOrEmpty(query["state"]));
-        Assert.Equal(_app.BaseAddress.ToString().TrimEnd('/'), query["iss"].ToString());
+        Assert.Equal(App.BaseAddress.ToString().TrimEnd('/'), query["iss"].ToString());
         Assert.Contains("Browser test client", consent, StringComparison.Ordinal);
         Assert.Contains("127.0.0.1:7777", consent, StringComparison.Ordinal);
         Assert.Empty(dialogs);
@@ -94,7 +74,7 @@ public sealed class BrowserPagesTests : IAsyncLifetime
     [Fact]
     public async Task Browser_LoginPageInAnIframe_IsNotRendered()
     {
-        var loginUrl = new Uri(_app.BaseAddress, "/oauth/login").ToString();
+        var loginUrl = new Uri(App.BaseAddress, "/oauth/login").ToString();
 
         // Another origin on loopback serves a page that frames the login page.
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -102,7 +82,7 @@ public sealed class BrowserPagesTests : IAsyncLifetime
         var framingOrigin = $"http://localhost:{((IPEndPoint)listener.LocalEndpoint).Port}";
         var serving = ServeOnceAsync(listener, $"<html><body><iframe id=f src=\"{loginUrl}\" width=600 height=400></iframe></body></html>");
 
-        var page = await _browser.NewPageAsync();
+        var page = await Browser.NewPageAsync();
         var framedResponse = page.WaitForResponseAsync(loginUrl, new PageWaitForResponseOptions { Timeout = 15_000 });
         await page.GotoAsync(framingOrigin + "/");
         await serving;

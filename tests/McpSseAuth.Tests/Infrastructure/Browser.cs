@@ -165,6 +165,6 @@ public sealed partial class Browser(HttpClient http)
     [GeneratedRegex("<form method=\"post\" action=\"(?<action>[^\"]*)\"")]
     private static partial Regex FormRegex();
 
-    [GeneratedRegex("<input type=\"hidden\" name=\"(?<name>[^\"]*)\" value=\"(?<value>[^\"]*)\">")]
+    [GeneratedRegex("<input type=\"hidden\" name=\"(?<name>[^\"]*)\" value=\"(?<value>[^\"]*)\"\\s*/?>")]
     private static partial Regex HiddenRegex();
 }

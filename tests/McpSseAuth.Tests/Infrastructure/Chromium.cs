@@ -36,4 +36,22 @@ public static class Chromium
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         return path;
     }
+
+    /// <summary>
+    /// A new page that collects every script dialog (none may open) and plays a client's redirect URI: a request to
+    /// <paramref name="callback"/> completes <c>Arrived</c> with its URL and gets a plain answer.
+    /// </summary>
+    public static async Task<(IPage Page, List<string> Dialogs, Task<Uri> Arrived)> OpenAsClientAsync(IBrowser browser, string callback)
+    {
+        var page = await browser.NewPageAsync();
+        var dialogs = new List<string>();
+        page.Dialog += (_, dialog) => { dialogs.Add(dialog.Message); _ = dialog.DismissAsync(); };
+        var arrived = new TaskCompletionSource<Uri>();
+        await page.RouteAsync(callback + "**", async route =>
+        {
+            arrived.TrySetResult(new Uri(route.Request.Url));
+            await route.FulfillAsync(new RouteFulfillOptions { Status = 200, ContentType = "text/plain", Body = "client received the response" });
+        });
+        return (page, dialogs, arrived.Task);
+    }
 }

@@ -442,10 +442,10 @@ internal static partial class AccountPageSupport
         return section;
     }
 
-    [GeneratedRegex("<input type=\"hidden\" name=\"(?<name>__RequestVerificationToken)\" value=\"(?<value>[^\"]*)\">")]
+    [GeneratedRegex("<input type=\"hidden\" name=\"(?<name>__RequestVerificationToken)\" value=\"(?<value>[^\"]*)\"\\s*/?>")]
     private static partial Regex AntiforgeryRegex();
 
-    [GeneratedRegex("<input type=\"hidden\" name=\"client_id\" value=\"(?<id>[^\"]*)\">")]
+    [GeneratedRegex("<input type=\"hidden\" name=\"client_id\" value=\"(?<id>[^\"]*)\"\\s*/?>")]
     private static partial Regex ClientIdRegex();
 
     [GeneratedRegex("<section class=\"app\">.*?</section>", RegexOptions.Singleline)]
