@@ -38,7 +38,7 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
         return entry is { TakenAt: null } && StoredJson.Decode<AuthorizationCode>(GrantJson.Default, entry.Value) is { } code && code.ExpiresAt > time.GetUtcNow() ? code : null;
     }
 
-    async ValueTask<(RedeemStatus Status, AuthorizationCode? Code)> IAuthorizationCodeStore.TryRedeemAsync(string handle, CancellationToken cancellationToken)
+    async ValueTask<CodeRedemption> IAuthorizationCodeStore.TryRedeemAsync(string handle, CancellationToken cancellationToken)
     {
         var (status, code, _) = await RedeemAsync(CodeKey(handle), (AuthorizationCode c) => c with { Scopes = [], Resources = [] }, c => c.ExpiresAt, cancellationToken);
         if (status == RedeemStatus.Replayed && code is not null)
@@ -47,7 +47,7 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
             await RevokeAsync(code.GrantId, cancellationToken);
         }
 
-        return (status, code);
+        return new CodeRedemption(status, code);
     }
 
     async ValueTask IRefreshTokenStore.StoreAsync(string handle, RefreshToken token, CancellationToken cancellationToken)
@@ -64,26 +64,26 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
         return await IsRevokedAsync(token.GrantId, cancellationToken) ? null : token;
     }
 
-    async ValueTask<(RedeemStatus Status, RefreshToken? Token, DateTimeOffset? RedeemedAt)> IRefreshTokenStore.TryRedeemAsync(string handle, CancellationToken cancellationToken)
+    async ValueTask<RefreshRedemption> IRefreshTokenStore.TryRedeemAsync(string handle, CancellationToken cancellationToken)
     {
         var (status, token, redeemedAt) = await RedeemAsync<RefreshToken>(RefreshKey(handle), Slim, t => t.ExpiresAt, cancellationToken);
-        return token is not null && await IsRevokedAsync(token.GrantId, cancellationToken) ? (RedeemStatus.NotFound, null, null) : (status, token, redeemedAt);
+        return token is not null && await IsRevokedAsync(token.GrantId, cancellationToken) ? RefreshRedemption.NotFound : new RefreshRedemption(status, token, redeemedAt);
     }
 
-    async ValueTask<(RefreshState State, RefreshToken? Token, DateTimeOffset? SpentAt)> IRefreshTokenStore.InspectAsync(string handle, CancellationToken cancellationToken)
+    async ValueTask<RefreshInspection> IRefreshTokenStore.InspectAsync(string handle, CancellationToken cancellationToken)
     {
         if (await storage.GetAsync(RefreshKey(handle), cancellationToken) is not { } entry || StoredJson.Decode<RefreshToken>(GrantJson.Default, entry.Value) is not { } token
             || await IsRevokedAsync(token.GrantId, cancellationToken))
         {
-            return (RefreshState.Unknown, null, null);
+            return RefreshInspection.Unknown;
         }
 
         if (entry.TakenAt is { } spentAt)
         {
-            return (RefreshState.Spent, token, spentAt);
+            return new RefreshInspection(RefreshState.Spent, token, spentAt);
         }
 
-        return token.ExpiresAt <= time.GetUtcNow() ? (RefreshState.Unknown, null, null) : (RefreshState.Live, token, null);
+        return token.ExpiresAt <= time.GetUtcNow() ? RefreshInspection.Unknown : new RefreshInspection(RefreshState.Live, token, null);
     }
 
     async ValueTask<RotateOutcome> IRefreshTokenStore.RotateAsync(string handle, RefreshToken current, string successorHandle, RefreshToken successor, string sealedResponse, CancellationToken cancellationToken)

@@ -16,13 +16,13 @@ internal interface IRefreshTokenStore
     /// What the handle is now: live (with the token), spent (with what remains of it and when it was spent), or
     /// unknown (never issued, expired, or of a revoked grant).
     /// </summary>
-    ValueTask<(RefreshState State, RefreshToken? Token, DateTimeOffset? SpentAt)> InspectAsync(string handle, CancellationToken cancellationToken);
+    ValueTask<RefreshInspection> InspectAsync(string handle, CancellationToken cancellationToken);
 
     /// <summary>
     /// Spends the token. A second redemption answers <see cref="RedeemStatus.Replayed"/> with the token and when it was first
     /// redeemed: the caller decides between the reuse window and revoking the grant. A revoked grant's token is not found.
     /// </summary>
-    ValueTask<(RedeemStatus Status, RefreshToken? Token, DateTimeOffset? RedeemedAt)> TryRedeemAsync(string handle, CancellationToken cancellationToken);
+    ValueTask<RefreshRedemption> TryRedeemAsync(string handle, CancellationToken cancellationToken);
 
     /// <summary>
     /// Rotation, in an order that no storage failure can break: the successor is stored, then claimed as the one answer of

@@ -18,7 +18,7 @@ internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOp
 
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public (string Token, int ExpiresIn) Issue(string issuer, IReadOnlyList<string> audiences, GrantSubject user, string clientId, IReadOnlyList<string> scopes, string grantId)
+    public IssuedAccessToken Issue(string issuer, IReadOnlyList<string> audiences, GrantSubject user, string clientId, IReadOnlyList<string> scopes, string grantId)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var lifetime = options.Value.Tokens.AccessTokenLifetime;
@@ -62,6 +62,6 @@ internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOp
             }
         }
 
-        return (_handler.CreateToken(descriptor), (int)lifetime.TotalSeconds);
+        return new IssuedAccessToken(_handler.CreateToken(descriptor), (int)lifetime.TotalSeconds);
     }
 }

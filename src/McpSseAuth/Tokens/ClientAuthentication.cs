@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using static McpSseAuth.Tokens.ClientAuthenticationResult;
 
 namespace McpSseAuth.Tokens;
 
@@ -33,7 +34,7 @@ internal sealed class ClientAuthentication(IClientStore clients, Clients.ClientM
     /// The token, revocation and introspection endpoints' first step: the form, then its caller. Null when an error has
     /// been answered already (and logged, event 1302).
     /// </summary>
-    public async Task<(OAuthParameters Parameters, ClientRegistration Client)?> ReadFormAsync(HttpContext context, Microsoft.Extensions.Logging.ILogger logger)
+    public async Task<TokenRequest?> ReadFormAsync(HttpContext context, Microsoft.Extensions.Logging.ILogger logger)
     {
         var (parameters, error) = await OAuthParameters.ReadFormAsync(context);
         if (error is not null)
@@ -49,7 +50,7 @@ internal sealed class ClientAuthentication(IClientStore clients, Clients.ClientM
             return null;
         }
 
-        return (parameters!, client!);
+        return new TokenRequest(parameters!, client!);
     }
 
     /// <summary>Answers an OAuth error from one of these endpoints, logged without any token.</summary>
@@ -59,14 +60,14 @@ internal sealed class ClientAuthentication(IClientStore clients, Clients.ClientM
         return error.WriteAsync(context);
     }
 
-    public async Task<(ClientRegistration? Client, OAuthError? Error)> AuthenticateAsync(HttpContext context, OAuthParameters parameters)
+    public async Task<ClientAuthenticationResult> AuthenticateAsync(HttpContext context, OAuthParameters parameters)
     {
         var basic = context.Request.Headers.Authorization.Count > 0;
         var post = parameters["client_secret"] is not null;
         var assertion = parameters["client_assertion"] is not null || parameters["client_assertion_type"] is not null;
         if ((basic ? 1 : 0) + (post ? 1 : 0) + (assertion ? 1 : 0) > 1)
         {
-            return (null, OAuthError.InvalidRequest("Use one client authentication method per request (OAuth 2.1 §2.4)."));
+            return Refused(OAuthError.InvalidRequest("Use one client authentication method per request (OAuth 2.1 §2.4)."));
         }
 
         if (basic)
@@ -81,14 +82,14 @@ internal sealed class ClientAuthentication(IClientStore clients, Clients.ClientM
 
         if (parameters["client_id"] is not { } clientId)
         {
-            return (null, OAuthError.InvalidClient("The client_id parameter is missing."));
+            return Refused(OAuthError.InvalidClient("The client_id parameter is missing."));
         }
 
         var client = await clients.FindAsync(clientId, context.RequestAborted);
         if (client is null)
         {
             // A URL client id cannot register again: say what was wrong with its document instead.
-            return (null, OAuthError.InvalidClient(Clients.ClientMetadataDocuments.IsDocumentClientId(clientId)
+            return Refused(OAuthError.InvalidClient(Clients.ClientMetadataDocuments.IsDocumentClientId(clientId)
                 ? documents.ProblemFor(clientId) ?? "The client's metadata document could not be used."
                 : "Unknown client_id. The client should register again."));
         }
@@ -96,33 +97,33 @@ internal sealed class ClientAuthentication(IClientStore clients, Clients.ClientM
         if (post)
         {
             return SecretMatches(client, parameters["client_secret"]!)
-                ? (client, null)
-                : (null, OAuthError.InvalidClient("Client authentication failed."));
+                ? Authenticated(client)
+                : Refused(OAuthError.InvalidClient("Client authentication failed."));
         }
 
         return client.IsConfidential
-            ? (null, OAuthError.InvalidClient("This client is confidential: authenticate with its secret or a client assertion."))
-            : (client, null);
+            ? Refused(OAuthError.InvalidClient("This client is confidential: authenticate with its secret or a client assertion."))
+            : Authenticated(client);
     }
 
-    private async Task<(ClientRegistration?, OAuthError?)> BasicAsync(HttpContext context, OAuthParameters parameters)
+    private async Task<ClientAuthenticationResult> BasicAsync(HttpContext context, OAuthParameters parameters)
     {
         if (!AuthenticationHeaderValue.TryParse(context.Request.Headers.Authorization.ToString(), out var header)
             || !string.Equals(header.Scheme, "Basic", StringComparison.OrdinalIgnoreCase)
             || DecodeBasic(header.Parameter) is not var (clientId, secret))
         {
-            return (null, OAuthError.InvalidClient("The Authorization header must be HTTP Basic with the client id and secret (RFC 6749 §2.3.1); public clients send client_id in the body instead."));
+            return Refused(OAuthError.InvalidClient("The Authorization header must be HTTP Basic with the client id and secret (RFC 6749 §2.3.1); public clients send client_id in the body instead."));
         }
 
         if (parameters["client_id"] is { } bodyId && !string.Equals(bodyId, clientId, StringComparison.Ordinal))
         {
-            return (null, OAuthError.InvalidRequest("client_id in the body differs from the one in the Authorization header."));
+            return Refused(OAuthError.InvalidRequest("client_id in the body differs from the one in the Authorization header."));
         }
 
         var client = await clients.FindAsync(clientId, context.RequestAborted);
         return client is not null && SecretMatches(client, secret)
-            ? (client, null)
-            : (null, OAuthError.InvalidClient("Client authentication failed."));
+            ? Authenticated(client)
+            : Refused(OAuthError.InvalidClient("Client authentication failed."));
     }
 
     /// <summary>RFC 6749 §2.3.1: id and secret are form-urlencoded, then joined with ':' and base64-encoded.</summary>
@@ -155,11 +156,11 @@ internal sealed class ClientAuthentication(IClientStore clients, Clients.ClientM
             ? CryptographicOperations.FixedTimeEquals(expected, SHA256.HashData(Encoding.UTF8.GetBytes(secret)))
             : !client.IsConfidential && secret.Length == 0;
 
-    private async Task<(ClientRegistration?, OAuthError?)> AssertionAsync(HttpContext context, OAuthParameters parameters)
+    private async Task<ClientAuthenticationResult> AssertionAsync(HttpContext context, OAuthParameters parameters)
     {
         if (parameters["client_assertion_type"] != JwtBearerAssertionType || parameters["client_assertion"] is not { Length: > 0 and <= 8192 } assertion)
         {
-            return (null, OAuthError.InvalidClient($"client_assertion_type must be {JwtBearerAssertionType}, with a client_assertion JWT."));
+            return Refused(OAuthError.InvalidClient($"client_assertion_type must be {JwtBearerAssertionType}, with a client_assertion JWT."));
         }
 
         // The issuer names the client whose keys verify it; nothing in it is trusted before that.
@@ -170,18 +171,18 @@ internal sealed class ClientAuthentication(IClientStore clients, Clients.ClientM
         }
         catch (Exception e) when (e is ArgumentException or FormatException or SecurityTokenException)
         {
-            return (null, OAuthError.InvalidClient("client_assertion is not a signed JWT."));
+            return Refused(OAuthError.InvalidClient("client_assertion is not a signed JWT."));
         }
 
         if (parameters["client_id"] is { } bodyId && !string.Equals(bodyId, clientId, StringComparison.Ordinal))
         {
-            return (null, OAuthError.InvalidClient("client_id differs from the client assertion's issuer."));
+            return Refused(OAuthError.InvalidClient("client_id differs from the client assertion's issuer."));
         }
 
         var client = string.IsNullOrEmpty(clientId) ? null : await clients.FindAsync(clientId, context.RequestAborted);
         if (client?.AssertionKeys is not { } keys)
         {
-            return (null, OAuthError.InvalidClient("Client authentication failed."));
+            return Refused(OAuthError.InvalidClient("Client authentication failed."));
         }
 
         var issuer = uris.Issuer(context);
@@ -204,7 +205,7 @@ internal sealed class ClientAuthentication(IClientStore clients, Clients.ClientM
             || !string.Equals(token.Subject, clientId, StringComparison.Ordinal)
             || !token.TryGetPayloadValue<string>("jti", out var jti) || string.IsNullOrEmpty(jti) || jti.Length > 256)
         {
-            return (null, OAuthError.InvalidClient("Client authentication failed: the assertion must be signed by the client's key, with iss = sub = client_id, this server as aud, a jti, and an exp at most 5 minutes ahead."));
+            return Refused(OAuthError.InvalidClient("Client authentication failed: the assertion must be signed by the client's key, with iss = sub = client_id, this server as aud, a jti, and an exp at most 5 minutes ahead."));
         }
 
         // Single use (RFC 7523 §3 item 7): remembered until it expires.
@@ -212,9 +213,9 @@ internal sealed class ClientAuthentication(IClientStore clients, Clients.ClientM
         var remembered = now + MaxAssertionLifetime + options.Value.Tokens.ClockSkew + options.Value.Tokens.ClockSkew;
         if (!await storage.TryAddAsync(Storage.StoredJson.Key("assertion", clientId, jti), Seen, remembered, null, context.RequestAborted))
         {
-            return (null, OAuthError.InvalidClient("Client authentication failed: this client assertion was already used."));
+            return Refused(OAuthError.InvalidClient("Client authentication failed: this client assertion was already used."));
         }
 
-        return (client, null);
+        return Authenticated(client);
     }
 }

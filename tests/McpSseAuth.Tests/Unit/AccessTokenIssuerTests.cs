@@ -28,7 +28,7 @@ public sealed class AccessTokenIssuerTests
         _issuer = new AccessTokenIssuer(_keys, _time, Options.Create(_options));
     }
 
-    private (string Token, int ExpiresIn) Issue(string? name = "Alice")
+    private IssuedAccessToken Issue(string? name = "Alice")
         => _issuer.Issue(Issuer, [Audience], new GrantSubject("user-42", name), "client-7", ["mcp:tools", "files:read"], "grant-42");
 
     private static JsonWebKey PublicKey(SigningKeys keys)
