@@ -17,6 +17,3 @@ internal sealed record ConsentView(
     string Action,
     string RequestHandle,
     AntiforgeryTokenSet Antiforgery);
-
-/// <summary>A scope and the words a person reads for it.</summary>
-internal sealed record ScopeWords(string Scope, string Words);

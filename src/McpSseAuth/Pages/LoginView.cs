@@ -15,6 +15,3 @@ internal sealed record LoginView(
     string ReturnUrl,
     string UserName,
     AntiforgeryTokenSet Antiforgery);
-
-/// <summary>A remote sign-in scheme as the login page offers it.</summary>
-internal sealed record ProviderLink(string DisplayName, string Href);
