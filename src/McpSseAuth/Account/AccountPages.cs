@@ -42,10 +42,10 @@ internal static class AccountPages
 
     /// <summary>The page after a sign-in that was not part of an authorization request.</summary>
     public static Task WriteSignedInAsync(HttpContext context, McpOAuthOptions options)
-        => HtmlPage.WriteMessageAsync(context, 200, texts => (texts.SignedInTitle, new MessageView(null,
+        => HtmlPage.WriteMessageAsync(context, 200, texts => new MessageView(texts.SignedInTitle, null,
         [
             new(Sentences.Fill(texts.SignedIn, Sentences.Link((context.Request.PathBase + options.Paths.ConnectedApps).ToUriComponent(), texts.ConnectedAppsTitle))),
-        ])));
+        ]));
 
     public static string Date(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 }

@@ -26,14 +26,14 @@ internal static class HtmlPage
                 lines.Add(new(Sentences.ExternalLink(returnUri, Sentences.Format(texts.ReturnTo, target.Authority))));
             }
 
-            return (texts.ErrorTitle, new MessageView(error.Description, lines));
+            return new MessageView(texts.ErrorTitle, error.Description, lines);
         });
 
     /// <summary>A message page whose title and lines come from the configured texts.</summary>
-    public static Task WriteMessageAsync(HttpContext context, int statusCode, Func<McpOAuthPageTexts, (string Title, MessageView View)> build, string? formActionOrigin = null)
+    public static Task WriteMessageAsync(HttpContext context, int statusCode, Func<McpOAuthPageTexts, MessageView> build, string? formActionOrigin = null)
     {
         var pages = context.RequestServices.GetRequiredService<PageWriter>();
-        var (title, view) = build(pages.Texts);
-        return pages.WriteAsync<MessagePage>(context, statusCode, title, view, formActionOrigin);
+        var view = build(pages.Texts);
+        return pages.WriteAsync<MessagePage>(context, statusCode, view.Title, view, formActionOrigin);
     }
 }

@@ -29,6 +29,6 @@ internal sealed class SecurePages(IOptions<McpOAuthOptions> options, ILogger<Sec
         var problem = $"This server is at {issuer.GetLeftPart(UriPartial.Authority)}, but this request reached it over plain http, so the sign-in pages cannot be shown.";
         var advice = "If you typed an http address, use the https one. If you run this server behind a proxy that ends TLS, " +
                      "let the app trust the proxy's X-Forwarded-Proto header with app.UseForwardedHeaders().";
-        return HtmlPage.WriteMessageAsync(context, StatusCodes.Status421MisdirectedRequest, texts => (texts.UseHttpsTitle, new MessageView(problem, [new(Sentences.Plain(advice), "muted")])));
+        return HtmlPage.WriteMessageAsync(context, StatusCodes.Status421MisdirectedRequest, texts => new MessageView(texts.UseHttpsTitle, problem, [new(Sentences.Plain(advice), "muted")]));
     };
 }

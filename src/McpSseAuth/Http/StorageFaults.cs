@@ -69,7 +69,7 @@ internal sealed class StorageFaults(ILogger<StorageFaults> logger) : IStartupFil
         var error = OAuthError.TemporarilyUnavailable("The server's storage is unreachable for the moment. Try again in a few seconds.");
         if (HttpMethods.IsGet(context.Request.Method) && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase))
         {
-            await HtmlPage.WriteMessageAsync(context, error.StatusCode, texts => (texts.UnavailableTitle, new MessageView(error.Description, [])));
+            await HtmlPage.WriteMessageAsync(context, error.StatusCode, texts => new MessageView(texts.UnavailableTitle, error.Description, []));
             return;
         }
 

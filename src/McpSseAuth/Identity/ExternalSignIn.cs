@@ -147,7 +147,7 @@ internal sealed class ExternalSignIn(
             }
 
             lines.Add(new(Sentences.Link(anotherAccount, texts.SignInWithAnotherAccount)));
-            return (texts.AccessDeniedTitle, new MessageView(reason, lines));
+            return new MessageView(texts.AccessDeniedTitle, reason, lines);
         });
     }
 }

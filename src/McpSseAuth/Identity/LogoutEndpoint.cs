@@ -24,6 +24,6 @@ internal sealed class LogoutEndpoint(IAntiforgery antiforgery, PageWriter pages,
         }
 
         await context.SignOutAsync(McpOAuthDefaults.SignInCookieScheme);
-        await HtmlPage.WriteMessageAsync(context, 200, texts => (texts.SignedOutTitle, new MessageView(null, [new(Sentences.Plain(texts.SignedOut))])));
+        await HtmlPage.WriteMessageAsync(context, 200, texts => new MessageView(texts.SignedOutTitle, null, [new(Sentences.Plain(texts.SignedOut))]));
     }
 }

@@ -1,4 +1,4 @@
 namespace McpSseAuth.Pages;
 
-/// <summary>A page that says something: an optional problem (in red, announced), then lines of text or links.</summary>
-internal sealed record MessageView(string? Problem, IReadOnlyList<MessageLine> Lines);
+/// <summary>A page that says something: its title, an optional problem (in red, announced), then lines of text or links.</summary>
+internal sealed record MessageView(string Title, string? Problem, IReadOnlyList<MessageLine> Lines);
