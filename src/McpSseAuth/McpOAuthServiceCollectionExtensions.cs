@@ -95,6 +95,9 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<McpSseAuth.Mcp.ScopeGuard>();
         services.TryAddSingleton<McpSseAuth.Mcp.InFlightGuard>();
         services.TryAddSingleton<McpSseAuth.Mcp.McpRequestGuards>();
+        services.TryAddSingleton<McpSseAuth.Mcp.StreamableGuards>();
+        services.TryAddSingleton<McpSseAuth.Mcp.LegacyMessageGuards>();
+        services.TryAddSingleton<McpSseAuth.Mcp.LiveSessions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, McpSseAuth.Sessions.SseRelay>(sp => sp.GetRequiredService<McpSseAuth.Sessions.SseRelay>()));
         services.AddMetrics();
         services.TryAddSingleton<McpSseAuth.Sessions.SessionMetrics>();
