@@ -10,7 +10,7 @@ namespace McpSseAuth.Pages;
 internal sealed class PageHost : ComponentBase
 {
     [Parameter]
-    public Type Layout { get; set; } = typeof(McpOAuthLayout);
+    public Type Layout { get; set; } = default!;
 
     [Parameter]
     public Type Page { get; set; } = default!;

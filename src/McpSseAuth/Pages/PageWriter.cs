@@ -44,7 +44,7 @@ internal sealed class PageWriter(IOptionsMonitor<McpOAuthOptions> options, ILogg
         await response.WriteAsync(html, context.RequestAborted);
     }
 
-    public static void ApplySecurityHeaders(HttpResponse response, string? formActionOrigin = null)
+    private static void ApplySecurityHeaders(HttpResponse response, string? formActionOrigin)
     {
         var formAction = formActionOrigin is null ? "'self'" : $"'self' {formActionOrigin}";
         // A layout may bring its own stylesheet and images from this server, never scripts.
