@@ -1,8 +1,9 @@
 using McpSseAuth.Clients;
+using Microsoft.AspNetCore.Components;
 
 namespace McpSseAuth.Hosting;
 
-/// <summary>The settings at the top of <see cref="McpOAuthOptions"/> and its <c>Paths</c>: where the server is and answers.</summary>
+/// <summary>The settings at the top of <see cref="McpOAuthOptions"/>, its <c>Paths</c> and the pages' layout: where the server is and answers.</summary>
 internal static class ServerOptionsChecks
 {
     public static void Check(McpOAuthOptions options, List<string> failures)
@@ -21,6 +22,11 @@ internal static class ServerOptionsChecks
             {
                 failures.Add($"McpOAuthOptions.Issuer must use https (got '{issuer}'). Use an https URL, or set AllowInsecureHttp = true for development on a trusted network.");
             }
+        }
+
+        if (options.Pages.Layout is { } layout && !typeof(LayoutComponentBase).IsAssignableFrom(layout))
+        {
+            failures.Add($"McpOAuthOptions.Pages.Layout is {layout.FullName}, which is not a Razor layout: set a component deriving from LayoutComponentBase, or null for McpSseAuth's own.");
         }
 
         var paths = options.Paths;

@@ -133,6 +133,19 @@ public sealed class McpOAuthOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_PagesLayoutThatIsNotALayout_FailsNamingIt()
+    {
+        var options = ValidOptions();
+        options.Pages.Layout = typeof(string);
+        var message = SingleFailure(options, "McpOAuthOptions.Pages.Layout");
+        Assert.Contains("System.String", message, StringComparison.Ordinal);
+        Assert.Contains("LayoutComponentBase", message, StringComparison.Ordinal);
+
+        options.Pages.Layout = typeof(McpSseAuth.Tests.EndToEnd.BrandLayout);
+        AssertPasses(options);
+    }
+
+    [Fact]
     public void Validate_ScopeWithoutDescription_FailsNamingTheScope()
     {
         var options = ValidOptions();
