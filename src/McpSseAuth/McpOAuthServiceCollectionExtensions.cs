@@ -93,6 +93,9 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<McpSseAuth.Mcp.SessionLimitGuard>();
         services.TryAddSingleton<McpSseAuth.Mcp.SessionOwnerGuard>();
         services.TryAddSingleton<McpSseAuth.Mcp.ScopeGuard>();
+        services.TryAddSingleton<McpSseAuth.Mcp.InsufficientScope>();
+        services.TryAddSingleton<McpSseAuth.Mcp.EndpointRequirementsGuard>();
+        services.TryAddSingleton<IMcpAccessRules, AccessRuleEvaluation>();
         services.TryAddSingleton<McpSseAuth.Mcp.InFlightGuard>();
         services.TryAddSingleton<McpSseAuth.Mcp.McpRequestGuards>();
         services.TryAddSingleton<McpSseAuth.Mcp.StreamableGuards>();

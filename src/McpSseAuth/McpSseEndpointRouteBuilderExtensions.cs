@@ -207,8 +207,15 @@ public static class McpSseEndpointRouteBuilderExtensions
     {
         var guards = services.GetRequiredService<McpSseAuth.Mcp.McpRequestGuards>();
         var relay = services.GetRequiredService<McpSseAuth.Sessions.SseRelay>();
+        var resources = services.GetRequiredService<ProtectedResources>();
         builder.Finally(endpoint =>
         {
+            // Scopes the endpoint needs for every request are published in its resource's metadata and challenges.
+            if (endpoint.Metadata.OfType<ProtectedResourceMetadataPath>().FirstOrDefault() is { } resource)
+            {
+                resources.AddScopes(resource.ResourcePath, endpoint.Metadata.OfType<McpSseAuth.Mcp.EndpointRequirements>().SelectMany(r => r.Scopes));
+            }
+
             if (endpoint.RequestDelegate is { } inner)
             {
                 RequestDelegate guarded = context => guards.InvokeAsync(context, inner, legacySse);

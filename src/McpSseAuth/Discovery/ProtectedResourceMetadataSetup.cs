@@ -46,9 +46,10 @@ internal sealed class ProtectedResourceMetadataSetup(ServerUris uris, ProtectedR
             {
                 Resource = uris.Resource(http, resourcePath),
                 AuthorizationServers = [uris.Issuer(http)],
-                // The basic scopes only, so clients ask for those first and step up when a call needs more (MCP scope
-                // selection); refresh tokens are no resource requirement (MCP 2026-07-28): never offline_access.
-                ScopesSupported = [.. options.Value.Scopes.Default.Where(s => s != McpOAuthDefaults.OfflineAccessScope)],
+                // The basic scopes and those the whole endpoint needs, so clients ask for those first and step up when a
+                // call needs more (MCP scope selection); refresh tokens are no resource requirement (MCP 2026-07-28):
+                // never offline_access.
+                ScopesSupported = [.. resources.ScopesFor(resourcePath, options.Value.Scopes.Default)],
                 BearerMethodsSupported = ["header"],
                 ResourceName = options.Value.ResourceName,
             };

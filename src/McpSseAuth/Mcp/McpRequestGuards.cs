@@ -4,18 +4,19 @@ namespace McpSseAuth.Mcp;
 
 /// <summary>
 /// The guards every request to an MCP endpoint passes after authorization (the bearer token, its audience and its grant:
-/// Validation/), before the SDK sees it, in this order: the message size (<see cref="MessageSizeGuard"/>); for a request
+/// Validation/), before the SDK sees it, in this order: the message size (<see cref="MessageSizeGuard"/>); the endpoint's
+/// own access rules and scopes (<see cref="EndpointRequirementsGuard"/>); for a request
 /// that opens a session, the scopes of a stateless call and the session caps (<see cref="SessionLimitGuard"/>); for one that
 /// names a session, the session's existence (404 when ended, so the client starts anew), its owner
 /// (<see cref="SessionOwnerGuard"/>), the scopes (<see cref="ScopeGuard"/>) and, for legacy SSE, the requests in flight
 /// (<see cref="InFlightGuard"/>). Every refusal is a JSON-RPC error (<see cref="McpRefusals"/>). The named-session checks
 /// are per transport: <see cref="StreamableGuards"/> and <see cref="LegacyMessageGuards"/>, on <see cref="LiveSessions"/>.
 /// </summary>
-internal sealed class McpRequestGuards(MessageSizeGuard size, SessionLimitGuard limits, StreamableGuards streamable, LegacyMessageGuards legacy)
+internal sealed class McpRequestGuards(MessageSizeGuard size, EndpointRequirementsGuard endpoint, SessionLimitGuard limits, StreamableGuards streamable, LegacyMessageGuards legacy)
 {
     public async Task InvokeAsync(HttpContext context, RequestDelegate next, bool legacySse)
     {
-        if (!await size.AdmitsAsync(context))
+        if (!await size.AdmitsAsync(context) || !await endpoint.AdmitsAsync(context))
         {
             return;
         }

@@ -1,5 +1,3 @@
-using McpSseAuth.Http;
-using McpSseAuth.Resources;
 using McpSseAuth.Scopes;
 using Microsoft.AspNetCore.Http;
 using ModelContextProtocol.Protocol;
@@ -12,7 +10,7 @@ namespace McpSseAuth.Mcp;
 /// authorizes again with them (step-up, MCP authorization "Scope Challenge Handling"). The body is read only when something
 /// requires a scope.
 /// </summary>
-internal sealed class ScopeGuard(ScopeRequirements scopes, ServerUris uris, ProtectedResources resources, McpRefusals refusals)
+internal sealed class ScopeGuard(ScopeRequirements scopes, InsufficientScope refusal)
 {
     public async Task<bool> AdmitsAsync(HttpContext context, Func<Task<McpMessage?>> readMessage)
     {
@@ -28,16 +26,7 @@ internal sealed class ScopeGuard(ScopeRequirements scopes, ServerUris uris, Prot
             return true;
         }
 
-        var held = (context.User.FindFirst("scope")?.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(s => s != McpOAuthDefaults.OfflineAccessScope);
-        (AuthenticateChallenge.Bearer() with
-        {
-            Error = "insufficient_scope",
-            Scope = string.Join(' ', held.Concat(missing).Distinct(StringComparer.Ordinal)),
-            ResourceMetadata = ProtectedResourceMetadataPath.UriFor(context, uris, resources),
-            ErrorDescription = "This request needs more scopes: authorize again with them",
-        }).AppendTo(context.Response);
-        context.Response.Headers.CacheControl = "no-store";
-        await refusals.RefuseAsync(context, StatusCodes.Status403Forbidden, "insufficient_scope", $"Insufficient scope: this needs {string.Join(' ', missing)}.", id: message.RequestId ?? default);
+        await refusal.RefuseAsync(context, missing, endpointWide: false, message.RequestId ?? default);
         return false;
     }
 }

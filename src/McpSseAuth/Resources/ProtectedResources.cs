@@ -10,6 +10,7 @@ internal sealed class ProtectedResources
 {
     private readonly Dictionary<string, PathString> _resourceByPath = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<PathString> _resources = [];
+    private readonly Dictionary<PathString, string[]> _scopesByResource = [];
     private readonly Lock _gate = new();
 
     public void Add(PathString endpointPath, PathString resourcePath)
@@ -36,6 +37,24 @@ internal sealed class ProtectedResources
         }
     }
 
+    /// <summary>Scopes every request to the resource needs (<c>RequireMcpScopes</c>): published and challenged besides the defaults.</summary>
+    public void AddScopes(PathString resourcePath, IEnumerable<string> scopes)
+    {
+        lock (_gate)
+        {
+            _scopesByResource[resourcePath] = [.. (_scopesByResource.GetValueOrDefault(resourcePath) ?? []).Concat(scopes).Distinct(StringComparer.Ordinal)];
+        }
+    }
+
+    /// <summary>The scopes a token for the resource needs: the defaults and the resource's own, without <c>offline_access</c>.</summary>
+    public string[] ScopesFor(PathString resourcePath, IEnumerable<string> defaults)
+    {
+        lock (_gate)
+        {
+            return [.. defaults.Concat(_scopesByResource.GetValueOrDefault(resourcePath) ?? []).Where(s => s != McpOAuthDefaults.OfflineAccessScope).Distinct(StringComparer.Ordinal)];
+        }
+    }
+
     public bool TryGetResource(PathString endpointPath, out PathString resourcePath)
     {
         lock (_gate)
@@ -53,9 +72,10 @@ internal sealed record ProtectedResourceMetadataPath(PathString ResourcePath)
 {
     /// <summary>The metadata URL a challenge names for the request's endpoint (RFC 9728 §5.1).</summary>
     public static string UriFor(HttpContext context, ServerUris uris, ProtectedResources resources)
-    {
-        var resourcePath = context.GetEndpoint()?.Metadata.GetMetadata<ProtectedResourceMetadataPath>()?.ResourcePath
-            ?? (resources.TryGetResource(context.Request.Path, out var known) ? known : context.Request.Path);
-        return uris.Issuer(context) + McpOAuthDefaults.ProtectedResourceMetadataPath + resourcePath.ToUriComponent();
-    }
+        => uris.Issuer(context) + McpOAuthDefaults.ProtectedResourceMetadataPath + Of(context, resources).ToUriComponent();
+
+    /// <summary>The resource of the request's endpoint.</summary>
+    public static PathString Of(HttpContext context, ProtectedResources resources)
+        => context.GetEndpoint()?.Metadata.GetMetadata<ProtectedResourceMetadataPath>()?.ResourcePath
+           ?? (resources.TryGetResource(context.Request.Path, out var known) ? known : context.Request.Path);
 }

@@ -59,4 +59,20 @@ internal static class AccessRuleCheck
 
         return null;
     }
+
+    /// <summary>
+    /// A local user or a configured client (<c>client:</c> + id), or an upstream user no longer remembered: no e-mail,
+    /// domain, group or role is known, so only <see cref="McpOAuthAccessRules.AllowedUsers"/> naming it lets it in.
+    /// </summary>
+    public static string? RefusalByName(McpOAuthAccessRules rules, string subject)
+    {
+        if (rules.AllowedEmailDomains.Count + rules.AllowedHostedDomains.Count + rules.AllowedUsers.Count > 0 && !rules.AllowedUsers.Contains(subject))
+        {
+            return "Your account is not among those allowed here. Ask the server's administrator for access.";
+        }
+
+        return rules.RequiredGroups.Count + rules.RequiredRoles.Count > 0
+            ? "Only members of certain groups or roles may use this, and your account has none. Ask the server's administrator for access."
+            : null;
+    }
 }

@@ -124,6 +124,12 @@ internal sealed class UserStatus : IDisposable
         Forget(user.Subject);
     }
 
+    /// <summary>An upstream user as last seen at sign-in, or null when unknown (a local user, or the record expired).</summary>
+    public async ValueTask<UpstreamIdentity?> UpstreamAsync(string subject, CancellationToken cancellationToken)
+        => subject.StartsWith(UpstreamIdentity.SubjectPrefix, StringComparison.Ordinal) && await _storage.GetAsync(RecordKey(subject), cancellationToken) is { } record
+            ? StoredJson.Decode<UpstreamIdentity>(UserJson.Default, record.Value)
+            : null;
+
     /// <summary>The upstream provider refused to renew the user's token for good (invalid_grant): their access ends.</summary>
     public async ValueTask UpstreamRefusedAsync(string subject, CancellationToken cancellationToken)
     {

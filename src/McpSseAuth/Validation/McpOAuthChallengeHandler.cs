@@ -27,7 +27,7 @@ internal sealed class McpOAuthChallengeHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var metadataUri = ProtectedResourceMetadataPath.UriFor(Context, uris, resources);
-        var scope = string.Join(' ', oauthOptions.Value.Scopes.Default.Where(s => s != McpOAuthDefaults.OfflineAccessScope));
+        var scope = string.Join(' ', resources.ScopesFor(ProtectedResourceMetadataPath.Of(Context, resources), oauthOptions.Value.Scopes.Default));
 
         var challenge = AuthenticateChallenge.Bearer() with { Scope = scope, ResourceMetadata = metadataUri };
         var authorization = Request.Headers.Authorization.ToString();

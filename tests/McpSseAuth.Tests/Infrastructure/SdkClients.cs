@@ -7,8 +7,8 @@ namespace McpSseAuth.Tests.Infrastructure;
 /// <summary>The official C# SDK client with OAuth, completing sign-in and consent headlessly through <see cref="Browser"/>.</summary>
 public static class SdkClients
 {
-    /// <summary>Connects and, when asked, signs in as <paramref name="user"/> (password: <paramref name="password"/>, else the user name) and decides on the consent page.</summary>
-    public static async Task<McpClient> ConnectAsync(Uri endpoint, HttpTransportMode mode, string user, HttpClient? http = null, string decision = "allow", Action? onSignIn = null, string? password = null)
+    /// <summary>Connects (with <paramref name="clientOptions"/>: capabilities and handlers) and, when asked, signs in as <paramref name="user"/> (password: <paramref name="password"/>, else the user name) and decides on the consent page.</summary>
+    public static async Task<McpClient> ConnectAsync(Uri endpoint, HttpTransportMode mode, string user, HttpClient? http = null, string decision = "allow", Action? onSignIn = null, string? password = null, McpClientOptions? clientOptions = null)
     {
         http ??= new HttpClient();
         var browserHttp = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
@@ -27,7 +27,7 @@ public static class SdkClients
                 },
             },
         }, http);
-        return await McpClient.CreateAsync(transport);
+        return await McpClient.CreateAsync(transport, clientOptions);
     }
 
     /// <summary>The text of a tool result with one text block.</summary>

@@ -22,7 +22,7 @@ public sealed partial class PackageContentsTests(PackedPackages packed)
     [Fact]
     public void Pack_YieldsAPackageAndASymbolPackageForEveryProjectUnderSrc()
     {
-        Assert.Equal(["McpSseAuth", "McpSseAuth.Redis", "McpSseAuth.Sqlite"], packed.Projects);
+        Assert.Equal(["McpSseAuth", "McpSseAuth.Gateway", "McpSseAuth.Redis", "McpSseAuth.Sqlite"], packed.Projects);
         var files = Directory.GetFiles(packed.Feed).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
         var expected = packed.Projects.SelectMany(p => new[] { $"{p}.{Version}.nupkg", $"{p}.{Version}.snupkg" }).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(expected, files);

@@ -1,0 +1,28 @@
+using McpSseAuth.Gateway.Backends;
+using Microsoft.Extensions.Options;
+
+namespace McpSseAuth.Gateway.Hosting;
+
+/// <summary>
+/// What the servers behind the gateway ask of the authorization server: the scopes they require (with words for the
+/// consent page, unless the host configured them) and a service token per server whose settings name <c>{{token}}</c>.
+/// </summary>
+internal sealed class GatewayOAuthSetup(IOptions<McpGatewayOptions> gateway) : IPostConfigureOptions<McpOAuthOptions>
+{
+    public void PostConfigure(string? name, McpOAuthOptions options)
+    {
+        foreach (var (serverName, server) in gateway.Value.McpServers.Where(s => !s.Value.Disabled))
+        {
+            foreach (var scope in server.RequiredScopes.Where(s => !options.Scopes.Supported.Any(known => known.Name == s)))
+            {
+                options.Scopes.Add(scope, $"Use the {serverName} MCP server");
+            }
+
+            var service = server.UserToken?.Service ?? serverName;
+            if ((server.UserToken is not null || UserValues.NeedsToken(server)) && !options.ServiceTokens.Any(t => string.Equals(t.Name, service, StringComparison.Ordinal)))
+            {
+                options.AddServiceToken(service, server.UserToken?.DisplayName ?? serverName, server.UserToken?.Description);
+            }
+        }
+    }
+}
