@@ -11,7 +11,17 @@ internal sealed class GatewayOAuthSetup(IOptions<McpGatewayOptions> gateway) : I
 {
     public void PostConfigure(string? name, McpOAuthOptions options)
     {
-        foreach (var (serverName, server) in gateway.Value.McpServers.Where(s => !s.Value.Disabled))
+        McpGatewayOptions servers;
+        try
+        {
+            servers = gateway.Value;
+        }
+        catch (OptionsValidationException)
+        {
+            return;   // the gateway's own check reports it, and stops the app; McpSseAuth's options get checked on their own
+        }
+
+        foreach (var (serverName, server) in servers.McpServers.Where(s => !s.Value.Disabled))
         {
             foreach (var scope in server.RequiredScopes.Where(s => !options.Scopes.Supported.Any(known => known.Name == s)))
             {
