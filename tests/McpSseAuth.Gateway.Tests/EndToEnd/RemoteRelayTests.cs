@@ -38,6 +38,24 @@ public sealed class RemoteRelayTests(RemoteGatewayFixture fixture) : IClassFixtu
         Assert.InRange(updates.Count, 2, 3);
     }
 
+    [Theory]
+    [InlineData("/filtered/mcp", "")]
+    [InlineData("/mcp", "filtered__")]
+    public async Task TheToolFilter_OfARemoteServer_HoldsForListsAndCalls_OnItsPathsAndInTheAggregate(string path, string prefix)
+    {
+        await using var client = await SdkClients.ConnectAsync(Host.Url(path), HttpTransportMode.StreamableHttp, "bob");
+
+        var offered = (await client.ListToolsAsync()).Select(t => t.Name).Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToArray();
+
+        Assert.Contains(prefix + "echo", offered);
+        Assert.Contains(prefix + "get-sum", offered);
+        Assert.DoesNotContain(prefix + "get-env", offered);
+        Assert.DoesNotContain(prefix + "trigger-long-running-operation", offered);
+        var blocked = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync(prefix + "get-env").AsTask());
+        Assert.Contains("Unknown tool", blocked.Message, StringComparison.Ordinal);
+        Assert.Contains("42", SdkClients.TextOf(await client.CallToolAsync(prefix + "get-sum", new Dictionary<string, object?> { ["a"] = 40, ["b"] = 2 })), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task RemoteServer_GetsConfiguredHeadersAndTheUsersOwnToken_NeverTheCallersToken()
     {
