@@ -50,6 +50,7 @@ internal static class GatewayApp
             builder.Configuration.GetSection("mcpServers").Bind(options.McpServers);
         });
 
+        builder.Services.AddHealthChecks().AddMcpGatewayServers("ready");
         return builder.Build();
     }
 
@@ -57,6 +58,7 @@ internal static class GatewayApp
     public static void Map(WebApplication app)
     {
         app.MapMcpGateway();
+        GatewayHealth.Map(app);
         app.MapGet("/", (Microsoft.Extensions.Options.IOptions<McpSseAuth.Gateway.McpGatewayOptions> gateway) => Results.Text(
             "McpSseAuth gateway.\n" + string.Concat(gateway.Value.McpServers.Where(s => !s.Value.Disabled).Select(s =>
                 $"{s.Key}: {s.Value.StreamablePath ?? $"/{s.Key}/mcp"}\n"))));

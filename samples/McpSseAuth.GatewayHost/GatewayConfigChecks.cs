@@ -7,8 +7,8 @@ namespace McpSseAuth.GatewayHost;
 
 /// <summary>
 /// Checks of the configuration file beyond what the options validate: secrets written in the file (an error: they
-/// belong in user secrets or the environment), keys of a server entry that are no setting (a warning: other MCP clients
-/// write keys of their own), and stdio commands that are not on this machine's <c>PATH</c> (a warning).
+/// belong in user secrets or the environment), keys that name no setting (an error in the gateway's and McpSseAuth's
+/// sections; a warning in a server entry, where other MCP clients write keys of their own).
 /// </summary>
 internal static partial class GatewayConfigChecks
 {
@@ -101,18 +101,6 @@ internal static partial class GatewayConfigChecks
     private static Type? Element(Type type, Type generic, int index)
         => (type.IsGenericType && type.GetGenericTypeDefinition() == generic ? type : type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == generic))
             ?.GetGenericArguments()[index];
-
-    /// <summary>Stdio commands this machine cannot find.</summary>
-    public static IEnumerable<string> MissingCommands(McpGatewayOptions options)
-        => options.McpServers
-            .Where(s => !s.Value.Disabled && s.Value.Command is { Length: > 0 } command && !IsRunnable(command))
-            .Select(s => $"mcpServers.{s.Key}.command: '{s.Value.Command}' is not on this machine's PATH; the server will be unavailable until it is installed.");
-
-    private static bool IsRunnable(string command)
-        => Path.IsPathFullyQualified(command)
-            ? File.Exists(command)
-            : (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-                .Any(folder => File.Exists(Path.Combine(folder, command)) || (OperatingSystem.IsWindows() && File.Exists(Path.Combine(folder, command + ".exe"))));
 
     private static JsonDocument Parse(string path)
         => JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });

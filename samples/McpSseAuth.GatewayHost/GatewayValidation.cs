@@ -1,4 +1,5 @@
 using McpSseAuth.Gateway;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.GatewayHost;
@@ -9,7 +10,7 @@ namespace McpSseAuth.GatewayHost;
 /// </summary>
 internal static class GatewayValidation
 {
-    public static int Run(WebApplication app, GatewayCommandLine command, TextWriter output)
+    public static async Task<int> RunAsync(WebApplication app, GatewayCommandLine command, TextWriter output)
     {
         var problems = new List<string>(GatewayConfigChecks.SecretsInFile(command.ConfigPath));
         problems.AddRange(GatewayConfigChecks.UnknownSettings(command.ConfigPath, "gateway", typeof(McpGatewayOptions)));
@@ -18,7 +19,9 @@ internal static class GatewayValidation
         _ = Options<McpOAuthOptions>(app, "McpOAuth", problems);
         if (Options<McpGatewayOptions>(app, "gateway", problems) is { } gateway)
         {
-            warnings.AddRange(GatewayConfigChecks.MissingCommands(gateway));
+            // The servers' health checks: commands on the PATH, remote servers answering.
+            var report = await app.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(c => c.Tags.Contains(McpGatewayHealthChecksBuilderExtensions.Tag));
+            warnings.AddRange(report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => $"mcpServers.{e.Key["mcp-server:".Length..]}: {e.Value.Description}"));
             if (gateway.McpServers.All(s => s.Value.Disabled))
             {
                 warnings.Add("mcpServers: no server is enabled; the gateway has nothing to offer.");

@@ -29,7 +29,7 @@ if (!File.Exists(command.ConfigPath))
 var app = GatewayApp.Build(command);
 if (command.Validate)
 {
-    return GatewayValidation.Run(app, command, Console.Out);
+    return await GatewayValidation.RunAsync(app, command, Console.Out);
 }
 
 // Secrets in the file stop the gateway before it serves anyone: they belong in user secrets or the environment.

@@ -50,6 +50,8 @@ public static class McpGatewayServiceCollectionExtensions
         services.TryAddSingleton<GatewayRoutes>();
         services.TryAddSingleton<BackendTransports>();
         services.TryAddSingleton<BackendLinks>();
+        services.TryAddSingleton<BackendHealth>();
+        services.TryAddSingleton<GatewayMetrics>();
         services.TryAddSingleton<BackendAccess>();
         services.TryAddSingleton<BackendRelay>();
         services.TryAddSingleton<AggregateRelay>();

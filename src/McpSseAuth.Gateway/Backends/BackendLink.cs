@@ -27,14 +27,16 @@ internal sealed partial class BackendLink : IAsyncDisposable
     private readonly string _id = Interlocked.Increment(ref s_links).ToString(System.Globalization.CultureInfo.InvariantCulture);
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly GatewayMetrics _metrics;
     private McpClient? _client;
     private long _progressTokens;
     private long _lastUsed = Environment.TickCount64;
     private int _stderrLines;
     private long _stderrWindow = Environment.TickCount64;
 
-    private BackendLink(BackendRoute backend, string subject, string? sessionId, ILogger logger, TimeProvider time)
+    private BackendLink(BackendRoute backend, string subject, string? sessionId, ILogger logger, TimeProvider time, GatewayMetrics metrics)
     {
+        _metrics = metrics;
         Backend = backend;
         Subject = subject;
         SessionId = sessionId;
@@ -66,10 +68,10 @@ internal sealed partial class BackendLink : IAsyncDisposable
     public long LastUsed => Interlocked.Read(ref _lastUsed);
 
     /// <summary>Starts the process or opens the HTTP session and initializes it, offering the client capabilities of <paramref name="first"/>.</summary>
-    public static async Task<BackendLink> ConnectAsync(BackendRoute backend, FrontSession first, string? sessionId, UserValues user, BackendTransports transports, ILoggerFactory loggers, McpGatewayProcessOptions processes, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<BackendLink> ConnectAsync(BackendRoute backend, FrontSession first, string? sessionId, UserValues user, BackendTransports transports, ILoggerFactory loggers, McpGatewayProcessOptions processes, TimeProvider time, GatewayMetrics metrics, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("McpSseAuth.Gateway.Backends");
-        var link = new BackendLink(backend, first.Subject, sessionId, logger, time);
+        var link = new BackendLink(backend, first.Subject, sessionId, logger, time, metrics);
         var capabilities = first.Capabilities;
         var options = new McpClientOptions
         {
@@ -158,6 +160,8 @@ internal sealed partial class BackendLink : IAsyncDisposable
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, _closed.Token);
+        var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        var outcome = "cancelled";
         try
         {
             var response = await client.SendRequestAsync(new JsonRpcRequest { Method = method, Params = outgoing }, linked.Token);
@@ -166,21 +170,30 @@ internal sealed partial class BackendLink : IAsyncDisposable
                 await route.Drained;
             }
 
+            outcome = "ok";
             return response.Result;
+        }
+        catch (McpProtocolException)
+        {
+            outcome = "error";
+            throw;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            outcome = "timeout";
             throw new McpProtocolException($"The MCP server '{Backend.Name}' sent nothing for {timeoutAfter.TotalSeconds:0} seconds: the request was cancelled.", McpErrorCode.InternalError);
         }
         catch (Exception ex) when (ex is not McpProtocolException && !cancellationToken.IsCancellationRequested)
         {
             // The process exited or the connection broke: this link is done; the next request connects anew.
+            outcome = "unavailable";
             GatewayLog.BackendFailed(_logger, Backend.Name, Subject, _id, ex.GetType().Name);
             await DisposeAsync();
             throw BackendUnavailableException.Lost(Backend, ex);
         }
         finally
         {
+            _metrics.Relayed(Backend.Name, method, outcome, startedAt);
             lock (_gate)
             {
                 _inFlight.Remove(node);

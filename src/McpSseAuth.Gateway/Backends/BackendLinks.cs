@@ -13,7 +13,7 @@ namespace McpSseAuth.Gateway.Backends;
 /// ask at the same time; one that fails is forgotten, so the next request tries again; one whose user's stored token
 /// changed is replaced. Stdio processes are capped per user (<see cref="McpGatewayProcessOptions.MaxPerUser"/>).
 /// </summary>
-internal sealed class BackendLinks(BackendTransports transports, IMcpUserTokens tokens, IOptionsMonitor<McpGatewayOptions> options, ILoggerFactory loggers, TimeProvider time) : IAsyncDisposable
+internal sealed class BackendLinks(BackendTransports transports, IMcpUserTokens tokens, IOptionsMonitor<McpGatewayOptions> options, ILoggerFactory loggers, TimeProvider time, GatewayMetrics metrics, BackendHealth health) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<LinkKey, Entry> _links = new();
     private readonly ILogger _logger = loggers.CreateLogger("McpSseAuth.Gateway.Backends");
@@ -143,11 +143,15 @@ internal sealed class BackendLinks(BackendTransports transports, IMcpUserTokens 
         try
         {
             // Not the first request's token: other requests wait on the same connection. The start timeout bounds it.
-            return await BackendLink.ConnectAsync(backend, first, key.SessionId, user, transports, loggers, o.Processes, time, CancellationToken.None);
+            var link = await BackendLink.ConnectAsync(backend, first, key.SessionId, user, transports, loggers, o.Processes, time, metrics, CancellationToken.None);
+            health.Connected(backend.Name);
+            return link;
         }
         catch (BackendUnavailableException ex)
         {
             GatewayLog.BackendUnavailable(_logger, backend.Name, key.Subject, ex.InnerException?.Message ?? ex.Message);
+            health.Failed(backend.Name, ex.Message);
+            metrics.ConnectionFailed(backend.Name);
             throw;
         }
     }

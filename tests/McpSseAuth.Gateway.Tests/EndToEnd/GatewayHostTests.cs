@@ -98,6 +98,11 @@ public sealed class GatewayHostTests : IDisposable
 
         await using var aggregate = await SdkClients.ConnectAsync(new Uri(host.BaseAddress, "/sse"), HttpTransportMode.Sse, "bob");
         Assert.Contains(await aggregate.ListToolsAsync(), t => t.Name == "everything__echo");
+
+        using var http = new HttpClient { BaseAddress = host.BaseAddress };
+        using var health = JsonDocument.Parse(await http.GetStringAsync("/health"));
+        Assert.Equal("Healthy", health.RootElement.GetProperty("status").GetString());
+        Assert.Equal("Healthy", health.RootElement.GetProperty("checks").GetProperty("mcp-server:everything").GetProperty("status").GetString());
     }
 
     private static string Config(string apiKey) => $$"""

@@ -31,7 +31,7 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public Uri Url(string path) => new(BaseAddress, path);
 
-    public static async Task<GatewayHost> StartAsync(Action<McpGatewayOptions> gateway, Action<McpOAuthOptions>? oauth = null)
+    public static async Task<GatewayHost> StartAsync(Action<McpGatewayOptions> gateway, Action<McpOAuthOptions>? oauth = null, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Development });
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
@@ -46,6 +46,7 @@ public sealed class GatewayHost : IAsyncDisposable
             oauth?.Invoke(o);
         });
         builder.Services.AddMcpGateway(gateway);
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapMcpGateway();
         await app.StartAsync();
