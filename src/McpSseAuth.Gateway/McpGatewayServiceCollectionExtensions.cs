@@ -51,6 +51,7 @@ public static class McpGatewayServiceCollectionExtensions
         services.TryAddSingleton<BackendTransports>();
         services.TryAddSingleton<BackendLinks>();
         services.TryAddSingleton<BackendHealth>();
+        services.TryAddSingleton<SessionEnds>();
         services.TryAddSingleton<GatewayMetrics>();
         services.TryAddSingleton<BackendAccess>();
         services.TryAddSingleton<BackendRelay>();

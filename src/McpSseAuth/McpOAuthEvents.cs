@@ -151,10 +151,33 @@ public sealed class SigningInContext
 /// <summary>An MCP session started or ended.</summary>
 public sealed class McpSessionEventContext
 {
-    internal McpSessionEventContext(McpSessionInfo session) => Session = session;
+    internal McpSessionEventContext(McpSessionInfo session, McpSessionEndReason? endReason = null)
+    {
+        Session = session;
+        EndReason = endReason;
+    }
 
     /// <summary>The session.</summary>
     public McpSessionInfo Session { get; }
+
+    /// <summary>Why the session ended (<see cref="McpOAuthEvents.OnSessionEnded"/>); null when it started.</summary>
+    public McpSessionEndReason? EndReason { get; }
+}
+
+/// <summary>Why an MCP session ended (<see cref="McpSessionEventContext.EndReason"/>).</summary>
+public enum McpSessionEndReason
+{
+    /// <summary>The client closed it: its SSE stream ended, or it sent DELETE.</summary>
+    Closed,
+
+    /// <summary>McpSseAuth ended it after <see cref="McpOAuthSessionOptions.IdleTimeout"/> without a request.</summary>
+    Idle,
+
+    /// <summary>Its grant was revoked: by the user, the client, a replayed token, or <see cref="IMcpUserAccess"/> (a user removed or refused).</summary>
+    Revoked,
+
+    /// <summary>Ended through <see cref="IMcpSessions"/>, or to make room for another client of the same user.</summary>
+    Ended,
 }
 
 /// <summary>The session manager refused an MCP request.</summary>

@@ -112,12 +112,15 @@ internal sealed partial class BackendLink : IAsyncDisposable
         Touch();
     }
 
-    /// <summary>A session stopped using the link. A link of one session closes with it; a user's stays until idle.</summary>
-    public async ValueTask DetachAsync(FrontSession session)
+    /// <summary>
+    /// A session stopped using the link. A link of one session closes with it; a user's stays until idle, unless
+    /// <paramref name="stopUnused"/> and no other session uses it.
+    /// </summary>
+    public async ValueTask DetachAsync(FrontSession session, bool stopUnused = false)
     {
         _sessions.TryRemove(session, out _);
         Touch();
-        if (SessionId is not null && _sessions.IsEmpty)
+        if ((SessionId is not null || stopUnused) && _sessions.IsEmpty)
         {
             await DisposeAsync();
         }

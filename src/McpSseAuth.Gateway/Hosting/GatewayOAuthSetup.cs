@@ -5,12 +5,21 @@ namespace McpSseAuth.Gateway.Hosting;
 
 /// <summary>
 /// What the servers behind the gateway ask of the authorization server: the scopes they require (with words for the
-/// consent page, unless the host configured them) and a service token per server whose settings name <c>{{token}}</c>.
+/// consent page, unless the host configured them), a service token per server whose settings name <c>{{token}}</c>, and
+/// word of the sessions McpSseAuth ends (<see cref="SessionEnds"/>).
 /// </summary>
-internal sealed class GatewayOAuthSetup(IOptions<McpGatewayOptions> gateway) : IPostConfigureOptions<McpOAuthOptions>
+internal sealed class GatewayOAuthSetup(IOptions<McpGatewayOptions> gateway, SessionEnds ends) : IPostConfigureOptions<McpOAuthOptions>
 {
     public void PostConfigure(string? name, McpOAuthOptions options)
     {
+        // The host's own handler first, then the gateway's: a session McpSseAuth ended stops its processes at once.
+        var hostHandler = options.Events.OnSessionEnded;
+        options.Events.OnSessionEnded = async context =>
+        {
+            await hostHandler(context);
+            await ends.OnSessionEndedAsync(context);
+        };
+
         McpGatewayOptions servers;
         try
         {

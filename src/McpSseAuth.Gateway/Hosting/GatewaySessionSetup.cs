@@ -11,7 +11,7 @@ namespace McpSseAuth.Gateway.Hosting;
 /// (<see cref="BackendRelay"/>) or of the aggregate (<see cref="AggregateRelay"/>); when it ends, its connections are let go.
 /// The host's own MCP endpoints are left as they are.
 /// </summary>
-internal sealed class GatewaySessionSetup(BackendRelay backends, AggregateRelay aggregate, IOptions<McpOAuthOptions> oauth) : IPostConfigureOptions<HttpServerTransportOptions>
+internal sealed class GatewaySessionSetup(BackendRelay backends, AggregateRelay aggregate, SessionEnds ends, IOptions<McpOAuthOptions> oauth) : IPostConfigureOptions<HttpServerTransportOptions>
 {
     private static readonly object SessionKey = new();
 
@@ -62,7 +62,7 @@ internal sealed class GatewaySessionSetup(BackendRelay backends, AggregateRelay 
             }
             finally
             {
-                await session.EndAsync();
+                await session.EndAsync(stopUnused: ends.TakeAccessEnded(server.SessionId));
             }
         };
 #pragma warning restore MCPEXP002

@@ -65,13 +65,16 @@ internal sealed class FrontSession(ClaimsPrincipal user, string subject, string?
 
     public void Forget(BackendLink link) => ((ICollection<KeyValuePair<string, BackendLink>>)_links).Remove(new(link.Backend.Name, link));
 
-    /// <summary>The session ended: its links learn it (a link of this session alone closes).</summary>
-    public async ValueTask EndAsync()
+    /// <summary>
+    /// The session ended: its links learn it. A link of this session alone closes; so does a user's link no other session
+    /// uses when <paramref name="stopUnused"/> (McpSseAuth ended the session: access revoked, user removed).
+    /// </summary>
+    public async ValueTask EndAsync(bool stopUnused = false)
     {
         Ended = true;
         foreach (var link in _links.Values)
         {
-            await link.DetachAsync(this);
+            await link.DetachAsync(this, stopUnused);
         }
 
         _links.Clear();

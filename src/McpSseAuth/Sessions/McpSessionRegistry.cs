@@ -105,7 +105,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
             }
 
             var victim = largest.Where(e => e.InFlight == 0).OrderBy(e => e.LastActivity).FirstOrDefault();
-            if (victim is null || !Cancel(victim, "made room for another client of the same user"))
+            if (victim is null || !Cancel(victim, "made room for another client of the same user", McpSessionEndReason.Ended))
             {
                 return false;
             }
@@ -215,7 +215,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
     public bool WasEnded(string sessionId) => _ended.TryGetValue(sessionId, out _);
 
     /// <summary>Ends a session whose grant turned out to be revoked while it was starting.</summary>
-    public void EndRevoked(SessionEntry entry) => Cancel(entry, "grant revoked");
+    public void EndRevoked(SessionEntry entry) => Cancel(entry, "grant revoked", McpSessionEndReason.Revoked);
 
     /// <summary>The users with a live session here.</summary>
     public IReadOnlyList<string> Subjects() => [.. _sessions.Values.Select(e => e.Info.Subject).Where(s => s.Length > 0).Distinct(StringComparer.Ordinal)];
@@ -227,9 +227,9 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
 
     private static McpSessionInfo Snapshot(SessionEntry entry) => entry.Info with { LastActivityAt = entry.LastActivity, RequestsInFlight = entry.InFlight };
 
-    public bool EndSession(string sessionId) => _sessions.TryGetValue(sessionId, out var entry) && Cancel(entry, "ended through IMcpSessions");
+    public bool EndSession(string sessionId) => _sessions.TryGetValue(sessionId, out var entry) && Cancel(entry, "ended through IMcpSessions", McpSessionEndReason.Ended);
 
-    public int EndForUser(string subject) => _sessions.Values.Where(e => e.Info.Subject == subject).Count(e => Cancel(e, "ended through IMcpSessions"));
+    public int EndForUser(string subject) => _sessions.Values.Where(e => e.Info.Subject == subject).Count(e => Cancel(e, "ended through IMcpSessions", McpSessionEndReason.Ended));
 
     /// <summary>Notes a request to the session (it is not idle).</summary>
     public void Touch(SessionEntry entry) => entry.Touch(_time.GetUtcNow());
@@ -239,7 +239,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
         var cutoff = _time.GetUtcNow() - _idleTimeout;
         foreach (var entry in _sessions.Values.Where(e => e.LastActivity <= cutoff && e.InFlight == 0))
         {
-            Cancel(entry, "idle");
+            Cancel(entry, "idle", McpSessionEndReason.Idle);
         }
     }
 
@@ -247,11 +247,11 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
     {
         foreach (var entry in _sessions.Values.Where(e => e.Info.GrantId == grantId))
         {
-            Cancel(entry, "grant revoked");
+            Cancel(entry, "grant revoked", McpSessionEndReason.Revoked);
         }
     }
 
-    private bool Cancel(SessionEntry entry, string reason)
+    private bool Cancel(SessionEntry entry, string reason, McpSessionEndReason why)
     {
         try
         {
@@ -261,6 +261,7 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
             }
 
             Log.McpSessionEnding(_logger, entry.Info.SessionId, entry.Info.Subject, reason);
+            entry.EndReason ??= why;
             _ended.Set(entry.Info.SessionId, true, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromHours(2) });
             entry.End.Cancel();
             return true;

@@ -24,6 +24,9 @@ internal sealed class SessionEntry(McpSessionInfo info, CancellationTokenSource 
     public McpSessionInfo Info { get; } = info;
     public CancellationTokenSource End { get; } = end;
 
+    /// <summary>Why McpSseAuth ended it, when it did (null: the client closed it).</summary>
+    public McpSessionEndReason? EndReason { get; set; }
+
     /// <summary>Who opened it: the user a message relayed from another instance is handled as (<see cref="SseRelay"/>).</summary>
     public ClaimsPrincipal User { get; init; } = new();
 

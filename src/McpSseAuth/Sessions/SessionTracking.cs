@@ -49,7 +49,7 @@ internal sealed class SessionTracking(McpSessionRegistry registry, Grants.IGrant
             {
                 registry.Remove(entry);
                 await directory.UnlistAsync(entry);
-                await events.SessionEnded(new McpSessionEventContext(entry.Info));
+                await events.SessionEnded(new McpSessionEventContext(entry.Info, entry.EndReason ?? McpSessionEndReason.Closed));
             }
         };
 #pragma warning restore MCPEXP002

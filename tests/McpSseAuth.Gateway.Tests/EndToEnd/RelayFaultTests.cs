@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using McpSseAuth.Gateway.Tests.Infrastructure;
 using McpSseAuth.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -88,6 +89,18 @@ public sealed class RelayFaultTests(TestServerFixture fixture) : IClassFixture<T
         }
 
         await WaitUntilAsync(() => !IsRunning(pid));
+    }
+
+    [Fact]
+    public async Task WhenTheUsersAccessIsRevoked_TheirProcessStopsAtOnce_NotAfterTheIdleTimeout()
+    {
+        await using var client = await SdkClients.ConnectAsync(Host.Url("/test/mcp"), HttpTransportMode.StreamableHttp, "bob", clientOptions: Session);
+        var pid = int.Parse(SdkClients.TextOf(await client.CallToolAsync("pid")), CultureInfo.InvariantCulture);
+        var session = Assert.Single(Host.Services.GetRequiredService<IMcpSessions>().ListForUser("bob"));
+
+        await Host.Services.GetRequiredService<IMcpUserAccess>().RevokeGrantAsync("bob", session.GrantId!);
+
+        await WaitUntilAsync(() => !IsRunning(pid));   // the idle timeout is 15 minutes
     }
 
     [Fact]

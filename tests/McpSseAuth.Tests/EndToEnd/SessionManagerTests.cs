@@ -195,12 +195,12 @@ public sealed class SessionManagerTests : IAsyncLifetime
     public async Task Events_ReportSessionStarted_Refused_AndEnded()
     {
         var started = new System.Collections.Concurrent.ConcurrentQueue<McpSessionInfo>();
-        var ended = new System.Collections.Concurrent.ConcurrentQueue<McpSessionInfo>();
+        var ended = new System.Collections.Concurrent.ConcurrentQueue<(McpSessionInfo Session, McpSessionEndReason? Reason)>();
         var refused = new System.Collections.Concurrent.ConcurrentQueue<(string Reason, int Status)>();
         await using var app = new SampleApp(kestrel: true, configure: o =>
         {
             o.Events.OnSessionStarted = c => { started.Enqueue(c.Session); return Task.CompletedTask; };
-            o.Events.OnSessionEnded = c => { ended.Enqueue(c.Session); return Task.CompletedTask; };
+            o.Events.OnSessionEnded = c => { ended.Enqueue((c.Session, c.EndReason)); return Task.CompletedTask; };
             o.Events.OnSessionRefused = c => { refused.Enqueue((c.Reason, c.StatusCode)); return Task.CompletedTask; };
         });
         using var http = app.CreateRawClient();
@@ -220,7 +220,9 @@ public sealed class SessionManagerTests : IAsyncLifetime
         Assert.Equal(sessionId, session.SessionId);
         Assert.Equal(owner.ClientId, session.ClientId);
         Assert.Equal(("binding", 403), Assert.Single(refused));
-        Assert.Equal(sessionId, Assert.Single(ended).SessionId);
+        var end = Assert.Single(ended);
+        Assert.Equal(sessionId, end.Session.SessionId);
+        Assert.Equal(McpSessionEndReason.Ended, end.Reason);
     }
 
     [Fact]
