@@ -96,6 +96,12 @@ public sealed class McpGatewayUserToken
 
     /// <summary>What the token is and where to get one, shown on the page.</summary>
     public string? Description { get; set; }
+
+    /// <summary>A .NET regular expression the whole token must match, checked before it is stored (e.g. <c>ghp_[A-Za-z0-9]{36}</c>).</summary>
+    public string? Format { get; set; }
+
+    /// <summary>Where users get a token, linked from the page.</summary>
+    public Uri? HelpUrl { get; set; }
 }
 
 /// <summary>Whose connection to a server a session uses (<see cref="McpGatewayServer.Isolation"/>).</summary>

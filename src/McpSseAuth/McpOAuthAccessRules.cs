@@ -62,4 +62,13 @@ public sealed class McpServiceTokenDefinition
 
     /// <summary>What the token is used for, shown on the page.</summary>
     public string? Description { get; set; }
+
+    /// <summary>
+    /// A .NET regular expression the whole token must match, e.g. <c>(ghp_[A-Za-z0-9]{36}|github_pat_\w{82})</c>; a token
+    /// that does not is refused with words saying so, before it is stored. Null accepts any printable token.
+    /// </summary>
+    public string? Format { get; set; }
+
+    /// <summary>Where users get a token, linked from the page (absolute http or https).</summary>
+    public Uri? HelpUrl { get; set; }
 }

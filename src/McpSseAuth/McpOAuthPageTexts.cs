@@ -109,6 +109,9 @@ public sealed class McpOAuthPageTexts
     /// <summary>A service without one.</summary>
     public string NoTokenStored { get; set; } = "No token stored.";
 
+    /// <summary>The link to where users get a token (<see cref="McpServiceTokenDefinition.HelpUrl"/>).</summary>
+    public string TokenHelp { get; set; } = "Where to get one";
+
     /// <summary>Label of the token field when one is stored.</summary>
     public string ReplaceToken { get; set; } = "Replace the token";
 

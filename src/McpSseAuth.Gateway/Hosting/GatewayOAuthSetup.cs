@@ -40,7 +40,14 @@ internal sealed class GatewayOAuthSetup(IOptions<McpGatewayOptions> gateway, Ses
             var service = server.UserToken?.Service ?? serverName;
             if ((server.UserToken is not null || UserValues.NeedsToken(server)) && !options.ServiceTokens.Any(t => string.Equals(t.Name, service, StringComparison.Ordinal)))
             {
-                options.AddServiceToken(service, server.UserToken?.DisplayName ?? serverName, server.UserToken?.Description);
+                options.ServiceTokens.Add(new McpServiceTokenDefinition
+                {
+                    Name = service,
+                    DisplayName = server.UserToken?.DisplayName ?? serverName,
+                    Description = server.UserToken?.Description,
+                    Format = server.UserToken?.Format,
+                    HelpUrl = server.UserToken?.HelpUrl,
+                });
             }
         }
     }

@@ -58,7 +58,7 @@ internal sealed class ServiceTokensEndpoint(McpUserTokens userTokens, IAntiforge
         {
             case "save":
                 var token = (parameters["token"] ?? "").Trim();
-                if (McpUserTokens.ServiceTokenProblem(token) is { } problem)
+                if (McpUserTokens.ServiceTokenProblem(token, service) is { } problem)
                 {
                     await WritePageAsync(context, principal, null, problem, StatusCodes.Status400BadRequest);
                     return;
@@ -86,7 +86,7 @@ internal sealed class ServiceTokensEndpoint(McpUserTokens userTokens, IAntiforge
     {
         var o = options.Value;
         var stored = await userTokens.StoredServicesAsync(principal, context.RequestAborted);
-        var services = o.ServiceTokens.Select(s => new ServiceTokenView(s.Name, s.DisplayName, s.Description, stored.Contains(s.Name))).ToList();
+        var services = o.ServiceTokens.Select(s => new ServiceTokenView(s.Name, s.DisplayName, s.Description, s.HelpUrl?.AbsoluteUri, stored.Contains(s.Name))).ToList();
         var view = new ServiceTokensView(
             AccountPages.Navigation(context, o, principal),
             notice,

@@ -79,6 +79,29 @@ internal static class SignInOptionsChecks
             {
                 failures.Add($"The service token '{service.Name}' needs a DisplayName for the page.");
             }
+
+            if (service.Format is { } format && !IsRegex(format))
+            {
+                failures.Add($"The Format of the service token '{service.Name}' is not a .NET regular expression: '{format}'.");
+            }
+
+            if (service.HelpUrl is { } help && (!help.IsAbsoluteUri || (help.Scheme != Uri.UriSchemeHttps && help.Scheme != Uri.UriSchemeHttp)))
+            {
+                failures.Add($"The HelpUrl of the service token '{service.Name}' must be an absolute http or https URL.");
+            }
+        }
+    }
+
+    private static bool IsRegex(string pattern)
+    {
+        try
+        {
+            _ = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(100));
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 

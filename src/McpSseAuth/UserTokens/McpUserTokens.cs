@@ -24,12 +24,13 @@ internal sealed class McpUserTokens(UpstreamTokenStore upstream, UserSecrets sec
 
     public ValueTask SetServiceTokenAsync(ClaimsPrincipal user, string service, string token, CancellationToken cancellationToken = default)
     {
-        if (ServiceTokenProblem(token) is { } problem)
+        var slot = Slot(service);
+        if (ServiceTokenProblem(token, options.Value.ServiceTokens.First(s => string.Equals(s.Name, service, StringComparison.Ordinal))) is { } problem)
         {
             throw new ArgumentException(problem, nameof(token));
         }
 
-        return secrets.WriteAsync(SubjectOf(user), Slot(service), token, cancellationToken);
+        return secrets.WriteAsync(SubjectOf(user), slot, token, cancellationToken);
     }
 
     public ValueTask<bool> DeleteServiceTokenAsync(ClaimsPrincipal user, string service, CancellationToken cancellationToken = default)
@@ -39,8 +40,8 @@ internal sealed class McpUserTokens(UpstreamTokenStore upstream, UserSecrets sec
     public async ValueTask<HashSet<string>> StoredServicesAsync(ClaimsPrincipal user, CancellationToken cancellationToken)
         => [.. (await secrets.ListAsync(SubjectOf(user), cancellationToken)).Where(s => s.StartsWith(ServiceSlotPrefix, StringComparison.Ordinal)).Select(s => s[ServiceSlotPrefix.Length..])];
 
-    /// <summary>Null when acceptable, else what is wrong, in words for the page.</summary>
-    public static string? ServiceTokenProblem(string token)
+    /// <summary>Null when acceptable for <paramref name="service"/>, else what is wrong, in words for the page.</summary>
+    public static string? ServiceTokenProblem(string token, McpServiceTokenDefinition service)
     {
         if (token.Length == 0)
         {
@@ -52,7 +53,27 @@ internal sealed class McpUserTokens(UpstreamTokenStore upstream, UserSecrets sec
             return $"The token is longer than {MaxServiceTokenLength} characters.";
         }
 
-        return token.Any(c => c < 0x21 || c > 0x7E) ? "The token may contain printable ASCII characters only, without spaces." : null;
+        if (token.Any(c => c < 0x21 || c > 0x7E))
+        {
+            return "The token may contain printable ASCII characters only, without spaces.";
+        }
+
+        return service.Format is { } format && !FormatMatches(format, token)
+            ? $"That does not look like a {service.DisplayName} token. Check that you copied all of it, and that it is the right kind."
+            : null;
+    }
+
+    /// <summary>Whether the whole token matches the service's format; bounded in time, so no format can stall a request.</summary>
+    public static bool FormatMatches(string format, string token)
+    {
+        try
+        {
+            return System.Text.RegularExpressions.Regex.IsMatch(token, $"^(?:{format})$", System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+        {
+            return false;
+        }
     }
 
     private string Slot(string service)

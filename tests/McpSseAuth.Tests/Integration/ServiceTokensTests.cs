@@ -17,6 +17,13 @@ public sealed class ServiceTokensFixture : IAsyncLifetime
     {
         o.SignIn.MaxFailedAttempts = 1_000;
         o.AddServiceToken("jira", "Jira <Cloud>", "Used by the <b>issue</b> tools.");
+        o.ServiceTokens.Add(new McpServiceTokenDefinition
+        {
+            Name = "linear",
+            DisplayName = "Linear",
+            Format = "lin_api_[A-Za-z0-9]{8}",
+            HelpUrl = new Uri("https://linear.example/settings/api?a=1&b=<2>"),
+        });
         foreach (var user in Users)
         {
             o.AddUser(user, user);
@@ -202,6 +209,33 @@ public sealed class ServiceTokensTests(ServiceTokensFixture fixture) : IClassFix
         Assert.Contains(reason, html, StringComparison.Ordinal);
         Assert.DoesNotContain("secret1", html, StringComparison.Ordinal);
         Assert.Null(await StoredAsync(user));
+    }
+
+    [Fact]
+    public async Task ServiceTokens_AFormat_RefusesATokenThatDoesNotMatchIt_OnThePageAndThroughTheApi()
+    {
+        var (browser, user) = await SignedInAsync();
+
+        var refused = await PostAsync(browser, "linear", "save", "lin_api_short1");
+        var html = await refused.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("That does not look like a Linear token.", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("lin_api_short1", html, StringComparison.Ordinal);
+        Assert.Null(await StoredAsync(user, "linear"));
+        await Assert.ThrowsAsync<ArgumentException>(() => fixture.Tokens.SetServiceTokenAsync(Principal(user), "linear", "prefix-lin_api_abcdefgh").AsTask());
+
+        Assert.Equal(HttpStatusCode.SeeOther, (await PostAsync(browser, "linear", "save", "lin_api_abcdefgh")).StatusCode);
+        Assert.Equal("lin_api_abcdefgh", await StoredAsync(user, "linear"));
+    }
+
+    [Fact]
+    public async Task ServiceTokens_AHelpUrl_IsLinkedFromThePage_Encoded()
+    {
+        var (browser, _) = await SignedInAsync();
+
+        var html = await (await browser.SendAsync(Tokens)).Content.ReadAsStringAsync();
+
+        Assert.Contains("<a href=\"https://linear.example/settings/api?a=1&amp;b=%3C2%3E\" target=\"_blank\" rel=\"noopener noreferrer\">Where to get one</a>", html, StringComparison.Ordinal);
     }
 
     [Fact]
