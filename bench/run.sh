@@ -19,6 +19,10 @@ dotnet build bench/McpSseAuth.Benchmarks.Micro -c Release -nologo -v quiet
 # (bench/results/results.json, results.md, results-charts/; with --quick: results-quick.*).
 dotnet bench/McpSseAuth.Benchmarks/bin/Release/net10.0/McpSseAuth.Benchmarks.dll all $quick
 
+# The gateway's relay overhead: through McpSseAuth.Gateway vs straight to the server, and vs supergateway over stdio
+# (bench/results/gateway.md; with --quick: gateway-quick.*).
+dotnet bench/McpSseAuth.Benchmarks/bin/Release/net10.0/McpSseAuth.Benchmarks.dll gateway $quick
+
 # Hot paths with BenchmarkDotNet, allocations included (bench/results/micro/results/; --quick: one pass each, a dry run, in micro-quick/).
 job=()
 if [ -n "$quick" ]; then

@@ -1,10 +1,12 @@
 using System.Globalization;
 using McpSseAuth.Benchmarks.AuthServers;
+using McpSseAuth.Benchmarks.Gateway;
 using McpSseAuth.Benchmarks.Mcp;
 
 namespace McpSseAuth.Benchmarks;
 
 /// <summary>
+/// <c>McpSseAuth.Benchmarks gateway [--quick]</c>: the gateway's relay overhead (bench/results/gateway.md).
 /// <c>McpSseAuth.Benchmarks all|mcp|sessions|as|chart [--quick] [--results FILE] [--servers a,b] [--duration S] [--warmup S]</c>: runs the load benchmarks, saves
 /// their results (bench/results/results.json unless told otherwise), and draws the charts and the summary from them.
 /// <c>--servers</c> narrows the authorization servers of <c>as</c> (keys: <see cref="AuthServersSettings.AllServers"/>),
@@ -14,6 +16,7 @@ namespace McpSseAuth.Benchmarks;
 internal static class Program
 {
     private static readonly string[] Commands = ["all", "mcp", "sessions", "as", "chart"];
+    private static readonly System.Text.Json.JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
 
     public static async Task<int> Main(string[] args)
     {
@@ -26,6 +29,11 @@ internal static class Program
         if (command == "hold")
         {
             return await HoldAsync(args);
+        }
+
+        if (command == "gateway")
+        {
+            return await GatewayAsync(args);
         }
 
         if (command is null || !Commands.Contains(command))
@@ -205,4 +213,22 @@ internal static class Program
         $"concurrency {s.Concurrency}, {s.Warmup.TotalSeconds:F0} s warm-up + {s.Duration.TotalSeconds:F0} s measured per run, {s.Rounds} rounds");
 
     private static string Invariant(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The relay benchmark: its own results (bench/results/gateway.json and gateway.md, or gateway-quick.*).</summary>
+    private static async Task<int> GatewayAsync(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var settings = quick
+            ? new GatewayRelaySettings([4], TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), 1)
+            : new GatewayRelaySettings([1, 16], TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10), 3);
+        Console.WriteLine($"Gateway relay: {settings}");
+        var results = await GatewayRelayCommand.RunAsync(settings, Console.Out, CancellationToken.None);
+        var folder = Path.Combine(Servers.RepositoryRoot, "bench", "results");
+        var name = quick ? "gateway-quick" : "gateway";
+        await File.WriteAllTextAsync(Path.Combine(folder, name + ".json"), System.Text.Json.JsonSerializer.Serialize(new { startedAt = DateTimeOffset.UtcNow, machine = MachineInfo.Read(), settings = settings.ToString(), results }, IndentedJson));
+        var markdown = GatewayRelayCommand.ToMarkdown(results);
+        await File.WriteAllTextAsync(Path.Combine(folder, name + ".md"), markdown);
+        Console.WriteLine(markdown);
+        return 0;
+    }
 }

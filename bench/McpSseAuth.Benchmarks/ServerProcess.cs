@@ -115,7 +115,8 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts <paramref name="fileName"/> with <paramref name="arguments"/> and waits until <c>GET {readyPath}</c> answers 2xx.
+    /// Starts <paramref name="fileName"/> with <paramref name="arguments"/> and waits until <c>GET {readyPath}</c> answers 2xx
+    /// (any status, with <paramref name="anyAnswer"/>: for servers that have no page to ask).
     /// </summary>
     public static async Task<ServerProcess> StartAsync(
         string name,
@@ -124,7 +125,8 @@ internal sealed class ServerProcess : IAsyncDisposable
         IReadOnlyDictionary<string, string> environment,
         Uri baseAddress,
         string readyPath,
-        string? workingDirectory = null)
+        string? workingDirectory = null,
+        bool anyAnswer = false)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -159,7 +161,7 @@ internal sealed class ServerProcess : IAsyncDisposable
                 try
                 {
                     using var response = await http.GetAsync(new Uri(readyPath, UriKind.Relative));
-                    if (response.IsSuccessStatusCode)
+                    if (response.IsSuccessStatusCode || anyAnswer)
                     {
                         return server;
                     }

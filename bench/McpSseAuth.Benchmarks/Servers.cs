@@ -10,7 +10,7 @@ namespace McpSseAuth.Benchmarks;
 internal static class Servers
 {
     /// <summary>Settings both .NET servers share: production-like logging (warnings and errors only) and no ASP.NET Core environment of the runner's.</summary>
-    private static readonly Dictionary<string, string> Common = new()
+    public static readonly IReadOnlyDictionary<string, string> Common = new Dictionary<string, string>()
     {
         // The sample's demo users exist in Development only; both run in it, so neither pays for what the other skips.
         ["ASPNETCORE_ENVIRONMENT"] = "Development",
@@ -83,7 +83,7 @@ internal static class Servers
     }
 
     /// <summary>The assembly of a project built beside this runner (same configuration and framework).</summary>
-    private static string Built(string projectFolder, string assemblyName)
+    public static string Built(string projectFolder, string assemblyName)
     {
         var configuration = typeof(Servers).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
         var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Name;

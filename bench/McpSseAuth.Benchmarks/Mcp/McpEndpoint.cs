@@ -13,12 +13,15 @@ internal enum McpTransport
     Sse,
 }
 
-/// <summary>A server under load: where its transports are, and the bearer token each sends (none for the unauthenticated baseline).</summary>
-internal sealed record McpEndpoint(string Name, Uri BaseAddress, IReadOnlyDictionary<McpTransport, string>? AccessTokens)
+/// <summary>
+/// A server under load: where its transports are (<c>/mcp</c> and <c>/sse</c> unless told), and the bearer token each
+/// sends (none for the unauthenticated baseline).
+/// </summary>
+internal sealed record McpEndpoint(string Name, Uri BaseAddress, IReadOnlyDictionary<McpTransport, string>? AccessTokens, string StreamablePath = "/mcp", string SsePath = "/sse")
 {
-    public Uri StreamableUri => new(BaseAddress, "/mcp");
+    public Uri StreamableUri => new(BaseAddress, StreamablePath);
 
-    public Uri SseUri => new(BaseAddress, "/sse");
+    public Uri SseUri => new(BaseAddress, SsePath);
 
     public void Authorize(HttpRequestMessage request, McpTransport transport)
     {

@@ -79,6 +79,31 @@ public sealed class BackendAccessTests(StdioGatewayFixture fixture) : IClassFixt
         Assert.Contains("through the aggregate", SdkClients.TextOf(echoed), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AMachineClient_UsesAServerWithTheClientCredentialsGrant_WhereItsRulesLetItIn()
+    {
+        using var http = Raw();
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["resource"] = Host.Url("/machines/mcp").AbsoluteUri });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = form };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(StdioGatewayFixture.MachineClientId + ":" + StdioGatewayFixture.MachineSecret)));
+        using var issued = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, issued.StatusCode);
+        var token = System.Text.Json.JsonDocument.Parse(await issued.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString()!;
+
+        var transport = new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = Host.Url("/machines/mcp"),
+            TransportMode = HttpTransportMode.StreamableHttp,
+            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + token },
+        });
+        await using var client = await McpClient.CreateAsync(transport);
+        var echo = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "from CI" });
+        Assert.Contains("from CI", SdkClients.TextOf(echo), StringComparison.Ordinal);
+
+        var alice = await new OAuthFlow(http).GetTokensAsync(Host.Url("/machines/mcp").AbsoluteUri, "alice");
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostInitializeAsync(http, "/machines/mcp", alice.AccessToken)).StatusCode);
+    }
+
     private static async Task<HttpResponseMessage> PostInitializeAsync(HttpClient http, string path, string token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path)

@@ -108,6 +108,23 @@ public sealed class BenchmarkSmokeTests
         }
     }
 
+    [Fact]
+    public async Task GatewayRelay_AllFourPaths_CallTheToolWithoutErrors_AndTheRatiosAreWritten()
+    {
+        var results = await McpSseAuth.Benchmarks.Gateway.GatewayRelayCommand.RunAsync(
+            new McpSseAuth.Benchmarks.Gateway.GatewayRelaySettings([2], Warmup, Window, 1), TextWriter.Null, CancellationToken.None);
+
+        Assert.Equal(4, results.Count);
+        Assert.All(results, r =>
+        {
+            Assert.True(r.Errors == 0, $"{r.Server}: {r.Errors} errors, first: {r.FirstError}");
+            Assert.True(r.Calls > 0, $"{r.Server}: no call completed");
+        });
+        var markdown = McpSseAuth.Benchmarks.Gateway.GatewayRelayCommand.ToMarkdown(results);
+        Assert.Matches(@"through the gateway / direct \(remote Streamable HTTP\) = \*\*\d+\.\d\d\*\*", markdown);
+        Assert.Matches(@"through the gateway / supergateway \(stdio\) = \*\*\d+\.\d\d\*\*", markdown);
+    }
+
     private static BenchmarkResults Results(IReadOnlyList<McpLoadResult>? mcp = null, IReadOnlyList<AuthServerResult>? authServers = null)
         => new(DateTimeOffset.UtcNow, MachineInfo.Read(), new Dictionary<string, string>(), mcp, null, authServers);
 }
