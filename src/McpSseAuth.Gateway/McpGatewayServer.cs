@@ -102,6 +102,13 @@ public sealed class McpGatewayUserToken
 
     /// <summary>Where users get a token, linked from the page.</summary>
     public Uri? HelpUrl { get; set; }
+
+    /// <summary>
+    /// An OAuth or OpenID Connect scheme the app registered for the service (e.g. <c>AddOAuth("linear", o => ...)</c>):
+    /// users connect their account on the page instead of pasting a token, and <c>{{token}}</c> is its access token,
+    /// refreshed before it expires (<see cref="McpServiceTokenDefinition.ConnectScheme"/>).
+    /// </summary>
+    public string? ConnectScheme { get; set; }
 }
 
 /// <summary>Whose connection to a server a session uses (<see cref="McpGatewayServer.Isolation"/>).</summary>

@@ -101,6 +101,12 @@ internal static partial class Log
     [LoggerMessage(1506, LogLevel.Warning, "A stored {Slot} of user {Subject} cannot be decrypted with this instance's Data Protection keys; persist and share the key ring.", EventName = "UserSecretUnreadable")]
     public static partial void UserSecretUnreadable(ILogger logger, string subject, string slot);
 
+    [LoggerMessage(1507, LogLevel.Information, "User {Subject} connected their account of service {Service}.", EventName = "ServiceConnected")]
+    public static partial void ServiceConnected(ILogger logger, string subject, string service);
+
+    [LoggerMessage(1508, LogLevel.Warning, "Connecting an account of service scheme {Scheme} failed: {Reason}", EventName = "ServiceConnectionFailed")]
+    public static partial void ServiceConnectionFailed(ILogger logger, string scheme, string reason);
+
     [LoggerMessage(1601, LogLevel.Information, "MCP session {SessionId} started over {Transport} for {Subject} through client {ClientId}.", EventName = "McpSessionStarted")]
     public static partial void McpSessionStarted(ILogger logger, string sessionId, string subject, string clientId, string transport);
 

@@ -71,4 +71,13 @@ public sealed class McpServiceTokenDefinition
 
     /// <summary>Where users get a token, linked from the page (absolute http or https).</summary>
     public Uri? HelpUrl { get; set; }
+
+    /// <summary>
+    /// The name of an OAuth or OpenID Connect authentication scheme the app registered for this service (e.g.
+    /// <c>AddOAuth("linear", o => ...)</c>): users then connect their account on the page (the code flow, through
+    /// ASP.NET Core's handler) instead of pasting a token, and <see cref="IMcpUserTokens.GetServiceTokenAsync"/> gives its
+    /// current access token, refreshed before it expires. A connection the provider will no longer refresh is marked on
+    /// the page, for the user to connect again. Null: users paste a token.
+    /// </summary>
+    public string? ConnectScheme { get; set; }
 }

@@ -112,6 +112,18 @@ public sealed class McpOAuthPageTexts
     /// <summary>The link to where users get a token (<see cref="McpServiceTokenDefinition.HelpUrl"/>).</summary>
     public string TokenHelp { get; set; } = "Where to get one";
 
+    /// <summary>A service users connect (<see cref="McpServiceTokenDefinition.ConnectScheme"/>), connected; also the notice after connecting.</summary>
+    public string AccountConnected { get; set; } = "Connected.";
+
+    /// <summary>A service users connect, not connected yet.</summary>
+    public string NotConnected { get; set; } = "Not connected.";
+
+    /// <summary>A connection its provider no longer refreshes.</summary>
+    public string ConnectionLost { get; set; } = "The connection stopped working (it expired or was revoked): connect again.";
+
+    /// <summary>The button that starts a connection.</summary>
+    public string ConnectAccount { get; set; } = "Connect";
+
     /// <summary>Label of the token field when one is stored.</summary>
     public string ReplaceToken { get; set; } = "Replace the token";
 

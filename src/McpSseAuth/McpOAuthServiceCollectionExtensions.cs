@@ -162,6 +162,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.AddDataProtection();
         // Open generic: sees the options of every remote scheme, whatever its type, and takes over those in SignIn.Schemes.
         services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IPostConfigureOptions<>), typeof(ExternalSchemeSetup<>)));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IPostConfigureOptions<>), typeof(ServiceConnectionSetup<>)));
 
         services.AddAntiforgery();
         services.AddCors();

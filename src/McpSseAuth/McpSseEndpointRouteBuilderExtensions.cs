@@ -158,6 +158,10 @@ public static class McpSseEndpointRouteBuilderExtensions
         if (o.ServiceTokens.Count > 0)
         {
             Map(group, o.Paths.ServiceTokens, get: serviceTokens.HandleGetAsync, post: serviceTokens.HandlePostAsync, pages: pages);
+            if (o.ServiceTokens.Any(s => s.ConnectScheme is not null))
+            {
+                Map(group, o.Paths.ServiceTokens + McpSseAuth.Account.ServiceTokensEndpoint.ConnectedSuffix, get: serviceTokens.HandleConnectedAsync, pages: pages);
+            }
         }
         return group;
     }

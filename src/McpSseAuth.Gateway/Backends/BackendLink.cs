@@ -90,6 +90,9 @@ internal sealed partial class BackendLink : IAsyncDisposable
             },
         };
 
+        // Attached before it initializes: a server may ask for the roots at once (server-everything does), and the
+        // session that made the connection is the one to answer.
+        link.Attach(first);
         try
         {
             var transport = new OrderedTransport(transports.Create(backend, user, link.OnStandardError), link.Observe);

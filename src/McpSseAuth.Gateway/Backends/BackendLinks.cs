@@ -128,7 +128,7 @@ internal sealed class BackendLinks(BackendTransports transports, IMcpUserTokens 
 
         var service = backend.Server.UserToken?.Service ?? backend.Name;
         return await tokens.GetServiceTokenAsync(session.User, service, cancellationToken)
-               ?? throw new UserTokenMissingException(backend, service, backend.Server.UserToken?.DisplayName ?? backend.Name);
+               ?? throw new UserTokenMissingException(backend, service, backend.Server.UserToken?.DisplayName ?? backend.Name, backend.Server.UserToken?.ConnectScheme is not null);
     }
 
     private async Task<BackendLink> ConnectAsync(BackendRoute backend, FrontSession first, LinkKey key, UserValues user)

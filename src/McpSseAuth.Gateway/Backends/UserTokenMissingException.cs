@@ -17,8 +17,10 @@ internal sealed class UserTokenMissingException : Exception
     {
     }
 
-    public UserTokenMissingException(BackendRoute backend, string service, string displayName)
-        : base($"The MCP server '{backend.Name}' needs your {displayName} token, and you have not stored one.")
+    public UserTokenMissingException(BackendRoute backend, string service, string displayName, bool connected = false)
+        : base(connected
+            ? $"The MCP server '{backend.Name}' needs your {displayName} account, and it is not connected (or the connection stopped working)."
+            : $"The MCP server '{backend.Name}' needs your {displayName} token, and you have not stored one.")
     {
         Backend = backend;
         Service = service;

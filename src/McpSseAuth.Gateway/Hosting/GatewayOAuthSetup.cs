@@ -47,6 +47,7 @@ internal sealed class GatewayOAuthSetup(IOptions<McpGatewayOptions> gateway, Ses
                     Description = server.UserToken?.Description,
                     Format = server.UserToken?.Format,
                     HelpUrl = server.UserToken?.HelpUrl,
+                    ConnectScheme = server.UserToken?.ConnectScheme,
                 });
             }
         }

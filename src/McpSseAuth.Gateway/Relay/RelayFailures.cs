@@ -33,7 +33,7 @@ internal static class RelayFailures
     private static bool SupportsUrlElicitation(McpServer replyTo) => replyTo.ClientCapabilities?.Elicitation?.Url is not null;
 
     private static string WithPage(string message, FrontSession session)
-        => session.TokensPage is { } page ? $"{message} Add it at {page}, then try again." : message;
+        => session.TokensPage is { } page ? $"{message} Add it at {page}, then try again." : message;   // "add" covers connecting, on the same page
 
     private static CallToolResult Error(string text) => new() { IsError = true, Content = [new TextContentBlock { Text = text }] };
 }

@@ -34,6 +34,20 @@ internal sealed class McpOAuthStartupChecks(
             }
         }
 
+        foreach (var service in o.ServiceTokens.Where(s => s.ConnectScheme is not null))
+        {
+            var scheme = await schemes.GetSchemeAsync(service.ConnectScheme!);
+            if (scheme is null || !typeof(IAuthenticationRequestHandler).IsAssignableFrom(scheme.HandlerType))
+            {
+                throw new InvalidOperationException($"The service token '{service.Name}' connects through the scheme '{service.ConnectScheme}', which is not a registered OAuth or OpenID Connect scheme. Register it, e.g. builder.Services.AddAuthentication().AddOAuth(\"{service.ConnectScheme}\", o => ...), or remove ConnectScheme.");
+            }
+
+            if (o.SignIn.Schemes.Contains(service.ConnectScheme!, StringComparer.Ordinal))
+            {
+                throw new InvalidOperationException($"The scheme '{service.ConnectScheme}' both signs users in (McpOAuthOptions.SignIn.Schemes) and connects the service '{service.Name}': register a scheme of its own for the service.");
+            }
+        }
+
         if (storage is not null && o.Signing.KeyDirectory is not null && o.Signing.Credentials is null)
         {
             throw new InvalidOperationException($"McpOAuthOptions.Signing.KeyDirectory is set ('{o.Signing.KeyDirectory}'), but the app keeps McpSseAuth's state in a storage (AddMcpOAuthSqlite, AddMcpOAuthRedis or AddMcpOAuthStorage), which holds the signing keys so that every instance shares them. Remove KeyDirectory.");

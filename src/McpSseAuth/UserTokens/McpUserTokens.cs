@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
 using McpSseAuth.Users;
 using Microsoft.Extensions.Options;
 
@@ -10,6 +11,8 @@ internal sealed class McpUserTokens(UpstreamTokenStore upstream, UserSecrets sec
     // Below the form reader's bound on any field (8 KiB), so the page can say what is wrong itself.
     public const int MaxServiceTokenLength = 4096;
     private const string ServiceSlotPrefix = "service:";
+    private const string ConnectedSlotPrefix = "connected:";
+    private const string LostSlotPrefix = "connection-lost:";
 
     public async ValueTask<string?> GetUpstreamAccessTokenAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default)
         => (await upstream.GetCurrentAsync(SubjectOf(user), cancellationToken))?.AccessToken;
@@ -19,26 +22,67 @@ internal sealed class McpUserTokens(UpstreamTokenStore upstream, UserSecrets sec
             ? new McpUpstreamToken(tokens.Scheme, tokens.AccessToken, tokens.ExpiresAt)
             : null;
 
-    public ValueTask<string?> GetServiceTokenAsync(ClaimsPrincipal user, string service, CancellationToken cancellationToken = default)
-        => secrets.ReadAsync(SubjectOf(user), Slot(service), cancellationToken);
+    public async ValueTask<string?> GetServiceTokenAsync(ClaimsPrincipal user, string service, CancellationToken cancellationToken = default)
+    {
+        var definition = Definition(service);
+        var subject = SubjectOf(user);
+        if (definition.ConnectScheme is null)
+        {
+            return await secrets.ReadAsync(subject, ServiceSlotPrefix + service, cancellationToken);
+        }
+
+        // A connected account: its access token, refreshed first when it is about to expire; a refresh the provider
+        // refuses for good marks the connection lost, for the page to ask the user to connect again.
+        var tokens = await upstream.GetCurrentAsync(subject, ConnectedSlotPrefix + service, () => secrets.WriteAsync(subject, LostSlotPrefix + service, "lost", CancellationToken.None), cancellationToken);
+        return tokens?.AccessToken;
+    }
 
     public ValueTask SetServiceTokenAsync(ClaimsPrincipal user, string service, string token, CancellationToken cancellationToken = default)
     {
-        var slot = Slot(service);
-        if (ServiceTokenProblem(token, options.Value.ServiceTokens.First(s => string.Equals(s.Name, service, StringComparison.Ordinal))) is { } problem)
+        var definition = Definition(service);
+        if (definition.ConnectScheme is not null)
+        {
+            throw new ArgumentException($"'{service}' is connected through its provider on the service-tokens page; its token is not set by hand.", nameof(service));
+        }
+
+        if (ServiceTokenProblem(token, definition) is { } problem)
         {
             throw new ArgumentException(problem, nameof(token));
         }
 
-        return secrets.WriteAsync(SubjectOf(user), slot, token, cancellationToken);
+        return secrets.WriteAsync(SubjectOf(user), ServiceSlotPrefix + service, token, cancellationToken);
     }
 
-    public ValueTask<bool> DeleteServiceTokenAsync(ClaimsPrincipal user, string service, CancellationToken cancellationToken = default)
-        => secrets.RemoveAsync(SubjectOf(user), Slot(service), cancellationToken);
+    public async ValueTask<bool> DeleteServiceTokenAsync(ClaimsPrincipal user, string service, CancellationToken cancellationToken = default)
+    {
+        Definition(service);
+        var subject = SubjectOf(user);
+        var pasted = await secrets.RemoveAsync(subject, ServiceSlotPrefix + service, cancellationToken);
+        var connected = await secrets.RemoveAsync(subject, ConnectedSlotPrefix + service, cancellationToken);
+        var lost = await secrets.RemoveAsync(subject, LostSlotPrefix + service, cancellationToken);
+        return pasted || connected || lost;
+    }
 
-    /// <summary>Which configured services the user has a token for.</summary>
-    public async ValueTask<HashSet<string>> StoredServicesAsync(ClaimsPrincipal user, CancellationToken cancellationToken)
-        => [.. (await secrets.ListAsync(SubjectOf(user), cancellationToken)).Where(s => s.StartsWith(ServiceSlotPrefix, StringComparison.Ordinal)).Select(s => s[ServiceSlotPrefix.Length..])];
+    /// <summary>Keeps the tokens of a connection the user just made (the scheme's <c>SaveTokens</c> result). False when the provider gave no access token.</summary>
+    public async ValueTask<bool> SaveConnectionAsync(string subject, McpServiceTokenDefinition service, AuthenticationProperties properties, CancellationToken cancellationToken)
+    {
+        if (!await upstream.SaveAsync(subject, ConnectedSlotPrefix + service.Name, service.ConnectScheme!, properties, cancellationToken))
+        {
+            return false;
+        }
+
+        await secrets.RemoveAsync(subject, LostSlotPrefix + service.Name, cancellationToken);
+        return true;
+    }
+
+    /// <summary>Which configured services the user has a token or a connection for, and which connections were lost.</summary>
+    public async ValueTask<(HashSet<string> Stored, HashSet<string> Lost)> StoredServicesAsync(ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var slots = await secrets.ListAsync(SubjectOf(user), cancellationToken);
+        return (
+            [.. slots.Select(s => s.StartsWith(ServiceSlotPrefix, StringComparison.Ordinal) ? s[ServiceSlotPrefix.Length..] : s.StartsWith(ConnectedSlotPrefix, StringComparison.Ordinal) ? s[ConnectedSlotPrefix.Length..] : null).OfType<string>()],
+            [.. slots.Where(s => s.StartsWith(LostSlotPrefix, StringComparison.Ordinal)).Select(s => s[LostSlotPrefix.Length..])]);
+    }
 
     /// <summary>Null when acceptable for <paramref name="service"/>, else what is wrong, in words for the page.</summary>
     public static string? ServiceTokenProblem(string token, McpServiceTokenDefinition service)
@@ -76,15 +120,11 @@ internal sealed class McpUserTokens(UpstreamTokenStore upstream, UserSecrets sec
         }
     }
 
-    private string Slot(string service)
+    private McpServiceTokenDefinition Definition(string service)
     {
         ArgumentNullException.ThrowIfNull(service);
-        if (!options.Value.ServiceTokens.Any(s => string.Equals(s.Name, service, StringComparison.Ordinal)))
-        {
-            throw new ArgumentException($"'{service}' is not a configured service. Add it with McpOAuthOptions.AddServiceToken(\"{service}\", ...).", nameof(service));
-        }
-
-        return ServiceSlotPrefix + service;
+        return options.Value.ServiceTokens.FirstOrDefault(s => string.Equals(s.Name, service, StringComparison.Ordinal))
+               ?? throw new ArgumentException($"'{service}' is not a configured service. Add it with McpOAuthOptions.AddServiceToken(\"{service}\", ...).", nameof(service));
     }
 
     private static string SubjectOf(ClaimsPrincipal user)

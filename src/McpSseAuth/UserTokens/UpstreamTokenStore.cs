@@ -30,22 +30,45 @@ internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefre
 
     /// <summary>Saves the tokens of a fresh sign-in, replacing older ones; forgets them when the provider gave none.</summary>
     public async ValueTask SaveAsync(string subject, string scheme, AuthenticationProperties properties, CancellationToken cancellationToken)
+        => await SaveAsync(subject, Slot, scheme, properties, cancellationToken);
+
+    /// <summary>
+    /// Saves the tokens a remote scheme obtained (its <c>SaveTokens</c> result) in <paramref name="slot"/>: the sign-in's,
+    /// or a connected service's. False (and nothing kept) when the provider gave no access token.
+    /// </summary>
+    public async ValueTask<bool> SaveAsync(string subject, string slot, string scheme, AuthenticationProperties properties, CancellationToken cancellationToken)
     {
         var accessToken = properties.GetTokenValue("access_token");
         if (string.IsNullOrEmpty(accessToken))
         {
-            await secrets.RemoveAsync(subject, Slot, cancellationToken);
-            return;
+            await secrets.RemoveAsync(subject, slot, cancellationToken);
+            return false;
         }
 
         DateTimeOffset? expiresAt = DateTimeOffset.TryParse(properties.GetTokenValue("expires_at"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at) ? at : null;
-        await WriteAsync(subject, new UpstreamTokenSet(scheme, accessToken, properties.GetTokenValue("refresh_token"), expiresAt), cancellationToken);
+        await WriteAsync(subject, slot, new UpstreamTokenSet(scheme, accessToken, properties.GetTokenValue("refresh_token"), expiresAt), cancellationToken);
+        return true;
     }
 
     /// <summary>The user's current upstream tokens, refreshed first when needed; null when there are none or they are dead.</summary>
-    public async ValueTask<UpstreamTokenSet?> GetCurrentAsync(string subject, CancellationToken cancellationToken)
+    public ValueTask<UpstreamTokenSet?> GetCurrentAsync(string subject, CancellationToken cancellationToken)
+        => GetCurrentAsync(subject, Slot, async () =>
+        {
+            // The provider no longer vouches for the user: they must sign in again, and lose what they hold here until then.
+            if (users is not null)
+            {
+                await users.UpstreamRefusedAsync(subject, cancellationToken);
+            }
+        }, cancellationToken);
+
+    /// <summary>
+    /// The tokens in <paramref name="slot"/>, refreshed first when needed (one refresh at a time per user, across
+    /// instances); null when there are none or they are dead. When the provider refuses the refresh token for good, they
+    /// are forgotten and <paramref name="refused"/> runs.
+    /// </summary>
+    public async ValueTask<UpstreamTokenSet?> GetCurrentAsync(string subject, string slot, Func<ValueTask> refused, CancellationToken cancellationToken)
     {
-        var tokens = await ReadAsync(subject, cancellationToken);
+        var tokens = await ReadAsync(subject, slot, cancellationToken);
         if (tokens is null || !NeedsRefresh(tokens))
         {
             return tokens;
@@ -60,7 +83,7 @@ internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefre
             // concurrent refreshes (invalid_grant), which would end the user's access. A short lease in the shared storage.
             if (storage is not null)
             {
-                lease = Storage.StoredJson.Key("upstream-refresh", subject);
+                lease = Storage.StoredJson.Key("upstream-refresh", subject + "\n" + slot);
                 var waited = System.Diagnostics.Stopwatch.GetTimestamp();
                 while (!await storage.TryAddAsync(lease, Leased, time.GetUtcNow() + LeaseTime, null, cancellationToken))
                 {
@@ -72,7 +95,7 @@ internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefre
                     }
 
                     await Task.Delay(50, cancellationToken);
-                    tokens = await ReadAsync(subject, cancellationToken);
+                    tokens = await ReadAsync(subject, slot, cancellationToken);
                     if (tokens is null || !NeedsRefresh(tokens))
                     {
                         lease = null;
@@ -82,7 +105,7 @@ internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefre
             }
 
             // Another request may have refreshed while this one waited.
-            tokens = await ReadAsync(subject, cancellationToken);
+            tokens = await ReadAsync(subject, slot, cancellationToken);
             if (tokens is null || !NeedsRefresh(tokens))
             {
                 return tokens;
@@ -97,20 +120,16 @@ internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefre
             var (refreshed, spent) = await refresh.RefreshAsync(tokens, cancellationToken);
             if (refreshed is not null)
             {
-                await WriteAsync(subject, refreshed, cancellationToken);
+                await WriteAsync(subject, slot, refreshed, cancellationToken);
                 Log.UpstreamTokenRefreshed(logger, subject, tokens.Scheme);
                 return refreshed;
             }
 
             if (spent)
             {
-                // The provider refused the refresh token for good: the user must sign in again, and loses what they hold
-                // here until then (the provider no longer vouches for them).
-                await secrets.RemoveAsync(subject, Slot, cancellationToken);
-                if (users is not null)
-                {
-                    await users.UpstreamRefusedAsync(subject, cancellationToken);
-                }
+                // The provider refused the refresh token for good.
+                await secrets.RemoveAsync(subject, slot, cancellationToken);
+                await refused();
             }
 
             return null;
@@ -141,12 +160,12 @@ internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefre
     private bool NeedsRefresh(UpstreamTokenSet tokens)
         => tokens.ExpiresAt is { } expiresAt && expiresAt - options.Value.SignIn.UpstreamTokenRefreshMargin <= time.GetUtcNow();
 
-    private async ValueTask<UpstreamTokenSet?> ReadAsync(string subject, CancellationToken cancellationToken)
+    private async ValueTask<UpstreamTokenSet?> ReadAsync(string subject, string slot, CancellationToken cancellationToken)
     {
-        var json = await secrets.ReadAsync(subject, Slot, cancellationToken);
+        var json = await secrets.ReadAsync(subject, slot, cancellationToken);
         return json is null ? null : JsonSerializer.Deserialize(json, UpstreamTokenJsonContext.Default.UpstreamTokenSet);
     }
 
-    private ValueTask WriteAsync(string subject, UpstreamTokenSet tokens, CancellationToken cancellationToken)
-        => secrets.WriteAsync(subject, Slot, JsonSerializer.Serialize(tokens, UpstreamTokenJsonContext.Default.UpstreamTokenSet), cancellationToken);
+    private ValueTask WriteAsync(string subject, string slot, UpstreamTokenSet tokens, CancellationToken cancellationToken)
+        => secrets.WriteAsync(subject, slot, JsonSerializer.Serialize(tokens, UpstreamTokenJsonContext.Default.UpstreamTokenSet), cancellationToken);
 }

@@ -72,6 +72,24 @@ public sealed class RemoteRelayTests(RemoteGatewayFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task TwoUsers_EachReachTheServerWithTheirOwnToken_NeverTheOthers()
+    {
+        await SetTokenAsync("alice", "alice-echo-token");
+        await SetTokenAsync("bob", "bob-echo-token");
+        await using var alice = await SdkClients.ConnectAsync(Host.Url("/echo/mcp"), HttpTransportMode.StreamableHttp, "alice");
+        await using var bob = await SdkClients.ConnectAsync(Host.Url("/mcp"), HttpTransportMode.StreamableHttp, "bob");
+
+        var aliceHeaders = SdkClients.TextOf(await alice.CallToolAsync("request_headers"));
+        var bobHeaders = SdkClients.TextOf(await bob.CallToolAsync("echo__request_headers"));
+
+        Assert.Contains("Bearer alice-echo-token", aliceHeaders, StringComparison.Ordinal);
+        Assert.DoesNotContain("bob", aliceHeaders, StringComparison.Ordinal);
+        Assert.Contains("Bearer bob-echo-token", bobHeaders, StringComparison.Ordinal);
+        Assert.DoesNotContain("alice", bobHeaders, StringComparison.Ordinal);
+        await Host.Services.GetRequiredService<IMcpUserTokens>().DeleteServiceTokenAsync(new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", "bob")], "test")), "echo");
+    }
+
+    [Fact]
     public async Task AMissingUserToken_GivesAToolErrorNamingThePageToAddIt()
     {
         await using var client = await SdkClients.ConnectAsync(Host.Url("/echo/mcp"), HttpTransportMode.StreamableHttp, "bob", clientOptions: new McpClientOptions { ProtocolVersion = "2025-11-25" });

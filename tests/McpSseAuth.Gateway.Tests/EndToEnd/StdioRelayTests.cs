@@ -110,6 +110,29 @@ public sealed class StdioRelayTests(StdioGatewayFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Roots_AreAskedOfTheClient_AndTheirChangesReachTheServer()
+    {
+        var roots = new List<Root> { new() { Uri = "file:///work/first", Name = "first" } };
+        var options = new McpClientOptions
+        {
+            ProtocolVersion = "2025-11-25",
+            Capabilities = new ClientCapabilities { Roots = new RootsCapability { ListChanged = true } },
+            Handlers = new McpClientHandlers { RootsHandler = (_, _) => ValueTask.FromResult(new ListRootsResult { Roots = [.. roots] }) },
+        };
+        await using var client = await SdkClients.ConnectAsync(Host.Url("/everything/mcp"), HttpTransportMode.StreamableHttp, "bob", clientOptions: options);
+
+        Assert.Contains("file:///work/first", SdkClients.TextOf(await client.CallToolAsync("get-roots-list")), StringComparison.Ordinal);
+
+        roots.Add(new Root { Uri = "file:///work/second", Name = "second" });
+        await client.SendNotificationAsync(NotificationMethods.RootsListChangedNotification);
+        for (var waited = 0; !SdkClients.TextOf(await client.CallToolAsync("get-roots-list")).Contains("file:///work/second", StringComparison.Ordinal); waited += 50)
+        {
+            Assert.True(waited < 10_000, "The server never saw the changed roots.");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
     public async Task TwoUsers_GetTheirOwnProcesses_WithTheirOwnValues_AndNotTheGatewaysEnvironment()
     {
         await using var alice = await SdkClients.ConnectAsync(Host.Url("/everything/mcp"), HttpTransportMode.StreamableHttp, "alice");

@@ -135,7 +135,7 @@ public sealed class UserSecretsTests
         Assert.Equal("ghp_alice", await _tokens.GetServiceTokenAsync(alice, "github"));
         Assert.Null(await _tokens.GetServiceTokenAsync(alice, "jira"));
         Assert.Null(await _tokens.GetServiceTokenAsync(User("bob"), "github"));
-        Assert.Equal(["github"], await _tokens.StoredServicesAsync(alice, default));
+        Assert.Equal(["github"], (await _tokens.StoredServicesAsync(alice, default)).Stored);
         Assert.True(await _tokens.DeleteServiceTokenAsync(alice, "github"));
         Assert.False(await _tokens.DeleteServiceTokenAsync(alice, "github"));
         Assert.Null(await _tokens.GetServiceTokenAsync(alice, "github"));
@@ -158,7 +158,7 @@ public sealed class UserSecretsTests
         await _secrets.WriteAsync("alice", UpstreamTokenStore.Slot, "{}", default);
         await _tokens.SetServiceTokenAsync(User("alice"), "jira", "j");
 
-        Assert.Equal(["jira"], await _tokens.StoredServicesAsync(User("alice"), default));
+        Assert.Equal(["jira"], (await _tokens.StoredServicesAsync(User("alice"), default)).Stored);
     }
 
     [Fact]
