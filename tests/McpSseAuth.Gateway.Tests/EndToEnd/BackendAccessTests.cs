@@ -104,6 +104,47 @@ public sealed class BackendAccessTests(StdioGatewayFixture fixture) : IClassFixt
         Assert.Equal(HttpStatusCode.Forbidden, (await PostInitializeAsync(http, "/machines/mcp", alice.AccessToken)).StatusCode);
     }
 
+    [Fact]
+    public async Task AServersRequiredScopes_ArePublishedAndChallenged_AndATokenWithoutThemSteppedUp()
+    {
+        using var http = Raw();
+        var resource = Host.Url("/scoped/mcp").AbsoluteUri;
+
+        var metadata = await http.GetStringAsync("/.well-known/oauth-protected-resource/scoped/mcp");
+        Assert.Contains("\"files:read\"", metadata, StringComparison.Ordinal);
+        using (var anonymous = new HttpRequestMessage(HttpMethod.Post, "/scoped/mcp") { Content = new StringContent("{}", Encoding.UTF8, "application/json") })
+        {
+            var challenge = await http.SendAsync(anonymous);
+            Assert.Equal(HttpStatusCode.Unauthorized, challenge.StatusCode);
+            Assert.Contains("files:read", challenge.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        }
+
+        var plain = await new OAuthFlow(http).GetTokensAsync(resource, "alice");
+        var refused = await PostInitializeAsync(http, "/scoped/mcp", plain.AccessToken);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("error=\"insufficient_scope\"", refused.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        Assert.Contains("files:read", refused.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+
+        var flow = new OAuthFlow(http);
+        var clientId = await flow.RegisterAsync();
+        var location = await new Browser(http).AuthorizeAsync(flow.AuthorizeUrl(clientId, resource, scope: "mcp:tools files:read"), "alice", "alice");
+        var code = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(location.Query)["code"].ToString();
+        using var redeemed = await flow.RedeemAsync(clientId, code, resource: resource);
+        var scopedToken = System.Text.Json.JsonDocument.Parse(await redeemed.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await PostInitializeAsync(http, "/scoped/mcp", scopedToken)).StatusCode);
+    }
+
+    [Fact]
+    public async Task TheAggregate_LeavesOutAServerWhoseScopesTheTokenLacks()
+    {
+        await using var client = await SdkClients.ConnectAsync(Host.Url("/mcp"), HttpTransportMode.StreamableHttp, "alice");
+
+        var tools = await client.ListToolsAsync();
+
+        Assert.Contains(tools, t => t.Name == "everything__echo");
+        Assert.DoesNotContain(tools, t => t.Name.StartsWith("scoped__", StringComparison.Ordinal));
+    }
+
     private static async Task<HttpResponseMessage> PostInitializeAsync(HttpClient http, string path, string token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path)

@@ -31,7 +31,7 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public Uri Url(string path) => new(BaseAddress, path);
 
-    public static async Task<GatewayHost> StartAsync(Action<McpGatewayOptions> gateway, Action<McpOAuthOptions>? oauth = null, Action<IServiceCollection>? services = null)
+    public static async Task<GatewayHost> StartAsync(Action<McpGatewayOptions> gateway, Action<McpOAuthOptions>? oauth = null, Action<IServiceCollection>? services = null, Action<WebApplication>? map = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Development });
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
@@ -49,6 +49,7 @@ public sealed class GatewayHost : IAsyncDisposable
         services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapMcpGateway();
+        map?.Invoke(app);
         await app.StartAsync();
         return new GatewayHost(app, logs);
     }

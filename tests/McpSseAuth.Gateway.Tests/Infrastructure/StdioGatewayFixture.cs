@@ -30,6 +30,9 @@ public sealed class StdioGatewayFixture : IAsyncLifetime
             var machines = Everything.Stdio();
             machines.AccessRules.AllowedUsers.Add("client:" + MachineClientId);
             o.McpServers["machines"] = machines;
+            var scoped = Everything.Stdio();
+            scoped.RequiredScopes.Add("files:read");
+            o.McpServers["scoped"] = scoped;
         }, oauth: o =>
         {
             var ci = new McpOAuthClient { ClientId = MachineClientId, ClientSecret = MachineSecret };
