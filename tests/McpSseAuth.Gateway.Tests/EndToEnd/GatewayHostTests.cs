@@ -105,6 +105,42 @@ public sealed class GatewayHostTests : IDisposable
         Assert.Equal("Healthy", health.RootElement.GetProperty("checks").GetProperty("mcp-server:everything").GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task TheHost_PacksAsADotnetTool_ThatInstallsAndRuns()
+    {
+        var feed = Path.Combine(_folder, "feed");
+        var tools = Path.Combine(_folder, "tools");
+        var project = Path.Combine(Repository.Root, "samples", "McpSseAuth.GatewayHost", "McpSseAuth.GatewayHost.csproj");
+        var configuration = typeof(GatewayHostTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyConfigurationAttribute), false).Cast<System.Reflection.AssemblyConfigurationAttribute>().Single().Configuration;
+        await RunAsync("dotnet", "pack", project, "-c", configuration, "--no-build", "-o", feed, "-p:NuGetAudit=false");
+        await RunAsync("dotnet", "tool", "install", "mcpsseauth-gateway", "--tool-path", tools, "--add-source", feed, "--version", "0.1.0", "--ignore-failed-sources");
+
+        var (exit, output) = await RunAsync(Path.Combine(tools, "mcp-gateway"), "--init", "--config", Path.Combine(_folder, "tool.json"));
+
+        Assert.Equal(0, exit);
+        Assert.Contains("Wrote", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_folder, "tool.json")));
+    }
+
+    private async Task<(int ExitCode, string Output)> RunAsync(string fileName, params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(fileName) { WorkingDirectory = _folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        var output = await stdout + await stderr;
+        Assert.True(process.ExitCode == 0 || fileName.EndsWith("mcp-gateway", StringComparison.Ordinal), $"{fileName} {string.Join(' ', arguments)} failed:\n{output}");
+        return (process.ExitCode, output);
+    }
+
     private static string Config(string apiKey) => $$"""
         {
           "mcpServers": { "remote": { "type": "http", "url": "https://mcp.example.com/mcp", "headers": { "X-Api-Key": "{{apiKey}}" } } },
