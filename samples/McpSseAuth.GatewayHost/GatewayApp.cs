@@ -29,6 +29,7 @@ internal static class GatewayApp
         }
 
         var upstreamScheme = UpstreamSignIn.AddFromConfiguration(builder);
+        var connectSchemes = GatewayConnections.AddFromConfiguration(builder);
         builder.Services.AddMcpOAuth(options =>
         {
             builder.Configuration.GetSection("McpOAuth").Bind(options, binder => binder.ErrorOnUnknownConfiguration = strict);
@@ -48,6 +49,14 @@ internal static class GatewayApp
             builder.Configuration.GetSection("gateway").Bind(options, binder => binder.ErrorOnUnknownConfiguration = strict);
             // Server entries may carry other clients' keys (Claude Desktop, Cursor...): they are left alone (--validate lists them).
             builder.Configuration.GetSection("mcpServers").Bind(options.McpServers);
+            foreach (var (name, scheme) in connectSchemes)
+            {
+                if (options.McpServers.TryGetValue(name, out var server))
+                {
+                    server.UserToken ??= new McpSseAuth.Gateway.McpGatewayUserToken();
+                    server.UserToken.ConnectScheme ??= scheme;
+                }
+            }
         });
 
         builder.Services.AddHealthChecks().AddMcpGatewayServers("ready");

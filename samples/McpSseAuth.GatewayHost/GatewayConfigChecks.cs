@@ -33,6 +33,7 @@ internal static partial class GatewayConfigChecks
                 ["mcpServers", _, "headers", var name] => SecretName().IsMatch(name) || name.Equals("Authorization", StringComparison.OrdinalIgnoreCase),
                 ["mcpServers", _, "url"] => value.Contains('@', StringComparison.Ordinal) || SecretQuery().IsMatch(value),
                 ["Upstream", "ClientSecret"] => true,
+                ["mcpServers", _, "userToken", "oauth", var key] => key.Equals("clientSecret", StringComparison.OrdinalIgnoreCase),
                 ["ConnectionStrings", _] => value.Contains("password=", StringComparison.OrdinalIgnoreCase),
                 _ => false,
             };

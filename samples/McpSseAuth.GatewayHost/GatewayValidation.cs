@@ -15,6 +15,7 @@ internal static class GatewayValidation
         var problems = new List<string>(GatewayConfigChecks.SecretsInFile(command.ConfigPath));
         problems.AddRange(GatewayConfigChecks.UnknownSettings(command.ConfigPath, "gateway", typeof(McpGatewayOptions)));
         problems.AddRange(GatewayConfigChecks.UnknownSettings(command.ConfigPath, "McpOAuth", typeof(McpOAuthOptions)));
+        problems.AddRange(GatewayConnections.Problems(app.Configuration));
         var warnings = new List<string>(GatewayConfigChecks.UnknownServerKeys(command.ConfigPath));
         _ = Options<McpOAuthOptions>(app, "McpOAuth", problems);
         if (Options<McpGatewayOptions>(app, "gateway", problems) is { } gateway)

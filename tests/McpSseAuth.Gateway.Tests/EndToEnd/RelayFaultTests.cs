@@ -133,6 +133,27 @@ public sealed class RelayFaultTests(TestServerFixture fixture) : IClassFixture<T
         Assert.Equal("touched test://things/1", await logged.Task.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
+    [Fact]
+    public async Task AServersListChange_ReachesTheAggregate_AndTheNewToolIsListedThere()
+    {
+        var changed = new TaskCompletionSource();
+        var options = new McpClientOptions
+        {
+            ProtocolVersion = "2025-11-25",
+            Handlers = new McpClientHandlers
+            {
+                NotificationHandlers = [new(NotificationMethods.ToolListChangedNotification, (_, _) => { changed.TrySetResult(); return ValueTask.CompletedTask; })],
+            },
+        };
+        await using var client = await SdkClients.ConnectAsync(Host.Url("/sse"), HttpTransportMode.Sse, "bob", clientOptions: options);
+        var added = "added_" + Guid.NewGuid().ToString("N")[..8];
+
+        await client.CallToolAsync("test__add_tool", new Dictionary<string, object?> { ["name"] = added });
+
+        await changed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains(await client.ListToolsAsync(), t => t.Name == "test__" + added);
+    }
+
     private static bool IsRunning(int pid)
     {
         try
