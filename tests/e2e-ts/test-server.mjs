@@ -22,6 +22,14 @@ server.registerTool('wait_for_cancel', {}, (extra) => new Promise((resolve) => {
   process.stderr.write('waiting for cancel\n');
   extra.signal.addEventListener('abort', () => { cancellations++; resolve({ content: [{ type: 'text', text: 'cancelled' }] }); });
 }));
+server.registerTool('slow_with_progress', { inputSchema: { seconds: z.number() } }, async ({ seconds }, extra) => {
+  const token = extra._meta?.progressToken;
+  for (let i = 1; i <= seconds * 4; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    if (token !== undefined) await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: i, total: seconds * 4 } });
+  }
+  return { content: [{ type: 'text', text: 'done after ' + seconds + ' s' }] };
+});
 server.registerTool('cancellations', {}, async () => ({ content: [{ type: 'text', text: String(cancellations) }] }));
 server.registerTool('flood', { inputSchema: { lines: z.number() } }, async ({ lines }) => {
   for (let i = 0; i < lines; i++) process.stderr.write(`flood line ${i}\n`);

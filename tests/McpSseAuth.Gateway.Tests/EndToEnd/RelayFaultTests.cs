@@ -44,6 +44,19 @@ public sealed class RelayFaultTests(TestServerFixture fixture) : IClassFixture<T
     }
 
     [Fact]
+    public async Task ALongCallThatReportsProgress_IsNotCutByTheRequestTimeout()
+    {
+        await using var client = await SdkClients.ConnectAsync(Host.Url("/test/mcp"), HttpTransportMode.StreamableHttp, "bob", clientOptions: Session);
+        var updates = 0;
+
+        // Twice the server's 2-second request timeout, with progress every quarter second.
+        var result = await client.CallToolAsync("slow_with_progress", new Dictionary<string, object?> { ["seconds"] = 4 }, new Progress<ModelContextProtocol.ProgressNotificationValue>(_ => Interlocked.Increment(ref updates)));
+
+        Assert.Equal("done after 4 s", SdkClients.TextOf(result));
+        Assert.True(updates > 0);
+    }
+
+    [Fact]
     public async Task ACancelledCall_IsCancelledOnTheServerToo()
     {
         await using var client = await SdkClients.ConnectAsync(Host.Url("/test/mcp"), HttpTransportMode.StreamableHttp, "alice", clientOptions: Session);
