@@ -18,6 +18,7 @@ namespace McpSseAuth.Gateway.Backends;
 /// </summary>
 internal sealed partial class BackendLink : IAsyncDisposable
 {
+    private static readonly TimeSpan StandardErrorWindow = TimeSpan.FromSeconds(10);
     private static long s_links;
     private readonly ConcurrentDictionary<FrontSession, byte> _sessions = new();
     private readonly ConcurrentDictionary<string, ProgressRoute> _progress = new(StringComparer.Ordinal);
@@ -30,9 +31,9 @@ internal sealed partial class BackendLink : IAsyncDisposable
     private readonly GatewayMetrics _metrics;
     private McpClient? _client;
     private long _progressTokens;
-    private long _lastUsed = Environment.TickCount64;
+    private long _lastUsed;
     private int _stderrLines;
-    private long _stderrWindow = Environment.TickCount64;
+    private long _stderrWindow;
 
     private BackendLink(BackendRoute backend, string subject, string? sessionId, ILogger logger, TimeProvider time, GatewayMetrics metrics)
     {
@@ -42,6 +43,7 @@ internal sealed partial class BackendLink : IAsyncDisposable
         SessionId = sessionId;
         _logger = logger;
         _time = time;
+        _lastUsed = _stderrWindow = time.GetTimestamp();
     }
 
     public BackendRoute Backend { get; }
@@ -60,11 +62,11 @@ internal sealed partial class BackendLink : IAsyncDisposable
 
     /// <summary>Whether a session uses it, or did within <paramref name="idle"/>.</summary>
     public bool InUse(TimeSpan idle)
-        => !_sessions.IsEmpty || Environment.TickCount64 - Interlocked.Read(ref _lastUsed) < idle.TotalMilliseconds;
+        => !_sessions.IsEmpty || _time.GetElapsedTime(Interlocked.Read(ref _lastUsed)) < idle;
 
     public int SessionCount => _sessions.Count;
 
-    /// <summary>When a session last used it (<see cref="Environment.TickCount64"/>).</summary>
+    /// <summary>When a session last used it (a <see cref="TimeProvider.GetTimestamp"/>).</summary>
     public long LastUsed => Interlocked.Read(ref _lastUsed);
 
     /// <summary>Starts the process or opens the HTTP session and initializes it, offering the client capabilities of <paramref name="first"/>.</summary>
@@ -252,7 +254,7 @@ internal sealed partial class BackendLink : IAsyncDisposable
         }
     }
 
-    private void Touch() => Interlocked.Exchange(ref _lastUsed, Environment.TickCount64);
+    private void Touch() => Interlocked.Exchange(ref _lastUsed, _time.GetTimestamp());
 
     private async Task WatchAsync()
     {
@@ -276,8 +278,8 @@ internal sealed partial class BackendLink : IAsyncDisposable
     /// </summary>
     private void OnStandardError(string line)
     {
-        var now = Environment.TickCount64;
-        if (now - Interlocked.Read(ref _stderrWindow) > 10_000)
+        var now = _time.GetTimestamp();
+        if (_time.GetElapsedTime(Interlocked.Read(ref _stderrWindow), now) > StandardErrorWindow)
         {
             Interlocked.Exchange(ref _stderrWindow, now);
             var dropped = Interlocked.Exchange(ref _stderrLines, 0) - 100;

@@ -101,17 +101,19 @@ internal sealed class BackendRelay(BackendLinks links, ILogger<BackendRelay> log
         try
         {
             JsonNode? result;
-            try
+            for (var attempt = 0; ; attempt++)
             {
-                var link = await links.AcquireAsync(backend, session, cancellationToken);
-                result = await link.SendAsync(request.JsonRpcRequest.Method, parameters ?? request.JsonRpcRequest.Params, session, request.Server, cancellationToken);
-            }
-            catch (BackendUnavailableException lost) when (lost.SessionExpired)
-            {
-                // The server forgot the session (restarted, or expired it): a new one, transparently; the request was not handled.
-                GatewayLog.BackendSessionExpired(logger, backend.Name, session.Subject);
-                var link = await links.AcquireAsync(backend, session, cancellationToken);
-                result = await link.SendAsync(request.JsonRpcRequest.Method, parameters ?? request.JsonRpcRequest.Params, session, request.Server, cancellationToken);
+                try
+                {
+                    var link = await links.AcquireAsync(backend, session, cancellationToken);
+                    result = await link.SendAsync(request.JsonRpcRequest.Method, parameters ?? request.JsonRpcRequest.Params, session, request.Server, cancellationToken);
+                    break;
+                }
+                catch (BackendUnavailableException lost) when (lost.SessionExpired && attempt == 0)
+                {
+                    // The server forgot the session (restarted, or expired it): a new one, transparently; the request was not handled.
+                    GatewayLog.BackendSessionExpired(logger, backend.Name, session.Subject);
+                }
             }
 
             return result.Deserialize((JsonTypeInfo<TResult>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(TResult)))
