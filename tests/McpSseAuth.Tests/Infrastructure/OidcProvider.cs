@@ -16,7 +16,7 @@ public sealed partial class OidcProvider : IAsyncDisposable
 {
     public const string Password = "password";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
     private readonly Process _process;
     private readonly StringBuilder _stderr;
