@@ -92,8 +92,7 @@ internal sealed class ServiceTokensEndpoint(McpUserTokens userTokens, IAntiforge
                 return;
         }
 
-        context.Response.Redirect((context.Request.PathBase + options.Value.Paths.ServiceTokens).ToUriComponent() + "?done=" + done);
-        context.Response.StatusCode = StatusCodes.Status303SeeOther;
+        BackToPage(context, done);
     }
 
     /// <summary>
@@ -121,7 +120,13 @@ internal sealed class ServiceTokensEndpoint(McpUserTokens userTokens, IAntiforge
         }
 
         Log.ServiceConnected(logger, subject, service.Name);
-        context.Response.Redirect((context.Request.PathBase + options.Value.Paths.ServiceTokens).ToUriComponent() + "?done=connected");
+        BackToPage(context, "connected");
+    }
+
+    /// <summary>303 to the page, which says what was <paramref name="done"/> (post/redirect/get: a reload posts nothing again).</summary>
+    private void BackToPage(HttpContext context, string done)
+    {
+        context.Response.Redirect((context.Request.PathBase + options.Value.Paths.ServiceTokens).ToUriComponent() + "?done=" + done);
         context.Response.StatusCode = StatusCodes.Status303SeeOther;
     }
 

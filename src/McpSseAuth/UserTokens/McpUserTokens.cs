@@ -108,7 +108,7 @@ internal sealed class McpUserTokens(UpstreamTokenStore upstream, UserSecrets sec
     }
 
     /// <summary>Whether the whole token matches the service's format; bounded in time, so no format can stall a request.</summary>
-    public static bool FormatMatches(string format, string token)
+    private static bool FormatMatches(string format, string token)
     {
         try
         {
