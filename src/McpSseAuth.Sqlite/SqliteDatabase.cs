@@ -7,8 +7,8 @@ namespace McpSseAuth.Sqlite;
 
 /// <summary>
 /// The database file behind <see cref="SqliteOAuthStorage"/>: created owner-only, opened in WAL mode, its schema created or
-/// migrated once, then one pooled connection per operation, with <c>synchronous=NORMAL</c> unless durable commits were asked
-/// for (see <see cref="McpSqliteOptions.DurableCommits"/>). SQLite's errors become McpSseAuth's: a busy, full or unreachable
+/// migrated once; then the connections of its workers (<see cref="SqliteWorker"/>), with <c>synchronous=NORMAL</c> unless
+/// durable commits were asked for (see <see cref="McpSqliteOptions.DurableCommits"/>). SQLite's errors become McpSseAuth's: a busy, full or unreachable
 /// file is <see cref="McpStorageUnavailableException"/> (503, retried later), a damaged one an
 /// <see cref="InvalidOperationException"/> that says how to recover.
 /// </summary>
@@ -56,57 +56,56 @@ internal sealed class SqliteDatabase
             // Never created by SQLite: a file deleted while the server runs is an error, not a new empty store with the
             // process's default mode.
             Mode = SqliteOpenMode.ReadWrite,
-            Pooling = true,
+            // Each worker keeps its connection for the storage's life; closing one must release the file.
+            Pooling = false,
             DefaultTimeout = _busyTimeoutSeconds,
         }.ToString();
 
         CreateFileOwnerOnly();
-        Run(connection =>
+        try
         {
+            using var connection = Open();
             // Persistent in the file: readers no longer block the writer, nor the writer readers.
             Execute(connection, "PRAGMA journal_mode = WAL;");
             using var transaction = connection.BeginTransaction(deferred: false);
             Migrate(connection);
             transaction.Commit();
-        });
-    }
-
-    public string Path { get; }
-
-    /// <summary>Runs <paramref name="operation"/> on a connection of the pool, translating SQLite's errors.</summary>
-    public T Run<T>(Func<SqliteConnection, T> operation)
-    {
-        try
-        {
-            using var connection = new SqliteConnection(_connectionString);
-            connection.Open();
-            sqlite3_busy_timeout(connection.Handle, _busyTimeoutSeconds * 1000);
-            if (sqlite3_exec(connection.Handle, _synchronous) is var result and not SQLITE_OK)
-            {
-                SqliteException.ThrowExceptionForRC(result, connection.Handle);
-            }
-
-            return operation(connection);
         }
-        catch (SqliteException e) when (Translate(e) is { } translated)
+        catch (SqliteException e) when (TranslateSqlite(e) is { } translated)
         {
             throw translated;
         }
     }
 
-    /// <inheritdoc cref="Run{T}"/>
-    public void Run(Action<SqliteConnection> operation) => Run(connection =>
-    {
-        operation(connection);
-        return true;
-    });
+    public string Path { get; }
 
-    /// <summary>Closes the idle connections to the file (another storage on the same file opens new ones as it needs).</summary>
-    public void ClosePool()
+    /// <summary>
+    /// A new connection to the file with the busy timeout and the commit mode set; with <paramref name="readOnly"/> it
+    /// refuses to write (<c>query_only</c>). SQLite's errors are not translated.
+    /// </summary>
+    public SqliteConnection Open(bool readOnly = false)
     {
-        using var connection = new SqliteConnection(_connectionString);
-        SqliteConnection.ClearPool(connection);
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            sqlite3_busy_timeout(connection.Handle, _busyTimeoutSeconds * 1000);
+            if (sqlite3_exec(connection.Handle, _synchronous + (readOnly ? "PRAGMA query_only = 1;" : "")) is var result and not SQLITE_OK)
+            {
+                SqliteException.ThrowExceptionForRC(result, connection.Handle);
+            }
+
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>What to throw for <paramref name="e"/>: SQLite's errors as McpSseAuth's (see the class), anything else as it is.</summary>
+    public Exception Translate(Exception e) => e is SqliteException sqlite && TranslateSqlite(sqlite) is { } translated ? translated : e;
 
     public static int Execute(SqliteConnection connection, string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
     {
@@ -178,7 +177,7 @@ internal sealed class SqliteDatabase
         }
     }
 
-    private Exception? Translate(SqliteException e) => e.SqliteErrorCode switch
+    private Exception? TranslateSqlite(SqliteException e) => e.SqliteErrorCode switch
     {
         SQLITE_BUSY or SQLITE_LOCKED => new McpStorageUnavailableException(
             $"The SQLite database {Path} stayed locked by another connection for more than {_busyTimeoutSeconds} s. If this lasts, look for a process holding a long transaction on it (a backup, a sqlite3 shell).", e),

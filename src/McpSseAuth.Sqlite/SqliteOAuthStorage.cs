@@ -8,8 +8,10 @@ namespace McpSseAuth.Sqlite;
 /// <see cref="IMcpOAuthStorage"/> in one SQLite file: survives restarts, and the server instances of one machine may share
 /// it. One row per entry, times in UTC ticks (<see cref="DateTimeOffset.MaxValue"/> for never); a row whose expiry has passed
 /// on McpSseAuth's clock is absent for every operation, and rows expired on that clock are deleted at most once a minute,
-/// as writes arrive. Each operation is one statement, or an IMMEDIATE transaction that holds the write lock from its
-/// first read, so the processes sharing the file see exactly one winner of a take or a swap.
+/// as writes arrive. Writes go to the writer (<see cref="SqliteWorker"/>): the writes arriving together share one
+/// IMMEDIATE transaction and one commit, each in a savepoint of its own, and each operation is one statement or reads and
+/// writes under the write lock, so the processes sharing the file see exactly one winner of a take or a swap. Reads go to
+/// the reader, which WAL never blocks. No operation runs on the caller's thread.
 /// </summary>
 internal sealed class SqliteOAuthStorage : IMcpOAuthStorage, IDisposable
 {
@@ -18,9 +20,11 @@ internal sealed class SqliteOAuthStorage : IMcpOAuthStorage, IDisposable
     private const string Columns = "value, expires_at, taken_at";
 
     private readonly SqliteDatabase _database;
+    private readonly SqliteWorker _writer;
+    private readonly SqliteWorker _reader;
     private readonly TimeProvider _time;
     private long _nextSweep = long.MinValue;
-    private volatile bool _disposed;
+    private int _disposed;
 
     public SqliteOAuthStorage(string databasePath, TimeProvider time)
         : this(databasePath, time, DefaultBusyTimeout)
@@ -37,153 +41,132 @@ internal sealed class SqliteOAuthStorage : IMcpOAuthStorage, IDisposable
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
         _database = new SqliteDatabase(databasePath, busyTimeout, durableCommits);
+        _writer = new SqliteWorker(_database, writes: true, "McpSseAuth SQLite writer", Sweep);
+        _reader = new SqliteWorker(_database, writes: false, "McpSseAuth SQLite reader");
     }
 
-    /// <summary>The database file and its connections.</summary>
+    /// <summary>The database file.</summary>
     internal SqliteDatabase Database => _database;
 
     public ValueTask<McpStoredEntry?> GetAsync(string key, CancellationToken cancellationToken)
-    {
-        Begin(cancellationToken);
-        return ValueTask.FromResult(_database.Run(connection => ReadLive(connection, key, Now())));
-    }
+        => Read(s => ReadLive(s, key, Now()), cancellationToken);
 
     public ValueTask<bool> TryAddAsync(string key, ReadOnlyMemory<byte> value, DateTimeOffset expiresAt, string? partition, CancellationToken cancellationToken)
-    {
-        Begin(cancellationToken);
-        return ValueTask.FromResult(_database.Run(connection =>
-        {
-            var now = Now();
-            Sweep(connection, now);
-            // An expired row is replaced as if it were not there.
-            return Execute(
-                connection,
+        => new(Write(
+            s => s.Execute(
+                // An expired row is replaced as if it were not there.
                 $"""
                 INSERT INTO {Table} (key, value, expires_at, taken_at, partition) VALUES ($key, $value, $expires_at, NULL, $partition)
                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at, taken_at = NULL, partition = excluded.partition
                 WHERE {Table}.expires_at <= $now;
                 """,
-                ("$key", key), ("$value", value), ("$expires_at", expiresAt.UtcTicks), ("$partition", partition), ("$now", now)) == 1;
-        }));
-    }
+                ("$key", key), ("$value", value), ("$expires_at", expiresAt.UtcTicks), ("$partition", partition), ("$now", Now())) == 1,
+            cancellationToken));
 
     public ValueTask SetAsync(string key, ReadOnlyMemory<byte> value, DateTimeOffset expiresAt, string? partition, CancellationToken cancellationToken)
-    {
-        Begin(cancellationToken);
-        _database.Run(connection =>
-        {
-            Sweep(connection, Now());
-            Execute(
-                connection,
+        => new(Write(
+            s => s.Execute(
                 $"""
                 INSERT INTO {Table} (key, value, expires_at, taken_at, partition) VALUES ($key, $value, $expires_at, NULL, $partition)
                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at, taken_at = NULL, partition = excluded.partition;
                 """,
-                ("$key", key), ("$value", value), ("$expires_at", expiresAt.UtcTicks), ("$partition", partition));
-        });
-        return ValueTask.CompletedTask;
-    }
+                ("$key", key), ("$value", value), ("$expires_at", expiresAt.UtcTicks), ("$partition", partition)),
+            cancellationToken));
 
+    // Blobs compare byte for byte (memcmp); taken_at and partition are left as they are.
     public ValueTask<bool> TryReplaceAsync(string key, ReadOnlyMemory<byte> expected, ReadOnlyMemory<byte> value, DateTimeOffset expiresAt, CancellationToken cancellationToken)
-    {
-        Begin(cancellationToken);
-        // Blobs compare byte for byte (memcmp); taken_at and partition are left as they are.
-        return ValueTask.FromResult(_database.Run(connection => Execute(
-            connection,
-            $"UPDATE {Table} SET value = $value, expires_at = $expires_at WHERE key = $key AND expires_at > $now AND value = $expected;",
-            ("$key", key), ("$expected", expected), ("$value", value), ("$expires_at", expiresAt.UtcTicks), ("$now", Now())) == 1));
-    }
+        => new(Write(
+            s => s.Execute(
+                $"UPDATE {Table} SET value = $value, expires_at = $expires_at WHERE key = $key AND expires_at > $now AND value = $expected;",
+                ("$key", key), ("$expected", expected), ("$value", value), ("$expires_at", expiresAt.UtcTicks), ("$now", Now())) == 1,
+            cancellationToken));
 
     public ValueTask<McpTakeResult> TryTakeAsync(string key, ReadOnlyMemory<byte> remainder, DateTimeOffset keepUntil, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        Begin(cancellationToken);
-        return ValueTask.FromResult(_database.Run(connection =>
-        {
-            // RETURNING would give the remainder, not the value taken: read it under the write lock instead, which
-            // BEGIN IMMEDIATE holds from the start, so no other connection can take the entry in between.
-            using var transaction = connection.BeginTransaction(deferred: false);
-            if (ReadLive(connection, key, Now()) is not { } entry)
+        => new(Write(
+            s =>
             {
-                return new McpTakeResult(McpTakeStatus.NotFound, null);
-            }
+                // RETURNING would give the remainder, not the value taken: read it in the write transaction instead, which
+                // holds the write lock from its start, so no other connection can take the entry in between.
+                if (ReadLive(s, key, Now()) is not { } entry)
+                {
+                    return new McpTakeResult(McpTakeStatus.NotFound, null);
+                }
 
-            if (entry.TakenAt is not null)
-            {
-                return new McpTakeResult(McpTakeStatus.AlreadyTaken, entry);
-            }
+                if (entry.TakenAt is not null)
+                {
+                    return new McpTakeResult(McpTakeStatus.AlreadyTaken, entry);
+                }
 
-            Execute(
-                connection,
-                $"UPDATE {Table} SET value = $value, expires_at = $expires_at, taken_at = $taken_at WHERE key = $key;",
-                ("$key", key), ("$value", remainder), ("$expires_at", keepUntil.UtcTicks), ("$taken_at", now.UtcTicks));
-            transaction.Commit();
-            return new McpTakeResult(McpTakeStatus.Taken, new McpStoredEntry(entry.Value, entry.ExpiresAt, now));
-        }));
-    }
+                s.Execute(
+                    $"UPDATE {Table} SET value = $value, expires_at = $expires_at, taken_at = $taken_at WHERE key = $key;",
+                    ("$key", key), ("$value", remainder), ("$expires_at", keepUntil.UtcTicks), ("$taken_at", now.UtcTicks));
+                return new McpTakeResult(McpTakeStatus.Taken, new McpStoredEntry(entry.Value, entry.ExpiresAt, now));
+            },
+            cancellationToken));
 
     public ValueTask<bool> RemoveAsync(string key, CancellationToken cancellationToken)
-    {
-        Begin(cancellationToken);
-        return ValueTask.FromResult(_database.Run(connection =>
-        {
-            using var command = Command(connection, $"DELETE FROM {Table} WHERE key = $key RETURNING expires_at;", ("$key", key));
-            using var reader = command.ExecuteReader();
-            return reader.Read() && reader.GetInt64(0) > Now();
-        }));
-    }
+        => new(Write(
+            s =>
+            {
+                using var reader = s.Prepared($"DELETE FROM {Table} WHERE key = $key RETURNING expires_at;", ("$key", key)).ExecuteReader();
+                return reader.Read() && reader.GetInt64(0) > Now();
+            },
+            cancellationToken));
 
     public ValueTask<IReadOnlyList<KeyValuePair<string, McpStoredEntry>>> ListAsync(string partition, CancellationToken cancellationToken)
-    {
-        Begin(cancellationToken);
-        return ValueTask.FromResult<IReadOnlyList<KeyValuePair<string, McpStoredEntry>>>(_database.Run(connection =>
-        {
-            using var command = Command(
-                connection,
-                $"SELECT key, {Columns} FROM {Table} WHERE partition = $partition AND expires_at > $now;",
-                ("$partition", partition), ("$now", Now()));
-            using var reader = command.ExecuteReader();
-            var found = new List<KeyValuePair<string, McpStoredEntry>>();
-            while (reader.Read())
+        => Read<IReadOnlyList<KeyValuePair<string, McpStoredEntry>>>(
+            s =>
             {
-                found.Add(KeyValuePair.Create(reader.GetString(0), Entry(reader, 1)));
-            }
+                using var reader = s.Prepared(
+                    $"SELECT key, {Columns} FROM {Table} WHERE partition = $partition AND expires_at > $now;",
+                    ("$partition", partition), ("$now", Now())).ExecuteReader();
+                var found = new List<KeyValuePair<string, McpStoredEntry>>();
+                while (reader.Read())
+                {
+                    found.Add(KeyValuePair.Create(reader.GetString(0), Entry(reader, 1)));
+                }
 
-            return found;
-        }));
-    }
+                return found;
+            },
+            cancellationToken);
 
     public ValueTask<long> CountAsync(string partition, CancellationToken cancellationToken)
-    {
-        Begin(cancellationToken);
-        return ValueTask.FromResult(_database.Run(connection =>
-        {
-            using var command = Command(connection, $"SELECT count(*) FROM {Table} WHERE partition = $partition AND expires_at > $now;", ("$partition", partition), ("$now", Now()));
-            return (long)command.ExecuteScalar()!;
-        }));
-    }
+        => Read(
+            s => (long)s.Prepared($"SELECT count(*) FROM {Table} WHERE partition = $partition AND expires_at > $now;", ("$partition", partition), ("$now", Now())).ExecuteScalar()!,
+            cancellationToken);
 
+    /// <summary>Runs <paramref name="operation"/> on the writer's connection, in a write transaction (for tests and diagnostics).</summary>
+    internal Task<T> OnWriterAsync<T>(Func<SqliteStatements, T> operation) => Write(operation, CancellationToken.None);
+
+    /// <summary>Finishes the queued operations and closes the file.</summary>
     public void Dispose()
     {
-        if (!_disposed)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _disposed = true;
-            _database.ClosePool();
+            _writer.Dispose();
+            _reader.Dispose();
         }
     }
 
-    // Microsoft.Data.Sqlite has no asynchronous I/O: each operation runs to completion on the calling thread.
-    private void Begin(CancellationToken cancellationToken)
+    private Task<T> Write<T>(Func<SqliteStatements, T> operation, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
         cancellationToken.ThrowIfCancellationRequested();
+        return _writer.RunAsync(operation, cancellationToken);
+    }
+
+    private ValueTask<T> Read<T>(Func<SqliteStatements, T> operation, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_reader.RunAsync(operation, cancellationToken));
     }
 
     private long Now() => _time.GetUtcNow().UtcTicks;
 
-    private static McpStoredEntry? ReadLive(SqliteConnection connection, string key, long now)
+    private static McpStoredEntry? ReadLive(SqliteStatements statements, string key, long now)
     {
-        using var command = Command(connection, $"SELECT {Columns} FROM {Table} WHERE key = $key AND expires_at > $now;", ("$key", key), ("$now", now));
-        using var reader = command.ExecuteReader();
+        using var reader = statements.Prepared($"SELECT {Columns} FROM {Table} WHERE key = $key AND expires_at > $now;", ("$key", key), ("$now", now)).ExecuteReader();
         return reader.Read() ? Entry(reader, 0) : null;
     }
 
@@ -192,15 +175,17 @@ internal sealed class SqliteOAuthStorage : IMcpOAuthStorage, IDisposable
         new DateTimeOffset(reader.GetInt64(first + 1), TimeSpan.Zero),
         reader.IsDBNull(first + 2) ? null : new DateTimeOffset(reader.GetInt64(first + 2), TimeSpan.Zero));
 
-    // Expired rows only cost space, so one DELETE a minute at most, before a write (a failure then writes nothing).
-    private void Sweep(SqliteConnection connection, long now)
+    // Expired rows only cost space, so one DELETE a minute at most, at the start of a write batch (a failure then writes
+    // nothing of the batch).
+    private void Sweep(SqliteStatements statements)
     {
-        var due = Interlocked.Read(ref _nextSweep);
-        if (now < due || Interlocked.CompareExchange(ref _nextSweep, now + TimeSpan.TicksPerMinute, due) != due)
+        var now = Now();
+        if (now < _nextSweep)
         {
             return;
         }
 
-        Execute(connection, $"DELETE FROM {Table} WHERE expires_at <= $now;", ("$now", now));
+        _nextSweep = now + TimeSpan.TicksPerMinute;
+        statements.Execute($"DELETE FROM {Table} WHERE expires_at <= $now;", ("$now", now));
     }
 }

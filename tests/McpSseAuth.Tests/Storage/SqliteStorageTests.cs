@@ -101,43 +101,31 @@ public sealed class SqliteStorageTests : StorageContract
         Assert.Equal((long)SqliteDatabase.SchemaVersion, Scalar(DatabasePath, "PRAGMA user_version;"));
     }
 
-    [Fact]
-    public void Commits_wait_for_the_disk_only_when_durable_commits_are_asked_for()
-    {
-        static long Synchronous(SqliteOAuthStorage storage) => storage.Database.Run(connection =>
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA synchronous;";
-            return (long)command.ExecuteScalar()!;
-        });
+    private static Task<long> SynchronousAsync(SqliteOAuthStorage storage) => storage.OnWriterAsync(s => (long)s.Prepared("PRAGMA synchronous;").ExecuteScalar()!);
 
-        // 1 is NORMAL (SQLite's advice in WAL mode), 2 FULL (an fsync per commit); on every connection the pool hands out.
+    [Fact]
+    public async Task Commits_wait_for_the_disk_only_when_durable_commits_are_asked_for()
+    {
+        // 1 is NORMAL (SQLite's advice in WAL mode), 2 FULL (an fsync per commit), on the connection that writes.
         var storage = (SqliteOAuthStorage)Storage;
-        Assert.Equal(1L, Synchronous(storage));
-        Assert.Equal(1L, Synchronous(storage));
+        Assert.Equal(1L, await SynchronousAsync(storage));
         var durable = new SqliteOAuthStorage(Path.Combine(_root, "durable.db"), Time, SqliteOAuthStorage.DefaultBusyTimeout, durableCommits: true);
         _opened.Add(durable);
-        Assert.Equal(2L, Synchronous(durable));
+        Assert.Equal(2L, await SynchronousAsync(durable));
     }
 
     [Fact]
-    public void AddMcpOAuthSqlite_waits_for_the_disk_on_every_commit_unless_told_otherwise()
+    public async Task AddMcpOAuthSqlite_waits_for_the_disk_on_every_commit_unless_told_otherwise()
     {
-        static long Synchronous(string path, Action<McpSqliteOptions>? configure)
+        async Task<long> Synchronous(string path, Action<McpSqliteOptions>? configure)
         {
-            using var services = new ServiceCollection().AddMcpOAuthSqlite(path, configure).BuildServiceProvider();
-            var storage = (SqliteOAuthStorage)services.GetRequiredService<IMcpOAuthStorage>();
-            return storage.Database.Run(connection =>
-            {
-                using var command = connection.CreateCommand();
-                command.CommandText = "PRAGMA synchronous;";
-                return (long)command.ExecuteScalar()!;
-            });
+            await using var services = new ServiceCollection().AddMcpOAuthSqlite(path, configure).BuildServiceProvider();
+            return await SynchronousAsync((SqliteOAuthStorage)services.GetRequiredService<IMcpOAuthStorage>());
         }
 
         // A revocation or a spent refresh token must survive a power loss: FULL (2) unless the app accepts NORMAL (1).
-        Assert.Equal(2L, Synchronous(Path.Combine(_root, "default.db"), null));
-        Assert.Equal(1L, Synchronous(Path.Combine(_root, "fast.db"), o => o.DurableCommits = false));
+        Assert.Equal(2L, await Synchronous(Path.Combine(_root, "default.db"), null));
+        Assert.Equal(1L, await Synchronous(Path.Combine(_root, "fast.db"), o => o.DurableCommits = false));
     }
 
     [Fact]
@@ -215,6 +203,51 @@ public sealed class SqliteStorageTests : StorageContract
 
         await storage.SetAsync("k", Bytes("after"), until, null, default);
         Assert.Equal("after", Text(await storage.GetAsync("k", default)));
+    }
+
+    [Fact]
+    public async Task A_write_waiting_for_the_file_does_not_block_its_caller_and_completes_once_the_lock_is_free()
+    {
+        var until = Time.GetUtcNow().AddHours(1);
+        await Storage.SetAsync("k", Bytes("before"), until, null, default);
+
+        ValueTask pending;
+        using (var locker = Connect(DatabasePath))
+        using (var transaction = locker.BeginTransaction(deferred: false))
+        {
+            // The file is locked by another program: the call returns at once, its write queued on the storage's writer.
+            var clock = Stopwatch.StartNew();
+            pending = Storage.SetAsync("k", Bytes("after"), until, null, default);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"SetAsync blocked its caller for {clock.Elapsed}.");
+            Assert.False(pending.IsCompleted);
+            Assert.Equal("before", Text(await Storage.GetAsync("k", default)));
+            transaction.Rollback();
+        }
+
+        await pending;
+        Assert.Equal("after", Text(await Storage.GetAsync("k", default)));
+        Assert.Equal("McpSseAuth SQLite writer", await ((SqliteOAuthStorage)Storage).OnWriterAsync(_ => Thread.CurrentThread.Name));
+    }
+
+    [Fact]
+    public async Task Writes_arriving_together_are_each_committed_with_their_own_outcome()
+    {
+        var until = Time.GetUtcNow().AddHours(1);
+        await Storage.SetAsync("taken", Bytes("code"), until, null, default);
+
+        // 400 adds of distinct keys, 20 adds racing for one key, 20 takes racing for one entry, all queued at once: the
+        // writer commits them in batches, and each gets the outcome it would have alone.
+        var adds = Enumerable.Range(0, 400).Select(i => Storage.TryAddAsync($"key-{i}", Bytes($"v{i}"), until, "many", default).AsTask()).ToList();
+        var racingAdds = Enumerable.Range(0, 20).Select(i => Storage.TryAddAsync("contended", Bytes($"c{i}"), until, null, default).AsTask()).ToList();
+        var takes = Enumerable.Range(0, 20).Select(i => Storage.TryTakeAsync("taken", Bytes($"r{i}"), until, Time.GetUtcNow(), default).AsTask()).ToList();
+
+        Assert.All(await Task.WhenAll(adds), Assert.True);
+        Assert.Single(await Task.WhenAll(racingAdds), won => won);
+        Assert.Single(await Task.WhenAll(takes), t => t.Status == McpTakeStatus.Taken);
+        Assert.Equal(400, await Storage.CountAsync("many", default));
+
+        // On disk, not only in this storage: another program reads them.
+        Assert.Equal(400L, Scalar(DatabasePath, "SELECT count(*) FROM mcp_oauth_entries WHERE partition = 'many';"));
     }
 
     [Fact]
