@@ -28,6 +28,9 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _countGate = new();
     private long _count;
+
+    // Registrations of this instance counted in _count but not finished: a count read from the storage misses them.
+    private long _pending;
     private DateTimeOffset _countedUntil = DateTimeOffset.MinValue;
 
     // A client is read on each of its requests, and again to note its use: decoded once while it does not change.
@@ -44,22 +47,39 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
 
     public async ValueTask<bool> TryAddAsync(ClientRegistration client, CancellationToken cancellationToken)
     {
-        // Concurrent registrations (on several instances) may each see room and overshoot the bound by a few: it is a
-        // guard against floods, not a quota.
-        if (await CountAsync(cancellationToken) >= options.Value.Registration.MaxClients && !await TryEvictUnusedAsync(cancellationToken))
+        // The newcomer is counted before anything is awaited, so registrations arriving together on this instance each see
+        // the others and each evicts its own. Across instances the bound may be overshot by a few until the next count:
+        // it is a guard against floods, not a quota.
+        await RefreshCountAsync(cancellationToken);
+        var added = false;
+        Interlocked.Increment(ref _pending);
+        var counted = Interlocked.Increment(ref _count);
+        try
         {
-            return false;
+            if (counted > options.Value.Registration.MaxClients && !await TryEvictUnusedAsync(cancellationToken))
+            {
+                return false;
+            }
+
+            var stored = new StoredClient(client, null, null);
+            added = await storage.TryAddAsync(Key(client.ClientId), StoredJson.Encode(ClientJson.Default, stored), KeepUntil(stored), Partition, cancellationToken);
+        }
+        finally
+        {
+            if (!added)
+            {
+                Interlocked.Decrement(ref _count);
+            }
+
+            Interlocked.Decrement(ref _pending);
         }
 
-        var stored = new StoredClient(client, null, null);
-        if (!await storage.TryAddAsync(Key(client.ClientId), StoredJson.Encode(ClientJson.Default, stored), KeepUntil(stored), Partition, cancellationToken))
+        if (added)
         {
-            return false;
+            Queue(client);
         }
 
-        Interlocked.Increment(ref _count);
-        Queue(client);
-        return true;
+        return added;
     }
 
     public async ValueTask MarkUsedAsync(string clientId, CancellationToken cancellationToken)
@@ -102,28 +122,30 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
         return stored.AuthorizingUntil is { } authorizing && authorizing > until ? authorizing : until;
     }
 
-    /// <summary>The storage's count of clients when the last one read is older than <see cref="CountRefreshInterval"/>, else that count plus this instance's registrations since.</summary>
-    private async ValueTask<long> CountAsync(CancellationToken cancellationToken)
+    /// <summary>Reads the storage's count of clients when the last one read is older than <see cref="CountRefreshInterval"/>.</summary>
+    private async ValueTask RefreshCountAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         lock (_countGate)
         {
             if (now < _countedUntil)
             {
-                return _count;
+                return;
             }
+
+            // One registration reads it; the others go on with the count they have.
+            _countedUntil = now + CountRefreshInterval;
         }
 
-        var counted = await storage.CountAsync(Partition, cancellationToken);
-        SetCount(counted, now);
-        return counted;
+        SetCount(await storage.CountAsync(Partition, cancellationToken), now);
     }
 
+    /// <summary>Starts the approximate count again from the storage's <paramref name="count"/> and the registrations in flight here.</summary>
     private void SetCount(long count, DateTimeOffset countedAt)
     {
         lock (_countGate)
         {
-            _count = count;
+            _count = count + Interlocked.Read(ref _pending);
             _countedUntil = countedAt + CountRefreshInterval;
         }
     }
@@ -137,7 +159,7 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
 
         var now = _time.GetUtcNow();
         var live = await storage.ListAsync(Partition, cancellationToken);
-        // An exact count of the live clients: the approximate one starts again from it.
+        // An exact count of the live clients: the approximate one starts again from it, and the decision is taken on it.
         SetCount(live.Count, now);
         if (live.Count < options.Value.Registration.MaxClients)
         {
@@ -153,38 +175,36 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
     }
 
     /// <summary>
-    /// Evicts the oldest queued client that is unused now. Registrations arriving together each end up with another one (the
-    /// storage removes a client once), so each newcomer finds room while any unused client is left. A client in a flow stays
-    /// queued for later; one that obtained a grant leaves the queue; one found gone (expired, or removed elsewhere) was still
-    /// counted, so it makes the room itself.
+    /// Evicts the oldest queued client that is unused now. Each candidate is taken out of the queue by one registration
+    /// while it looks at it, so registrations arriving together each evict another one, and each newcomer finds room while
+    /// any unused client is left. A client in a flow goes back to the queue for later; one that obtained a grant stays out;
+    /// one found gone (expired, or removed by another instance) was still counted, so it makes the room itself.
     /// </summary>
     private async ValueTask<bool> TryEvictQueuedAsync(CancellationToken cancellationToken)
     {
         (long IssuedAt, string ClientId)? after = null;
-        while (NextQueued(after) is { } candidate)
+        while (TakeQueued(after) is { } candidate)
         {
             after = candidate;
             var key = Key(candidate.ClientId);
             if (_decoded.Decode(key, await storage.GetAsync(key, cancellationToken)) is not { } stored)
             {
-                Dequeue(candidate);
-                if (Interlocked.Decrement(ref _count) < options.Value.Registration.MaxClients)
+                if (Interlocked.Decrement(ref _count) <= options.Value.Registration.MaxClients)
                 {
                     return true;
                 }
             }
-            else if (stored.LastUsedAt is not null)
-            {
-                Dequeue(candidate);
-            }
             else if (IsEvictable(stored, _time.GetUtcNow()))
             {
-                Dequeue(candidate);
                 if (await storage.RemoveAsync(key, cancellationToken))
                 {
                     Interlocked.Decrement(ref _count);
                     return true;
                 }
+            }
+            else if (stored.LastUsedAt is null)
+            {
+                Queue(stored.Client);
             }
         }
 
@@ -202,32 +222,27 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
         }
     }
 
-    private void Dequeue((long IssuedAt, string ClientId) candidate)
+    /// <summary>Takes the oldest queued client after <paramref name="after"/> (any when null) out of the queue.</summary>
+    private (long IssuedAt, string ClientId)? TakeQueued((long IssuedAt, string ClientId)? after)
     {
         lock (_evictable)
         {
-            _evictable.Remove(candidate);
-        }
-    }
-
-    /// <summary>The oldest queued client after <paramref name="after"/> (all of them when null).</summary>
-    private (long IssuedAt, string ClientId)? NextQueued((long IssuedAt, string ClientId)? after)
-    {
-        lock (_evictable)
-        {
-            if (_evictable.Count == 0)
-            {
-                return null;
-            }
-
+            (long IssuedAt, string ClientId)? next = null;
             if (after is not { } last)
             {
-                return _evictable.Min;
+                next = _evictable.Count == 0 ? null : _evictable.Min;
+            }
+            else if (_evictable.Count > 0 && OldestFirst.Instance.Compare(last, _evictable.Max) < 0)
+            {
+                next = _evictable.GetViewBetween(last, _evictable.Max).Where(c => OldestFirst.Instance.Compare(c, last) > 0).Select(c => ((long, string)?)c).FirstOrDefault();
             }
 
-            var max = _evictable.Max;
-            return OldestFirst.Instance.Compare(last, max) >= 0 ? null
-                : _evictable.GetViewBetween(last, max).Where(c => OldestFirst.Instance.Compare(c, last) > 0).Select(c => ((long, string)?)c).FirstOrDefault();
+            if (next is { } taken)
+            {
+                _evictable.Remove(taken);
+            }
+
+            return next;
         }
     }
 

@@ -69,6 +69,22 @@ public abstract class RegistrationCapacityContract
         Assert.Equal(HttpStatusCode.OK, refresh.StatusCode);
     }
 
+    [Fact]
+    public async Task ConcurrentRegistrations_PastTheBoundOfAThousand_EvictUnusedClientsAndAreNeverRefused()
+    {
+        await using var app = App(bound: 1_000);
+        using var http = app.CreateRawClient();
+
+        // Twice the bound, 16 at a time: below it every registration is stored, at it each evicts the oldest unused client.
+        var statuses = await RegisterAsync(http, count: 2_000, concurrency: 16);
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.Created, s));
+        // The bound guards against floods: registrations in flight while the count is read again may be counted once too
+        // few or too many, so the store holds the bound give or take those in flight.
+        var stored = await app.Services.GetRequiredService<IMcpOAuthStorage>().CountAsync("clients", default);
+        Assert.InRange(stored, 1_000 - 16, 1_000 + 16);
+    }
+
     private static async Task<List<HttpStatusCode>> RegisterAsync(HttpClient http, int count, int concurrency)
     {
         var statuses = new List<HttpStatusCode>();

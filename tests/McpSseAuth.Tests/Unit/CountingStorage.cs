@@ -4,8 +4,11 @@ namespace McpSseAuth.Tests.Unit;
 internal sealed class CountingStorage(McpSseAuth.Storage.IMcpOAuthStorage inner) : McpSseAuth.Storage.IMcpOAuthStorage
 {
     private int _counts;
+    private int _lists;
 
     public int Counts => Volatile.Read(ref _counts);
+
+    public int Lists => Volatile.Read(ref _lists);
 
     public ValueTask<McpSseAuth.Storage.McpStoredEntry?> GetAsync(string key, CancellationToken cancellationToken) => inner.GetAsync(key, cancellationToken);
 
@@ -24,7 +27,10 @@ internal sealed class CountingStorage(McpSseAuth.Storage.IMcpOAuthStorage inner)
     public ValueTask<bool> RemoveAsync(string key, CancellationToken cancellationToken) => inner.RemoveAsync(key, cancellationToken);
 
     public ValueTask<IReadOnlyList<KeyValuePair<string, McpSseAuth.Storage.McpStoredEntry>>> ListAsync(string partition, CancellationToken cancellationToken)
-        => inner.ListAsync(partition, cancellationToken);
+    {
+        Interlocked.Increment(ref _lists);
+        return inner.ListAsync(partition, cancellationToken);
+    }
 
     public ValueTask<long> CountAsync(string partition, CancellationToken cancellationToken)
     {

@@ -99,6 +99,52 @@ public abstract class ClientStoreContract
     }
 
     [Fact]
+    public async Task Store_AtTheBound_EvictsOldestFirstWithoutListingEveryClientPerRegistration()
+    {
+        // Before: each registration at the bound listed and decoded every client (46 registrations/s at 10,000 clients).
+        var storage = new CountingStorage(CreateStorage(TimeProvider.System));
+        var store = new ClientStore(storage, Options.Create(new McpOAuthOptions { Registration = { MaxClients = 200 } }));
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.True(await store.TryAddAsync(Client($"old-{i:D3}", i), default));
+        }
+
+        await store.MarkUsedAsync("old-000", default);
+
+        // 150 newcomers at once: each evicts one unused client, the oldest first, never the one with a grant.
+        var added = await Task.WhenAll(Enumerable.Range(0, 150).Select(i => Task.Run(async () => await store.TryAddAsync(Client($"new-{i:D3}", 1000 + i), default))));
+
+        Assert.All(added, Assert.True);
+        Assert.Equal(0, storage.Lists);
+        Assert.NotNull(await store.FindAsync("old-000", default));
+        Assert.All(Enumerable.Range(1, 150), i => Assert.Null(store.FindAsync($"old-{i:D3}", default).AsTask().Result));
+        Assert.All(Enumerable.Range(151, 49), i => Assert.NotNull(store.FindAsync($"old-{i:D3}", default).AsTask().Result));
+    }
+
+    [Fact]
+    public async Task Store_AtTheBound_OfClientsAnotherInstanceRegistered_ListsThemOnceAndEvictsOldestFirst()
+    {
+        var storage = CreateStorage(TimeProvider.System);
+        var other = new ClientStore(storage, Options.Create(new McpOAuthOptions { Registration = { MaxClients = 100 } }));
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.True(await other.TryAddAsync(Client($"theirs-{i:D3}", i), default));
+        }
+
+        // This instance has registered none of them: one listing fills its queue, then every newcomer evicts one.
+        var counting = new CountingStorage(storage);
+        var store = new ClientStore(counting, Options.Create(new McpOAuthOptions { Registration = { MaxClients = 100 } }));
+        for (var i = 0; i < 60; i++)
+        {
+            Assert.True(await store.TryAddAsync(Client($"mine-{i:D3}", 1000 + i), default));
+        }
+
+        Assert.Equal(1, counting.Lists);
+        Assert.Null(await store.FindAsync("theirs-059", default));
+        Assert.NotNull(await store.FindAsync("theirs-060", default));
+    }
+
+    [Fact]
     public async Task Sweep_RemovesAClientThatGotNoGrantWithinItsLifetime_WhenRegistrationsArrive()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
