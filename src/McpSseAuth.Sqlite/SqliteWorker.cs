@@ -176,7 +176,7 @@ internal sealed class SqliteWorker : IDisposable
                     }
                     else if (!statements.InTransaction)
                     {
-                        throw work.Error ?? new InvalidOperationException("The write transaction ended.");
+                        throw work.Error ?? new OperationCanceledException();
                     }
                 }
 

@@ -1,20 +1,50 @@
+using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 
 namespace McpSseAuth;
 
-/// <summary>Password hashing for local users with ASP.NET Core's <see cref="PasswordHasher{TUser}"/> (PBKDF2).</summary>
+/// <summary>
+/// Password hashing for local users with ASP.NET Core's <see cref="PasswordHasher{TUser}"/>: PBKDF2-HMAC-SHA512, a
+/// 128-bit random salt, a 256-bit subkey, and the iteration count written into each hash (format V3), so a hash made
+/// with another count still verifies with its own.
+/// </summary>
 internal static class LocalUserPasswords
 {
-    private static readonly PasswordHasher<string> Hasher = new();
+    /// <summary>OWASP's Password Storage Cheat Sheet (2023 and since): 210,000 iterations for PBKDF2-HMAC-SHA512.</summary>
+    public const int DefaultIterations = 210_000;
 
-    // Verified against when the user name is unknown, so the answer takes as long either way (no user enumeration).
-    private static readonly string DummyHash = Hasher.HashPassword("", Guid.NewGuid().ToString());
+    /// <summary>The least a host may choose: NIST SP 800-63B's minimum for PBKDF2.</summary>
+    public const int MinimumIterations = 10_000;
 
-    public static string Hash(string userName, string password) => Hasher.HashPassword(userName, password);
+    private static readonly ConcurrentDictionary<int, (PasswordHasher<string> Hasher, string DummyHash)> Hashers = new();
 
-    public static bool Verify(McpOAuthUser? user, string userName, string password)
+    public static string Hash(string userName, string password, int iterations = DefaultIterations) => For(iterations).Hasher.HashPassword(userName, password);
+
+    /// <summary>
+    /// Whether <paramref name="password"/> is <paramref name="user"/>'s. An unknown user is checked against a hash of
+    /// <paramref name="iterations"/> all the same, so the answer takes as long either way (no user enumeration).
+    /// </summary>
+    public static bool Verify(McpOAuthUser? user, string userName, string password, int iterations = DefaultIterations)
     {
-        var result = Hasher.VerifyHashedPassword(userName, user?.PasswordHash is { Length: > 0 } hash ? hash : DummyHash, password);
+        var (hasher, dummy) = For(iterations);
+        var result = hasher.VerifyHashedPassword(userName, user?.PasswordHash is { Length: > 0 } hash ? hash : dummy, password);
         return user is not null && result is PasswordVerificationResult.Success or PasswordVerificationResult.SuccessRehashNeeded;
     }
+
+    /// <summary>The iteration count written in a V3 hash, or null when it is not one.</summary>
+    public static int? IterationsOf(string passwordHash)
+    {
+        Span<byte> bytes = stackalloc byte[Math.Min(passwordHash.Length, 1024)];
+        // V3: 0x01, then the PRF, the iteration count and the salt length as big-endian 32-bit integers.
+        return Convert.TryFromBase64String(passwordHash, bytes, out var written) && written >= 13 && bytes[0] == 0x01
+            ? System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes[5..9])
+            : null;
+    }
+
+    private static (PasswordHasher<string> Hasher, string DummyHash) For(int iterations) => Hashers.GetOrAdd(iterations, n =>
+    {
+        var hasher = new PasswordHasher<string>(Options.Create(new PasswordHasherOptions { CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3, IterationCount = n }));
+        return (hasher, hasher.HashPassword("", Guid.NewGuid().ToString()));
+    });
 }

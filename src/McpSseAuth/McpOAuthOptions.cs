@@ -90,7 +90,10 @@ public sealed class McpOAuthOptions
         return this;
     }
 
-    /// <summary>Adds a local user whose password is hashed here; suitable for development and tests.</summary>
+    /// <summary>
+    /// Adds a local user whose password is hashed here, with <see cref="McpOAuthSignInOptions.PasswordHashIterations"/> as set
+    /// when this is called; suitable for development and tests.
+    /// </summary>
     /// <param name="userName">The name typed on the login page; also the token subject.</param>
     /// <param name="password">The password in clear text; only its hash is kept.</param>
     /// <returns>These options, for chaining.</returns>
@@ -98,7 +101,8 @@ public sealed class McpOAuthOptions
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(userName);
         ArgumentException.ThrowIfNullOrEmpty(password);
-        Users.Add(new McpOAuthUser { UserName = userName, PasswordHash = LocalUserPasswords.Hash(userName, password) });
+        var iterations = Math.Max(SignIn.PasswordHashIterations, LocalUserPasswords.MinimumIterations);
+        Users.Add(new McpOAuthUser { UserName = userName, PasswordHash = LocalUserPasswords.Hash(userName, password, iterations) });
         return this;
     }
 }

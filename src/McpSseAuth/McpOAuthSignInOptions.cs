@@ -41,6 +41,16 @@ public sealed class McpOAuthSignInOptions
     public TimeSpan FailedAttemptWindow { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// PBKDF2-HMAC-SHA512 iterations of the password hashes that <see cref="McpOAuthOptions.AddUser"/> makes, and of the
+    /// hash an unknown user name is checked against (so it takes as long as a known one). Default 210,000, the figure of
+    /// OWASP's Password Storage Cheat Sheet; at least 10,000 (NIST SP 800-63B). Each sign-in with the form costs one hash
+    /// (about 0.1 s of one core at the default on a 2020s server CPU), which bounds sign-ins per second per core: a guess
+    /// costs an attacker who stole the hashes as much. A hash keeps the count it was made with (it is written in it), so
+    /// changing this leaves configured hashes valid; make new ones with <see cref="McpOAuthUser.HashPassword(string, string, int)"/>.
+    /// </summary>
+    public int PasswordHashIterations { get; set; } = LocalUserPasswords.DefaultIterations;
+
+    /// <summary>
     /// How soon a user who lost access loses everything (default 30 seconds): a user removed from or disabled in
     /// <see cref="McpOAuthOptions.Users"/>, an upstream user who no longer passes <see cref="AccessRules"/> or whose
     /// provider refused to renew their upstream token, or one an <see cref="IMcpUserStatus"/> turns away. The decision is

@@ -13,6 +13,11 @@ internal static class SignInOptionsChecks
             failures.Add("McpOAuthOptions.SignIn.MaxFailedAttempts and FailedAttemptWindow must be positive (defaults: 10 per 5 minutes).");
         }
 
+        if (signIn.PasswordHashIterations < LocalUserPasswords.MinimumIterations)
+        {
+            failures.Add("McpOAuthOptions.SignIn.PasswordHashIterations must be at least 10,000 (NIST SP 800-63B); the default is 210,000, OWASP's figure for PBKDF2-HMAC-SHA512.");
+        }
+
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var user in options.Users)
         {

@@ -81,7 +81,7 @@ internal sealed class LoginEndpoint(
             return;
         }
 
-        if (!LocalUserPasswords.Verify(user, userName, password))
+        if (!LocalUserPasswords.Verify(user, userName, password, options.Value.SignIn.PasswordHashIterations))
         {
             throttle.RecordFailure(context, userName);
             // Only a known user name is logged: an unknown one is often a password typed into the wrong field.
