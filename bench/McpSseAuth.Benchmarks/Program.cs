@@ -38,7 +38,7 @@ internal static class Program
 
         if (command is null || !Commands.Contains(command))
         {
-            await Console.Error.WriteLineAsync("usage: McpSseAuth.Benchmarks all|mcp|sessions|as|chart [--quick] [--results FILE] [--servers mcpsseauth-memory,mcpsseauth-sqlite,oidc-provider,ts-sdk] [--duration S] [--warmup S]");
+            await Console.Error.WriteLineAsync("usage: McpSseAuth.Benchmarks all|mcp|sessions|as|chart [--quick] [--results FILE] [--servers mcpsseauth-memory,mcpsseauth-sqlite,oidc-provider,ts-sdk] [--duration S] [--warmup S] [--concurrency N]");
             return 2;
         }
 
@@ -59,7 +59,7 @@ internal static class Program
             : new SseSessionsSettings(10_000, 1_000, 100, 2);
         var authServers = quick
             ? new AuthServersSettings(16, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), 1, AuthServersSettings.AllServers)
-            : new AuthServersSettings(16, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), 2, AuthServersSettings.AllServers);
+            : new AuthServersSettings(16, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), 2, AuthServersSettings.AllServers);
 
         if (Option(args, "--servers") is { } servers)
         {
@@ -69,6 +69,11 @@ internal static class Program
         if (Option(args, "--duration") is { } seconds)
         {
             authServers = authServers with { Duration = TimeSpan.FromSeconds(int.Parse(seconds, CultureInfo.InvariantCulture)) };
+        }
+
+        if (Option(args, "--concurrency") is { } concurrency)
+        {
+            authServers = authServers with { Concurrency = int.Parse(concurrency, CultureInfo.InvariantCulture) };
         }
 
         if (Option(args, "--warmup") is { } warmup)

@@ -24,10 +24,12 @@ internal static class Servers
 
     /// <summary>
     /// The sample server with McpSseAuth on a free port, in Development (demo users alice/alice and bob/bob), its SQLite
-    /// file in <paramref name="dataFolder"/> (null: its state in memory, <c>Storage:Memory</c>). Limits meant for the open
-    /// internet (registrations per address, sessions per user) are lifted so that one machine's driver can load it.
+    /// file in <paramref name="dataFolder"/>, or its state on <paramref name="redis"/>, or else in memory
+    /// (<c>Storage:Memory</c>). Limits meant for the open internet (registrations per address, sessions per user) are
+    /// lifted so that one machine's driver can load it. Logging at Warning, unless <paramref name="defaultLogging"/> keeps
+    /// the sample's own levels (Information, to the console).
     /// </summary>
-    public static Task<ServerProcess> StartSampleAsync(string? dataFolder, string name = "McpSseAuth (sample)")
+    public static Task<ServerProcess> StartSampleAsync(string? dataFolder, string name = "McpSseAuth (sample)", string? redis = null, bool defaultLogging = false)
     {
         var environment = new Dictionary<string, string>(Common)
         {
@@ -37,13 +39,23 @@ internal static class Servers
             ["McpOAuth__Sessions__MaxPerUser"] = "30000",
             ["McpOAuth__Sessions__MaxTotal"] = "30000",
         };
-        if (dataFolder is null)
+        if (dataFolder is not null)
         {
-            environment["Storage__Memory"] = "true";
+            environment["Storage__Sqlite"] = Path.Combine(dataFolder, "mcp-oauth.db");
+        }
+        else if (redis is not null)
+        {
+            environment["ConnectionStrings__Redis"] = redis;
         }
         else
         {
-            environment["Storage__Sqlite"] = Path.Combine(dataFolder, "mcp-oauth.db");
+            environment["Storage__Memory"] = "true";
+        }
+
+        if (defaultLogging)
+        {
+            environment.Remove("Logging__LogLevel__Default");
+            environment.Remove("Logging__LogLevel__Microsoft.AspNetCore");
         }
 
         return StartDotnetAsync(name, Built("samples/McpSseAuth.SampleServer", "McpSseAuth.SampleServer"), environment, "/");
@@ -59,6 +71,13 @@ internal static class Servers
     /// </summary>
     public static Task<ServerProcess> StartJwtBearerAsync(ServerProcess sample)
         => StartDotnetAsync("Hand-wired JwtBearer", Built("bench/McpSseAuth.BenchServer", "McpSseAuth.BenchServer"), new Dictionary<string, string>(Common) { ["Authority"] = sample.BaseAddress.ToString().TrimEnd('/') }, "/ready");
+
+    /// <summary>
+    /// The floor: the same MCP server behind the cheapest authentication there is (a handler comparing the bearer with
+    /// <paramref name="tokens"/> and returning a principal made once, plus <c>RequireAuthorization()</c>), on a free port.
+    /// </summary>
+    public static Task<ServerProcess> StartFloorAsync(IEnumerable<string> tokens)
+        => StartDotnetAsync("Constant token (floor)", Built("bench/McpSseAuth.BenchServer", "McpSseAuth.BenchServer"), new Dictionary<string, string>(Common) { ["ConstantTokens"] = string.Join(' ', tokens) }, "/ready");
 
     /// <summary>A fresh folder under the system's temporary folder, for a server's files.</summary>
     public static string NewDataFolder()

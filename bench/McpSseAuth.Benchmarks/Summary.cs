@@ -39,6 +39,17 @@ internal static class Summary
             }
 
             text.AppendLine();
+            // Issue #20: McpSseAuth's server CPU per call within 5 µs of the floor's (the cheapest authentication there is).
+            var floor = servers.FirstOrDefault(s => s.StartsWith("Constant token", StringComparison.Ordinal));
+            foreach (var (transport, concurrency) in mcp.Select(r => (r.Transport, r.Concurrency)).Distinct().Where(_ => floor is not null))
+            {
+                double Cpu(string server) => mcp.Where(r => r.Server == server && r.Transport == transport && r.Concurrency == concurrency).Average(r => r.ServerCpuUsPerCall);
+                double Rate(string server) => mcp.Where(r => r.Server == server && r.Transport == transport && r.Concurrency == concurrency).Sum(r => r.CallsPerSecond);
+                text.AppendLine(Invariant(
+                    $"- {transport} c{concurrency}: {servers[0]} costs {Cpu(servers[0]) - Cpu(floor!):F0} µs of server CPU per call more than the floor (goal <= 5), {Cpu(floor!) - Cpu(baseline):F0} µs the floor more than no auth; throughput {Rate(servers[0]) / Rate(baseline):F2} of no auth (goal >= 0.92), the floor's {Rate(floor!) / Rate(baseline):F2}"));
+            }
+
+            text.AppendLine();
         }
 
         if (results.Sessions is { Count: > 0 } sessions)
@@ -86,6 +97,12 @@ internal static class Summary
                     text.AppendLine(Invariant(
                         $"| {server} | {measure} | {runs[0].Concurrency} | {perSecond:F0} | {Median(runs, r => r.P50Ms):F1} | {Median(runs, r => r.P99Ms):F1} | {runs.Average(r => r.ServerCpuMsPerOp):F2} | {times} |"));
                 }
+            }
+
+            text.AppendLine();
+            foreach (var line in AuthServerGoals.Lines(authServers, AuthServerGoals.MeasurePasswordHashMs()))
+            {
+                text.AppendLine("- " + line);
             }
 
             text.AppendLine();

@@ -3,8 +3,9 @@ using System.Diagnostics;
 namespace McpSseAuth.Benchmarks.AuthServers;
 
 /// <summary>
-/// One measure of one authorization server: <c>flow</c> (register → authorize → consent → token, complete) or
-/// <c>refresh</c> (refresh_token grants on rotating refresh tokens). <see cref="Count"/> counts successes only; latencies
+/// One measure of one authorization server: <c>register</c> (dynamic registrations alone), <c>flow</c> (register →
+/// authorize → consent → token, complete, the user signed in), <c>flow-login</c> (the same through the login form each
+/// time) or <c>refresh</c> (refresh_token grants on rotating refresh tokens). <see cref="Count"/> counts successes only; latencies
 /// are of successes; <see cref="ServerCpuMsPerOp"/> is the server process's CPU time (user + system) over the measured
 /// window divided by <see cref="Count"/>.
 /// </summary>
@@ -27,10 +28,18 @@ internal sealed record AuthServerResult(
 /// </summary>
 internal static class AuthServerBenchmark
 {
+    public const string RegisterMeasure = "register";
     public const string FlowMeasure = "flow";
+    public const string FlowLoginMeasure = "flow-login";
     public const string RefreshMeasure = "refresh";
 
-    /// <summary>Returns the flow result, and the refresh result when <see cref="IAuthServerFlow.SupportsRefresh"/>.</summary>
+    /// <summary>Every measure, in run order.</summary>
+    public static readonly IReadOnlyList<string> Measures = [RegisterMeasure, FlowMeasure, FlowLoginMeasure, RefreshMeasure];
+
+    /// <summary>
+    /// Returns the register and flow results, the flow-login result when <see cref="IAuthServerFlow.HasLogin"/> and the refresh
+    /// result when <see cref="IAuthServerFlow.SupportsRefresh"/>. Registrations go first, on a fresh server.
+    /// </summary>
     public static async Task<IReadOnlyList<AuthServerResult>> RunAsync(IAuthServerFlow flow, int concurrency, TimeSpan warmup, TimeSpan duration, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
@@ -40,8 +49,16 @@ internal static class AuthServerBenchmark
             var users = await Task.WhenAll(signIns);
             var results = new List<AuthServerResult>
             {
+                await MeasureAsync(flow, RegisterMeasure, users.Select(u => (Func<CancellationToken, Task>)u.RegisterAsync).ToList(), warmup, duration, ct),
                 await MeasureAsync(flow, FlowMeasure, users.Select(u => (Func<CancellationToken, Task>)u.RunFlowAsync).ToList(), warmup, duration, ct),
             };
+
+            if (flow.HasLogin)
+            {
+                results.Add(await MeasureAsync(flow, FlowLoginMeasure, users.Select(u => (Func<CancellationToken, Task>)u.RunFlowWithLoginAsync).ToList(), warmup, duration, ct));
+                // Signed in again for the refreshes, which start with a flow each.
+                await Task.WhenAll(users.Select(u => u.RunFlowWithLoginAsync(ct)));
+            }
 
             if (flow.SupportsRefresh)
             {

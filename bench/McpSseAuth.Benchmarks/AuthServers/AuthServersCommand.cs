@@ -13,7 +13,7 @@ internal sealed record AuthServersSettings(int Concurrency, TimeSpan Warmup, Tim
     /// The server keys, in run order: McpSseAuth with its in-memory storage (like for like with the node servers, which keep
     /// everything in memory) and with SQLite (the sample's default), then the two node servers.
     /// </summary>
-    public static IReadOnlyList<string> AllServers { get; } = ["mcpsseauth-memory", "mcpsseauth-sqlite", "oidc-provider", "ts-sdk"];
+    public static IReadOnlyList<string> AllServers { get; } = ["mcpsseauth-memory", "mcpsseauth-memory-info", "mcpsseauth-sqlite", "mcpsseauth-redis", "oidc-provider", "ts-sdk"];
 
     public static AuthServersSettings Default { get; } = new(16, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10), 1, AllServers);
 
@@ -72,9 +72,14 @@ internal static class AuthServersCommand
                     await log.WriteLineAsync("  " + Row(result));
                 }
 
+                if (!server.HasLogin)
+                {
+                    await log.WriteLineAsync($"  {AuthServerBenchmark.FlowLoginMeasure,-10} n/a: {server.Name} has no login form");
+                }
+
                 if (!server.SupportsRefresh)
                 {
-                    await log.WriteLineAsync($"  {AuthServerBenchmark.RefreshMeasure,-8} n/a: {server.Name} issues no refresh tokens");
+                    await log.WriteLineAsync($"  {AuthServerBenchmark.RefreshMeasure,-10} n/a: {server.Name} issues no refresh tokens");
                 }
 
                 await log.WriteLineAsync($"  server memory at the end: {server.Server.ResidentBytes / (1024 * 1024)} MiB resident");
@@ -89,50 +94,31 @@ internal static class AuthServersCommand
     private static async Task<IAuthServerFlow> StartAsync(string key, AuthServersSettings settings) => key switch
     {
         "mcpsseauth-memory" => await McpSseAuthFlow.StartAsync(McpSseAuthStorage.Memory, settings.McpSseAuthDataRoot),
+        "mcpsseauth-memory-info" => await McpSseAuthFlow.StartAsync(McpSseAuthStorage.MemoryDefaultLogging),
         "mcpsseauth-sqlite" => await McpSseAuthFlow.StartAsync(McpSseAuthStorage.Sqlite, settings.McpSseAuthDataRoot),
+        "mcpsseauth-redis" => await McpSseAuthFlow.StartAsync(McpSseAuthStorage.Redis),
         "oidc-provider" => await OidcProviderFlow.StartAsync(),
         "ts-sdk" => await TsSdkFlow.StartAsync(),
         _ => throw new ArgumentException($"Unknown server {key}."),
     };
 
     private static string Row(AuthServerResult r)
-        => string.Create(CultureInfo.InvariantCulture, $"{r.Measure,-8} {r.PerSecond,9:0.0}/s  p50 {r.P50Ms,7:0.00} ms  p99 {r.P99Ms,7:0.00} ms  server CPU {r.ServerCpuMsPerOp,6:0.00} ms/op  n={r.Count} errors={r.Errors}{(r.FirstError is null ? "" : $" first: {r.FirstError}")}");
+        => string.Create(CultureInfo.InvariantCulture, $"{r.Measure,-10} {r.PerSecond,9:0.0}/s  p50 {r.P50Ms,7:0.00} ms  p99 {r.P99Ms,7:0.00} ms  server CPU {r.ServerCpuMsPerOp,6:0.00} ms/op  n={r.Count} errors={r.Errors}{(r.FirstError is null ? "" : $" first: {r.FirstError}")}");
 
-    /// <summary>
-    /// Medians over the rounds of each server and measure, and McpSseAuth against the faster of the others: the goal is
-    /// judged on the memory variant (like for like), the SQLite one is shown beside it.
-    /// </summary>
+    /// <summary>Medians over the rounds of each server and measure, then the ratios of the goals (<see cref="AuthServerGoals"/>).</summary>
     private static async Task WriteTableAsync(List<AuthServerResult> results, AuthServersSettings settings, TextWriter log)
     {
         await log.WriteLineAsync();
         await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Authorization servers, {settings.Concurrency} users, median of {settings.Rounds} round(s) of {settings.Duration.TotalSeconds:0} s:"));
-        await log.WriteLineAsync($"{"server",-44} {"measure",-8} {"per s",9} {"p50 ms",8} {"p99 ms",8} {"CPU ms/op",9} {"errors",7}");
+        await log.WriteLineAsync($"{"server",-44} {"measure",-10} {"per s",9} {"p50 ms",8} {"p99 ms",8} {"CPU ms/op",9} {"errors",7}");
         foreach (var group in results.GroupBy(r => (r.Server, r.Measure)))
         {
-            await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{group.Key.Server,-44} {group.Key.Measure,-8} {Median(group, r => r.PerSecond),9:0.0} {Median(group, r => r.P50Ms),8:0.00} {Median(group, r => r.P99Ms),8:0.00} {Median(group, r => r.ServerCpuMsPerOp),9:0.00} {group.Sum(r => r.Errors),7}"));
+            await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{group.Key.Server,-44} {group.Key.Measure,-10} {Median(group, r => r.PerSecond),9:0.0} {Median(group, r => r.P50Ms),8:0.00} {Median(group, r => r.P99Ms),8:0.00} {Median(group, r => r.ServerCpuMsPerOp),9:0.00} {group.Sum(r => r.Errors),7}"));
         }
 
-        foreach (var measure in new[] { AuthServerBenchmark.FlowMeasure, AuthServerBenchmark.RefreshMeasure })
+        foreach (var line in AuthServerGoals.Lines(results, AuthServerGoals.MeasurePasswordHashMs()))
         {
-            var medians = results.Where(r => r.Measure == measure).GroupBy(r => r.Server).ToDictionary(g => g.Key, g => Median(g, r => r.PerSecond));
-            var others = medians.Where(m => !McpSseAuthFlow.IsMcpSseAuth(m.Key)).ToList();
-            if (others.Count == 0)
-            {
-                continue;
-            }
-
-            var best = others.MaxBy(m => m.Value);
-            var memory = McpSseAuthFlow.NameOf(McpSseAuthStorage.Memory);
-            var sqlite = McpSseAuthFlow.NameOf(McpSseAuthStorage.Sqlite);
-            if (medians.TryGetValue(memory, out var ours))
-            {
-                var beside = medians.TryGetValue(sqlite, out var onSqlite) ? string.Create(CultureInfo.InvariantCulture, $"; {sqlite}: {onSqlite / best.Value:0.00}x") : "";
-                await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{measure}: {memory} / {best.Key} = {ours / best.Value:0.00}x (goal: >= 2x the faster other){beside}"));
-            }
-            else if (medians.TryGetValue(sqlite, out var onSqliteOnly))
-            {
-                await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{measure}: {sqlite} / {best.Key} = {onSqliteOnly / best.Value:0.00}x (the goal is judged with {memory})"));
-            }
+            await log.WriteLineAsync(line);
         }
     }
 

@@ -85,6 +85,16 @@ internal sealed partial class BrowserUser : IAuthServerUser
 
     public Task<FlowTokens> RunFlowAsync(CancellationToken ct) => FlowAsync(signIn: false, ct);
 
+    public Task<FlowTokens> RunFlowWithLoginAsync(CancellationToken ct)
+    {
+        foreach (Cookie cookie in _cookies.GetAllCookies())
+        {
+            cookie.Expired = true;
+        }
+
+        return FlowAsync(signIn: true, ct);
+    }
+
     public async Task<FlowTokens> RefreshAsync(FlowTokens tokens, CancellationToken ct)
     {
         if (!_endpoints.IssuesRefreshTokens || tokens.RefreshToken is null)
@@ -182,7 +192,7 @@ internal sealed partial class BrowserUser : IAuthServerUser
         }
     }
 
-    private async Task<string> RegisterAsync(CancellationToken ct)
+    public async Task<string> RegisterAsync(CancellationToken ct)
     {
         using var response = await _http.PostAsJsonAsync(new Uri(_endpoints.RegisterPath, UriKind.Relative), new Dictionary<string, object>
         {

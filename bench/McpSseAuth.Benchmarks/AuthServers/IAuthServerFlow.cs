@@ -12,6 +12,9 @@ internal interface IAuthServerFlow : IAsyncDisposable
     /// <summary>Whether the server issues refresh tokens and answers the refresh_token grant.</summary>
     bool SupportsRefresh { get; }
 
+    /// <summary>Whether the server has a login form (the TypeScript SDK's demo approves everyone without one).</summary>
+    bool HasLogin { get; }
+
     ServerProcess Server { get; }
 
     /// <summary>
@@ -29,6 +32,15 @@ internal interface IAuthServerUser : IDisposable
     /// server asks, and redeems the code. Throws on any unexpected status or missing field.
     /// </summary>
     Task<FlowTokens> RunFlowAsync(CancellationToken ct);
+
+    /// <summary>
+    /// <see cref="RunFlowAsync"/> for a user who is not signed in: the browser's cookies are dropped first, so the flow goes
+    /// through the login form (user name and password posted and checked) before the consent.
+    /// </summary>
+    Task<FlowTokens> RunFlowWithLoginAsync(CancellationToken ct);
+
+    /// <summary>Registers a new public client (RFC 7591) and returns its client_id; nothing else.</summary>
+    Task<string> RegisterAsync(CancellationToken ct);
 
     /// <summary>The refresh_token grant; returns the rotated tokens.</summary>
     Task<FlowTokens> RefreshAsync(FlowTokens tokens, CancellationToken ct);

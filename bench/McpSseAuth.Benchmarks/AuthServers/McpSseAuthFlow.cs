@@ -8,6 +8,12 @@ internal enum McpSseAuthStorage
 
     /// <summary>A SQLite file in a fresh folder, the sample's default.</summary>
     Sqlite,
+
+    /// <summary>A real redis-server of its own on loopback, without persistence (<see cref="BenchRedis"/>).</summary>
+    Redis,
+
+    /// <summary>In memory, with the sample's own logging (its appsettings.json: Information) rather than Warning.</summary>
+    MemoryDefaultLogging,
 }
 
 /// <summary>
@@ -23,12 +29,14 @@ internal sealed class McpSseAuthFlow : IAuthServerFlow
 
     private readonly AuthServerEndpoints _endpoints;
     private readonly string? _dataFolder;
+    private readonly BenchRedis? _redis;
 
-    private McpSseAuthFlow(ServerProcess server, McpSseAuthStorage storage, string? dataFolder)
+    private McpSseAuthFlow(ServerProcess server, McpSseAuthStorage storage, string? dataFolder, BenchRedis? redis)
     {
         Server = server;
         Name = NameOf(storage);
         _dataFolder = dataFolder;
+        _redis = redis;
         _endpoints = new AuthServerEndpoints(server.BaseAddress, "/oauth/register", "/oauth/authorize", "/oauth/token", "username", "password", IssuesRefreshTokens: true);
     }
 
@@ -36,10 +44,18 @@ internal sealed class McpSseAuthFlow : IAuthServerFlow
 
     public bool SupportsRefresh => true;
 
+    public bool HasLogin => true;
+
     public ServerProcess Server { get; }
 
     /// <summary>What the tables call McpSseAuth with <paramref name="storage"/>.</summary>
-    public static string NameOf(McpSseAuthStorage storage) => storage == McpSseAuthStorage.Memory ? $"{Product} (memory)" : $"{Product} (SQLite)";
+    public static string NameOf(McpSseAuthStorage storage) => storage switch
+    {
+        McpSseAuthStorage.Memory => $"{Product} (memory)",
+        McpSseAuthStorage.Sqlite => $"{Product} (SQLite)",
+        McpSseAuthStorage.Redis => $"{Product} (Redis)",
+        _ => $"{Product} (memory, Information logs)",
+    };
 
     /// <summary>Whether a result's server name is one of McpSseAuth's variants.</summary>
     public static bool IsMcpSseAuth(string name) => name.StartsWith(Product, StringComparison.Ordinal);
@@ -50,19 +66,26 @@ internal sealed class McpSseAuthFlow : IAuthServerFlow
     /// </summary>
     public static async Task<McpSseAuthFlow> StartAsync(McpSseAuthStorage storage, string? dataRoot = null)
     {
-        var dataFolder = storage == McpSseAuthStorage.Memory ? null
+        var dataFolder = storage != McpSseAuthStorage.Sqlite ? null
             : dataRoot is null
             ? Servers.NewDataFolder()
             : Directory.CreateDirectory(Path.Combine(dataRoot, "mcpsseauth-bench-" + Guid.NewGuid().ToString("N"))).FullName;
+        var redis = storage == McpSseAuthStorage.Redis ? await BenchRedis.StartAsync() : null;
         try
         {
-            return new McpSseAuthFlow(await Servers.StartSampleAsync(dataFolder, NameOf(storage)), storage, dataFolder);
+            var server = await Servers.StartSampleAsync(dataFolder, NameOf(storage), redis?.ConnectionString, defaultLogging: storage == McpSseAuthStorage.MemoryDefaultLogging);
+            return new McpSseAuthFlow(server, storage, dataFolder, redis);
         }
         catch
         {
             if (dataFolder is not null)
             {
                 Directory.Delete(dataFolder, recursive: true);
+            }
+
+            if (redis is not null)
+            {
+                await redis.DisposeAsync();
             }
 
             throw;
@@ -74,6 +97,11 @@ internal sealed class McpSseAuthFlow : IAuthServerFlow
     public async ValueTask DisposeAsync()
     {
         await Server.DisposeAsync();
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+
         if (_dataFolder is not null)
         {
             Directory.Delete(_dataFolder, recursive: true);

@@ -20,6 +20,8 @@ internal sealed class OidcProviderFlow : IAuthServerFlow
 
     public bool SupportsRefresh => true;
 
+    public bool HasLogin => true;
+
     public ServerProcess Server { get; }
 
     public static async Task<OidcProviderFlow> StartAsync()

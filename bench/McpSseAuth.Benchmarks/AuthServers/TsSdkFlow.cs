@@ -20,6 +20,8 @@ internal sealed class TsSdkFlow : IAuthServerFlow
 
     public bool SupportsRefresh => false;
 
+    public bool HasLogin => false;
+
     public ServerProcess Server { get; }
 
     public static async Task<TsSdkFlow> StartAsync()

@@ -5,8 +5,8 @@ internal sealed record McpTrafficSettings(IReadOnlyList<int> Concurrencies, Time
 
 /// <summary>
 /// Overhead on MCP traffic: <c>tools/call</c> against the sample with McpSseAuth (a real access token from its own
-/// authorization server), against the same MCP server behind a hand-wired AddJwtBearer (the same tokens), and against it
-/// without authentication, over Streamable HTTP and legacy SSE, at each concurrency. The servers run side by side for the
+/// authorization server), against the same MCP server behind the cheapest authentication there is (the floor: the same
+/// tokens compared as constants), behind a hand-wired AddJwtBearer (the same tokens), and without authentication, over Streamable HTTP and legacy SSE, at each concurrency. The servers run side by side for the
 /// whole measure; runs alternate between them (the order flips each round) so that drift of the shared machine falls on all.
 /// </summary>
 internal static class McpTrafficCommand
@@ -23,9 +23,11 @@ internal static class McpTrafficCommand
             await using var sample = await Servers.StartSampleAsync(dataFolder);
             await using var jwtBearer = await Servers.StartJwtBearerAsync(sample);
             var tokens = await SampleTokens.GetAsync(sample, cancellationToken);
+            await using var floor = await Servers.StartFloorAsync(tokens.Values);
             var servers = new[]
             {
                 (Server: sample, Endpoint: new McpEndpoint(sample.Name, sample.BaseAddress, tokens)),
+                (Server: floor, Endpoint: new McpEndpoint(floor.Name, floor.BaseAddress, tokens)),
                 (Server: jwtBearer, Endpoint: new McpEndpoint(jwtBearer.Name, jwtBearer.BaseAddress, tokens)),
                 (Server: baseline, Endpoint: new McpEndpoint(baseline.Name, baseline.BaseAddress, null)),
             };

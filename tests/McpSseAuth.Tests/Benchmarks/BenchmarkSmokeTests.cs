@@ -24,10 +24,12 @@ public sealed class BenchmarkSmokeTests
             await using var sample = await Servers.StartSampleAsync(folder);
             await using var jwtBearer = await Servers.StartJwtBearerAsync(sample);
             var tokens = await SampleTokens.GetAsync(sample, CancellationToken.None);
+            await using var floor = await Servers.StartFloorAsync(tokens.Values);
             var results = new List<McpLoadResult>();
             foreach (var (server, endpoint) in new[]
             {
                 (sample, new McpEndpoint(sample.Name, sample.BaseAddress, tokens)),
+                (floor, new McpEndpoint(floor.Name, floor.BaseAddress, tokens)),
                 (jwtBearer, new McpEndpoint(jwtBearer.Name, jwtBearer.BaseAddress, tokens)),
                 (baseline, new McpEndpoint(baseline.Name, baseline.BaseAddress, null)),
             })
@@ -48,6 +50,7 @@ public sealed class BenchmarkSmokeTests
             var summary = Summary.ToMarkdown(Results(mcp: results));
             Assert.Contains("| streamable-http | 4 | McpSseAuth (sample) |", summary, StringComparison.Ordinal);
             Assert.Contains("| sse | 4 | McpSseAuth (sample) |", summary, StringComparison.Ordinal);
+            Assert.Matches(@"- sse c4: McpSseAuth \(sample\) costs -?\d+ µs of server CPU per call more than the floor", summary);
         }
         finally
         {
@@ -78,7 +81,7 @@ public sealed class BenchmarkSmokeTests
     }
 
     [Fact]
-    public async Task AuthorizationServers_AllThree_CompleteFlowsAndRefreshesWithoutErrors_AndTheChartsAreDrawn()
+    public async Task AuthorizationServers_Each_RegistersRunsFlowsWithAndWithoutLoginAndRefreshesWithoutErrors_AndTheChartsAreDrawn()
     {
         var results = await AuthServersCommand.RunAsync(
             new AuthServersSettings(2, Warmup, Window, 1, AuthServersSettings.AllServers), TextWriter.Null, CancellationToken.None);
@@ -94,6 +97,17 @@ public sealed class BenchmarkSmokeTests
         }
 
         Assert.Contains(results, r => r.Server.StartsWith("McpSseAuth", StringComparison.Ordinal) && r.Measure == "refresh");
+        foreach (var server in new[] { "McpSseAuth (memory)", "McpSseAuth (SQLite)", "McpSseAuth (Redis)", "oidc-provider 9.13.3" })
+        {
+            Assert.Contains(results, r => r.Server == server && r.Measure == "register");
+            Assert.Contains(results, r => r.Server == server && r.Measure == "flow-login");
+        }
+
+        var goals = string.Join('\n', AuthServerGoals.Lines(results, AuthServerGoals.MeasurePasswordHashMs()));
+        Assert.Contains("refresh: McpSseAuth (SQLite) / McpSseAuth (memory) = ", goals, StringComparison.Ordinal);
+        Assert.Contains("register: McpSseAuth (Redis) / oidc-provider 9.13.3 = ", goals, StringComparison.Ordinal);
+        Assert.Contains("errors: none", goals, StringComparison.Ordinal);
+        Assert.Matches(@"of which the password hash \(PBKDF2-HMAC-SHA512, 210,000 iterations: \d+\.\d ms here\) is \d+ ?%", goals);
 
         var folder = Servers.NewDataFolder();
         try
