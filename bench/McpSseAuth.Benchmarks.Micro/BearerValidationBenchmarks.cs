@@ -36,6 +36,7 @@ public class BearerValidationBenchmarks
     private readonly string[] _pool = new string[PoolSize];
     private BenchApp _app = null!;
     private WebApplication _plainApp = null!;
+    private WebApplication _floorApp = null!;
     private AccessTokenIssuer _issuer = null!;
     private AccessTokenReader _reader = null!;
     private TokenValidationParameters _baseline = null!;
@@ -83,9 +84,17 @@ public class BearerValidationBenchmarks
         });
         _plainApp = builder.Build();
 
+        // The floor: the cheapest authentication there is, a constant compared and a principal made once.
+        var floor = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
+        floor.Logging.ClearProviders();
+        floor.Services.AddAuthentication().AddScheme<BenchServer.ConstantTokenOptions, BenchServer.ConstantTokenHandler>(
+            BenchServer.ConstantTokenHandler.SchemeName, o => o.Tokens.Add(System.Text.Encoding.ASCII.GetBytes(_token)));
+        _floorApp = floor.Build();
+
         if (!IdentityModelValidate().GetAwaiter().GetResult() ||
             ReaderRead().GetAwaiter().GetResult() is null ||
             !HandWiredJwtBearer().GetAwaiter().GetResult() ||
+            !ConstantToken().GetAwaiter().GetResult() ||
             !McpAuthenticate().GetAwaiter().GetResult() ||
             !AuthenticateMcpAsync("Bearer " + Issue()).GetAwaiter().GetResult())
         {
@@ -109,6 +118,7 @@ public class BearerValidationBenchmarks
     public void Cleanup()
     {
         _plainApp.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _floorApp.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _app.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
@@ -127,6 +137,15 @@ public class BearerValidationBenchmarks
         var context = BenchApp.Request(scope.ServiceProvider, HttpMethods.Post, "/mcp");
         context.Request.Headers.Authorization = _authorization;
         return (await context.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme)).Succeeded;
+    }
+
+    [Benchmark(Description = "Constant-token scheme authenticate (the floor)")]
+    public async Task<bool> ConstantToken()
+    {
+        await using var scope = _floorApp.Services.CreateAsyncScope();
+        var context = BenchApp.Request(scope.ServiceProvider, HttpMethods.Post, "/mcp");
+        context.Request.Headers.Authorization = _authorization;
+        return (await context.AuthenticateAsync(BenchServer.ConstantTokenHandler.SchemeName)).Succeeded;
     }
 
     [Benchmark(Description = "McpSseAuth /mcp authenticate")]

@@ -17,7 +17,6 @@ using McpSseAuth.UserTokens;
 using McpSseAuth.Validation;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -177,7 +176,7 @@ public static class McpOAuthServiceCollectionExtensions
         var authentication = services.AddAuthentication()
             .AddCookie(McpOAuthDefaults.SignInCookieScheme)
             .AddCookie(McpOAuthDefaults.ExternalCookieScheme)
-            .AddJwtBearer(McpOAuthDefaults.BearerScheme);
+            .AddScheme<AuthenticationSchemeOptions, McpBearerHandler>(McpOAuthDefaults.BearerScheme, null);
         if (!services.Any(d => d.ServiceType == typeof(McpAuthenticationHandler)))
         {
             // An app that already called AddMcp() keeps its registration; it is configured below all the same.
@@ -186,7 +185,6 @@ public static class McpOAuthServiceCollectionExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CookieAuthenticationOptions>, SignInCookieSetup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<Microsoft.AspNetCore.Antiforgery.AntiforgeryOptions>, SignInCookieSetup>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<JwtBearerOptions>, AccessTokenValidation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<McpAuthenticationOptions>, ProtectedResourceMetadataSetup>());
 
         // Build on the SDK's handler: same scheme, same metadata serving, with an RFC 6750 challenge.

@@ -8,7 +8,7 @@ using ModelContextProtocol.Authentication;
 namespace McpSseAuth.Discovery;
 
 /// <summary>
-/// Configures the SDK's MCP authentication scheme: authentication forwarded to our JwtBearer scheme, and one
+/// Configures the SDK's MCP authentication scheme: authentication forwarded to our bearer scheme (McpBearerHandler), and one
 /// protected resource metadata document (RFC 9728) per mapped MCP endpoint. <c>/sse</c> and <c>/message</c> share
 /// the <c>/sse</c> resource, because clients require the PRM <c>resource</c> to match the URL they connected to.
 /// Paths that are not MCP endpoints get no document.

@@ -49,11 +49,159 @@ internal sealed record McpMessage(JsonRpcMessage Rpc, JsonElement Json)
     }
 
     /// <summary>A request's string parameter (<c>name</c> of a tool or prompt, <c>uri</c> of a resource); null when absent.</summary>
-    public string? Parameter(string name)
-        => Rpc is JsonRpcRequest { Params: JsonObject parameters } && parameters.TryGetPropertyValue(name, out var value)
-           && value is JsonValue text && text.GetValueKind() == JsonValueKind.String
-            ? text.GetValue<string>()
-            : null;
+    public string? Parameter(string name) => TryParameter(name, out var value) ? value : null;
+
+    /// <summary><see cref="Parameter"/>; false when the params cannot be read (a member named twice).</summary>
+    public bool TryParameter(string name, out string? value)
+    {
+        value = null;
+        try
+        {
+            if (Rpc is JsonRpcRequest { Params: JsonObject parameters } && parameters.TryGetPropertyValue(name, out var found)
+                && found is JsonValue text && text.GetValueKind() == JsonValueKind.String)
+            {
+                value = text.GetValue<string>();
+            }
+
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;   // JsonObject refuses a member named twice
+        }
+    }
+
+    /// <summary>
+    /// Only what a scope decision needs — a request's <c>method</c> and its <c>params.name</c> (tools, prompts) or
+    /// <c>params.uri</c> (resources) — read from the body with a forward-only reader, nothing built, and the body rewound for
+    /// the SDK. Not <see cref="PeekTarget.Clear"/> when the body names any of these twice or in another letter case, or is
+    /// not one JSON object: the caller then decides on <see cref="PeekAsync"/>, the SDK's own reading, so the two can never
+    /// disagree about what is called.
+    /// </summary>
+    public static async Task<PeekTarget> PeekTargetAsync(HttpContext context)
+    {
+        context.Request.EnableBuffering();
+        var body = context.Request.Body;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            var length = 0;
+            int read;
+            while ((read = await body.ReadAsync(buffer.AsMemory(length), context.RequestAborted)) > 0)
+            {
+                length += read;
+                if (length == buffer.Length)
+                {
+                    var larger = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+            }
+
+            return ScanTarget(buffer.AsSpan(0, length));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            body.Position = 0;
+        }
+    }
+
+    private static PeekTarget ScanTarget(ReadOnlySpan<byte> json)
+    {
+        string? method = null, name = null, uri = null;
+        int methods = 0, parameters = 0, names = 0, uris = 0;
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return PeekTarget.Unclear;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (Names(ref reader, "method", ref methods))
+                {
+                    reader.Read();
+                    method = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    reader.Skip();
+                }
+                else if (Names(ref reader, "params", ref parameters) && reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        var isName = Names(ref reader, "name", ref names);
+                        var isUri = !isName && Names(ref reader, "uri", ref uris);
+                        reader.Read();
+                        if (reader.TokenType == JsonTokenType.String && (isName || isUri))
+                        {
+                            (isName ? ref name : ref uri) = reader.GetString();
+                        }
+
+                        reader.Skip();
+                    }
+                }
+                else
+                {
+                    if (reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        reader.Read();
+                    }
+
+                    reader.Skip();
+                }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                return PeekTarget.Unclear;
+            }
+        }
+        catch (JsonException)
+        {
+            return PeekTarget.Unclear;
+        }
+
+        // The same name twice: JSON leaves the meaning to the reader (RFC 8259 §4), so the message is refused.
+        if (methods == 2 || parameters == 2 || names == 2 || uris == 2)
+        {
+            return PeekTarget.Duplicate;
+        }
+
+        return methods > 1 || parameters > 1 || names > 1 || uris > 1
+            ? PeekTarget.Unclear
+            : new PeekTarget(true, method, method == RequestMethods.ResourcesRead ? uri : name);
+    }
+
+    /// <summary>
+    /// Whether the property under the reader is <paramref name="expected"/> (counted once); any spelling of it in another
+    /// letter case counts three times, so that it makes the body unclear rather than a duplicate.
+    /// </summary>
+    private static bool Names(ref Utf8JsonReader reader, string expected, ref int seen)
+    {
+        if (reader.ValueTextEquals(expected))
+        {
+            seen++;
+            return true;
+        }
+
+        // Plain ASCII, as every real name is: compared in place. Escaped or other text: decoded first.
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence && System.Text.Ascii.IsValid(reader.ValueSpan))
+        {
+            if (reader.ValueSpan.Length == expected.Length && System.Text.Ascii.EqualsIgnoreCase(reader.ValueSpan, expected))
+            {
+                seen += 3;
+            }
+        }
+        else if (string.Equals(reader.GetString(), expected, StringComparison.OrdinalIgnoreCase))
+        {
+            seen += 3;
+        }
+
+        return false;
+    }
 
     /// <summary>Reads the body as one JSON-RPC message and rewinds it for the SDK; null when it is not one.</summary>
     public static async Task<McpMessage?> PeekAsync(HttpContext context)
@@ -79,4 +227,15 @@ internal sealed record McpMessage(JsonRpcMessage Rpc, JsonElement Json)
             context.Request.Body.Position = 0;
         }
     }
+}
+
+/// <summary>
+/// What <see cref="McpMessage.PeekTargetAsync"/> read: <see cref="Clear"/> false when the body must be read whole to decide,
+/// <see cref="Repeats"/> when it names its method, params or target twice.
+/// </summary>
+internal readonly record struct PeekTarget(bool Clear, string? Method, string? Target, bool Repeats = false)
+{
+    public static PeekTarget Unclear => new(false, null, null);
+
+    public static PeekTarget Duplicate => new(false, null, null, Repeats: true);
 }

@@ -1,6 +1,5 @@
 using McpSseAuth.Scopes;
 using Microsoft.AspNetCore.Http;
-using ModelContextProtocol.Protocol;
 
 namespace McpSseAuth.Mcp;
 
@@ -8,25 +7,50 @@ namespace McpSseAuth.Mcp;
 /// A call of a tool, prompt or resource whose scopes the token lacks gets 403 with an RFC 6750 §3.1
 /// <c>insufficient_scope</c> challenge naming every scope needed (the token's and the missing ones), so the client
 /// authorizes again with them (step-up, MCP authorization "Scope Challenge Handling"). The body is read only when something
-/// requires a scope.
+/// requires a scope, and then only for the method and target (<see cref="McpMessage.PeekTargetAsync"/>); the whole message
+/// is read only to refuse it.
 /// </summary>
-internal sealed class ScopeGuard(ScopeRequirements scopes, InsufficientScope refusal)
+internal sealed class ScopeGuard(ScopeRequirements scopes, InsufficientScope refusal, McpRefusals refusals)
 {
     public async Task<bool> AdmitsAsync(HttpContext context, Func<Task<McpMessage?>> readMessage)
     {
-        if (!scopes.Any || !HttpMethods.IsPost(context.Request.Method) || await readMessage() is not { Method: { } method } message)
+        if (!scopes.Any || !HttpMethods.IsPost(context.Request.Method))
         {
-            return true;   // nothing requires a scope, or not a request: the SDK answers malformed messages itself
+            return true;   // nothing requires a scope, or nothing to call
         }
 
-        var target = message.Parameter(method == RequestMethods.ResourcesRead ? "uri" : "name");
-        var missing = ScopeRequirements.Missing(context.User, scopes.For(method, target));
+        var peeked = await McpMessage.PeekTargetAsync(context);
+        McpMessage? message = null;
+        if (!peeked.Clear && !peeked.Repeats)
+        {
+            // Names in another letter case, or not one object: decided on the SDK's own reading of the message.
+            message = await readMessage();
+            peeked = message?.Method is not { } named ? new PeekTarget(true, null, null)
+                : message.TryParameter(named == ModelContextProtocol.Protocol.RequestMethods.ResourcesRead ? "uri" : "name", out var target) ? new PeekTarget(true, named, target)
+                : PeekTarget.Duplicate;
+        }
+
+        if (peeked.Repeats)
+        {
+            message ??= await readMessage();
+            await refusals.RefuseAsync(context, StatusCodes.Status400BadRequest, "malformed", "The message names a member twice; which one counts is not defined (RFC 8259 §4).", ModelContextProtocol.McpErrorCode.InvalidRequest, message?.RequestId ?? default);
+            return false;
+        }
+
+        if (peeked.Method is not { } method)
+        {
+            return true;   // not a request: the SDK answers malformed messages itself
+        }
+
+        var missing = ScopeRequirements.Missing(context.User, scopes.For(method, peeked.Target));
         if (missing.Length == 0)
         {
             return true;
         }
 
-        await refusal.RefuseAsync(context, missing, endpointWide: false, message.RequestId ?? default);
+        // Refused in the JSON-RPC shape of the request: its id, from the whole message.
+        message ??= await readMessage();
+        await refusal.RefuseAsync(context, missing, endpointWide: false, message?.RequestId ?? default);
         return false;
     }
 }

@@ -10,7 +10,7 @@ namespace McpSseAuth.Validation;
 /// <summary>
 /// What makes one of this server's access tokens genuine: signature with a signing key that still verifies (by kid),
 /// <c>typ: at+jwt</c>, lifetime on <see cref="TimeProvider"/>, and our token profile (<see cref="AccessTokenProfile"/>).
-/// Shared by JwtBearer on the MCP endpoints (through <see cref="ValidatedTokenCache"/>) and by the revocation and
+/// Shared by the MCP endpoints' bearer check (through <see cref="ValidatedTokenCache"/>) and by the revocation and
 /// introspection endpoints.
 /// </summary>
 internal sealed class AccessTokenReader
@@ -46,7 +46,7 @@ internal sealed class AccessTokenReader
         };
     }
 
-    /// <summary>The validation JwtBearer uses; the caller checks issuer and audience per request.</summary>
+    /// <summary>The validation of the MCP endpoints' bearer check; the caller checks issuer and audience per request.</summary>
     public TokenValidationParameters Parameters { get; }
 
     /// <summary>

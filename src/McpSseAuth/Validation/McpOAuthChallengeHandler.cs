@@ -12,7 +12,7 @@ namespace McpSseAuth.Validation;
 
 /// <summary>
 /// The SDK's MCP authentication handler (it serves the protected resource metadata and forwards authentication to
-/// JwtBearer) with an RFC 6750 §3 challenge: <c>resource_metadata</c> (RFC 9728 §5.1) and <c>scope</c> always;
+/// the bearer scheme, <see cref="McpBearerHandler"/>) with an RFC 6750 §3 challenge: <c>resource_metadata</c> (RFC 9728 §5.1) and <c>scope</c> always;
 /// <c>error="invalid_token"</c> only when a token was sent (§3.1: none when the request had no credentials).
 /// </summary>
 internal sealed class McpOAuthChallengeHandler(

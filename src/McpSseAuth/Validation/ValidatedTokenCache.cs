@@ -1,3 +1,5 @@
+using System.Security.Claims;
+using McpSseAuth.Grants;
 using McpSseAuth.Keys;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
@@ -7,20 +9,18 @@ using Microsoft.IdentityModel.Tokens;
 namespace McpSseAuth.Validation;
 
 /// <summary>
-/// JwtBearer's token handler on the MCP endpoints: IdentityModel's <see cref="JsonWebTokenHandler"/>, with its answer for
-/// a genuine token remembered, so that a client sending the same access token on every request pays the signature check
-/// (tens of microseconds with ES256) once, not per request. A remembered token is still refused the moment it expires on
-/// <see cref="TimeProvider"/> (with <see cref="McpOAuthTokenOptions.ClockSkew"/>) or its signing key stops verifying; issuer,
-/// audience and revocation are checked per request after it, as before (<see cref="AccessTokenValidation"/>).
+/// This server's access tokens as the MCP endpoints see them: IdentityModel's validation (<see cref="AccessTokenReader"/>)
+/// once per token, its answer remembered, so that a client sending the same access token on every request pays the
+/// signature check (tens of microseconds with ES256) and the reading of its claims once, not per request. A remembered
+/// token is still refused the moment it expires on <see cref="TimeProvider"/> (with
+/// <see cref="McpOAuthTokenOptions.ClockSkew"/>) or its signing key stops verifying; issuer, audience, revocation and the
+/// user's access are checked per request after it (<see cref="McpBearerHandler"/>).
 /// </summary>
 /// <remarks>
 /// Only tokens that validated are remembered (so nobody can fill the cache with forgeries), matched on the whole token
-/// string, each with a copy of its claims per request. At most <see cref="Capacity"/> tokens; one unused for
-/// <see cref="IdleFor"/> is forgotten. A remembered token is not validated again with the parameters of a later request:
-/// the bearer scheme's parameters are McpSseAuth's own (<see cref="AccessTokenReader.Parameters"/>); an app that
-/// post-configures them should not rely on its additions for every request.
+/// string. At most <see cref="Capacity"/> tokens; one unused for <see cref="IdleFor"/> is forgotten.
 /// </remarks>
-internal sealed class ValidatedTokenCache(AccessTokenReader reader, SigningKeys keys, TimeProvider time, IOptions<McpOAuthOptions> options) : TokenHandler, IDisposable
+internal sealed class ValidatedTokenCache(AccessTokenReader reader, SigningKeys keys, TimeProvider time, IOptions<McpOAuthOptions> options) : IDisposable
 {
     public const int Capacity = 20_000;
 
@@ -28,40 +28,57 @@ internal sealed class ValidatedTokenCache(AccessTokenReader reader, SigningKeys 
 
     private readonly MemoryCache _validated = new(new MemoryCacheOptions { SizeLimit = Capacity, Clock = new Http.TimeProviderClock(time) });
 
-    public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
+    /// <summary>The token's validated claims, or the reason it is refused (an IdentityModel exception: the challenge describes it).</summary>
+    public async ValueTask<(ValidatedToken? Token, Exception? Failure)> ValidateAsync(string token)
     {
-        if (_validated.TryGetValue(token, out Validated? known) && known is not null)
+        if (_validated.TryGetValue(token, out ValidatedToken? known) && known is not null)
         {
-            if (IsStillValid(known.Token))
+            if (IsStillValid(known.Jwt))
             {
-                return new TokenValidationResult { IsValid = true, SecurityToken = known.Token, ClaimsIdentity = known.Identity.Clone(), TokenType = known.Token.Typ };
+                return (known, null);
             }
 
             _validated.Remove(token);
         }
 
-        var result = await reader.ValidateAsync(token, validationParameters);
-        if (result.IsValid && result.SecurityToken is JsonWebToken jwt && validationParameters.ValidateLifetime)
+        var result = await reader.ValidateAsync(token, reader.Parameters);
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
         {
-            var identity = result.ClaimsIdentity;
-            _validated.Set(token, new Validated(jwt, identity.Clone()), new MemoryCacheEntryOptions
-            {
-                Size = 1,
-                SlidingExpiration = IdleFor,
-                AbsoluteExpiration = jwt.ValidTo + options.Value.Tokens.ClockSkew,
-            });
+            return (null, result.Exception ?? new SecurityTokenValidationException());
         }
 
-        return result;
+        var validated = ValidatedToken.From(jwt, result.ClaimsIdentity);
+        _validated.Set(token, validated, new MemoryCacheEntryOptions
+        {
+            Size = 1,
+            SlidingExpiration = IdleFor,
+            AbsoluteExpiration = jwt.ValidTo + options.Value.Tokens.ClockSkew,
+        });
+        return (validated, null);
     }
-
-    public override SecurityToken ReadToken(string token) => new JsonWebToken(token);
 
     public void Dispose() => _validated.Dispose();
 
     private bool IsStillValid(JsonWebToken token)
-        => token.ValidTo >= time.GetUtcNow().UtcDateTime - options.Value.Tokens.ClockSkew
-           && keys.FindValidationKey(token.Kid, token.Alg) is not null;
+    {
+        if (token.ValidTo < time.GetUtcNow().UtcDateTime - options.Value.Tokens.ClockSkew)
+        {
+            return false;
+        }
 
-    private sealed record Validated(JsonWebToken Token, System.Security.Claims.ClaimsIdentity Identity);
+        return keys.FindValidationKey(token.Kid, token.Alg) is not null;
+    }
+}
+
+/// <summary>A genuine access token, read once: the claims each request gets a copy of, and what each request checks.</summary>
+internal sealed record ValidatedToken(JsonWebToken Jwt, ClaimsIdentity Identity, string? Issuer, string[] Audiences, string GrantId, string Subject)
+{
+    public static ValidatedToken From(JsonWebToken jwt, ClaimsIdentity identity) => new(
+        jwt,
+        identity,
+        identity.FindFirst("iss")?.Value,
+        [.. identity.FindAll("aud").Select(a => a.Value)],
+        // Every token that validated names its grant and subject (AccessTokenProfile).
+        identity.FindFirst(GrantClaims.GrantId)!.Value,
+        identity.FindFirst("sub")!.Value);
 }

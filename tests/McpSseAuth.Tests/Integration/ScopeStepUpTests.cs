@@ -83,6 +83,43 @@ public sealed class ScopeStepUpTests
         Assert.Contains("sessions=", await allowed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":7,"method":"tools/list","method":"tools/call","params":{"name":"server_stats","arguments":{}}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"whoami","name":"server_stats","arguments":{}}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":7,"m\u0065thod":"tools/call","params":{"n\u0061me":"server_stats","arguments":{}}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"server_stats","Name":"whoami","arguments":{}}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"server_stats","arguments":{},"arguments":{}}}""")]
+    public async Task A_call_disguised_by_repeated_or_escaped_names_still_needs_its_scope(string disguised)
+    {
+        await using var app = new SampleApp();
+        using var http = app.CreateRawClient();
+        var basic = await TokenAsync(http, "mcp:tools");
+        using var init = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, basic);
+        var sessionId = Assert.Single(init.Headers.GetValues("Mcp-Session-Id"));
+
+        using var response = await McpWire.PostJsonAsync(http, "/mcp", disguised, basic, sessionId);
+
+        // Refused with the step-up challenge, or as malformed (a member named twice): never run, never a 500.
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("sessions=", body, StringComparison.Ordinal);
+        Assert.True(response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {body}");
+        Assert.Contains("\"id\":7", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_call_of_an_allowed_tool_naming_its_arguments_twice_is_never_a_500()
+    {
+        await using var app = new SampleApp();
+        using var http = app.CreateRawClient();
+        var basic = await TokenAsync(http, "mcp:tools");
+        using var init = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, basic);
+        var sessionId = Assert.Single(init.Headers.GetValues("Mcp-Session-Id"));
+
+        using var response = await McpWire.PostJsonAsync(http, "/mcp", """{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"whoami","arguments":{},"arguments":{}}}""", basic, sessionId);
+
+        Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
     [Fact]
     public async Task StatelessRequest_ToolNeedingMoreScope_Is403Too()
     {

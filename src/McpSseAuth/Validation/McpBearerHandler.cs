@@ -1,0 +1,99 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using McpSseAuth.Resources;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace McpSseAuth.Validation;
+
+/// <summary>
+/// The bearer check of the MCP endpoints (<see cref="McpOAuthDefaults.BearerScheme"/>): this server's access tokens,
+/// validated locally (no network round trip) — signature, <c>typ: at+jwt</c>, lifetime and profile once per token
+/// (<see cref="ValidatedTokenCache"/>), then per request the issuer, the audience of the endpoint the request reached (so a
+/// token is accepted only by the MCP endpoint it was issued for: RFC 8707, MCP authorization "token audience binding"),
+/// the grant not revoked and the user still with access. Tokens come only from the <c>Authorization</c> header (RFC 6750
+/// §2.1; OAuth 2.1 §5.1 forbids the query string). Nothing of JwtBearer's general pipeline (its per-request copy of the
+/// validation parameters, its events): a request with a known token costs a dictionary lookup and a copy of its claims.
+/// </summary>
+internal sealed class McpBearerHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory loggerFactory,
+    UrlEncoder encoder,
+    ValidatedTokenCache tokens,
+    ServerUris uris,
+    RevocationChecks revocations,
+    Users.UserStatus users)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+{
+    // An access token of this server is well under 2 KiB; a longer header is not one of them.
+    private const int MaxTokenLength = 16 * 1024;
+
+    private readonly ILogger _refusals = loggerFactory.CreateLogger("McpSseAuth.Validation");
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization;
+        if (header.Count != 1 || header[0] is not { } value || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var token = value.AsSpan(7).Trim();
+        if (token.IsEmpty)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        if (token.Length > MaxTokenLength)
+        {
+            return Failed("malformed", new SecurityTokenMalformedException("The access token is too long."));
+        }
+
+        var (validated, failure) = await tokens.ValidateAsync(token.Length == value.Length - 7 ? value[7..] : token.ToString());
+        if (validated is null)
+        {
+            return Failed(failure!.GetType().Name, failure);
+        }
+
+        if (!string.Equals(validated.Issuer, uris.Issuer(Context), StringComparison.Ordinal))
+        {
+            return Failed("issuer mismatch", new SecurityTokenInvalidIssuerException("The access token was issued by another server."));
+        }
+
+        if (Context.GetEndpoint()?.Metadata.GetMetadata<ProtectedResourceMetadataPath>() is not { } resource)
+        {
+            return AuthenticateResult.Fail(new SecurityTokenInvalidAudienceException("This endpoint is not an MCP endpoint protected by McpSseAuth."));
+        }
+
+        var expected = uris.Resource(Context, resource.ResourcePath);
+        if (Array.IndexOf(validated.Audiences, expected) < 0)
+        {
+            return Failed("audience mismatch", new SecurityTokenInvalidAudienceException("The access token was issued for another resource."));
+        }
+
+        // A revoked grant (replayed code or refresh token) ends its access tokens now, not at their expiry.
+        if (await revocations.IsRevokedAsync(validated.GrantId, Context.RequestAborted))
+        {
+            return Failed("grant revoked", new AccessTokenRevokedException("The access token's grant was revoked."));
+        }
+
+        // A user who lost access (removed, disabled, refused by the access rules or the application) loses it here too,
+        // with everything else they hold.
+        if (!await users.EnforceAsync(validated.Subject, Context.RequestAborted))
+        {
+            return Failed("user without access", new AccessTokenRevokedException("The access token's user no longer has access."));
+        }
+
+        // A copy per request: the application (claims transformation, handlers) may change the principal it is given.
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(validated.Identity.Clone()), Scheme.Name));
+    }
+
+    private AuthenticateResult Failed(string reason, Exception failure)
+    {
+        Log.AccessTokenRefused(_refusals, Request.Path, reason);
+        return AuthenticateResult.Fail(failure);
+    }
+}
