@@ -38,7 +38,7 @@ internal static class Program
 
         if (command is null || !Commands.Contains(command))
         {
-            await Console.Error.WriteLineAsync("usage: McpSseAuth.Benchmarks all|mcp|sessions|as|chart [--quick] [--results FILE] [--servers mcpsseauth-memory,mcpsseauth-sqlite,oidc-provider,ts-sdk] [--duration S] [--warmup S] [--concurrency N]");
+            await Console.Error.WriteLineAsync("usage: McpSseAuth.Benchmarks all|mcp|sessions|as|chart [--quick] [--results FILE] [--servers mcpsseauth-memory,mcpsseauth-sqlite,oidc-provider,ts-sdk] [--duration S] [--warmup S] [--concurrency N] [--sessions N] [--rounds N]");
             return 2;
         }
 
@@ -60,6 +60,19 @@ internal static class Program
         var authServers = quick
             ? new AuthServersSettings(16, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), 1, AuthServersSettings.AllServers)
             : new AuthServersSettings(16, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), 2, AuthServersSettings.AllServers);
+
+        if (Option(args, "--sessions") is { } held)
+        {
+            sessions = sessions with { Sessions = int.Parse(held, CultureInfo.InvariantCulture) };
+        }
+
+        if (Option(args, "--rounds") is { } rounds)
+        {
+            var count = int.Parse(rounds, CultureInfo.InvariantCulture);
+            sessions = sessions with { Rounds = count };
+            mcp = mcp with { Rounds = count };
+            authServers = authServers with { Rounds = count };
+        }
 
         if (Option(args, "--servers") is { } servers)
         {

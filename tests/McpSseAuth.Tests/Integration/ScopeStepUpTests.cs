@@ -32,6 +32,18 @@ public sealed class ScopeStepUpTests
         return json.GetProperty("access_token").GetString()!;
     }
 
+    /// <summary>Posts <paramref name="message"/> in a Streamable HTTP session of a token with the basic scope only.</summary>
+    private static async Task<HttpResponseMessage> CallInABasicSessionAsync(string message)
+    {
+        await using var app = new SampleApp();
+        using var http = app.CreateRawClient();
+        var basic = await TokenAsync(http, "mcp:tools");
+        using var init = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, basic);
+        var response = await McpWire.PostJsonAsync(http, "/mcp", message, basic, Assert.Single(init.Headers.GetValues("Mcp-Session-Id")));
+        await response.Content.LoadIntoBufferAsync();
+        return response;
+    }
+
     private static async Task AssertInsufficientScopeAsync(HttpResponseMessage response, string expectedScope, string resourceMetadata, string jsonRpcId = "7")
     {
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
@@ -91,13 +103,7 @@ public sealed class ScopeStepUpTests
     [InlineData("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"server_stats","arguments":{},"arguments":{}}}""")]
     public async Task A_call_disguised_by_repeated_or_escaped_names_still_needs_its_scope(string disguised)
     {
-        await using var app = new SampleApp();
-        using var http = app.CreateRawClient();
-        var basic = await TokenAsync(http, "mcp:tools");
-        using var init = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, basic);
-        var sessionId = Assert.Single(init.Headers.GetValues("Mcp-Session-Id"));
-
-        using var response = await McpWire.PostJsonAsync(http, "/mcp", disguised, basic, sessionId);
+        using var response = await CallInABasicSessionAsync(disguised);
 
         // Refused with the step-up challenge, or as malformed (a member named twice): never run, never a 500.
         var body = await response.Content.ReadAsStringAsync();
@@ -109,13 +115,7 @@ public sealed class ScopeStepUpTests
     [Fact]
     public async Task A_call_of_an_allowed_tool_naming_its_arguments_twice_is_never_a_500()
     {
-        await using var app = new SampleApp();
-        using var http = app.CreateRawClient();
-        var basic = await TokenAsync(http, "mcp:tools");
-        using var init = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, basic);
-        var sessionId = Assert.Single(init.Headers.GetValues("Mcp-Session-Id"));
-
-        using var response = await McpWire.PostJsonAsync(http, "/mcp", """{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"whoami","arguments":{},"arguments":{}}}""", basic, sessionId);
+        using var response = await CallInABasicSessionAsync("""{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"whoami","arguments":{},"arguments":{}}}""");
 
         Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
     }
