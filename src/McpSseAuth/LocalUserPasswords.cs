@@ -32,16 +32,6 @@ internal static class LocalUserPasswords
         return user is not null && result is PasswordVerificationResult.Success or PasswordVerificationResult.SuccessRehashNeeded;
     }
 
-    /// <summary>The iteration count written in a V3 hash, or null when it is not one.</summary>
-    public static int? IterationsOf(string passwordHash)
-    {
-        Span<byte> bytes = stackalloc byte[Math.Min(passwordHash.Length, 1024)];
-        // V3: 0x01, then the PRF, the iteration count and the salt length as big-endian 32-bit integers.
-        return Convert.TryFromBase64String(passwordHash, bytes, out var written) && written >= 13 && bytes[0] == 0x01
-            ? System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes[5..9])
-            : null;
-    }
-
     private static (PasswordHasher<string> Hasher, string DummyHash) For(int iterations) => Hashers.GetOrAdd(iterations, n =>
     {
         var hasher = new PasswordHasher<string>(Options.Create(new PasswordHasherOptions { CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3, IterationCount = n }));

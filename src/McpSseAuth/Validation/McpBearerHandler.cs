@@ -52,7 +52,7 @@ internal sealed class McpBearerHandler(
             return Failed("malformed", new SecurityTokenMalformedException("The access token is too long."));
         }
 
-        var (validated, failure) = await tokens.ValidateAsync(token.Length == value.Length - 7 ? value[7..] : token.ToString());
+        var (validated, failure) = await tokens.ValidateAsync(token.ToString());
         if (validated is null)
         {
             return Failed(failure!.GetType().Name, failure);
