@@ -84,12 +84,19 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
 
     public async ValueTask MarkUsedAsync(string clientId, CancellationToken cancellationToken)
     {
+        // Marked at most once an hour: what it decides is counted in days, and a client refreshing many grants at once
+        // (on several instances) must not turn each refresh into a write raced by the others. The client as last read
+        // (its request read it a moment ago) usually answers that without reading it again; its marks only ever grow.
         var now = _time.GetUtcNow();
-        await StoredJson.UpdateAsync<StoredClient>(ClientJson.Default, storage, Key(clientId), stored =>
+        var key = Key(clientId);
+        if (Recent(_decoded.LastSeen(key)?.LastUsedAt, now))
         {
-            // Marked at most once an hour: what it decides is counted in days, and a client refreshing many grants at once
-            // (on several instances) must not turn each refresh into a write raced by the others.
-            if (stored.LastUsedAt is { } last && now - last < TimeSpan.FromHours(1))
+            return;
+        }
+
+        await StoredJson.UpdateAsync<StoredClient>(ClientJson.Default, storage, key, stored =>
+        {
+            if (Recent(stored.LastUsedAt, now))
             {
                 return null;
             }
@@ -97,18 +104,28 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
             var used = stored with { LastUsedAt = now };
             return (used, KeepUntil(used));
         }, cancellationToken, _decoded);
+
+        static bool Recent(DateTimeOffset? last, DateTimeOffset now) => last is { } at && now - at < TimeSpan.FromHours(1);
     }
 
     public async ValueTask KeepWhileAuthorizingAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken)
     {
-        await StoredJson.UpdateAsync<StoredClient>(ClientJson.Default, storage, Key(clientId), stored =>
+        // Kept a minute longer than asked, so the flows of the next minute find it kept already (the client as last read
+        // tells) and cost no write.
+        var key = Key(clientId);
+        if (_decoded.LastSeen(key)?.AuthorizingUntil >= until)
+        {
+            return;
+        }
+
+        await StoredJson.UpdateAsync<StoredClient>(ClientJson.Default, storage, key, stored =>
         {
             if (stored.AuthorizingUntil >= until)
             {
                 return null;
             }
 
-            var kept = stored with { AuthorizingUntil = until };
+            var kept = stored with { AuthorizingUntil = until + TimeSpan.FromMinutes(1) };
             return (kept, KeepUntil(kept));
         }, cancellationToken, _decoded);
     }

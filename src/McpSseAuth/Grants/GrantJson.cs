@@ -14,4 +14,5 @@ internal sealed record StoredSignOut(DateTimeOffset At, DateTimeOffset KeepUntil
 [JsonSerializable(typeof(GrantRecord))]
 [JsonSerializable(typeof(StoredSignOut))]
 [JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(RotationAnswer))]
 internal sealed partial class GrantJson : JsonSerializerContext;

@@ -38,9 +38,9 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
         return entry is { TakenAt: null } && StoredJson.Decode<AuthorizationCode>(GrantJson.Default, entry.Value) is { } code && code.ExpiresAt > time.GetUtcNow() ? code : null;
     }
 
-    async ValueTask<CodeRedemption> IAuthorizationCodeStore.TryRedeemAsync(string handle, CancellationToken cancellationToken)
+    async ValueTask<CodeRedemption> IAuthorizationCodeStore.TryRedeemAsync(string handle, AuthorizationCode? read, CancellationToken cancellationToken)
     {
-        var (status, code, _) = await RedeemAsync(CodeKey(handle), (AuthorizationCode c) => c with { Scopes = [], Resources = [] }, c => c.ExpiresAt, cancellationToken);
+        var (status, code, _) = await RedeemAsync(CodeKey(handle), (AuthorizationCode c) => c with { Scopes = [], Resources = [] }, c => c.ExpiresAt, read, cancellationToken);
         if (status == RedeemStatus.Replayed && code is not null)
         {
             // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
@@ -66,7 +66,7 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
 
     async ValueTask<RefreshRedemption> IRefreshTokenStore.TryRedeemAsync(string handle, CancellationToken cancellationToken)
     {
-        var (status, token, redeemedAt) = await RedeemAsync<RefreshToken>(RefreshKey(handle), Slim, t => t.ExpiresAt, cancellationToken);
+        var (status, token, redeemedAt) = await RedeemAsync<RefreshToken>(RefreshKey(handle), Slim, t => t.ExpiresAt, null, cancellationToken);
         return token is not null && await IsRevokedAsync(token.GrantId, cancellationToken) ? RefreshRedemption.NotFound : new RefreshRedemption(status, token, redeemedAt);
     }
 
@@ -89,23 +89,43 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
     async ValueTask<RotateOutcome> IRefreshTokenStore.RotateAsync(string handle, RefreshToken current, string successorHandle, RefreshToken successor, string sealedResponse, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        // 1. The successor first: from here on the client can never be left with neither token.
-        await storage.SetAsync(RefreshKey(successorHandle), StoredJson.Encode(GrantJson.Default, successor), successor.ExpiresAt + Grace, null, cancellationToken);
+        var successorKey = RefreshKey(successorHandle);
+        var successorBytes = StoredJson.Encode(GrantJson.Default, successor);
 
-        // 2. The one answer of this rotation. A twin, or an earlier try interrupted after this step, may have claimed it:
-        // then theirs is the answer and ours is withdrawn, so the family never forks.
+        // 1. The successor, and the claim of its answer as the one answer of this rotation, both before the token is spent:
+        // from then on the client can never be left with neither token. Written at once (one commit where the storage
+        // groups writes); the spend waits for both.
         var window = options.Value.Tokens.RefreshTokenReuseWindow;
         var keepAnswerUntil = now + (window > SuccessorMemory ? window : SuccessorMemory) + SuccessorMemory;
-        var answer = sealedResponse;
-        if (!await storage.TryAddAsync(SuccessorKey(handle), StoredJson.Encode(GrantJson.Default, sealedResponse), keepAnswerUntil, null, cancellationToken))
+        var stored = storage.SetAsync(successorKey, successorBytes, successor.ExpiresAt + Grace, null, cancellationToken);
+        bool claimed;
+        try
         {
-            await storage.RemoveAsync(RefreshKey(successorHandle), cancellationToken);
-            if (await storage.GetAsync(SuccessorKey(handle), cancellationToken) is not { } claimed || StoredJson.Decode<string>(GrantJson.Default, claimed.Value) is not { } theirs)
+            claimed = await storage.TryAddAsync(SuccessorKey(handle), StoredJson.Encode(GrantJson.Default, new RotationAnswer(sealedResponse, successorKey)), keepAnswerUntil, null, cancellationToken);
+        }
+        finally
+        {
+            await stored;
+        }
+
+        var answer = sealedResponse;
+        if (!claimed)
+        {
+            // 2. A twin, or an earlier try interrupted after its claim, answered first: theirs is the answer and ours is
+            // withdrawn, so the family never forks. Their successor is made sure of (an earlier try may have been cut off
+            // before its successor was written, where a storage does not apply writes in the order they were made).
+            await storage.RemoveAsync(successorKey, cancellationToken);
+            if (AnswerOf(await storage.GetAsync(SuccessorKey(handle), cancellationToken)) is not { } theirs)
             {
                 return new RotateOutcome(RedeemStatus.NotFound);
             }
 
-            answer = theirs;
+            if (theirs.SuccessorKey is { } theirKey && await storage.GetAsync(theirKey, cancellationToken) is null)
+            {
+                await storage.TryAddAsync(theirKey, successorBytes, successor.ExpiresAt + Grace, null, cancellationToken);
+            }
+
+            answer = theirs.Sealed;
         }
 
         // 3. Spent last. Its remainder recognises a replay for a day at most.
@@ -120,7 +140,13 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
     }
 
     async ValueTask<string?> IRefreshTokenStore.FindSuccessorAsync(string handle, CancellationToken cancellationToken)
-        => await storage.GetAsync(SuccessorKey(handle), cancellationToken) is { } successor ? StoredJson.Decode<string>(GrantJson.Default, successor.Value) : null;
+        => AnswerOf(await storage.GetAsync(SuccessorKey(handle), cancellationToken))?.Sealed;
+
+    /// <summary>A kept rotation answer; one kept by an earlier version is the sealed response alone (a JSON string).</summary>
+    private static RotationAnswer? AnswerOf(McpStoredEntry? entry)
+        => entry is null ? null
+            : entry.Value.Span is [(byte)'"', ..] ? StoredJson.Decode<string>(GrantJson.Default, entry.Value) is { } old ? new RotationAnswer(old, null) : null
+            : StoredJson.Decode<RotationAnswer>(GrantJson.Default, entry.Value);
 
     async ValueTask<bool> IRefreshTokenStore.IsSpentAsync(string handle, CancellationToken cancellationToken)
         => await storage.GetAsync(RefreshKey(handle), cancellationToken) is { TakenAt: not null };
@@ -141,7 +167,7 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
 
     async ValueTask<PendingAuthorization?> IPendingAuthorizationStore.TryTakeAsync(string handle, CancellationToken cancellationToken)
     {
-        var (status, request, _) = await RedeemAsync<PendingAuthorization>(PendingKey(handle), slim: null, r => r.ExpiresAt, cancellationToken);
+        var (status, request, _) = await RedeemAsync<PendingAuthorization>(PendingKey(handle), slim: null, r => r.ExpiresAt, null, cancellationToken);
         return status == RedeemStatus.Redeemed ? request : null;
     }
 
@@ -177,20 +203,33 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
         }
     }
 
-    private async ValueTask<(RedeemStatus, T?, DateTimeOffset?)> RedeemAsync<T>(string key, Func<T, T>? slim, Func<T, DateTimeOffset> expiresAt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the entry at <paramref name="key"/>, leaving the slim value (none without <paramref name="slim"/>).
+    /// <paramref name="read"/>: the live value the caller read and decoded a moment ago (such entries are written once, never
+    /// changed), so it is not read again to make the remainder. Without a remainder to make, nothing is read first.
+    /// </summary>
+    private async ValueTask<(RedeemStatus, T?, DateTimeOffset?)> RedeemAsync<T>(string key, Func<T, T>? slim, Func<T, DateTimeOffset> expiresAt, T? read, CancellationToken cancellationToken)
         where T : class
     {
         var now = time.GetUtcNow();
-        // The remainder is the slim value, kept until the value's own expiry (at most a day); a taken request leaves nothing.
-        var peek = await storage.GetAsync(key, cancellationToken);
-        if (peek is null)
+        var until = now;
+        var remainder = ReadOnlyMemory<byte>.Empty;
+        McpStoredEntry? peek = null;
+        if (slim is not null)
         {
-            return (RedeemStatus.NotFound, null, null);
+            // The remainder is the slim value, kept until the value's own expiry (at most a day).
+            peek = read is null ? await storage.GetAsync(key, cancellationToken) : null;
+            if (peek is null && read is null)
+            {
+                return (RedeemStatus.NotFound, null, null);
+            }
+
+            var current = read ?? StoredJson.Decode<T>(GrantJson.Default, peek!.Value);
+            until = (expiresAt(current) < now + ReplayMemory ? expiresAt(current) : now + ReplayMemory) + Grace;
+            remainder = StoredJson.Encode(GrantJson.Default, read is not null || peek!.TakenAt is null ? slim(current) : current);
+            read = current;
         }
 
-        var current = StoredJson.Decode<T>(GrantJson.Default, peek.Value);
-        var until = slim is null ? now : (expiresAt(current) < now + ReplayMemory ? expiresAt(current) : now + ReplayMemory) + Grace;
-        var remainder = slim is null ? ReadOnlyMemory<byte>.Empty : StoredJson.Encode(GrantJson.Default, peek.TakenAt is null ? slim(current) : current);
         var result = await storage.TryTakeAsync(key, remainder, until, now, cancellationToken);
         switch (result.Status)
         {
@@ -201,8 +240,9 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
                     ? (RedeemStatus.Replayed, null, result.Entry!.TakenAt)
                     : (RedeemStatus.Replayed, StoredJson.Decode<T>(GrantJson.Default, result.Entry.Value), result.Entry.TakenAt);
             default:
-                // Usually the bytes just read and decoded: decoded again only when another writer changed them in between.
-                var taken = result.Entry!.Value.Span.SequenceEqual(peek.Value.Span) ? current : StoredJson.Decode<T>(GrantJson.Default, result.Entry.Value);
+                // Usually the bytes just read and decoded: decoded again only when another writer changed them in between,
+                // or when nothing was read first.
+                var taken = peek is not null && result.Entry!.Value.Span.SequenceEqual(peek.Value.Span) ? read! : StoredJson.Decode<T>(GrantJson.Default, result.Entry!.Value);
                 return expiresAt(taken) <= now ? (RedeemStatus.Expired, null, null) : (RedeemStatus.Redeemed, taken, now);
         }
     }

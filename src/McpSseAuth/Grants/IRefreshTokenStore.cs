@@ -25,9 +25,9 @@ internal interface IRefreshTokenStore
     ValueTask<RefreshRedemption> TryRedeemAsync(string handle, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Rotation, in an order that no storage failure can break: the successor is stored, then claimed as the one answer of
+    /// Rotation, in an order that no storage failure can break: the successor is stored and claimed as the one answer of
     /// this token's rotation (<paramref name="sealedResponse"/>, sealed with the spent handle, which the store never holds),
-    /// and only then is the token spent. Interrupted anywhere, the client holds a usable token: the old one unspent, or the
+    /// both at once, and only then is the token spent; a retry that finds an answer claimed makes sure its successor exists. Interrupted anywhere, the client holds a usable token: the old one unspent, or the
     /// old one spent with its answer kept for a retry inside the reuse window. Concurrent rotations of one token all get
     /// the answer of the first claim.
     /// </summary>

@@ -13,4 +13,6 @@ internal sealed record RefreshToken
     /// <summary>When the grant's code was redeemed: no token of it outlives <see cref="McpOAuthTokenOptions.RefreshTokenAbsoluteLifetime"/> from then.</summary>
     public required DateTimeOffset GrantCreatedAt { get; init; }
     public required DateTimeOffset ExpiresAt { get; init; }
+    /// <summary>When the grant's record was last written (<see cref="GrantRecord.TouchInterval"/>); null in tokens stored before it was kept.</summary>
+    public DateTimeOffset? GrantTouchedAt { get; init; }
 }

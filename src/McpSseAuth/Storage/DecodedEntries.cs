@@ -32,6 +32,13 @@ internal sealed class DecodedEntries<T>(JsonSerializerContext json)
         return decoded;
     }
 
+    /// <summary>
+    /// The value last decoded at <paramref name="key"/>, without reading the storage: what it held when last read, which
+    /// may have changed since. For decisions that only need a value at least that recent.
+    /// </summary>
+    public T? LastSeen(string key)
+        => Volatile.Read(ref _slots[(int)((uint)key.GetHashCode() & (Slots - 1))]) is { } slot && string.Equals(slot.Key, key, StringComparison.Ordinal) ? slot.Value : null;
+
     /// <inheritdoc cref="Decode(string, ReadOnlyMemory{byte})"/>
     public T? Decode(string key, McpStoredEntry? entry) => entry is null ? null : Decode(key, entry.Value);
 

@@ -70,8 +70,11 @@ internal sealed class RefreshTokenGrant(
             return;
         }
 
-        // The narrowed scope and audience apply to this access token; the grant keeps what was consented to.
-        var issued = issuance.Prepare(context, client, token.User, scopes, audiences, token.Resources, token.GrantId, token.GrantCreatedAt, token.Scopes);
+        // The narrowed scope and audience apply to this access token; the grant keeps what was consented to. The grant's
+        // record is written again only once per GrantRecord.TouchInterval; until then the successor carries when it was.
+        var now = time.GetUtcNow();
+        var touchedAt = token.GrantTouchedAt is { } t && now - t < GrantRecord.TouchInterval && t <= now ? t : (DateTimeOffset?)null;
+        var issued = issuance.Prepare(context, client, token.User, scopes, audiences, token.Resources, token.GrantId, token.GrantCreatedAt, token.Scopes, touchedAt ?? now);
         if (issued.Refresh is null)
         {
             // The client may no longer refresh (its grant types changed): the token is spent, nothing rotates.
@@ -81,7 +84,7 @@ internal sealed class RefreshTokenGrant(
                 return;
             }
 
-            await AnswerAsync(context, client, token, issued, audiences, issued.Body);
+            await AnswerAsync(context, client, token, issued, audiences, issued.Body, touch: true);
             return;
         }
 
@@ -89,7 +92,7 @@ internal sealed class RefreshTokenGrant(
         switch (outcome.Status)
         {
             case RedeemStatus.Redeemed when RefreshSuccessor.Open(handle, outcome.SealedResponse!) is { } body:
-                await AnswerAsync(context, client, token, issued, audiences, body);
+                await AnswerAsync(context, client, token, issued, audiences, body, touch: touchedAt is null);
                 break;
             case RedeemStatus.Replayed:
                 // A twin spent it first: the same rules as any replay.
@@ -101,10 +104,14 @@ internal sealed class RefreshTokenGrant(
         }
     }
 
-    private async Task AnswerAsync(HttpContext context, ClientRegistration client, RefreshToken token, IssuedTokens issued, IReadOnlyList<string> audiences, byte[] body)
+    private async Task AnswerAsync(HttpContext context, ClientRegistration client, RefreshToken token, IssuedTokens issued, IReadOnlyList<string> audiences, byte[] body, bool touch)
     {
         // Bookkeeping after the refresh token was spent: a failure here must not cost the client its new tokens.
-        await issuance.BestEffortAsync(() => grants.TouchAsync(token.GrantId, time.GetUtcNow(), issued.GrantExpiresAt, context.RequestAborted), "grant last use");
+        if (touch)
+        {
+            await issuance.BestEffortAsync(() => grants.TouchAsync(token.GrantId, time.GetUtcNow(), issued.GrantExpiresAt + GrantRecord.TouchInterval, context.RequestAborted), "grant last use");
+        }
+
         // In use: a client whose grant is refreshed is not stale.
         await issuance.BestEffortAsync(() => clients.MarkUsedAsync(client.ClientId, context.RequestAborted), "client last use");
         await issuance.AnswerAsync(context, client.ClientId, token.User.Subject, "refresh_token", issued.Scopes, audiences, body);

@@ -81,20 +81,16 @@ internal sealed class TokenEndpoint(
         {
             // Spent all the same: a stolen code tried with a wrong verifier is not left to be retried (RFC 9700 §4.5), and a
             // spent one presented again revokes its grant (RFC 6749 §4.1.2).
-            await SpendAsync(handle, client, context.RequestAborted);
+            await SpendAsync(handle, client, code, context.RequestAborted);
             await RefuseAsync(context, client.ClientId, problem!);
             return;
         }
 
         var now = time.GetUtcNow();
         var issued = issuance.Prepare(context, client, code.User, code.Scopes, audiences, code.Resources, code.GrantId, now);
-        if (issued.Refresh is not null)
-        {
-            await refreshTokens.StoreAsync(issued.RefreshHandle!, issued.Refresh, context.RequestAborted);
-        }
-
-        // The connected-apps page lists the grant, before anything of it can be used.
-        await grants.StoreAsync(new GrantRecord
+        // The refresh token, and the grant the connected-apps page lists, before anything of it can be used. Neither depends
+        // on the other, so both are written at once (one commit where the storage groups them); the code is spent after both.
+        var grant = new GrantRecord
         {
             GrantId = code.GrantId,
             Subject = code.User.Subject,
@@ -103,13 +99,26 @@ internal sealed class TokenEndpoint(
             Resources = code.Resources,
             CreatedAt = now,
             LastUsedAt = now,
-            ExpiresAt = issued.GrantExpiresAt,
-        }, context.RequestAborted);
+            ExpiresAt = issued.GrantExpiresAt + GrantRecord.TouchInterval,
+        };
+        var grantStored = grants.StoreAsync(grant, context.RequestAborted);
+        try
+        {
+            if (issued.Refresh is not null)
+            {
+                await refreshTokens.StoreAsync(issued.RefreshHandle!, issued.Refresh, context.RequestAborted);
+            }
+        }
+        finally
+        {
+            // Awaited whatever happened to the other write: nothing of this request runs on after its answer.
+            await grantStored;
+        }
 
         // A revoke on the connected-apps page may have run between the consent check and the listing above, listing the
         // grants before this one existed: look again now that it is listed, and end it if the consent is gone.
         var revokedMeanwhile = await consents.FindAsync(code.User.Subject, client.ClientId, context.RequestAborted) is null;
-        if (await SpendAsync(handle, client, context.RequestAborted) != RedeemStatus.Redeemed || revokedMeanwhile)
+        if (await SpendAsync(handle, client, code, context.RequestAborted) != RedeemStatus.Redeemed || revokedMeanwhile)
         {
             // Spent or gone in the meantime, or no longer allowed: what was just stored for it must not live on.
             await revocation.RevokeAsync(code.GrantId, context.RequestAborted);
@@ -158,9 +167,9 @@ internal sealed class TokenEndpoint(
     }
 
     /// <summary>Spends the code; a second use is logged (the store revokes its grant).</summary>
-    private async Task<RedeemStatus> SpendAsync(string handle, ClientRegistration client, CancellationToken cancellationToken)
+    private async Task<RedeemStatus> SpendAsync(string handle, ClientRegistration client, AuthorizationCode? read, CancellationToken cancellationToken)
     {
-        var (status, spent) = await codes.TryRedeemAsync(handle, cancellationToken);
+        var (status, spent) = await codes.TryRedeemAsync(handle, read, cancellationToken);
         if (status == RedeemStatus.Replayed)
         {
             Log.TokenReplayed(logger, "authorization code", client.ClientId, spent!.User.Subject, spent.GrantId);

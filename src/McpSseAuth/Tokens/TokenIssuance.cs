@@ -30,7 +30,8 @@ internal sealed class TokenIssuance(AccessTokenIssuer issuer, ServerUris uris, T
         IReadOnlyList<string> grantResources,
         string grantId,
         DateTimeOffset grantCreatedAt,
-        IReadOnlyList<string>? grantScopes = null)
+        IReadOnlyList<string>? grantScopes = null,
+        DateTimeOffset? grantTouchedAt = null)
     {
         var o = options.Value;
         var now = time.GetUtcNow();
@@ -56,6 +57,7 @@ internal sealed class TokenIssuance(AccessTokenIssuer issuer, ServerUris uris, T
                 GrantId = grantId,
                 GrantCreatedAt = grantCreatedAt,
                 ExpiresAt = refreshExpiresAt,
+                GrantTouchedAt = grantTouchedAt ?? now,
             };
             response["refresh_token"] = refreshHandle;
         }

@@ -319,6 +319,43 @@ public sealed class ConnectedAppsTests(SampleAppFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task ConnectedApps_LastUse_IsWrittenOncePerMinute_AndTheAppStaysListedAsLongAsItsRefreshToken()
+    {
+        // A refresh writes the grant's record at most once a minute (GrantRecord.TouchInterval), so the page's "last used"
+        // lags by less than that, and the record is kept that much past its latest refresh token.
+        var clock = new FakeTimeProvider(new DateTimeOffset(2031, 2, 3, 4, 5, 50, TimeSpan.Zero));
+        await using var app = new SampleApp(services: s => s.AddSingleton<TimeProvider>(clock));
+        var http = app.CreateRawClient();
+        var flow = new OAuthFlow(http);
+        var clientId = await flow.RegisterAsync();
+        var browser = new Browser(http);
+        var location = await browser.AuthorizeAsync(flow.AuthorizeUrl(clientId, Http.McpResource), "alice", "alice");
+        var refresh = (await Http.ReadJsonAsync(await flow.RedeemAsync(clientId, Http.Query(location)["code"]))).GetProperty("refresh_token").GetString()!;
+
+        async Task<string> RefreshAsync()
+        {
+            using var response = await flow.RefreshAsync(clientId, refresh);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (await Http.ReadJsonAsync(response)).GetProperty("refresh_token").GetString()!;
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(30));   // 04:06:20, 30 s after the record was written
+        refresh = await RefreshAsync();
+        var within = AccountPageSupport.SectionOf(await PageAsync(browser), clientId);
+        Assert.Contains("Last used 2031-02-03 04:05 UTC.", within, StringComparison.Ordinal);
+
+        // The refresh token just issued lives RefreshTokenLifetime from 04:06:20; the record was last written at 04:05:50.
+        clock.Advance(new McpOAuthOptions().Tokens.RefreshTokenLifetime - TimeSpan.FromSeconds(1));
+        browser = new Browser(http);   // the first sign-in has long expired
+        await browser.WalkAsync(Apps, "alice");
+        Assert.Contains("Last used 2031-02-03 04:05 UTC.", AccountPageSupport.SectionOf(await PageAsync(browser), clientId), StringComparison.Ordinal);
+        refresh = await RefreshAsync();
+        var late = AccountPageSupport.SectionOf(await PageAsync(browser), clientId);
+        var expected = clock.GetUtcNow().ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"Last used {expected} UTC.", late, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ConnectedApps_CodeIssuedBeforeRevoke_IsRefused_EvenAfterTheUserAllowsTheClientAgain()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2031, 2, 3, 4, 5, 0, TimeSpan.Zero));

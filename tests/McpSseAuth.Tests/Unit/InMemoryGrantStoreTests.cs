@@ -84,7 +84,7 @@ public abstract class GrantStoreContract : IDisposable
         var code = Code();
         await _codes.StoreAsync("handle-1", code, default);
 
-        var (status, redeemed) = await _codes.TryRedeemAsync("handle-1", default);
+        var (status, redeemed) = await _codes.TryRedeemAsync("handle-1", null, default);
 
         Assert.Equal(RedeemStatus.Redeemed, status);
         Assert.Equivalent(code, redeemed, strict: true);
@@ -95,21 +95,26 @@ public abstract class GrantStoreContract : IDisposable
     public async Task Code_UnknownHandle_IsNotFound()
     {
         await _codes.StoreAsync("handle-1", Code(), default);
-        var (status, code) = await _codes.TryRedeemAsync("handle-2", default);
+        var (status, code) = await _codes.TryRedeemAsync("handle-2", null, default);
         Assert.Equal(RedeemStatus.NotFound, status);
         Assert.Null(code);
     }
 
-    [Fact]
-    public async Task Code_RacedBy50ConcurrentRedemptions_IsRedeemedExactlyOnce()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Code_RacedBy50ConcurrentRedemptions_IsRedeemedExactlyOnce(bool eachReadItFirst)
     {
         await _codes.StoreAsync("raced", Code(), default);
+        // The token endpoint reads the code, checks it, then spends it with what it read: every racer has read it live.
+        var read = eachReadItFirst ? await _codes.FindAsync("raced", default) : null;
+        Assert.Equal(eachReadItFirst, read is not null);
         using var gate = new ManualResetEventSlim();
 
         var attempts = Enumerable.Range(0, 50).Select(_ => Task.Run(async () =>
         {
             gate.Wait();
-            return (await _codes.TryRedeemAsync("raced", default)).Status;
+            return (await _codes.TryRedeemAsync("raced", read, default)).Status;
         })).ToArray();
         gate.Set();
         var statuses = await Task.WhenAll(attempts);
@@ -118,13 +123,16 @@ public abstract class GrantStoreContract : IDisposable
         Assert.Equal(49, statuses.Count(s => s == RedeemStatus.Replayed));
     }
 
-    [Fact]
-    public async Task Code_Replayed_IsRefusedAndRevokesItsGrant()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Code_Replayed_IsRefusedAndRevokesItsGrant(bool replayedWithWhatItRead)
     {
         await _codes.StoreAsync("handle-1", Code("grant-7"), default);
-        await _codes.TryRedeemAsync("handle-1", default);
+        var read = await _codes.FindAsync("handle-1", default);
+        await _codes.TryRedeemAsync("handle-1", read, default);
 
-        var (status, _) = await _codes.TryRedeemAsync("handle-1", default);
+        var (status, _) = await _codes.TryRedeemAsync("handle-1", replayedWithWhatItRead ? read : null, default);
 
         Assert.Equal(RedeemStatus.Replayed, status);
         Assert.True(await _revocations.IsRevokedAsync("grant-7", default));
@@ -135,10 +143,10 @@ public abstract class GrantStoreContract : IDisposable
     public async Task Code_Replayed_MakesRefreshTokensOfItsGrantUnusable()
     {
         await _codes.StoreAsync("code", Code("grant-7"), default);
-        await _codes.TryRedeemAsync("code", default);
+        await _codes.TryRedeemAsync("code", null, default);
         await _refresh.StoreAsync("refresh", Refresh("grant-7"), default);
 
-        await _codes.TryRedeemAsync("code", default);
+        await _codes.TryRedeemAsync("code", null, default);
         var (status, token, _) = await _refresh.TryRedeemAsync("refresh", default);
 
         Assert.NotEqual(RedeemStatus.Redeemed, status);
@@ -151,7 +159,7 @@ public abstract class GrantStoreContract : IDisposable
         await _codes.StoreAsync("handle-1", Code(lifetime: TimeSpan.FromMinutes(1)), default);
         _time.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
 
-        var (status, code) = await _codes.TryRedeemAsync("handle-1", default);
+        var (status, code) = await _codes.TryRedeemAsync("handle-1", null, default);
 
         Assert.Equal(RedeemStatus.Expired, status);
         Assert.Null(code);
@@ -162,7 +170,7 @@ public abstract class GrantStoreContract : IDisposable
     {
         await _codes.StoreAsync("handle-1", Code(lifetime: TimeSpan.FromMinutes(1)), default);
         _time.Advance(TimeSpan.FromSeconds(59));
-        Assert.Equal(RedeemStatus.Redeemed, (await _codes.TryRedeemAsync("handle-1", default)).Status);
+        Assert.Equal(RedeemStatus.Redeemed, (await _codes.TryRedeemAsync("handle-1", null, default)).Status);
     }
 
     [Fact]
@@ -171,7 +179,7 @@ public abstract class GrantStoreContract : IDisposable
         await _codes.StoreAsync("same", Code(), default);
         await _refresh.StoreAsync("same", Refresh(), default);
 
-        Assert.Equal(RedeemStatus.Redeemed, (await _codes.TryRedeemAsync("same", default)).Status);
+        Assert.Equal(RedeemStatus.Redeemed, (await _codes.TryRedeemAsync("same", null, default)).Status);
         Assert.Equal(RedeemStatus.Redeemed, (await _refresh.TryRedeemAsync("same", default)).Status);
     }
 
