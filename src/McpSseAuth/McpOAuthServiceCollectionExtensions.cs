@@ -176,7 +176,13 @@ public static class McpOAuthServiceCollectionExtensions
         var authentication = services.AddAuthentication()
             .AddCookie(McpOAuthDefaults.SignInCookieScheme)
             .AddCookie(McpOAuthDefaults.ExternalCookieScheme)
-            .AddScheme<AuthenticationSchemeOptions, McpBearerHandler>(McpOAuthDefaults.BearerScheme, null);
+            .AddScheme<AuthenticationSchemeOptions, McpBearerHandler>(McpOAuthDefaults.BearerScheme, bearer =>
+            {
+                // The MCP endpoints authenticate with this scheme directly (one handler per request, none forwarding to it);
+                // their challenges and forbids are the SDK scheme's, which knows the protected resource metadata.
+                bearer.ForwardChallenge = McpAuthenticationDefaults.AuthenticationScheme;
+                bearer.ForwardForbid = McpAuthenticationDefaults.AuthenticationScheme;
+            });
         if (!services.Any(d => d.ServiceType == typeof(McpAuthenticationHandler)))
         {
             // An app that already called AddMcp() keeps its registration; it is configured below all the same.
@@ -198,7 +204,7 @@ public static class McpOAuthServiceCollectionExtensions
         });
 
         services.AddAuthorization(o => o.AddPolicy(McpOAuthDefaults.AuthorizationPolicy, policy => policy
-            .AddAuthenticationSchemes(McpAuthenticationDefaults.AuthenticationScheme)
+            .AddAuthenticationSchemes(McpOAuthDefaults.BearerScheme)
             .RequireAuthenticatedUser()));
 
         return services;

@@ -78,7 +78,40 @@ internal sealed record McpMessage(JsonRpcMessage Rpc, JsonElement Json)
     /// not one JSON object: the caller then decides on <see cref="PeekAsync"/>, the SDK's own reading, so the two can never
     /// disagree about what is called.
     /// </summary>
-    public static async Task<PeekTarget> PeekTargetAsync(HttpContext context)
+    public static Task<PeekTarget> PeekTargetAsync(HttpContext context)
+        => context.Request.ContentLength is { } length && length <= PipePeekBytes ? PeekInPipeAsync(context) : PeekBufferedAsync(context);
+
+    /// <summary>
+    /// Bodies up to this size (a tool call is usually well under 1 KiB) are peeked in the request's pipe. The pipe only holds
+    /// what fits below the server's own request buffer (Kestrel: 1 MiB per connection, 768 KiB per HTTP/2 stream), so larger
+    /// ones, and those of unknown length, are buffered, as <see cref="Microsoft.AspNetCore.Http.HttpRequestRewindExtensions.EnableBuffering(HttpRequest)"/> does.
+    /// </summary>
+    private const long PipePeekBytes = 64 * 1024;
+
+    private static async Task<PeekTarget> PeekInPipeAsync(HttpContext context)
+    {
+        // Read through the request's pipe and left there unconsumed: no copy of the body and no buffering stream. The body
+        // stream then reads from that pipe, on any server, so the SDK sees the whole message.
+        var reader = context.Request.BodyReader;
+        var result = await reader.ReadAsync(context.RequestAborted);
+        while (!result.IsCompleted && !result.IsCanceled)
+        {
+            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            result = await reader.ReadAsync(context.RequestAborted);
+        }
+
+        try
+        {
+            return ScanTarget(result.Buffer);
+        }
+        finally
+        {
+            reader.AdvanceTo(result.Buffer.Start);
+            context.Request.Body = reader.AsStream(leaveOpen: true);
+        }
+    }
+
+    private static async Task<PeekTarget> PeekBufferedAsync(HttpContext context)
     {
         context.Request.EnableBuffering();
         var body = context.Request.Body;
@@ -99,7 +132,7 @@ internal sealed record McpMessage(JsonRpcMessage Rpc, JsonElement Json)
                 }
             }
 
-            return ScanTarget(buffer.AsSpan(0, length));
+            return ScanTarget(new System.Buffers.ReadOnlySequence<byte>(buffer, 0, length));
         }
         finally
         {
@@ -108,7 +141,7 @@ internal sealed record McpMessage(JsonRpcMessage Rpc, JsonElement Json)
         }
     }
 
-    private static PeekTarget ScanTarget(ReadOnlySpan<byte> json)
+    private static PeekTarget ScanTarget(in System.Buffers.ReadOnlySequence<byte> json)
     {
         string? method = null, name = null, uri = null;
         int methods = 0, parameters = 0, names = 0, uris = 0;

@@ -35,4 +35,22 @@ public sealed class CSharpClientTests : IAsyncLifetime
         var echo = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "héllo <b>" });
         Assert.Equal("héllo <b>", Assert.IsType<TextContentBlock>(Assert.Single(echo.Content)).Text);
     }
+
+    [Theory]
+    [InlineData("/mcp", HttpTransportMode.StreamableHttp, 60 * 1024)]
+    [InlineData("/mcp", HttpTransportMode.StreamableHttp, 70 * 1024)]
+    [InlineData("/mcp", HttpTransportMode.StreamableHttp, 2 * 1024 * 1024)]
+    [InlineData("/sse", HttpTransportMode.Sse, 60 * 1024)]
+    [InlineData("/sse", HttpTransportMode.Sse, 2 * 1024 * 1024)]
+    public async Task SdkClient_CallsWithLargeArguments_ReachTheToolWhole(string path, HttpTransportMode mode, int size)
+    {
+        // The scope check reads each call's method and tool first: small bodies in Kestrel's request pipe, larger ones
+        // (past 64 KiB, and past Kestrel's 1 MiB request buffer) buffered; either way the tool gets every byte.
+        await using var client = await SdkClients.ConnectAsync(new Uri(_app.BaseAddress, path), mode, "alice");
+        var message = string.Concat(Enumerable.Range(0, size / 16).Select(i => i.ToString("x15", System.Globalization.CultureInfo.InvariantCulture) + "é"));
+
+        var echo = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = message });
+
+        Assert.Equal(message, Assert.IsType<TextContentBlock>(Assert.Single(echo.Content)).Text);
+    }
 }

@@ -13,11 +13,48 @@ public sealed class McpMessagePeekTests
 {
     private static async Task<(PeekTarget Peeked, string Rewound)> PeekAsync(string json)
     {
+        // Both ways of reading agree: without a length (buffered), and with one (in the request's pipe, read in segments).
+        var buffered = await PeekAsync(json, withLength: false);
+        var piped = await PeekAsync(json, withLength: true);
+        Assert.Equal(buffered, piped);
+        return buffered;
+    }
+
+    private static async Task<(PeekTarget Peeked, string Rewound)> PeekAsync(string json, bool withLength)
+    {
         var context = new DefaultHttpContext();
-        context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(json));
+        var bytes = Encoding.UTF8.GetBytes(json);
+        context.Request.Body = new TrickleStream(bytes);
+        context.Request.ContentLength = withLength ? bytes.Length : null;
         var peeked = await McpMessage.PeekTargetAsync(context);
         using var reader = new StreamReader(context.Request.Body);
         return (peeked, await reader.ReadToEndAsync());
+    }
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(60 * 1024)]
+    [InlineData(70 * 1024)]
+    public async Task A_long_message_arriving_in_pieces_is_read_for_its_target_and_rewound_whole(int argumentLength)
+    {
+        var json = """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{"message":""" + "\"" + new string('x', argumentLength) + "\"" + """},"name":"server_stats"}}""";
+
+        var (peeked, rewound) = await PeekAsync(json);
+
+        Assert.Equal(new PeekTarget(true, "tools/call", "server_stats"), peeked);
+        Assert.Equal(json, rewound);
+    }
+
+    /// <summary>A body that arrives a few hundred bytes at a time, as from a socket.</summary>
+    private sealed class TrickleStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, 700));
+
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, 700)]);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => base.ReadAsync(buffer, offset, Math.Min(count, 700), cancellationToken);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => base.ReadAsync(buffer[..Math.Min(buffer.Length, 700)], cancellationToken);
     }
 
     [Theory]
