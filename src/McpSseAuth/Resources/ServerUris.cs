@@ -26,28 +26,58 @@ internal sealed class ServerUris(IOptions<McpOAuthOptions> options)
             return derived;
         }
 
-        derived = Derive(context);
+        // Requests nearly always name the same host: the last derivation is kept (one entry, so a stream of made-up Host
+        // headers costs nothing more than deriving each).
+        // Keyed on the Host header as sent (reading Request.Host decodes it, which throws for malformed punycode).
+        var request = context.Request;
+        var host = request.Headers.Host.Count == 1 ? request.Headers.Host[0] : null;
+        var last = _lastDerived;
+        if (last is not null && !string.IsNullOrEmpty(host) && string.Equals(last.Scheme, request.Scheme, StringComparison.Ordinal)
+            && string.Equals(last.Host, host, StringComparison.Ordinal) && string.Equals(last.PathBase, request.PathBase.Value, StringComparison.Ordinal))
+        {
+            derived = last.Issuer;
+        }
+        else
+        {
+            (derived, var fromHeader) = Derive(context);
+            if (fromHeader && !string.IsNullOrEmpty(host))
+            {
+                _lastDerived = new DerivedIssuer(request.Scheme, host, request.PathBase.Value, derived);
+            }
+        }
+
         context.Items[DerivedIssuerKey] = derived;
         return derived;
     }
 
-    private static string Derive(HttpContext context)
+    private volatile DerivedIssuer? _lastDerived;
+    private volatile ResourceUri? _lastResource;
+
+    private sealed record DerivedIssuer(string Scheme, string Host, string? PathBase, string Issuer);
+
+    private sealed record ResourceUri(string Issuer, string Path, string Uri);
+
+    /// <summary>The issuer of this request, and whether it came from the Host header alone (not the connection's address).</summary>
+    private static (string Issuer, bool FromHeader) Derive(HttpContext context)
     {
         var request = context.Request;
         // HTTP/1.0 may omit Host, and a malformed one (e.g. bad punycode) cannot be encoded: use the address the request arrived on.
         string host;
+        var fromHeader = false;
         try
         {
-            host = request.Host.HasValue ? request.Host.ToUriComponent() : LocalAuthority(context);
+            fromHeader = request.Host.HasValue;
+            host = fromHeader ? request.Host.ToUriComponent() : LocalAuthority(context);
         }
         catch (ArgumentException)
         {
+            fromHeader = false;
             host = LocalAuthority(context);
         }
 
         return Uri.TryCreate($"{request.Scheme}://{host}{request.PathBase}", UriKind.Absolute, out var uri)
-            ? Canonical(uri)
-            : $"{request.Scheme}://{LocalAuthority(context)}{request.PathBase.ToUriComponent()}";
+            ? (Canonical(uri), fromHeader)
+            : ($"{request.Scheme}://{LocalAuthority(context)}{request.PathBase.ToUriComponent()}", false);
     }
 
     private static string LocalAuthority(HttpContext context)
@@ -67,7 +97,20 @@ internal sealed class ServerUris(IOptions<McpOAuthOptions> options)
     public string Under(HttpContext context, PathString path) => Issuer(context) + path.ToUriComponent();
 
     /// <summary>The canonical URI of a protected resource path (RFC 8707 §2, MCP authorization "canonical server URI").</summary>
-    public string Resource(HttpContext context, PathString resourcePath) => Under(context, resourcePath).TrimEnd('/');
+    public string Resource(HttpContext context, PathString resourcePath)
+    {
+        // Asked on every MCP request with the same issuer and path: the last one is kept.
+        var issuer = Issuer(context);
+        var path = resourcePath.Value ?? "";
+        if (_lastResource is { } last && string.Equals(last.Issuer, issuer, StringComparison.Ordinal) && string.Equals(last.Path, path, StringComparison.Ordinal))
+        {
+            return last.Uri;
+        }
+
+        var uri = (issuer + resourcePath.ToUriComponent()).TrimEnd('/');
+        _lastResource = new ResourceUri(issuer, path, uri);
+        return uri;
+    }
 
     /// <summary>Lower-case scheme and host, default port dropped, no trailing slash, no query or fragment.</summary>
     public static string Canonical(Uri uri)

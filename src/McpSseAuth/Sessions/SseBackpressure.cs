@@ -20,17 +20,12 @@ internal sealed class SseBackpressure(McpSessionRegistry registry) : IPostConfig
             }
             finally
             {
-                var answered = context.JsonRpcMessage switch
-                {
-                    JsonRpcResponse response => response.Id.ToString(),
-                    JsonRpcError error => error.Id.ToString(),
-                    _ => null,
-                };
-                if (answered is not null &&
+                // Only legacy SSE sessions hold request slots: the answer's id is made a string for those alone.
+                if (context.JsonRpcMessage is JsonRpcResponse or JsonRpcError &&
                     context.Server.SessionId is { } sessionId &&
                     registry.Find(sessionId) is { Info.Transport: McpSessionTransport.Sse } entry)
                 {
-                    entry.Answered(answered);
+                    entry.Answered(context.JsonRpcMessage is JsonRpcResponse response ? response.Id.ToString() : ((JsonRpcError)context.JsonRpcMessage).Id.ToString());
                 }
             }
         });
