@@ -295,17 +295,25 @@ public sealed class ConnectedAppsTests(SampleAppFixture fixture) : IClassFixture
         await Http.AssertErrorPageAsync(response);
     }
 
-    [Fact]
-    public async Task ConnectedApps_DatesShowConsentTime_AndLastUseFollowsRefresh()
+    /// <summary>The sample on <paramref name="clock"/>, with alice signed in and one client holding tokens.</summary>
+    private static async Task<(SampleApp App, HttpClient Http, OAuthFlow Flow, string ClientId, Browser Browser, System.Text.Json.JsonElement Tokens)> ConnectedOnAsync(FakeTimeProvider clock)
     {
-        var clock = new FakeTimeProvider(new DateTimeOffset(2031, 2, 3, 4, 5, 0, TimeSpan.Zero));
-        await using var app = new SampleApp(services: s => s.AddSingleton<TimeProvider>(clock));
+        var app = new SampleApp(services: s => s.AddSingleton<TimeProvider>(clock));
         var http = app.CreateRawClient();
         var flow = new OAuthFlow(http);
         var clientId = await flow.RegisterAsync();
         var browser = new Browser(http);
         var location = await browser.AuthorizeAsync(flow.AuthorizeUrl(clientId, Http.McpResource), "alice", "alice");
-        var json = await Http.ReadJsonAsync(await flow.RedeemAsync(clientId, Http.Query(location)["code"]));
+        var tokens = await Http.ReadJsonAsync(await flow.RedeemAsync(clientId, Http.Query(location)["code"]));
+        return (app, http, flow, clientId, browser, tokens);
+    }
+
+    [Fact]
+    public async Task ConnectedApps_DatesShowConsentTime_AndLastUseFollowsRefresh()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2031, 2, 3, 4, 5, 0, TimeSpan.Zero));
+        var (app, _, flow, clientId, browser, json) = await ConnectedOnAsync(clock);
+        await using var owned = app;
 
         var before = AccountPageSupport.SectionOf(await PageAsync(browser), clientId);
         clock.Advance(TimeSpan.FromHours(3) + TimeSpan.FromMinutes(10));
@@ -324,13 +332,9 @@ public sealed class ConnectedAppsTests(SampleAppFixture fixture) : IClassFixture
         // A refresh writes the grant's record at most once a minute (GrantRecord.TouchInterval), so the page's "last used"
         // lags by less than that, and the record is kept that much past its latest refresh token.
         var clock = new FakeTimeProvider(new DateTimeOffset(2031, 2, 3, 4, 5, 50, TimeSpan.Zero));
-        await using var app = new SampleApp(services: s => s.AddSingleton<TimeProvider>(clock));
-        var http = app.CreateRawClient();
-        var flow = new OAuthFlow(http);
-        var clientId = await flow.RegisterAsync();
-        var browser = new Browser(http);
-        var location = await browser.AuthorizeAsync(flow.AuthorizeUrl(clientId, Http.McpResource), "alice", "alice");
-        var refresh = (await Http.ReadJsonAsync(await flow.RedeemAsync(clientId, Http.Query(location)["code"]))).GetProperty("refresh_token").GetString()!;
+        var (app, http, flow, clientId, browser, json) = await ConnectedOnAsync(clock);
+        await using var owned = app;
+        var refresh = json.GetProperty("refresh_token").GetString()!;
 
         async Task<string> RefreshAsync()
         {
