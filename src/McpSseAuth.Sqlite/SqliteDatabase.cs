@@ -81,16 +81,17 @@ internal sealed class SqliteDatabase
 
     /// <summary>
     /// A new connection to the file with the busy timeout and the commit mode set; with <paramref name="readOnly"/> it
-    /// refuses to write (<c>query_only</c>). SQLite's errors are not translated.
+    /// refuses to write (<c>query_only</c>); as the storage's <paramref name="writer"/> it leaves checkpoints to
+    /// <see cref="SqliteCheckpointer"/>. SQLite's errors are not translated.
     /// </summary>
-    public SqliteConnection Open(bool readOnly = false)
+    public SqliteConnection Open(bool readOnly = false, bool writer = false)
     {
         var connection = new SqliteConnection(_connectionString);
         try
         {
             connection.Open();
             sqlite3_busy_timeout(connection.Handle, _busyTimeoutSeconds * 1000);
-            if (sqlite3_exec(connection.Handle, _synchronous + (readOnly ? "PRAGMA query_only = 1;" : "")) is var result and not SQLITE_OK)
+            if (sqlite3_exec(connection.Handle, _synchronous + (readOnly ? "PRAGMA query_only = 1;" : "") + (writer ? "PRAGMA wal_autocheckpoint = 0;" : "")) is var result and not SQLITE_OK)
             {
                 SqliteException.ThrowExceptionForRC(result, connection.Handle);
             }

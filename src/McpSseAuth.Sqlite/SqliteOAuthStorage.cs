@@ -11,7 +11,8 @@ namespace McpSseAuth.Sqlite;
 /// as writes arrive. Writes go to the writer (<see cref="SqliteWorker"/>): the writes arriving together share one
 /// IMMEDIATE transaction and one commit, each in a savepoint of its own, and each operation is one statement or reads and
 /// writes under the write lock, so the processes sharing the file see exactly one winner of a take or a swap. Reads go to
-/// the reader, which WAL never blocks. No operation runs on the caller's thread.
+/// the reader, which WAL never blocks; the WAL is copied into the file by a third thread (<see cref="SqliteCheckpointer"/>),
+/// so no commit waits for a checkpoint. No operation runs on the caller's thread.
 /// </summary>
 internal sealed class SqliteOAuthStorage : IMcpOAuthStorage, IDisposable
 {
@@ -22,6 +23,7 @@ internal sealed class SqliteOAuthStorage : IMcpOAuthStorage, IDisposable
     private readonly SqliteDatabase _database;
     private readonly SqliteWorker _writer;
     private readonly SqliteWorker _reader;
+    private readonly SqliteCheckpointer _checkpointer;
     private readonly TimeProvider _time;
     private long _nextSweep = long.MinValue;
     private int _disposed;
@@ -41,12 +43,16 @@ internal sealed class SqliteOAuthStorage : IMcpOAuthStorage, IDisposable
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
         _database = new SqliteDatabase(databasePath, busyTimeout, durableCommits);
-        _writer = new SqliteWorker(_database, writes: true, "McpSseAuth SQLite writer", Sweep);
+        _checkpointer = new SqliteCheckpointer(_database);
+        _writer = new SqliteWorker(_database, writes: true, "McpSseAuth SQLite writer", Sweep, _checkpointer.Committed);
         _reader = new SqliteWorker(_database, writes: false, "McpSseAuth SQLite reader");
     }
 
     /// <summary>The database file.</summary>
     internal SqliteDatabase Database => _database;
+
+    /// <summary>How many checkpoints the storage's checkpointer ran.</summary>
+    internal long Checkpoints => _checkpointer.Checkpoints;
 
     public ValueTask<McpStoredEntry?> GetAsync(string key, CancellationToken cancellationToken)
         => Read(s => ReadLive(s, key, Now()), cancellationToken);
@@ -145,6 +151,7 @@ internal sealed class SqliteOAuthStorage : IMcpOAuthStorage, IDisposable
         {
             _writer.Dispose();
             _reader.Dispose();
+            _checkpointer.Dispose();
         }
     }
 

@@ -19,6 +19,7 @@ internal sealed class SqliteWorker : IDisposable
     private readonly SqliteDatabase _database;
     private readonly bool _writes;
     private readonly Action<SqliteStatements>? _beforeBatch;
+    private readonly Action? _afterCommit;
     private readonly ConcurrentQueue<IWork> _queue = new();
 
     // A kernel wait, not a spinning one: on a 2-core machine a spinning worker takes CPU from the requests.
@@ -30,11 +31,13 @@ internal sealed class SqliteWorker : IDisposable
     /// <param name="writes">true: the writer (batches in transactions); false: a reader.</param>
     /// <param name="name">The thread's name, for debuggers and dumps.</param>
     /// <param name="beforeBatch">The writer runs this first in each transaction (the storage's sweep of expired rows).</param>
-    public SqliteWorker(SqliteDatabase database, bool writes, string name, Action<SqliteStatements>? beforeBatch = null)
+    /// <param name="afterCommit">The writer calls this after each commit (the checkpointer's signal).</param>
+    public SqliteWorker(SqliteDatabase database, bool writes, string name, Action<SqliteStatements>? beforeBatch = null, Action? afterCommit = null)
     {
         _database = database;
         _writes = writes;
         _beforeBatch = beforeBatch;
+        _afterCommit = afterCommit;
         _thread = new Thread(Run) { IsBackground = true, Name = name };
         _thread.Start();
     }
@@ -96,7 +99,7 @@ internal sealed class SqliteWorker : IDisposable
             {
                 try
                 {
-                    statements ??= new SqliteStatements(_database, _database.Open(readOnly: !_writes));
+                    statements ??= new SqliteStatements(_database, _database.Open(readOnly: !_writes, writer: _writes));
                 }
                 catch (Exception e)
                 {
@@ -201,6 +204,7 @@ internal sealed class SqliteWorker : IDisposable
             return;
         }
 
+        _afterCommit?.Invoke();
         foreach (var work in executed)
         {
             work.Complete();

@@ -251,6 +251,31 @@ public sealed class SqliteStorageTests : StorageContract
     }
 
     [Fact]
+    public async Task The_WAL_is_copied_into_the_file_by_the_checkpointer_not_by_the_writers_commits()
+    {
+        var storage = (SqliteOAuthStorage)Storage;
+        // SQLite's automatic checkpoint would run inside a commit of the writer, every request of the batch waiting for it.
+        Assert.Equal(0L, await storage.OnWriterAsync(s => (long)s.Prepared("PRAGMA wal_autocheckpoint;").ExecuteScalar()!));
+
+        var file = new FileInfo(DatabasePath);
+        var before = file.Length;
+        var value = new byte[2048];
+        var until = Time.GetUtcNow().AddHours(1);
+        await Task.WhenAll(Enumerable.Range(0, 500).Select(i => Storage.SetAsync($"wal-{i}", value, until, null, default).AsTask()));
+
+        // Only the checkpointer copies the WAL into the file while the storage is open: the file grows by the 1 MB written.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (file.Length < before + (500 * 2048) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+            file.Refresh();
+        }
+
+        Assert.True(file.Length >= before + (500 * 2048), $"the file stayed at {file.Length} bytes (was {before})");
+        Assert.InRange(storage.Checkpoints, 1, long.MaxValue);
+    }
+
+    [Fact]
     public async Task Expired_rows_are_deleted_from_the_file_once_a_minute_as_writes_arrive()
     {
         var start = Time.GetUtcNow();
