@@ -11,8 +11,8 @@ namespace McpSseAuth.Sqlite;
 /// as writes arrive. Writes go to the writer (<see cref="SqliteWorker"/>): the writes arriving together share one
 /// IMMEDIATE transaction and one commit, each in a savepoint of its own, and each operation is one statement or reads and
 /// writes under the write lock, so the processes sharing the file see exactly one winner of a take or a swap. Reads go to
-/// the reader, which WAL never blocks; the WAL is copied into the file by a third thread (<see cref="SqliteCheckpointer"/>),
-/// so no commit waits for a checkpoint. No operation runs on the caller's thread.
+/// the reader, which WAL never blocks; the writer copies the WAL into the file after answering a batch
+/// (<see cref="SqliteCheckpointer"/>), so no request waits for a checkpoint. No operation runs on the caller's thread.
 /// </summary>
 internal sealed class SqliteOAuthStorage : IMcpOAuthStorage, IDisposable
 {
@@ -43,8 +43,8 @@ internal sealed class SqliteOAuthStorage : IMcpOAuthStorage, IDisposable
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
         _database = new SqliteDatabase(databasePath, busyTimeout, durableCommits);
-        _checkpointer = new SqliteCheckpointer(_database);
-        _writer = new SqliteWorker(_database, writes: true, "McpSseAuth SQLite writer", Sweep, _checkpointer.Committed);
+        _checkpointer = new SqliteCheckpointer(time);
+        _writer = new SqliteWorker(_database, writes: true, "McpSseAuth SQLite writer", Sweep, _checkpointer.AfterCommit);
         _reader = new SqliteWorker(_database, writes: false, "McpSseAuth SQLite reader");
     }
 
@@ -151,7 +151,6 @@ internal sealed class SqliteOAuthStorage : IMcpOAuthStorage, IDisposable
         {
             _writer.Dispose();
             _reader.Dispose();
-            _checkpointer.Dispose();
         }
     }
 

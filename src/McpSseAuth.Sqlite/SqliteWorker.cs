@@ -19,7 +19,7 @@ internal sealed class SqliteWorker : IDisposable
     private readonly SqliteDatabase _database;
     private readonly bool _writes;
     private readonly Action<SqliteStatements>? _beforeBatch;
-    private readonly Action? _afterCommit;
+    private readonly Action<SqliteStatements>? _afterCommit;
     private readonly ConcurrentQueue<IWork> _queue = new();
 
     // A kernel wait, not a spinning one: on a 2-core machine a spinning worker takes CPU from the requests.
@@ -31,8 +31,8 @@ internal sealed class SqliteWorker : IDisposable
     /// <param name="writes">true: the writer (batches in transactions); false: a reader.</param>
     /// <param name="name">The thread's name, for debuggers and dumps.</param>
     /// <param name="beforeBatch">The writer runs this first in each transaction (the storage's sweep of expired rows).</param>
-    /// <param name="afterCommit">The writer calls this after each commit (the checkpointer's signal).</param>
-    public SqliteWorker(SqliteDatabase database, bool writes, string name, Action<SqliteStatements>? beforeBatch = null, Action? afterCommit = null)
+    /// <param name="afterCommit">The writer runs this after each committed batch was answered (the checkpoint).</param>
+    public SqliteWorker(SqliteDatabase database, bool writes, string name, Action<SqliteStatements>? beforeBatch = null, Action<SqliteStatements>? afterCommit = null)
     {
         _database = database;
         _writes = writes;
@@ -204,10 +204,19 @@ internal sealed class SqliteWorker : IDisposable
             return;
         }
 
-        _afterCommit?.Invoke();
         foreach (var work in executed)
         {
             work.Complete();
+        }
+
+        try
+        {
+            _afterCommit?.Invoke(statements);
+        }
+        catch (Exception)
+        {
+            // Nothing waits on it; the connection's state is not worth guessing: the next batch opens another.
+            statements.Broken = true;
         }
     }
 

@@ -251,28 +251,43 @@ public sealed class SqliteStorageTests : StorageContract
     }
 
     [Fact]
-    public async Task The_WAL_is_copied_into_the_file_by_the_checkpointer_not_by_the_writers_commits()
+    public async Task The_writer_checkpoints_after_answering_once_a_second_and_the_WAL_starts_over_instead_of_growing()
     {
         var storage = (SqliteOAuthStorage)Storage;
         // SQLite's automatic checkpoint would run inside a commit of the writer, every request of the batch waiting for it.
         Assert.Equal(0L, await storage.OnWriterAsync(s => (long)s.Prepared("PRAGMA wal_autocheckpoint;").ExecuteScalar()!));
 
         var file = new FileInfo(DatabasePath);
-        var before = file.Length;
+        var wal = new FileInfo(DatabasePath + "-wal");
         var value = new byte[2048];
-        var until = Time.GetUtcNow().AddHours(1);
-        await Task.WhenAll(Enumerable.Range(0, 500).Select(i => Storage.SetAsync($"wal-{i}", value, until, null, default).AsTask()));
+        var until = Time.GetUtcNow().AddDays(1);
+        Task WriteMegabyte(string round) => Task.WhenAll(Enumerable.Range(0, 500).Select(i => Storage.SetAsync($"{round}-{i}", value, until, null, default).AsTask()));
 
-        // Only the checkpointer copies the WAL into the file while the storage is open: the file grows by the 1 MB written.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (file.Length < before + (500 * 2048) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-            file.Refresh();
-        }
+        // The writer checkpoints after answering a batch: an operation queued after the batch runs after its checkpoint.
+        Task Settled() => storage.OnWriterAsync(_ => 0);
 
-        Assert.True(file.Length >= before + (500 * 2048), $"the file stayed at {file.Length} bytes (was {before})");
-        Assert.InRange(storage.Checkpoints, 1, long.MaxValue);
+        await WriteMegabyte("first");
+        await Settled();
+        var checkpoints = storage.Checkpoints;
+        Assert.InRange(checkpoints, 1, long.MaxValue);   // the first batch's, then none within the second
+        file.Refresh();
+        var before = file.Length;
+        wal.Refresh();
+        var walAfterFirst = wal.Length;
+        Assert.InRange(walAfterFirst, 500 * 2048, long.MaxValue);
+
+        // A second later the next batch is followed by a checkpoint that copies everything into the file.
+        Time.Advance(SqliteCheckpointer.Interval);
+        await Storage.SetAsync("tick", value, until, null, default);
+        await Settled();
+        Assert.Equal(checkpoints + 1, storage.Checkpoints);
+        file.Refresh();
+        Assert.True(file.Length >= before + (400 * 2048), $"the file stayed at {file.Length} bytes (was {before})");
+
+        // The WAL was copied whole, so the next transaction writes it from its start again: the file does not grow on.
+        await WriteMegabyte("second");
+        wal.Refresh();
+        Assert.True(wal.Length < walAfterFirst * 3 / 2, $"the WAL grew from {walAfterFirst} to {wal.Length} bytes");
     }
 
     [Fact]
