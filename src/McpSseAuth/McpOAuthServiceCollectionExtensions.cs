@@ -112,6 +112,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<McpSseAuth.Http.SecurePages>();
         services.TryAddSingleton<McpSseAuth.Pages.PageWriter>();
         services.TryAddSingleton<AuthorizationServerMetadataEndpoint>();
+        services.TryAddSingleton<ProtectedResourceMetadataEndpoint>();
         services.TryAddSingleton<JwksEndpoint>();
         services.TryAddSingleton<ClientRegistrationEndpoint>();
         services.TryAddSingleton<RegistrationPolicy>();
@@ -193,7 +194,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<Microsoft.AspNetCore.Antiforgery.AntiforgeryOptions>, SignInCookieSetup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<McpAuthenticationOptions>, ProtectedResourceMetadataSetup>());
 
-        // Build on the SDK's handler: same scheme, same metadata serving, with an RFC 6750 challenge.
+        // The SDK's scheme with our handler: an RFC 6750 challenge, and no request serving (the metadata is endpoints).
         services.TryAddTransient<McpOAuthChallengeHandler>();
         services.Configure<AuthenticationOptions>(o =>
         {

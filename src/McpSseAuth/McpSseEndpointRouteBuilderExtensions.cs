@@ -123,6 +123,7 @@ public static class McpSseEndpointRouteBuilderExtensions
         var o = services.GetRequiredService<IOptions<McpOAuthOptions>>().Value;
 
         var metadata = services.GetRequiredService<AuthorizationServerMetadataEndpoint>();
+        var resourceMetadata = services.GetRequiredService<ProtectedResourceMetadataEndpoint>();
         var jwks = services.GetRequiredService<JwksEndpoint>();
         var registration = services.GetRequiredService<ClientRegistrationEndpoint>();
         var authorize = services.GetRequiredService<AuthorizeEndpoint>();
@@ -142,6 +143,8 @@ public static class McpSseEndpointRouteBuilderExtensions
         // Called by browser-based clients directly: CORS for any origin, without credentials.
         Map(group, McpOAuthDefaults.AuthorizationServerMetadataPath, get: metadata.HandleAsync, cors: cors);
         Map(group, McpOAuthDefaults.OpenIdConfigurationPath, get: metadata.HandleAsync, cors: cors);
+        Map(group, McpOAuthDefaults.ProtectedResourceMetadataPath, get: resourceMetadata.HandleAsync, cors: cors);
+        Map(group, ProtectedResourceMetadataEndpoint.SuffixRoute, get: resourceMetadata.HandleAsync, cors: cors);
         Map(group, o.Paths.Jwks, get: jwks.HandleAsync, cors: cors);
         Map(group, o.Paths.Registration, post: registration.HandleAsync, cors: cors);
         // Pages a browser opens: cookies and anti-forgery forms, so https when the issuer is.

@@ -11,9 +11,12 @@ using ModelContextProtocol.AspNetCore.Authentication;
 namespace McpSseAuth.Validation;
 
 /// <summary>
-/// The SDK's MCP authentication handler (it serves the protected resource metadata and forwards authentication to
-/// the bearer scheme, <see cref="McpBearerHandler"/>) with an RFC 6750 §3 challenge: <c>resource_metadata</c> (RFC 9728 §5.1) and <c>scope</c> always;
-/// <c>error="invalid_token"</c> only when a token was sent (§3.1: none when the request had no credentials).
+/// The handler of the SDK's MCP authentication scheme, in place of the SDK's own: authentication forwarded to the bearer
+/// scheme (<see cref="McpBearerHandler"/>), and an RFC 6750 §3 challenge: <c>resource_metadata</c> (RFC 9728 §5.1) and
+/// <c>scope</c> always; <c>error="invalid_token"</c> only when a token was sent (§3.1: none when the request had no
+/// credentials). Unlike the SDK's handler it serves no requests (the metadata documents are endpoints:
+/// <c>Discovery/ProtectedResourceMetadataEndpoint</c>), so the authentication middleware does not create it for every
+/// request of the app.
 /// </summary>
 internal sealed class McpOAuthChallengeHandler(
     IOptionsMonitor<McpAuthenticationOptions> options,
@@ -22,8 +25,11 @@ internal sealed class McpOAuthChallengeHandler(
     ServerUris uris,
     ProtectedResources resources,
     IOptions<McpOAuthOptions> oauthOptions)
-    : McpAuthenticationHandler(options, logger, encoder)
+    : AuthenticationHandler<McpAuthenticationOptions>(options, logger, encoder)
 {
+    // Reached only when ForwardAuthenticate is unset (it is set to the bearer scheme).
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync() => Task.FromResult(AuthenticateResult.NoResult());
+
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var metadataUri = ProtectedResourceMetadataPath.UriFor(Context, uris, resources);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using McpSseAuth.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace McpSseAuth.Tests.Integration;
@@ -73,6 +74,28 @@ public sealed class MetadataTests(SampleAppFixture fixture) : IClassFixture<Samp
         var response = await _http.GetAsync("/.well-known/oauth-protected-resource" + suffix);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("DELETE")]
+    public async Task ProtectedResourceMetadata_OtherMethods_AreRefusedWithAnOAuthError(string method)
+    {
+        using var response = await _http.SendAsync(new HttpRequestMessage(new HttpMethod(method), "/.well-known/oauth-protected-resource/mcp"));
+
+        await Http.AssertOAuthErrorAsync(response, HttpStatusCode.MethodNotAllowed, "invalid_request");
+        Assert.Equal("GET", response.Content.Headers.Allow.Single());
+    }
+
+    [Fact]
+    public async Task NoAuthenticationSchemeServesRequests_SoNoHandlerIsCreatedForEveryRequestOfTheApp()
+    {
+        // The authentication middleware creates and asks each request-serving scheme's handler on every request (MCP calls
+        // included): the protected resource metadata is served by endpoints instead of the SDK's handler.
+        var schemes = fixture.App.Services.GetRequiredService<Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider>();
+
+        Assert.Empty(await schemes.GetRequestHandlerSchemesAsync());
+        Assert.Equal(typeof(McpSseAuth.Validation.McpOAuthChallengeHandler).FullName, (await schemes.GetSchemeAsync(ModelContextProtocol.AspNetCore.Authentication.McpAuthenticationDefaults.AuthenticationScheme))!.HandlerType.FullName);
     }
 
     [Fact]
