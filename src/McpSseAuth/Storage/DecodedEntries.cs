@@ -39,6 +39,26 @@ internal sealed class DecodedEntries<T>(JsonSerializerContext json)
     public T? LastSeen(string key)
         => Volatile.Read(ref _slots[(int)((uint)key.GetHashCode() & (Slots - 1))]) is { } slot && string.Equals(slot.Key, key, StringComparison.Ordinal) ? slot.Value : null;
 
+    /// <summary>
+    /// The bytes and value last seen at <paramref name="key"/> (read, or written by <see cref="Wrote"/>): the expected
+    /// value of a compare-and-swap that skips reading it again, which fails, harmlessly, if it changed since.
+    /// </summary>
+    public bool TryLastSeen(string key, out ReadOnlyMemory<byte> bytes, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out T? value)
+    {
+        if (Volatile.Read(ref _slots[(int)((uint)key.GetHashCode() & (Slots - 1))]) is { } slot && string.Equals(slot.Key, key, StringComparison.Ordinal))
+        {
+            (bytes, value) = (slot.Bytes, slot.Value);
+            return true;
+        }
+
+        (bytes, value) = (default, null);
+        return false;
+    }
+
+    /// <summary>Keeps what the store has just written at <paramref name="key"/>, as if it had read it.</summary>
+    public void Wrote(string key, byte[] bytes, T value)
+        => Volatile.Write(ref _slots[(int)((uint)key.GetHashCode() & (Slots - 1))], new Slot(key, bytes, value));
+
     /// <inheritdoc cref="Decode(string, ReadOnlyMemory{byte})"/>
     public T? Decode(string key, McpStoredEntry? entry) => entry is null ? null : Decode(key, entry.Value);
 

@@ -42,6 +42,15 @@ internal static class StoredJson
     public static async ValueTask<bool> UpdateAsync<T>(JsonSerializerContext json, IMcpOAuthStorage storage, string key, Func<T, (T Value, DateTimeOffset ExpiresAt)?> change, CancellationToken cancellationToken, DecodedEntries<T>? decoded = null)
         where T : class
     {
+        // The value as this store last read or wrote it is usually still the stored one (a client read at the start of
+        // the request, then changed twice in a flow): swapped without reading it again. Changed since, the swap fails and
+        // the update reads it below. A change that looks unneeded on it is decided on a fresh read.
+        if (decoded is not null && decoded.TryLastSeen(key, out var seenBytes, out var seen) && change(seen) is { } early
+            && await TryReplaceAsync(early, seenBytes))
+        {
+            return true;
+        }
+
         for (var attempt = 0; attempt < 10; attempt++)
         {
             if (await storage.GetAsync(key, cancellationToken) is not { } entry)
@@ -54,12 +63,24 @@ internal static class StoredJson
                 return true;
             }
 
-            if (await storage.TryReplaceAsync(key, entry.Value, Encode(json, changed.Value), changed.ExpiresAt, cancellationToken))
+            if (await TryReplaceAsync(changed, entry.Value))
             {
                 return true;
             }
         }
 
         throw new McpStorageUnavailableException($"The stored entry {key.Split(':')[0]} kept changing under an update; try again.");
+
+        async ValueTask<bool> TryReplaceAsync((T Value, DateTimeOffset ExpiresAt) changed, ReadOnlyMemory<byte> expected)
+        {
+            var bytes = Encode(json, changed.Value);
+            if (!await storage.TryReplaceAsync(key, expected, bytes, changed.ExpiresAt, cancellationToken))
+            {
+                return false;
+            }
+
+            decoded?.Wrote(key, bytes, changed.Value);
+            return true;
+        }
     }
 }

@@ -1,16 +1,27 @@
 namespace McpSseAuth.Tests.Unit;
 
-/// <summary>A storage that counts the calls to <see cref="McpSseAuth.Storage.IMcpOAuthStorage.CountAsync"/>.</summary>
+/// <summary>A storage that counts the calls to some of its operations.</summary>
 internal sealed class CountingStorage(McpSseAuth.Storage.IMcpOAuthStorage inner) : McpSseAuth.Storage.IMcpOAuthStorage
 {
     private int _counts;
     private int _lists;
+    private int _gets;
+    private int _replaces;
 
     public int Counts => Volatile.Read(ref _counts);
 
     public int Lists => Volatile.Read(ref _lists);
 
-    public ValueTask<McpSseAuth.Storage.McpStoredEntry?> GetAsync(string key, CancellationToken cancellationToken) => inner.GetAsync(key, cancellationToken);
+    public int Gets => Volatile.Read(ref _gets);
+
+    /// <summary>Compare-and-swap calls, whether they swapped or not.</summary>
+    public int Replaces => Volatile.Read(ref _replaces);
+
+    public ValueTask<McpSseAuth.Storage.McpStoredEntry?> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _gets);
+        return inner.GetAsync(key, cancellationToken);
+    }
 
     public ValueTask<bool> TryAddAsync(string key, ReadOnlyMemory<byte> value, DateTimeOffset expiresAt, string? partition, CancellationToken cancellationToken)
         => inner.TryAddAsync(key, value, expiresAt, partition, cancellationToken);
@@ -19,7 +30,10 @@ internal sealed class CountingStorage(McpSseAuth.Storage.IMcpOAuthStorage inner)
         => inner.SetAsync(key, value, expiresAt, partition, cancellationToken);
 
     public ValueTask<bool> TryReplaceAsync(string key, ReadOnlyMemory<byte> expected, ReadOnlyMemory<byte> value, DateTimeOffset expiresAt, CancellationToken cancellationToken)
-        => inner.TryReplaceAsync(key, expected, value, expiresAt, cancellationToken);
+    {
+        Interlocked.Increment(ref _replaces);
+        return inner.TryReplaceAsync(key, expected, value, expiresAt, cancellationToken);
+    }
 
     public ValueTask<McpSseAuth.Storage.McpTakeResult> TryTakeAsync(string key, ReadOnlyMemory<byte> remainder, DateTimeOffset keepUntil, DateTimeOffset now, CancellationToken cancellationToken)
         => inner.TryTakeAsync(key, remainder, keepUntil, now, cancellationToken);

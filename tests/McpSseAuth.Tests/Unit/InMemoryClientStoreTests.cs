@@ -51,6 +51,38 @@ public abstract class ClientStoreContract
     }
 
     [Fact]
+    public async Task AFlowChangesTheClientAsLastSeenWithoutReadingItAgain_AndLosesNoChangeMadeElsewhere()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
+        var shared = CreateStorage(clock);
+        var storage = new CountingStorage(shared);
+        var options = Options.Create(new McpOAuthOptions());
+        var store = new ClientStore(storage, options, clock);
+        Assert.True(await store.TryAddAsync(Client("app"), default));
+        Assert.NotNull(await store.FindAsync("app", default));   // each request reads its client first
+        var gets = storage.Gets;
+
+        // The authorization request keeps it while the user decides; the code marks it used.
+        await store.KeepWhileAuthorizingAsync("app", clock.GetUtcNow().AddMinutes(10), default);
+        await store.MarkUsedAsync("app", default);
+        Assert.Equal(gets, storage.Gets);
+        Assert.Equal(2, storage.Replaces);
+
+        // Another instance marks it used meanwhile: what this one last saw is stale, so its swap fails, it reads the
+        // client again and applies its change on top of the other's.
+        clock.Advance(TimeSpan.FromHours(2));
+        await new ClientStore(shared, options, clock).MarkUsedAsync("app", default);
+        var keptUntil = clock.GetUtcNow().AddMinutes(10);
+        await store.KeepWhileAuthorizingAsync("app", keptUntil, default);
+
+        Assert.Equal(gets + 1, storage.Gets);
+        Assert.Equal(4, storage.Replaces);
+        var stored = McpSseAuth.Storage.StoredJson.Decode<StoredClient>(ClientJson.Default, (await shared.GetAsync(McpSseAuth.Storage.StoredJson.Key("client", "app"), default))!.Value);
+        Assert.Equal(clock.GetUtcNow(), stored.LastUsedAt);
+        Assert.True(stored.AuthorizingUntil >= keptUntil);
+    }
+
+    [Fact]
     public async Task Registrations_CountTheStoredClientsAtMostOncePerRefreshInterval()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
