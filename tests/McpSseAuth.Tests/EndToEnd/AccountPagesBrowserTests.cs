@@ -528,14 +528,16 @@ public sealed class AccountPagesBrowserTests(AccountPagesFixture fixture) : ICla
         {
             try
             {
-                while (true)
+                while (!_stop.IsCancellationRequested)
                 {
                     var client = await _listener.AcceptTcpClientAsync(_stop.Token);
                     _ = AnswerAsync(client, contentType, body);
                 }
             }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException
+                                      || (e is InvalidOperationException && _stop.IsCancellationRequested))
             {
+                // Stopped by DisposeAsync: the listener may stop between an accept and the next (then "Not listening").
             }
         }
 
