@@ -20,7 +20,7 @@ internal sealed class DecodedEntries<T>(JsonSerializerContext json)
     /// <summary>What <paramref name="value"/>, read at <paramref name="key"/>, decodes to.</summary>
     public T Decode(string key, ReadOnlyMemory<byte> value)
     {
-        var index = (int)((uint)key.GetHashCode() & (Slots - 1));
+        var index = Index(key);
         // One reference read: a slot is replaced whole, never changed.
         if (Volatile.Read(ref _slots[index]) is { } slot && string.Equals(slot.Key, key, StringComparison.Ordinal) && slot.Bytes.AsSpan().SequenceEqual(value.Span))
         {
@@ -36,8 +36,7 @@ internal sealed class DecodedEntries<T>(JsonSerializerContext json)
     /// The value last decoded at <paramref name="key"/>, without reading the storage: what it held when last read, which
     /// may have changed since. For decisions that only need a value at least that recent.
     /// </summary>
-    public T? LastSeen(string key)
-        => Volatile.Read(ref _slots[(int)((uint)key.GetHashCode() & (Slots - 1))]) is { } slot && string.Equals(slot.Key, key, StringComparison.Ordinal) ? slot.Value : null;
+    public T? LastSeen(string key) => TryLastSeen(key, out _, out var value) ? value : null;
 
     /// <summary>
     /// The bytes and value last seen at <paramref name="key"/> (read, or written by <see cref="Wrote"/>): the expected
@@ -45,7 +44,7 @@ internal sealed class DecodedEntries<T>(JsonSerializerContext json)
     /// </summary>
     public bool TryLastSeen(string key, out ReadOnlyMemory<byte> bytes, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out T? value)
     {
-        if (Volatile.Read(ref _slots[(int)((uint)key.GetHashCode() & (Slots - 1))]) is { } slot && string.Equals(slot.Key, key, StringComparison.Ordinal))
+        if (Volatile.Read(ref _slots[Index(key)]) is { } slot && string.Equals(slot.Key, key, StringComparison.Ordinal))
         {
             (bytes, value) = (slot.Bytes, slot.Value);
             return true;
@@ -57,10 +56,12 @@ internal sealed class DecodedEntries<T>(JsonSerializerContext json)
 
     /// <summary>Keeps what the store has just written at <paramref name="key"/>, as if it had read it.</summary>
     public void Wrote(string key, byte[] bytes, T value)
-        => Volatile.Write(ref _slots[(int)((uint)key.GetHashCode() & (Slots - 1))], new Slot(key, bytes, value));
+        => Volatile.Write(ref _slots[Index(key)], new Slot(key, bytes, value));
 
     /// <inheritdoc cref="Decode(string, ReadOnlyMemory{byte})"/>
     public T? Decode(string key, McpStoredEntry? entry) => entry is null ? null : Decode(key, entry.Value);
+
+    private static int Index(string key) => (int)((uint)key.GetHashCode() & (Slots - 1));
 
     private sealed record Slot(string Key, byte[] Bytes, T Value);
 }
