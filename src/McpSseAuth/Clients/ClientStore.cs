@@ -11,7 +11,8 @@ namespace McpSseAuth.Clients;
 /// so when the store is full the oldest client that never obtained a grant makes room: a flood of registrations cannot
 /// lock out real clients.
 /// The bound is checked against an approximate count: the storage's count, read at most every
-/// <see cref="CountRefreshInterval"/> (a count can scan every client row), plus this instance's registrations since.
+/// <see cref="CountRefreshInterval"/> (a count can scan every client row), plus this instance's registrations since and
+/// those that had not finished when it was read (a slow count must not forget the registrations stored while it ran).
 /// Clients that expire in between still count until the next read (the bound errs on the safe side), and another
 /// instance's registrations are seen at the next read, as the bound is approximate across instances anyway.
 /// At the bound every registration evicts one client, so the candidates are kept in a queue, oldest first: this
@@ -29,8 +30,14 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
     private readonly Lock _countGate = new();
     private long _count;
 
-    // Registrations of this instance counted in _count but not finished: a count read from the storage misses them.
-    private long _pending;
+    // Registrations of this instance started and finished (added or not): a count read from the storage may miss those
+    // that were not finished when the read began, so they are added to it.
+    private long _addsStarted;
+    private long _addsFinished;
+
+    // Which count a removal was counted against: one that began before the count was read again may be in that count
+    // already, so it does not lower it a second time.
+    private long _countGeneration;
     private DateTimeOffset _countedUntil = DateTimeOffset.MinValue;
 
     // A client is read on each of its requests, and again to note its use: decoded once while it does not change.
@@ -52,7 +59,7 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
         // it is a guard against floods, not a quota.
         await RefreshCountAsync(cancellationToken);
         var added = false;
-        Interlocked.Increment(ref _pending);
+        Interlocked.Increment(ref _addsStarted);
         var counted = Interlocked.Increment(ref _count);
         try
         {
@@ -68,10 +75,11 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
         {
             if (!added)
             {
+                // Counted in any count read since it started, as not finished: lowered again in every case.
                 Interlocked.Decrement(ref _count);
             }
 
-            Interlocked.Decrement(ref _pending);
+            Interlocked.Increment(ref _addsFinished);
         }
 
         if (added)
@@ -154,16 +162,31 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
             _countedUntil = now + CountRefreshInterval;
         }
 
-        SetCount(await storage.CountAsync(Partition, cancellationToken), now);
+        var finished = Interlocked.Read(ref _addsFinished);
+        SetCount(await storage.CountAsync(Partition, cancellationToken), finished, now);
     }
 
-    /// <summary>Starts the approximate count again from the storage's <paramref name="count"/> and the registrations in flight here.</summary>
-    private void SetCount(long count, DateTimeOffset countedAt)
+    /// <summary>
+    /// Starts the approximate count again from the storage's <paramref name="count"/>, read after <paramref name="finishedBefore"/>
+    /// registrations of this instance had finished. Those that had not may or may not be in it, so they are added: the count
+    /// errs on the safe side (too high, one eviction too many) rather than letting the store grow past the bound.
+    /// </summary>
+    private void SetCount(long count, long finishedBefore, DateTimeOffset countedAt)
     {
         lock (_countGate)
         {
-            _count = count + Interlocked.Read(ref _pending);
+            _count = count + Interlocked.Read(ref _addsStarted) - finishedBefore;
             _countedUntil = countedAt + CountRefreshInterval;
+            Interlocked.Increment(ref _countGeneration);
+        }
+    }
+
+    /// <summary>Lowers the count for a client that went, unless the count was read again since <paramref name="generation"/>.</summary>
+    private long Uncount(long generation)
+    {
+        lock (_countGate)
+        {
+            return Interlocked.Read(ref _countGeneration) == generation ? Interlocked.Decrement(ref _count) : Interlocked.Read(ref _count);
         }
     }
 
@@ -175,10 +198,11 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
         }
 
         var now = _time.GetUtcNow();
+        var finished = Interlocked.Read(ref _addsFinished);
         var live = await storage.ListAsync(Partition, cancellationToken);
         // An exact count of the live clients: the approximate one starts again from it, and the decision is taken on it.
-        SetCount(live.Count, now);
-        if (live.Count < options.Value.Registration.MaxClients)
+        SetCount(live.Count, finished, now);
+        if (Interlocked.Read(ref _count) <= options.Value.Registration.MaxClients)
         {
             return true;   // the count included clients that expired and are not removed yet: there is room
         }
@@ -204,9 +228,10 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
         {
             after = candidate;
             var key = Key(candidate.ClientId);
+            var generation = Interlocked.Read(ref _countGeneration);
             if (_decoded.Decode(key, await storage.GetAsync(key, cancellationToken)) is not { } stored)
             {
-                if (Interlocked.Decrement(ref _count) <= options.Value.Registration.MaxClients)
+                if (Uncount(generation) <= options.Value.Registration.MaxClients)
                 {
                     return true;
                 }
@@ -215,7 +240,7 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
             {
                 if (await storage.RemoveAsync(key, cancellationToken))
                 {
-                    Interlocked.Decrement(ref _count);
+                    Uncount(generation);
                     return true;
                 }
             }

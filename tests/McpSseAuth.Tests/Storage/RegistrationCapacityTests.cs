@@ -79,10 +79,11 @@ public abstract class RegistrationCapacityContract
         var statuses = await RegisterAsync(http, count: 2_000, concurrency: 16);
 
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.Created, s));
-        // The bound guards against floods: registrations in flight while the count is read again may be counted once too
-        // few or too many, so the store holds the bound give or take those in flight.
+        // On one instance the bound is never passed. Registrations and evictions in flight while the count is read again
+        // may be in that count already and are counted again (the safe side), so the store may hold up to two in flight
+        // for each of the 16 fewer.
         var stored = await app.Services.GetRequiredService<IMcpOAuthStorage>().CountAsync("clients", default);
-        Assert.InRange(stored, 1_000 - 16, 1_000 + 16);
+        Assert.InRange(stored, 1_000 - 32, 1_000);
     }
 
     private static async Task<List<HttpStatusCode>> RegisterAsync(HttpClient http, int count, int concurrency)

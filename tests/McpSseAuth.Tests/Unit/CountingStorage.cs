@@ -46,9 +46,18 @@ internal sealed class CountingStorage(McpSseAuth.Storage.IMcpOAuthStorage inner)
         return inner.ListAsync(partition, cancellationToken);
     }
 
-    public ValueTask<long> CountAsync(string partition, CancellationToken cancellationToken)
+    /// <summary>When set, a count is read at once and answered only when this task ends, as a slow storage would.</summary>
+    public Task? CountAnsweredAfter { get; set; }
+
+    public async ValueTask<long> CountAsync(string partition, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _counts);
-        return inner.CountAsync(partition, cancellationToken);
+        var count = await inner.CountAsync(partition, cancellationToken);
+        if (CountAnsweredAfter is { } answered)
+        {
+            await answered;
+        }
+
+        return count;
     }
 }

@@ -117,6 +117,32 @@ public abstract class ClientStoreContract
     }
 
     [Fact]
+    public async Task Store_FilledWhileACountIsRead_CountsTheRegistrationsThatFinishedMeanwhile()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
+        var storage = new CountingStorage(CreateStorage(clock));
+        var slowCount = new TaskCompletionSource();
+        storage.CountAnsweredAfter = slowCount.Task;
+        var store = new ClientStore(storage, Options.Create(new McpOAuthOptions { Registration = { MaxClients = 3 } }), clock);
+
+        // The first registration reads the count (none yet) and waits for the answer; two others are stored meanwhile.
+        var first = store.TryAddAsync(Client("first"), default).AsTask();
+        Assert.Equal(1, storage.Counts);
+        Assert.True(await store.TryAddAsync(Client("second", 1), default));
+        Assert.True(await store.TryAddAsync(Client("third", 2), default));
+        slowCount.SetResult();
+        Assert.True(await first);
+        foreach (var id in new[] { "first", "second", "third" })
+        {
+            await store.MarkUsedAsync(id, default);
+        }
+
+        // The count that came back (none) is older than the two stored meanwhile: they still count, so the store is full.
+        Assert.False(await store.TryAddAsync(Client("one-too-many", 10), default));
+        Assert.Equal(3, await storage.CountAsync("clients", default));
+    }
+
+    [Fact]
     public async Task Store_WhenFull_EvictsTheOldestUnusedClient()
     {
         var store = new ClientStore(CreateStorage(TimeProvider.System), Options.Create(new McpOAuthOptions { Registration = { MaxClients = 2 } }));
