@@ -10,11 +10,9 @@ namespace McpSseAuth.Clients;
 /// can outlive it), and never while a flow of it is in progress. Registration is open to anyone (RFC 7591 §3),
 /// so when the store is full the oldest client that never obtained a grant makes room: a flood of registrations cannot
 /// lock out real clients.
-/// The bound is checked against an approximate count: the storage's count, read at most every
-/// <see cref="CountRefreshInterval"/> (a count can scan every client row), plus this instance's registrations since and
-/// those that had not finished when it was read (a slow count must not forget the registrations stored while it ran).
-/// Clients that expire in between still count until the next read (the bound errs on the safe side), and another
-/// instance's registrations are seen at the next read, as the bound is approximate across instances anyway.
+/// The bound is checked against an approximate count (<see cref="ClientCount"/>). Clients that expire in between still
+/// count until the next read (the bound errs on the safe side), and another instance's registrations are seen at the next
+/// read, as the bound is approximate across instances anyway.
 /// At the bound every registration evicts one client, so the candidates are kept in a queue, oldest first: this
 /// instance's registrations as they happen, and, when it runs dry, every unused client listed from the storage at once.
 /// A registration then reads one client and removes it, rather than listing them all (which made registrations at the
@@ -22,23 +20,9 @@ namespace McpSseAuth.Clients;
 /// </summary>
 internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOptions> options, TimeProvider? time = null) : IClientStore
 {
-    /// <summary>How long a count of the clients read from the storage is used, with this instance's registrations added.</summary>
-    public static readonly TimeSpan CountRefreshInterval = TimeSpan.FromSeconds(5);
-
     private const string Partition = "clients";
     private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private readonly Lock _countGate = new();
-    private long _count;
-
-    // Registrations of this instance started and finished (added or not): a count read from the storage may miss those
-    // that were not finished when the read began, so they are added to it.
-    private long _addsStarted;
-    private long _addsFinished;
-
-    // Which count a removal was counted against: one that began before the count was read again may be in that count
-    // already, so it does not lower it a second time.
-    private long _countGeneration;
-    private DateTimeOffset _countedUntil = DateTimeOffset.MinValue;
+    private readonly ClientCount _count = new();
 
     // A client is read on each of its requests, and again to note its use: decoded once while it does not change.
     private readonly DecodedEntries<StoredClient> _decoded = new(ClientJson.Default);
@@ -59,8 +43,7 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
         // it is a guard against floods, not a quota.
         await RefreshCountAsync(cancellationToken);
         var added = false;
-        Interlocked.Increment(ref _addsStarted);
-        var counted = Interlocked.Increment(ref _count);
+        var counted = _count.StartAdd();
         try
         {
             if (counted > options.Value.Registration.MaxClients && !await TryEvictUnusedAsync(cancellationToken))
@@ -73,13 +56,7 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
         }
         finally
         {
-            if (!added)
-            {
-                // Counted in any count read since it started, as not finished: lowered again in every case.
-                Interlocked.Decrement(ref _count);
-            }
-
-            Interlocked.Increment(ref _addsFinished);
+            _count.FinishAdd(added);
         }
 
         if (added)
@@ -147,46 +124,13 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
         return stored.AuthorizingUntil is { } authorizing && authorizing > until ? authorizing : until;
     }
 
-    /// <summary>Reads the storage's count of clients when the last one read is older than <see cref="CountRefreshInterval"/>.</summary>
+    /// <summary>Reads the storage's count of clients when the last one read is older than <see cref="ClientCount.RefreshInterval"/>.</summary>
     private async ValueTask RefreshCountAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        lock (_countGate)
+        if (_count.TryClaimRead(now, out var finished))
         {
-            if (now < _countedUntil)
-            {
-                return;
-            }
-
-            // One registration reads it; the others go on with the count they have.
-            _countedUntil = now + CountRefreshInterval;
-        }
-
-        var finished = Interlocked.Read(ref _addsFinished);
-        SetCount(await storage.CountAsync(Partition, cancellationToken), finished, now);
-    }
-
-    /// <summary>
-    /// Starts the approximate count again from the storage's <paramref name="count"/>, read after <paramref name="finishedBefore"/>
-    /// registrations of this instance had finished. Those that had not may or may not be in it, so they are added: the count
-    /// errs on the safe side (too high, one eviction too many) rather than letting the store grow past the bound.
-    /// </summary>
-    private void SetCount(long count, long finishedBefore, DateTimeOffset countedAt)
-    {
-        lock (_countGate)
-        {
-            _count = count + Interlocked.Read(ref _addsStarted) - finishedBefore;
-            _countedUntil = countedAt + CountRefreshInterval;
-            Interlocked.Increment(ref _countGeneration);
-        }
-    }
-
-    /// <summary>Lowers the count for a client that went, unless the count was read again since <paramref name="generation"/>.</summary>
-    private long Uncount(long generation)
-    {
-        lock (_countGate)
-        {
-            return Interlocked.Read(ref _countGeneration) == generation ? Interlocked.Decrement(ref _count) : Interlocked.Read(ref _count);
+            _count.Set(await storage.CountAsync(Partition, cancellationToken), finished, now);
         }
     }
 
@@ -198,11 +142,11 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
         }
 
         var now = _time.GetUtcNow();
-        var finished = Interlocked.Read(ref _addsFinished);
+        var finished = _count.FinishedAdds;
         var live = await storage.ListAsync(Partition, cancellationToken);
         // An exact count of the live clients: the approximate one starts again from it, and the decision is taken on it.
-        SetCount(live.Count, finished, now);
-        if (Interlocked.Read(ref _count) <= options.Value.Registration.MaxClients)
+        _count.Set(live.Count, finished, now);
+        if (_count.Current <= options.Value.Registration.MaxClients)
         {
             return true;   // the count included clients that expired and are not removed yet: there is room
         }
@@ -228,10 +172,10 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
         {
             after = candidate;
             var key = Key(candidate.ClientId);
-            var generation = Interlocked.Read(ref _countGeneration);
+            var generation = _count.Generation;
             if (_decoded.Decode(key, await storage.GetAsync(key, cancellationToken)) is not { } stored)
             {
-                if (Uncount(generation) <= options.Value.Registration.MaxClients)
+                if (_count.Uncount(generation) <= options.Value.Registration.MaxClients)
                 {
                     return true;
                 }
@@ -240,7 +184,7 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
             {
                 if (await storage.RemoveAsync(key, cancellationToken))
                 {
-                    Uncount(generation);
+                    _count.Uncount(generation);
                     return true;
                 }
             }

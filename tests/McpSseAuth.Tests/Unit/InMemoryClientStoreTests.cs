@@ -95,7 +95,7 @@ public abstract class ClientStoreContract
 
         // A count can scan every client: one for the twenty registrations, then one per interval.
         Assert.Equal(1, storage.Counts);
-        clock.Advance(ClientStore.CountRefreshInterval);
+        clock.Advance(ClientCount.RefreshInterval);
         Assert.True(await store.TryAddAsync(Client("later"), default));
         Assert.Equal(2, storage.Counts);
     }
