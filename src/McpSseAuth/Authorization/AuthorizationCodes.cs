@@ -22,19 +22,22 @@ internal sealed class AuthorizationCodes(IAuthorizationCodeStore codes, IClientS
 {
     public async Task RedirectWithCodeAsync(HttpContext context, ApprovedAuthorization request, GrantSubject user)
     {
-        if (await IssueAsync(context, request, user) is { } code)
+        if (await IssueAsync(context, request, user, time.GetUtcNow()) is { } code)
         {
             AuthorizationResponse.RedirectWithCode(context, request.RedirectUri, code, request.State, uris.Issuer(context));
         }
     }
 
-    /// <summary>Stores a single-use code for the approved request; null (the client redirected with an error) when there is no room.</summary>
-    public async Task<string?> IssueAsync(HttpContext context, ApprovedAuthorization request, GrantSubject user)
+    /// <summary>
+    /// Stores a single-use code for the approved request, issued at <paramref name="now"/>; null (the client redirected with an
+    /// error) when there is no room. The client is marked used by the same round of writes: the flow keeps it from eviction
+    /// until then (<see cref="IClientStore.KeepWhileAuthorizingAsync"/>), and the code is answered only once both are stored.
+    /// </summary>
+    public async ValueTask<string?> IssueAsync(HttpContext context, ApprovedAuthorization request, GrantSubject user, DateTimeOffset now)
     {
         var issuer = uris.Issuer(context);
-        await clients.MarkUsedAsync(request.ClientId, context.RequestAborted);
         var code = OpaqueHandle.Create();
-        var stored = await codes.StoreAsync(code, new AuthorizationCode
+        var stored = await Together.AwaitAsync(clients.MarkUsedAsync(request.ClientId, context.RequestAborted), codes.StoreAsync(code, new AuthorizationCode
         {
             ClientId = request.ClientId,
             RedirectUri = request.RedirectUri,
@@ -44,9 +47,9 @@ internal sealed class AuthorizationCodes(IAuthorizationCodeStore codes, IClientS
             Scopes = request.Scopes,
             Resources = request.Resources,
             GrantId = OpaqueHandle.Create(),
-            IssuedAt = time.GetUtcNow(),
-            ExpiresAt = time.GetUtcNow() + options.Value.Tokens.AuthorizationCodeLifetime,
-        }, context.RequestAborted);
+            IssuedAt = now,
+            ExpiresAt = now + options.Value.Tokens.AuthorizationCodeLifetime,
+        }, context.RequestAborted));
         if (!stored)
         {
             AuthorizationResponse.RedirectWithError(context, request.RedirectUri, Http.OAuthError.TemporarilyUnavailable("The server is too busy; try again later."), request.State, issuer);
@@ -56,22 +59,34 @@ internal sealed class AuthorizationCodes(IAuthorizationCodeStore codes, IClientS
         return code;
     }
 
-    /// <summary>Adds what the user just allowed to what they allowed this client before.</summary>
-    public async Task RememberAsync(ApprovedAuthorization request, string subject, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds what the user just allowed, at <paramref name="now"/>, to what they allowed this client before. A code issued at
+    /// the same <paramref name="now"/> is covered by it (a code issued before a consent is not), so the two can be stored
+    /// together. With <paramref name="noConsentBefore"/> (none was found when the user was asked) it is stored as a first
+    /// consent without a read; one that appeared meanwhile (the same request answered in another tab) is read and merged.
+    /// </summary>
+    public async ValueTask RememberAsync(ApprovedAuthorization request, string subject, DateTimeOffset now, bool noConsentBefore, CancellationToken cancellationToken)
     {
-        var previous = await consents.FindAsync(subject, request.ClientId, cancellationToken);
-        await consents.StoreAsync(new Consent
+        if (noConsentBefore && await consents.TryAddAsync(Allowed(request, subject, null, now), cancellationToken))
         {
-            Subject = subject,
-            ClientId = request.ClientId,
-            Scopes = Union(previous?.Scopes, request.Scopes),
-            Resources = Union(previous?.Resources, request.Resources),
-            // The most recent few: a native client on a new loopback port each time would grow the list without end.
-            RedirectUris = [.. Union(previous?.RedirectUris, [request.RedirectUri]).TakeLast(MaxRememberedRedirectUris)],
-            // When first allowed: the connected-apps page shows it, and codes issued before it are not covered.
-            GrantedAt = previous?.GrantedAt ?? time.GetUtcNow(),
-        }, cancellationToken);
+            return;
+        }
+
+        var previous = await consents.FindAsync(subject, request.ClientId, cancellationToken);
+        await consents.StoreAsync(Allowed(request, subject, previous, now), cancellationToken);
     }
+
+    private static Consent Allowed(ApprovedAuthorization request, string subject, Consent? previous, DateTimeOffset now) => new()
+    {
+        Subject = subject,
+        ClientId = request.ClientId,
+        Scopes = Union(previous?.Scopes, request.Scopes),
+        Resources = Union(previous?.Resources, request.Resources),
+        // The most recent few: a native client on a new loopback port each time would grow the list without end.
+        RedirectUris = [.. Union(previous?.RedirectUris, [request.RedirectUri]).TakeLast(MaxRememberedRedirectUris)],
+        // When first allowed: the connected-apps page shows it, and codes issued before it are not covered.
+        GrantedAt = previous?.GrantedAt ?? now,
+    };
 
     /// <summary>
     /// True when a remembered consent covers the request: no new scope, resource or redirect URI. The redirect URI must be
@@ -79,12 +94,19 @@ internal sealed class AuthorizationCodes(IAuthorizationCodeStore codes, IClientS
     /// address the code goes to is the closest proof there is, so a loopback client on a new port is asked again, and a
     /// private-use scheme (which any app on the device may claim) is asked every time.
     /// </summary>
-    public async Task<bool> IsRememberedAsync(ApprovedAuthorization request, string subject, CancellationToken cancellationToken)
-        => !IsPrivateUseScheme(request.RedirectUri) &&
-           await consents.FindAsync(subject, request.ClientId, cancellationToken) is { } consent &&
-           request.Scopes.All(s => consent.Scopes.Contains(s, StringComparer.Ordinal)) &&
-           request.Resources.All(r => consent.Resources.Contains(r, StringComparer.Ordinal)) &&
-           consent.RedirectUris.Contains(request.RedirectUri, StringComparer.Ordinal);
+    /// <returns>Whether it is covered, and whether any consent of this user and client was found.</returns>
+    public async Task<(bool Covered, bool Found)> IsRememberedAsync(ApprovedAuthorization request, string subject, CancellationToken cancellationToken)
+    {
+        if (await consents.FindAsync(subject, request.ClientId, cancellationToken) is not { } consent)
+        {
+            return (false, false);
+        }
+
+        return (!IsPrivateUseScheme(request.RedirectUri) &&
+            request.Scopes.All(s => consent.Scopes.Contains(s, StringComparer.Ordinal)) &&
+            request.Resources.All(r => consent.Resources.Contains(r, StringComparer.Ordinal)) &&
+            consent.RedirectUris.Contains(request.RedirectUri, StringComparer.Ordinal), true);
+    }
 
     private const int MaxRememberedRedirectUris = 20;
 

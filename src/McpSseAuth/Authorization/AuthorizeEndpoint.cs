@@ -86,9 +86,10 @@ internal sealed class AuthorizeEndpoint(
         }
 
         var approved = new ApprovedAuthorization(request!.Client.ClientId, request.RedirectUri, request.RedirectUriGiven, request.State, request.CodeChallenge, request.Scopes, request.Resources);
-        if (!request.Prompt.Contains("consent") && await codes.IsRememberedAsync(approved, user.Subject, context.RequestAborted))
+        // prompt=consent asks whatever is remembered, so nothing is read: a consent may exist.
+        var (remembered, consentFound) = request.Prompt.Contains("consent") ? (false, true) : await codes.IsRememberedAsync(approved, user.Subject, context.RequestAborted);
+        if (remembered)
         {
-
             Log.ConsentRemembered(logger, user.Subject, request.Client.ClientId, string.Join(' ', request.Resources));
             await codes.RedirectWithCodeAsync(context, approved, user);
             return;
@@ -106,8 +107,11 @@ internal sealed class AuthorizeEndpoint(
             return;
         }
 
+        // A signed-in user is going through this client's flow: keep it while the request can be decided, even when a
+        // registration flood needs room (only a grant makes it "used"). Written with the request, in one round.
         var handle = OpaqueHandle.Create();
-        var stored = await pending.StoreAsync(handle, new PendingAuthorization
+        var kept = clients.KeepWhileAuthorizingAsync(request.Client.ClientId, time.GetUtcNow() + PendingLifetime, context.RequestAborted);
+        var stored = await Together.AwaitAsync(kept, pending.StoreAsync(handle, new PendingAuthorization
         {
             ClientId = request.Client.ClientId,
             RedirectUri = request.RedirectUri,
@@ -119,7 +123,8 @@ internal sealed class AuthorizeEndpoint(
             Subject = user.Subject,
             ExpiresAt = expiresAt,
             AdmittedFrom = PendingShares.AddressKey(context),
-        }, context.RequestAborted);
+            NoConsentBefore = !consentFound,
+        }, context.RequestAborted));
         if (!stored)
         {
             shares.Release(user.Subject, PendingShares.AddressKey(context), expiresAt);
@@ -127,10 +132,6 @@ internal sealed class AuthorizeEndpoint(
             await HtmlPage.WriteErrorAsync(context, OAuthError.TemporarilyUnavailable("The server is too busy to take this request; try again in a few minutes."));
             return;
         }
-
-        // A signed-in user is going through this client's flow: keep it while the request can be decided, even when a
-        // registration flood needs room. Only a grant makes it "used".
-        await clients.KeepWhileAuthorizingAsync(request.Client.ClientId, time.GetUtcNow() + PendingLifetime, context.RequestAborted);
 
         context.User = signIn.Principal!;
         await consentPage.WriteAsync(context, handle, request.Client, request.RedirectUri, request.Scopes, request.Resources, user);

@@ -1,6 +1,7 @@
 using McpSseAuth.Grants;
 using McpSseAuth.Http;
 using McpSseAuth.Resources;
+using McpSseAuth.Storage;
 using McpSseAuth.Users;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -20,6 +21,7 @@ internal sealed class ConsentEndpoint(
     PendingShares shares,
     IAntiforgery antiforgery,
     ServerUris uris,
+    TimeProvider time,
     IOptions<McpOAuthOptions> options,
     ILogger<ConsentEndpoint> logger)
 {
@@ -70,11 +72,12 @@ internal sealed class ConsentEndpoint(
             return;
         }
 
-        // Remembered and the code stored before the request is spent: a storage failure in between leaves the request
-        // to be answered again (the form can be sent again), never answered with nothing to show for it.
+        // Remembered and the code stored (together: neither needs the other) before the request is spent: a storage failure
+        // in between leaves the request to be answered again (the form can be sent again), never answered with nothing to
+        // show for it.
         var approved = new ApprovedAuthorization(request.ClientId, request.RedirectUri, request.RedirectUriGiven, request.State, request.CodeChallenge, request.Scopes, request.Resources);
-        await codes.RememberAsync(approved, user.Subject, context.RequestAborted);
-        if (await codes.IssueAsync(context, approved, user) is not { } code)
+        var now = time.GetUtcNow();
+        if (await Together.AwaitAsync(codes.RememberAsync(approved, user.Subject, now, request.NoConsentBefore, context.RequestAborted), codes.IssueAsync(context, approved, user, now)) is not { } code)
         {
             return;
         }

@@ -21,6 +21,9 @@ internal sealed class ConsentStore(IMcpOAuthStorage storage, TimeProvider time) 
     public ValueTask StoreAsync(Consent consent, CancellationToken cancellationToken)
         => storage.SetAsync(ConsentKey(consent.Subject, consent.ClientId), StoredJson.Encode(GrantJson.Default, consent), DateTimeOffset.MaxValue, Consents(consent.Subject), cancellationToken);
 
+    public ValueTask<bool> TryAddAsync(Consent consent, CancellationToken cancellationToken)
+        => storage.TryAddAsync(ConsentKey(consent.Subject, consent.ClientId), StoredJson.Encode(GrantJson.Default, consent), DateTimeOffset.MaxValue, Consents(consent.Subject), cancellationToken);
+
     public ValueTask<bool> RemoveAsync(string subject, string clientId, CancellationToken cancellationToken)
         => storage.RemoveAsync(ConsentKey(subject, clientId), cancellationToken);
 

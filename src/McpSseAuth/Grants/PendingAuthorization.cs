@@ -16,4 +16,9 @@ internal sealed record PendingAuthorization
     public required DateTimeOffset ExpiresAt { get; init; }
     /// <summary>The client address its user's share was counted under (Authorization/PendingShares).</summary>
     public string? AdmittedFrom { get; init; }
+    /// <summary>
+    /// True when the request was checked against the user's consents and none for this client was found: the user's "allow"
+    /// is then first stored as a new consent, without reading one first (another one that appeared meanwhile is read and merged).
+    /// </summary>
+    public bool NoConsentBefore { get; init; }
 }

@@ -35,6 +35,15 @@ internal sealed class ClientAuthentication(IClientStore clients, Clients.ClientM
     /// been answered already (and logged, event 1302).
     /// </summary>
     public async Task<TokenRequest?> ReadFormAsync(HttpContext context, Microsoft.Extensions.Logging.ILogger logger)
+        => (await ReadFormAsync(context, logger, static _ => ValueTask.FromResult(true)))?.Request;
+
+    /// <summary>
+    /// As <see cref="ReadFormAsync(HttpContext, Microsoft.Extensions.Logging.ILogger)"/>, with <paramref name="alongside"/>
+    /// started on the form while the client is authenticated: a read of what the form presents (a code, a refresh token)
+    /// that needs nothing of the client waits for the storage in the same round. Nothing is decided on it before the
+    /// client is authenticated; it is awaited whatever the client's outcome.
+    /// </summary>
+    public async Task<(TokenRequest Request, T Read)?> ReadFormAsync<T>(HttpContext context, Microsoft.Extensions.Logging.ILogger logger, Func<OAuthParameters, ValueTask<T>> alongside)
     {
         var (parameters, error) = await OAuthParameters.ReadFormAsync(context);
         if (error is not null)
@@ -43,14 +52,15 @@ internal sealed class ClientAuthentication(IClientStore clients, Clients.ClientM
             return null;
         }
 
-        var (client, clientError) = await AuthenticateAsync(context, parameters!);
+        var read = alongside(parameters!);
+        var ((client, clientError), value) = await Storage.Together.AwaitAsync(AuthenticateAsync(context, parameters!), read);
         if (clientError is not null)
         {
             await RefuseAsync(context, logger, parameters!["client_id"], clientError);
             return null;
         }
 
-        return new TokenRequest(parameters!, client!);
+        return (new TokenRequest(parameters!, client!), value);
     }
 
     /// <summary>Answers an OAuth error from one of these endpoints, logged without any token.</summary>
@@ -60,7 +70,7 @@ internal sealed class ClientAuthentication(IClientStore clients, Clients.ClientM
         return error.WriteAsync(context);
     }
 
-    public async Task<ClientAuthenticationResult> AuthenticateAsync(HttpContext context, OAuthParameters parameters)
+    public async ValueTask<ClientAuthenticationResult> AuthenticateAsync(HttpContext context, OAuthParameters parameters)
     {
         var basic = context.Request.Headers.Authorization.Count > 0;
         var post = parameters["client_secret"] is not null;

@@ -26,7 +26,8 @@ internal sealed class RefreshTokenGrant(
     IOptions<McpOAuthOptions> options,
     ILogger<TokenEndpoint> logger)
 {
-    public async Task HandleAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client)
+    /// <summary>Answers a <c>refresh_token</c> grant of <paramref name="client"/>; <paramref name="inspected"/> is the token as read while the client was authenticated (read here when not given).</summary>
+    public async Task HandleAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client, RefreshInspection? inspected = null)
     {
         if (parameters["refresh_token"] is not { } handle)
         {
@@ -34,7 +35,7 @@ internal sealed class RefreshTokenGrant(
             return;
         }
 
-        var (state, token, spentAt) = await refreshTokens.InspectAsync(handle, context.RequestAborted);
+        var (state, token, spentAt) = inspected ?? await refreshTokens.InspectAsync(handle, context.RequestAborted);
         if (state == RefreshState.Spent)
         {
             await ReplayedAsync(context, client, handle, token!, spentAt);

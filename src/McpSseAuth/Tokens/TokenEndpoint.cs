@@ -32,10 +32,14 @@ internal sealed class TokenEndpoint(
 {
     public async Task HandleAsync(HttpContext context)
     {
-        if (await clientAuthentication.ReadFormAsync(context, logger) is not var (parameters, client))
+        // The code or refresh token presented is read while the client is authenticated (one round of reads); nothing is
+        // decided on it before the client is.
+        if (await clientAuthentication.ReadFormAsync(context, logger, p => ReadPresentedAsync(p, context.RequestAborted)) is not { } read)
         {
             return;
         }
+
+        var ((parameters, client), presented) = read;
 
         switch (parameters["grant_type"])
         {
@@ -43,10 +47,10 @@ internal sealed class TokenEndpoint(
                 await RefuseAsync(context, client.ClientId, OAuthError.InvalidRequest("The grant_type parameter is missing."));
                 break;
             case "authorization_code":
-                await RedeemCodeAsync(context, parameters, client!);
+                await RedeemCodeAsync(context, parameters, client!, presented.Code);
                 break;
             case "refresh_token":
-                await refresh.HandleAsync(context, parameters, client!);
+                await refresh.HandleAsync(context, parameters, client!, presented.Refresh);
                 break;
             case Clients.ConfiguredClients.ClientCredentials:
                 await ClientCredentialsAsync(context, parameters, client);
@@ -57,11 +61,21 @@ internal sealed class TokenEndpoint(
         }
     }
 
+    /// <summary>What the form presents, read from the storage: the code of an <c>authorization_code</c> grant, the refresh token of a <c>refresh_token</c> grant.</summary>
+    private async ValueTask<Presented> ReadPresentedAsync(OAuthParameters parameters, CancellationToken cancellationToken) => parameters["grant_type"] switch
+    {
+        "authorization_code" when parameters["code"] is { } code => new(await codes.FindAsync(code, cancellationToken), null),
+        "refresh_token" when parameters["refresh_token"] is { } handle => new(null, await refreshTokens.InspectAsync(handle, cancellationToken)),
+        _ => default,
+    };
+
+    private readonly record struct Presented(AuthorizationCode? Code, RefreshInspection? Refresh);
+
     /// <summary>
     /// RFC 6749 §4.1.3 with PKCE. The code is read and checked, what it issues is stored, and only then is it spent: a
     /// storage failure in between leaves the code redeemable, never spent with nothing to show for it.
     /// </summary>
-    private async Task RedeemCodeAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client)
+    private async Task RedeemCodeAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client, AuthorizationCode? code)
     {
         if (parameters["code"] is not { } handle)
         {
@@ -75,7 +89,6 @@ internal sealed class TokenEndpoint(
             return;
         }
 
-        var code = await codes.FindAsync(handle, context.RequestAborted);
         var (problem, audiences) = code is null ? (Expired, null) : await CheckAsync(context, parameters, client, code, verifier);
         if (problem is not null || code is null || audiences is null)
         {
@@ -116,9 +129,11 @@ internal sealed class TokenEndpoint(
         }
 
         // A revoke on the connected-apps page may have run between the consent check and the listing above, listing the
-        // grants before this one existed: look again now that it is listed, and end it if the consent is gone.
-        var revokedMeanwhile = await consents.FindAsync(code.User.Subject, client.ClientId, context.RequestAborted) is null;
-        if (await SpendAsync(handle, client, code, context.RequestAborted) != RedeemStatus.Redeemed || revokedMeanwhile)
+        // grants before this one existed: look again now that it is listed, and end it if the consent is gone. The code is
+        // spent meanwhile (a read and a write that need nothing of each other), and whatever the look finds, it stays spent.
+        var (consent, status) = await Together.AwaitAsync(consents.FindAsync(code.User.Subject, client.ClientId, context.RequestAborted), SpendAsync(handle, client, code, context.RequestAborted));
+        var revokedMeanwhile = consent is null;
+        if (status != RedeemStatus.Redeemed || revokedMeanwhile)
         {
             // Spent or gone in the meantime, or no longer allowed: what was just stored for it must not live on.
             await revocation.RevokeAsync(code.GrantId, context.RequestAborted);
@@ -167,7 +182,7 @@ internal sealed class TokenEndpoint(
     }
 
     /// <summary>Spends the code; a second use is logged (the store revokes its grant).</summary>
-    private async Task<RedeemStatus> SpendAsync(string handle, ClientRegistration client, AuthorizationCode? read, CancellationToken cancellationToken)
+    private async ValueTask<RedeemStatus> SpendAsync(string handle, ClientRegistration client, AuthorizationCode? read, CancellationToken cancellationToken)
     {
         var (status, spent) = await codes.TryRedeemAsync(handle, read, cancellationToken);
         if (status == RedeemStatus.Replayed)

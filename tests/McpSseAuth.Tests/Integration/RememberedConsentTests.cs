@@ -100,6 +100,31 @@ public sealed class RememberedConsentTests(RememberedConsentFixture fixture) : I
     }
 
     [Fact]
+    public async Task TwoConsentPagesOfANewClient_AllowedOneAfterTheOther_AreBothRemembered()
+    {
+        // Two tabs ask a client the user never allowed for two different scopes: both pages were shown with no consent
+        // stored, so the first "allow" stores a first consent and the second finds it there and adds to it.
+        var flow = new OAuthFlow(_http);
+        var clientId = await flow.RegisterAsync();
+        var browser = new Browser(_http);
+        var (_, _, tools) = await browser.WalkAsync(flow.AuthorizeUrl(clientId, Http.McpResource, scope: "mcp:tools"), "alice");
+        var (_, _, files) = await browser.WalkAsync(flow.AuthorizeUrl(clientId, Http.McpResource, scope: RememberedConsentFixture.ExtraScope), "alice");
+
+        foreach (var page in new[] { tools, files })
+        {
+            Assert.NotNull(page);
+            using var allowed = await browser.SendAsync(page.Value.Action, new FormUrlEncodedContent(page.Value.Fields));
+            var code = AssertCodeRedirect(allowed, flow)["code"];
+            using var tokens = await flow.RedeemAsync(clientId, code);
+            Assert.Equal(HttpStatusCode.OK, tokens.StatusCode);
+        }
+
+        var both = new OAuthFlow(_http);
+        using var response = await browser.SendAsync(both.AuthorizeUrl(clientId, Http.McpResource, scope: "mcp:tools " + RememberedConsentFixture.ExtraScope));
+        AssertCodeRedirect(response, both);
+    }
+
+    [Fact]
     public async Task RememberedConsent_SameRequestAgain_GetsACodeAtOnce_ThatRedeems()
     {
         var (browser, _, clientId) = await AllowedOnceAsync();

@@ -1,0 +1,49 @@
+using System.Net;
+using McpSseAuth.Storage;
+using McpSseAuth.Tests.Infrastructure;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using TestHttp = McpSseAuth.Tests.Integration.Http;
+
+namespace McpSseAuth.Tests.Storage;
+
+/// <summary>
+/// The storage calls of one request that need nothing of each other are started together, so a storage that queues its
+/// work (SQLite's threads, Redis's connection) answers them in one round and one commit.
+/// </summary>
+public sealed class StorageRoundsTests
+{
+    [Fact]
+    public async Task AFlowOfASignedInUser_WritesWhatNeedsNothingOfEachOtherTogether()
+    {
+        var storage = new RoundRecordingStorage(new InMemoryOAuthStorage(TimeProvider.System));
+        await using var app = new SampleApp(services: s => s.AddMcpOAuthStorage(_ => storage));
+        using var http = app.CreateRawClient();
+        var browser = new Browser(http);
+        var signIn = new OAuthFlow(http);
+        await browser.AuthorizeAsync(signIn.AuthorizeUrl(await signIn.RegisterAsync(), TestHttp.McpResource), "alice", "alice");
+        var flow = new OAuthFlow(http);
+        var clientId = await flow.RegisterAsync();
+
+        storage.Recording = true;
+        var redirect = await browser.AuthorizeAsync(flow.AuthorizeUrl(clientId, TestHttp.McpResource), "alice", "alice");
+        using var token = await flow.RedeemAsync(clientId, QueryHelpers.ParseQuery(redirect.Query)["code"].ToString());
+        storage.Recording = false;
+
+        Assert.Equal(HttpStatusCode.OK, token.StatusCode);
+        var rounds = storage.ToString();
+        // The authorization request: the pending request stored and the client kept while the user decides.
+        AssertRound(storage, rounds, "Add pending", "Replace client");
+        // The consent: what the user allowed (a first consent: added without a read), the client marked used and the code,
+        // before the request is spent.
+        AssertRound(storage, rounds, "Add consent", "Replace client", "Add code");
+        // The token: the code read while the client is found.
+        AssertRound(storage, rounds, "Get client", "Get code");
+        // Then the refresh token and the grant; then the consent looked at again while the code is spent.
+        AssertRound(storage, rounds, "Set refresh", "Set grant");
+        AssertRound(storage, rounds, "Get consent", "Take code");
+    }
+
+    private static void AssertRound(RoundRecordingStorage storage, string rounds, params string[] calls)
+        => Assert.True(storage.Rounds.Any(r => calls.All(r.Contains)), $"No round holds {string.Join(" + ", calls)}; the rounds:\n{rounds}");
+}
