@@ -129,11 +129,10 @@ internal sealed class TokenEndpoint(
         }
 
         // A revoke on the connected-apps page may have run between the consent check and the listing above, listing the
-        // grants before this one existed: look again now that it is listed, and end it if the consent is gone. The code is
-        // spent meanwhile (a read and a write that need nothing of each other), and whatever the look finds, it stays spent.
-        var (consent, status) = await Together.AwaitAsync(consents.FindAsync(code.User.Subject, client.ClientId, context.RequestAborted), SpendAsync(handle, client, code, context.RequestAborted));
-        var revokedMeanwhile = consent is null;
-        if (status != RedeemStatus.Redeemed || revokedMeanwhile)
+        // grants before this one existed: look again now that it is listed, and end it if the consent is gone. Looked at
+        // before the code is spent, not while: a look that fails must leave the code redeemable.
+        var revokedMeanwhile = await consents.FindAsync(code.User.Subject, client.ClientId, context.RequestAborted) is null;
+        if (await SpendAsync(handle, client, code, context.RequestAborted) != RedeemStatus.Redeemed || revokedMeanwhile)
         {
             // Spent or gone in the meantime, or no longer allowed: what was just stored for it must not live on.
             await revocation.RevokeAsync(code.GrantId, context.RequestAborted);
