@@ -32,13 +32,12 @@ internal sealed class ClientCount
 
     /// <summary>
     /// True when the count is due to be read from the storage at <paramref name="now"/>: this caller reads it and the others go
-    /// on with the count they have. <paramref name="finishedBefore"/> goes to <see cref="Set"/> with what was read.
+    /// on with the count they have.
     /// </summary>
-    public bool TryClaimRead(DateTimeOffset now, out long finishedBefore)
+    public bool TryClaimRead(DateTimeOffset now)
     {
         lock (_gate)
         {
-            finishedBefore = Interlocked.Read(ref _addsFinished);
             if (now < _countedUntil)
             {
                 return false;
@@ -49,7 +48,7 @@ internal sealed class ClientCount
         }
     }
 
-    /// <summary>Registrations that had finished before a read of the whole list starts (for <see cref="Set"/>).</summary>
+    /// <summary>Registrations finished so far: taken before a read of the storage starts, and given to <see cref="Set"/> with what it read.</summary>
     public long FinishedAdds => Interlocked.Read(ref _addsFinished);
 
     /// <summary>

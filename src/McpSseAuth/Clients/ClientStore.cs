@@ -128,8 +128,9 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
     private async ValueTask RefreshCountAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        if (_count.TryClaimRead(now, out var finished))
+        if (_count.TryClaimRead(now))
         {
+            var finished = _count.FinishedAdds;
             _count.Set(await storage.CountAsync(Partition, cancellationToken), finished, now);
         }
     }
