@@ -97,16 +97,9 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
         // groups writes); the spend waits for both.
         var window = options.Value.Tokens.RefreshTokenReuseWindow;
         var keepAnswerUntil = now + (window > SuccessorMemory ? window : SuccessorMemory) + SuccessorMemory;
-        var stored = storage.SetAsync(successorKey, successorBytes, successor.ExpiresAt + Grace, null, cancellationToken);
-        bool claimed;
-        try
-        {
-            claimed = await storage.TryAddAsync(SuccessorKey(handle), StoredJson.Encode(GrantJson.Default, new RotationAnswer(sealedResponse, successorKey)), keepAnswerUntil, null, cancellationToken);
-        }
-        finally
-        {
-            await stored;
-        }
+        var claimed = await Together.AwaitAsync(
+            storage.SetAsync(successorKey, successorBytes, successor.ExpiresAt + Grace, null, cancellationToken),
+            storage.TryAddAsync(SuccessorKey(handle), StoredJson.Encode(GrantJson.Default, new RotationAnswer(sealedResponse, successorKey)), keepAnswerUntil, null, cancellationToken));
 
         var answer = sealedResponse;
         if (!claimed)

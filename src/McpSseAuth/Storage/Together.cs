@@ -9,6 +9,18 @@ namespace McpSseAuth.Storage;
 /// </summary>
 internal static class Together
 {
+    public static async ValueTask AwaitAsync(ValueTask first, ValueTask second)
+    {
+        try
+        {
+            await first;
+        }
+        finally
+        {
+            await second;
+        }
+    }
+
     public static async ValueTask<T> AwaitAsync<T>(ValueTask first, ValueTask<T> second)
     {
         T result;

@@ -114,19 +114,9 @@ internal sealed class TokenEndpoint(
             LastUsedAt = now,
             ExpiresAt = issued.GrantExpiresAt + GrantRecord.TouchInterval,
         };
-        var grantStored = grants.StoreAsync(grant, context.RequestAborted);
-        try
-        {
-            if (issued.Refresh is not null)
-            {
-                await refreshTokens.StoreAsync(issued.RefreshHandle!, issued.Refresh, context.RequestAborted);
-            }
-        }
-        finally
-        {
-            // Awaited whatever happened to the other write: nothing of this request runs on after its answer.
-            await grantStored;
-        }
+        await Together.AwaitAsync(
+            grants.StoreAsync(grant, context.RequestAborted),
+            issued.Refresh is null ? ValueTask.CompletedTask : refreshTokens.StoreAsync(issued.RefreshHandle!, issued.Refresh, context.RequestAborted));
 
         // A revoke on the connected-apps page may have run between the consent check and the listing above, listing the
         // grants before this one existed: look again now that it is listed, and end it if the consent is gone. Looked at
