@@ -72,8 +72,13 @@ internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IO
 
     async ValueTask<RefreshInspection> IRefreshTokenStore.InspectAsync(string handle, CancellationToken cancellationToken)
     {
-        if (await storage.GetAsync(RefreshKey(handle), cancellationToken) is not { } entry || StoredJson.Decode<RefreshToken>(GrantJson.Default, entry.Value) is not { } token
-            || await IsRevokedAsync(token.GrantId, cancellationToken))
+        // A handle that names its grant (issued so) has the grant's revocation read alongside the token: one round, not two.
+        var named = OpaqueHandle.GrantOf(handle);
+        var (entry, namedRevoked) = named is null
+            ? (await storage.GetAsync(RefreshKey(handle), cancellationToken), false)
+            : await Together.AwaitAsync(storage.GetAsync(RefreshKey(handle), cancellationToken), IsRevokedAsync(named, cancellationToken));
+        if (entry is null || StoredJson.Decode<RefreshToken>(GrantJson.Default, entry.Value) is not { } token
+            || (string.Equals(token.GrantId, named, StringComparison.Ordinal) ? namedRevoked : await IsRevokedAsync(token.GrantId, cancellationToken)))
         {
             return RefreshInspection.Unknown;
         }

@@ -47,7 +47,7 @@ internal sealed class TokenIssuance(AccessTokenIssuer issuer, ServerUris uris, T
         var rotates = client.GrantTypes.Contains("refresh_token", StringComparer.Ordinal);
         if (rotates)
         {
-            refreshHandle = OpaqueHandle.Create();
+            refreshHandle = OpaqueHandle.Create(grantId);
             refresh = new RefreshToken
             {
                 ClientId = client.ClientId,

@@ -44,6 +44,37 @@ public sealed class StorageRoundsTests
         AssertRound(storage, rounds, "Set refresh", "Set grant");
     }
 
+    [Fact]
+    public async Task ARefresh_ReadsTheToken_ItsGrantsRevocation_AndTheClientInOneRound()
+    {
+        var storage = new RoundRecordingStorage(new InMemoryOAuthStorage(TimeProvider.System));
+        await using var app = new SampleApp(services: s => s.AddMcpOAuthStorage(_ => storage));
+        using var http = app.CreateRawClient();
+        var flow = new OAuthFlow(http);
+        var clientId = await flow.RegisterAsync();
+        var redirect = await new Browser(http).AuthorizeAsync(flow.AuthorizeUrl(clientId, TestHttp.McpResource), "alice", "alice");
+        using var token = await flow.RedeemAsync(clientId, QueryHelpers.ParseQuery(redirect.Query)["code"].ToString());
+        using var first = await flow.RefreshAsync(clientId, await RefreshTokenOf(token));
+
+        storage.Recording = true;
+        using var second = await flow.RefreshAsync(clientId, await RefreshTokenOf(first));
+        storage.Recording = false;
+
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        var rounds = storage.ToString();
+        // The refresh token names its grant, so whether the grant was revoked is read with the token itself.
+        AssertRound(storage, rounds, "Get refresh", "Get revoked", "Get client");
+        // The successor and the claim of the rotation's answer, together, before the token is spent (its own round).
+        AssertRound(storage, rounds, "Set refresh", "Add successor");
+        Assert.True(storage.Rounds.Count == 3, $"A refresh waits for three rounds; the rounds:\n{rounds}");
+    }
+
+    private static async Task<string> RefreshTokenOf(HttpResponseMessage response)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("refresh_token").GetString()!;
+    }
+
     private static void AssertRound(RoundRecordingStorage storage, string rounds, params string[] calls)
         => Assert.True(storage.Rounds.Any(r => calls.All(r.Contains)), $"No round holds {string.Join(" + ", calls)}; the rounds:\n{rounds}");
 }

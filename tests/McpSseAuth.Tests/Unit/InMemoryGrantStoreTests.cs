@@ -319,6 +319,24 @@ public abstract class GrantStoreContract : IDisposable
     }
 
     [Fact]
+    public async Task Inspect_OfAHandleNamingItsGrant_SeesTheGrantRevoked_AndAHandleNamingAnotherGrantIsJudgedByItsOwn()
+    {
+        // Handles name their grant ("{grant}.{random}") so its revocation is read alongside; a handle that names a grant
+        // other than its token's (never issued so; a forged prefix) must not borrow that grant's standing.
+        await _refresh.StoreAsync("grant-a.r1", Refresh("grant-a"), default);
+        await _refresh.StoreAsync("grant-live.r2", Refresh("grant-revoked"), default);
+        await _refresh.StoreAsync("r3", Refresh("grant-a"), default);
+        await _refresh.RevokeGrantAsync("grant-a", default);
+        await _refresh.RevokeGrantAsync("grant-revoked", default);
+
+        Assert.Equal(RefreshState.Unknown, (await _refresh.InspectAsync("grant-a.r1", default)).State);
+        Assert.Equal(RefreshState.Unknown, (await _refresh.InspectAsync("grant-live.r2", default)).State);
+        Assert.Equal(RefreshState.Unknown, (await _refresh.InspectAsync("r3", default)).State);
+        await _refresh.StoreAsync("grant-b.r4", Refresh("grant-b"), default);
+        Assert.Equal(RefreshState.Live, (await _refresh.InspectAsync("grant-b.r4", default)).State);
+    }
+
+    [Fact]
     public async Task RefreshToken_OfRevokedGrant_IsNotRedeemed()
     {
         await _refresh.StoreAsync("r1", Refresh("grant-3"), default);
