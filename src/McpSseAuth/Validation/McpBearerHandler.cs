@@ -16,7 +16,7 @@ namespace McpSseAuth.Validation;
 /// token is accepted only by the MCP endpoint it was issued for: RFC 8707, MCP authorization "token audience binding"),
 /// the grant not revoked and the user still with access. Tokens come only from the <c>Authorization</c> header (RFC 6750
 /// §2.1; OAuth 2.1 §5.1 forbids the query string). Nothing of JwtBearer's general pipeline (its per-request copy of the
-/// validation parameters, its events): a request with a known token costs a dictionary lookup and a copy of its claims.
+/// validation parameters, its events): a request with a known token costs a dictionary lookup, its claims shared until the request changes them.
 /// </summary>
 internal sealed class McpBearerHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -87,8 +87,8 @@ internal sealed class McpBearerHandler(
             return Failed("user without access", new AccessTokenRevokedException("The access token's user no longer has access."));
         }
 
-        // A copy per request: the application (claims transformation, handlers) may change the principal it is given.
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(validated.Identity.Clone()), Scheme.Name));
+        // The token's claims, shared until the request changes them: the application (claims transformation, handlers) may.
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new RequestIdentity(validated.Identity)), Scheme.Name));
     }
 
     private AuthenticateResult Failed(string reason, Exception failure)

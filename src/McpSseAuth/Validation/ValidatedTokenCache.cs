@@ -70,12 +70,12 @@ internal sealed class ValidatedTokenCache(AccessTokenReader reader, SigningKeys 
     }
 }
 
-/// <summary>A genuine access token, read once: the claims each request gets a copy of, and what each request checks.</summary>
-internal sealed record ValidatedToken(JsonWebToken Jwt, ClaimsIdentity Identity, string? Issuer, string[] Audiences, string GrantId, string Subject)
+/// <summary>A genuine access token, read once: the claims its requests share (<see cref="RequestIdentity"/>), and what each request checks.</summary>
+internal sealed record ValidatedToken(JsonWebToken Jwt, SharedTokenIdentity Identity, string? Issuer, string[] Audiences, string GrantId, string Subject)
 {
     public static ValidatedToken From(JsonWebToken jwt, ClaimsIdentity identity) => new(
         jwt,
-        identity,
+        new SharedTokenIdentity(identity),
         identity.FindFirst("iss")?.Value,
         [.. identity.FindAll("aud").Select(a => a.Value)],
         // Every token that validated names its grant and subject (AccessTokenProfile).
