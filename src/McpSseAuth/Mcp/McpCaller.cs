@@ -3,8 +3,8 @@ using McpSseAuth.Users;
 
 namespace McpSseAuth.Mcp;
 
-/// <summary>Who calls an MCP endpoint, as the bearer token says: the user, the client, the scopes granted.</summary>
-internal sealed record McpCaller(string Subject, string? ClientId, string? Scope)
+/// <summary>Who calls an MCP endpoint, as the bearer token says: the user, the client, the scopes granted. A value: kept in the frames of the request's guards, not on its own.</summary>
+internal readonly record struct McpCaller(string Subject, string? ClientId, string? Scope)
 {
     public static McpCaller From(ClaimsPrincipal user)
         => new(SignedInUser.From(user)?.Subject ?? "", user.FindFirst("client_id")?.Value, user.FindFirst("scope")?.Value);

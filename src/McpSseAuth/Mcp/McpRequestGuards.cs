@@ -14,22 +14,38 @@ namespace McpSseAuth.Mcp;
 /// </summary>
 internal sealed class McpRequestGuards(MessageSizeGuard size, EndpointRequirementsGuard endpoint, SessionLimitGuard limits, StreamableGuards streamable, LegacyMessageGuards legacy)
 {
-    public async Task InvokeAsync(HttpContext context, RequestDelegate next, bool legacySse)
+    public Task InvokeAsync(HttpContext context, RequestDelegate next, bool legacySse)
     {
-        if (!await size.AdmitsAsync(context) || !await endpoint.AdmitsAsync(context))
-        {
-            return;
-        }
+        // Usually decided without waiting; then nothing of this method stays on the heap for a legacy SSE stream's whole life.
+        var admitted = AdmitsAsync(context);
+        return !admitted.IsCompletedSuccessfully ? GuardWhenAdmittedAsync(admitted, context, next, legacySse)
+            : admitted.Result ? Guard(context, next, legacySse)
+            : Task.CompletedTask;
+    }
 
+    private async Task<bool> AdmitsAsync(HttpContext context) => await size.AdmitsAsync(context) && await endpoint.AdmitsAsync(context);
+
+    private async Task GuardWhenAdmittedAsync(Task<bool> admitted, HttpContext context, RequestDelegate next, bool legacySse)
+    {
+        if (await admitted)
+        {
+            await Guard(context, next, legacySse);
+        }
+    }
+
+    private Task Guard(HttpContext context, RequestDelegate next, bool legacySse)
+    {
         var caller = McpCaller.From(context.User);
         if (legacySse && HttpMethods.IsGet(context.Request.Method))
         {
             // GET /sse opens a stream that lasts as long as the client likes, and nothing here reads its body: straight to
             // the session's opening, so no frame of the checks below is held for the stream's whole life (thousands of them).
-            await limits.RunAsync(context, caller, legacySse: true, () => Task.FromResult<McpMessage?>(null), next);
-            return;
+            return limits.RunAsync(context, caller, legacySse: true, static () => Task.FromResult<McpMessage?>(null), next);
         }
 
-        await size.RunAsync(context, () => legacySse ? legacy.RunAsync(context, caller, next) : streamable.RunAsync(context, caller, next));
+        return GuardMessage(context, caller, next, legacySse);
     }
+
+    private Task GuardMessage(HttpContext context, McpCaller caller, RequestDelegate next, bool legacySse)
+        => size.RunAsync(context, () => legacySse ? legacy.RunAsync(context, caller, next) : streamable.RunAsync(context, caller, next));
 }

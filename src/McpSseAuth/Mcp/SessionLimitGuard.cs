@@ -53,14 +53,14 @@ internal sealed class SessionLimitGuard(McpSessionRegistry registry, McpRefusals
         }
 
         // The session run (SessionTracking) takes the place over if a session starts; otherwise it is given back.
-        context.Items[McpSessionRegistry.ReservationKey] = reservation;
+        registry.Hold(context, reservation);
         try
         {
             await next(context);
         }
         finally
         {
-            context.Items.Remove(McpSessionRegistry.ReservationKey);
+            registry.Unhold(context);
             registry.Release(reservation);
         }
     }

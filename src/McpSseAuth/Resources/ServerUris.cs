@@ -20,14 +20,8 @@ internal sealed class ServerUris(IOptions<McpOAuthOptions> options)
             return _configuredIssuer;
         }
 
-        // Derived once per request: validation, challenges and metadata each ask for it several times.
-        if (context.Items.TryGetValue(DerivedIssuerKey, out var cached) && cached is string derived)
-        {
-            return derived;
-        }
-
         // Requests nearly always name the same host: the last derivation is kept (one entry, so a stream of made-up Host
-        // headers costs nothing more than deriving each).
+        // headers costs nothing more than deriving each), and a request of that host asks nothing more of itself.
         // Keyed on the Host header as sent (reading Request.Host decodes it, which throws for malformed punycode).
         var request = context.Request;
         var host = request.Headers.Host.Count == 1 ? request.Headers.Host[0] : null;
@@ -35,15 +29,20 @@ internal sealed class ServerUris(IOptions<McpOAuthOptions> options)
         if (last is not null && !string.IsNullOrEmpty(host) && string.Equals(last.Scheme, request.Scheme, StringComparison.Ordinal)
             && string.Equals(last.Host, host, StringComparison.Ordinal) && string.Equals(last.PathBase, request.PathBase.Value, StringComparison.Ordinal))
         {
-            derived = last.Issuer;
+            return last.Issuer;
         }
-        else
+
+        // Another host: derived once per request (validation, challenges and metadata each ask for it several times), in the
+        // request's Items — only here, as a legacy SSE stream would hold a request's Items for its whole life.
+        if (context.Items.TryGetValue(DerivedIssuerKey, out var cached) && cached is string derived)
         {
-            (derived, var fromHeader) = Derive(context);
-            if (fromHeader && !string.IsNullOrEmpty(host))
-            {
-                _lastDerived = new DerivedIssuer(request.Scheme, host, request.PathBase.Value, derived);
-            }
+            return derived;
+        }
+
+        (derived, var fromHeader) = Derive(context);
+        if (fromHeader && !string.IsNullOrEmpty(host))
+        {
+            _lastDerived = new DerivedIssuer(request.Scheme, host, request.PathBase.Value, derived);
         }
 
         context.Items[DerivedIssuerKey] = derived;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Claims;
 using McpSseAuth.Grants;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 
@@ -48,8 +49,19 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
     /// </summary>
     public TimeSpan SweepPeriod { get; }
 
-    /// <summary>The key under which the MCP request guards (Mcp/SessionLimitGuard) hand a reservation to the session run, in <c>HttpContext.Items</c>.</summary>
-    public static readonly object ReservationKey = new();
+    // Places the MCP request guards (Mcp/SessionLimitGuard) hold for requests that may open a session, by request, until the
+    // session run takes one over or the request ends: kept here rather than in the request's Items, which a legacy SSE
+    // stream would hold (a dictionary per stream) for its whole life.
+    private readonly ConcurrentDictionary<HttpContext, SessionReservation> _held = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Holds <paramref name="reservation"/> for <paramref name="request"/> until <see cref="TakeHeld"/> or <see cref="Unhold"/>.</summary>
+    public void Hold(HttpContext request, SessionReservation reservation) => _held[request] = reservation;
+
+    /// <summary>The place held for <paramref name="request"/>, if any, no longer held for it.</summary>
+    public SessionReservation? TakeHeld(HttpContext request) => _held.TryRemove(request, out var reservation) ? reservation : null;
+
+    /// <summary>Stops holding a place for <paramref name="request"/> (the request ends).</summary>
+    public void Unhold(HttpContext request) => _held.TryRemove(request, out _);
 
     /// <summary>How many sessions are live or opening.</summary>
     public int Count => Volatile.Read(ref _total);

@@ -25,7 +25,7 @@ internal sealed class SessionTracking(McpSessionRegistry registry, Grants.IGrant
 
             // The SSE stream is the GET; a Streamable session starts with the POST of initialize.
             var kind = HttpMethods.IsGet(context.Request.Method) ? McpSessionTransport.Sse : McpSessionTransport.StreamableHttp;
-            var entry = registry.Add(sessionId, kind, context.User, sessionEnded, context.Items.TryGetValue(McpSessionRegistry.ReservationKey, out var held) ? held as SessionReservation : null);
+            var entry = registry.Add(sessionId, kind, context.User, sessionEnded, registry.TakeHeld(context));
             var events = options.Value.Events;
             try
             {
