@@ -6,7 +6,9 @@ internal sealed record SseSessionsSettings(int Sessions, int BaseSessions, int O
 /// <summary>
 /// Many SSE clients: each server in turn, freshly started, holds <see cref="SseSessionsSettings.Sessions"/> authenticated
 /// (or, for the baseline, unauthenticated) legacy SSE sessions; memory per session is read from the server process. The
-/// servers alternate (the order flips each round), each run on a fresh process.
+/// servers: the sample, the floor (the same MCP server as the baseline behind the cheapest authentication there is, so
+/// what ASP.NET Core's authentication and authorization of a request hold for a stream's life is measured in the same
+/// run), and the baseline, last. They alternate (the order flips each round), each run on a fresh process.
 /// </summary>
 internal static class SseSessionsCommand
 {
@@ -18,13 +20,25 @@ internal static class SseSessionsCommand
         var results = new List<SseSessionsResult>();
         for (var round = 0; round < settings.Rounds; round++)
         {
-            foreach (var authenticated in round % 2 == 0 ? new[] { true, false } : [false, true])
+            // The baseline stays last in the summary's order: the ratios are to it.
+            var kinds = new[] { ServerKind.Sample, ServerKind.Floor, ServerKind.Baseline };
+            foreach (var kind in round % 2 == 0 ? kinds : kinds.Reverse())
             {
                 var dataFolder = Servers.NewDataFolder();
                 try
                 {
-                    await using var server = authenticated ? await Servers.StartSampleAsync(dataFolder) : await Servers.StartBaselineAsync();
-                    var token = authenticated ? await SampleTokens.GetAsync(server, cancellationToken) : null;
+                    await using var server = kind switch
+                    {
+                        ServerKind.Sample => await Servers.StartSampleAsync(dataFolder),
+                        ServerKind.Floor => await Servers.StartFloorAsync([FloorToken]),
+                        _ => await Servers.StartBaselineAsync(),
+                    };
+                    var token = kind switch
+                    {
+                        ServerKind.Sample => await SampleTokens.GetAsync(server, cancellationToken),
+                        ServerKind.Floor => new Dictionary<McpTransport, string> { [McpTransport.Sse] = FloorToken, [McpTransport.StreamableHttp] = FloorToken },
+                        _ => null,
+                    };
                     var result = await SseSessionsBenchmark.RunAsync(
                         new McpEndpoint(server.Name, server.BaseAddress, token),
                         server,
@@ -50,5 +64,15 @@ internal static class SseSessionsCommand
         }
 
         return results;
+    }
+
+    // What the floor's constant-token scheme accepts: any fixed string will do.
+    private const string FloorToken = "floor-token-of-the-sessions-benchmark";
+
+    private enum ServerKind
+    {
+        Sample,
+        Floor,
+        Baseline,
     }
 }

@@ -59,25 +59,19 @@ public sealed class BenchmarkSmokeTests
     }
 
     [Fact]
-    public async Task SseSessions_HeldOpenOnTheSample_AreCountedAndItsMemoryRead()
+    public async Task SseSessions_HeldOpenOnTheSampleTheFloorAndTheBaseline_AreCountedAndTheirMemoryRead()
     {
-        var folder = Servers.NewDataFolder();
-        try
+        var results = await SseSessionsCommand.RunAsync(new SseSessionsSettings(40, 10, 10, 1, MeasureHeap: false), TextWriter.Null, CancellationToken.None);
+
+        Assert.Equal(["McpSseAuth (sample)", "Constant token (floor)", "No auth (baseline)"], results.Select(r => r.Server));
+        Assert.All(results, result =>
         {
-            await using var sample = await Servers.StartSampleAsync(folder);
-            var tokens = await SampleTokens.GetAsync(sample, CancellationToken.None);
-
-            var result = await SseSessionsBenchmark.RunAsync(
-                new McpEndpoint(sample.Name, sample.BaseAddress, tokens), sample, baseSessions: 10, target: 40, openConcurrency: 10, measureHeap: false, TextWriter.Null, CancellationToken.None);
-
-            Assert.True(result.Errors == 0, $"{result.Errors} sessions failed to open, first: {result.FirstError}");
+            Assert.True(result.Errors == 0, $"{result.Server}: {result.Errors} sessions failed to open, first: {result.FirstError}");
             Assert.Equal(40, result.Sessions);
             Assert.True(result.ResidentBytesAtBase > 0 && result.ResidentBytesAtTarget > 0);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        });
+        var summary = Summary.ToMarkdown(Results(sessions: results));
+        Assert.Contains("| Constant token (floor) | 40 |", summary, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -139,6 +133,6 @@ public sealed class BenchmarkSmokeTests
         Assert.Matches(@"through the gateway / supergateway \(stdio\) = \*\*\d+\.\d\d\*\*", markdown);
     }
 
-    private static BenchmarkResults Results(IReadOnlyList<McpLoadResult>? mcp = null, IReadOnlyList<AuthServerResult>? authServers = null)
-        => new(DateTimeOffset.UtcNow, MachineInfo.Read(), new Dictionary<string, string>(), mcp, null, authServers);
+    private static BenchmarkResults Results(IReadOnlyList<McpLoadResult>? mcp = null, IReadOnlyList<AuthServerResult>? authServers = null, IReadOnlyList<SseSessionsResult>? sessions = null)
+        => new(DateTimeOffset.UtcNow, MachineInfo.Read(), new Dictionary<string, string>(), mcp, sessions, authServers);
 }
