@@ -118,10 +118,13 @@ internal sealed class TokenEndpoint(
             grants.StoreAsync(grant, context.RequestAborted),
             issued.Refresh is null ? ValueTask.CompletedTask : refreshTokens.StoreAsync(issued.RefreshHandle!, issued.Refresh, context.RequestAborted));
 
-        // A revoke on the connected-apps page may have run between the consent check and the listing above, listing the
-        // grants before this one existed: look again now that it is listed, and end it if the consent is gone. Looked at
-        // before the code is spent, not while: a look that fails must leave the code redeemable.
-        var revokedMeanwhile = await consents.FindAsync(code.User.Subject, client.ClientId, context.RequestAborted) is null;
+        // Every code is issued under a remembered consent; revoking the client on the connected-apps page removes it, and a
+        // code issued before that must not bring the access back, even once the user allowed the client again. Looked at
+        // once, after the grant is listed: a revoke that ran before the listing finds no grant to end, so what was just
+        // stored is ended here (a code of a revoked consent costs two writes to undo; every other code, one round less).
+        // Before the code is spent, not while: a look that fails must leave the code redeemable.
+        var revokedMeanwhile = await consents.FindAsync(code.User.Subject, client.ClientId, context.RequestAborted) is not { } consent
+            || consent.GrantedAt > code.IssuedAt;
         if (await SpendAsync(handle, client, code, context.RequestAborted) != RedeemStatus.Redeemed || revokedMeanwhile)
         {
             // Spent or gone in the meantime, or no longer allowed: what was just stored for it must not live on.
@@ -152,13 +155,6 @@ internal sealed class TokenEndpoint(
         if (!Pkce.Verify(verifier, code.CodeChallenge))
         {
             return (OAuthError.InvalidGrant("The code_verifier does not match the code_challenge."), null);
-        }
-
-        // Every code is issued under a remembered consent; revoking the client on the connected-apps page removes it,
-        // and a code issued before that must not bring the access back, even once the user allowed the client again.
-        if (await consents.FindAsync(code.User.Subject, code.ClientId, context.RequestAborted) is not { } consent || consent.GrantedAt > code.IssuedAt)
-        {
-            return (OAuthError.InvalidGrant("The user revoked this application's access after the code was issued."), null);
         }
 
         if (!await users.EnforceAsync(code.User.Subject, context.RequestAborted))

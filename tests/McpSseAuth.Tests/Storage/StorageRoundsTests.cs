@@ -42,6 +42,9 @@ public sealed class StorageRoundsTests
         // Then the refresh token and the grant, together. The consent's second look stays before the code is spent, so a look
         // that fails leaves the code redeemable (InterruptedWritesTests).
         AssertRound(storage, rounds, "Set refresh", "Set grant");
+        // The consent is read twice in all: whether it is remembered (the authorization request), and once at the token
+        // endpoint, after the grant is listed and before the code is spent (revoked, or given again after the code: refused).
+        Assert.True(storage.Rounds.Sum(r => r.Count(c => c == "Get consent")) == 2, $"The consent is read twice; the rounds:\n{rounds}");
     }
 
     [Fact]
