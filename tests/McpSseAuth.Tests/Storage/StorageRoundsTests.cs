@@ -16,8 +16,8 @@ public sealed class StorageRoundsTests
     [Fact]
     public async Task AFlowOfASignedInUser_WritesWhatNeedsNothingOfEachOtherTogether()
     {
-        var storage = new RoundRecordingStorage(new InMemoryOAuthStorage(TimeProvider.System));
-        await using var app = new SampleApp(services: s => s.AddMcpOAuthStorage(_ => storage));
+        var (storage, started) = RecordedApp();
+        await using var app = started;
         using var http = app.CreateRawClient();
         var browser = new Browser(http);
         var signIn = new OAuthFlow(http);
@@ -50,14 +50,13 @@ public sealed class StorageRoundsTests
     [Fact]
     public async Task ARefresh_ReadsTheToken_ItsGrantsRevocation_AndTheClientInOneRound()
     {
-        var storage = new RoundRecordingStorage(new InMemoryOAuthStorage(TimeProvider.System));
-        await using var app = new SampleApp(services: s => s.AddMcpOAuthStorage(_ => storage));
+        var (storage, started) = RecordedApp();
+        await using var app = started;
         using var http = app.CreateRawClient();
         var flow = new OAuthFlow(http);
-        var clientId = await flow.RegisterAsync();
-        var redirect = await new Browser(http).AuthorizeAsync(flow.AuthorizeUrl(clientId, TestHttp.McpResource), "alice", "alice");
-        using var token = await flow.RedeemAsync(clientId, QueryHelpers.ParseQuery(redirect.Query)["code"].ToString());
-        using var first = await flow.RefreshAsync(clientId, await RefreshTokenOf(token));
+        var tokens = await flow.GetTokensAsync(TestHttp.McpResource);
+        var clientId = tokens.ClientId;
+        using var first = await flow.RefreshAsync(clientId, tokens.RefreshToken);
 
         storage.Recording = true;
         using var second = await flow.RefreshAsync(clientId, await RefreshTokenOf(first));
@@ -70,6 +69,13 @@ public sealed class StorageRoundsTests
         // The successor and the claim of the rotation's answer, together, before the token is spent (its own round).
         AssertRound(storage, rounds, "Set refresh", "Add successor");
         Assert.True(storage.Rounds.Count == 3, $"A refresh waits for three rounds; the rounds:\n{rounds}");
+    }
+
+    /// <summary>The sample on a storage that records the rounds of its calls (while told to).</summary>
+    private static (RoundRecordingStorage Storage, SampleApp App) RecordedApp()
+    {
+        var storage = new RoundRecordingStorage(new InMemoryOAuthStorage(TimeProvider.System));
+        return (storage, new SampleApp(services: s => s.AddMcpOAuthStorage(_ => storage)));
     }
 
     private static async Task<string> RefreshTokenOf(HttpResponseMessage response)
