@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark of docs/benchmarks.md on this machine and writes bench/results/ and the charts in docs/benchmarks/.
-#   bench/run.sh            the whole set (about 30 minutes on 2 cores)
+#   bench/run.sh            the whole set (on 2 cores: about 30 minutes of load, then about 50 of BenchmarkDotNet)
 #   bench/run.sh --quick    shorter windows and fewer sessions (about 8 minutes), to see that everything runs
 # Needs the .NET SDK and Node.js/npm (for the two node authorization servers it compares against; the pinned node 22
 # comes from bench/node/package-lock.json). Not a test: nothing passes or fails on time.
