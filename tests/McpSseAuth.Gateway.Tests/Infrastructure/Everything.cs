@@ -37,36 +37,66 @@ public static class Everything
         return server;
     }
 
-    /// <summary>Starts it as a remote server (<c>sse</c> or <c>streamableHttp</c>) on a free loopback port.</summary>
+    /// <summary>
+    /// Starts it as a remote server (<c>sse</c> or <c>streamableHttp</c>) on a free loopback port, ready when its own endpoint
+    /// answers as that transport does. A port taken by someone else between being found free and being bound (the process
+    /// then exits, and whatever holds the port would answer the connection) is given up for another, twice at most.
+    /// </summary>
     public static async Task<RemoteServer> StartRemoteAsync(string transport)
     {
-        var port = FreePort();
-        var start = new ProcessStartInfo("node") { WorkingDirectory = Folder, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        start.ArgumentList.Add("--import");
-        start.ArgumentList.Add("./loopback.mjs");
-        start.ArgumentList.Add(Entry);
-        start.ArgumentList.Add(transport);
-        start.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var process = Process.Start(start) ?? throw new InvalidOperationException("node could not be started.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var path = transport == "sse" ? "/sse" : "/mcp";
-        var server = new RemoteServer(process, new Uri($"http://127.0.0.1:{port}{path}"));
-        for (var waited = 0; ; waited += 50)
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort();
+            var start = new ProcessStartInfo("node") { WorkingDirectory = Folder, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+            start.ArgumentList.Add("--import");
+            start.ArgumentList.Add("./loopback.mjs");
+            start.ArgumentList.Add(Entry);
+            start.ArgumentList.Add(transport);
+            start.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var process = Process.Start(start) ?? throw new InvalidOperationException("node could not be started.");
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var server = new RemoteServer(process, new Uri($"http://127.0.0.1:{port}{(transport == "sse" ? "/sse" : "/mcp")}"));
+            if (await AnswersAsync(server, sse: transport == "sse"))
+            {
+                return server;
+            }
+
+            await server.DisposeAsync();
+            if (attempt == 3)
+            {
+                throw new InvalidOperationException($"server-everything ({transport}) did not start on any of three loopback ports.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether the process answers at its endpoint, as that transport does, within 30 s: legacy SSE opens an event stream on
+    /// GET; Streamable HTTP answers anything but 404 at its path. False once the process has exited.
+    /// </summary>
+    private static async Task<bool> AnswersAsync(RemoteServer server, bool sse)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        for (var waited = 0; waited < 30_000 && !server.Process.HasExited; waited += 50)
         {
             try
             {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return server;
+                using var request = new HttpRequestMessage(HttpMethod.Get, server.Url);
+                request.Headers.Accept.ParseAdd("text/event-stream");
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                return !server.Process.HasExited && (sse
+                    ? response.StatusCode == HttpStatusCode.OK && response.Content.Headers.ContentType?.MediaType == "text/event-stream"
+                    : response.StatusCode != HttpStatusCode.NotFound);
             }
-            catch (SocketException) when (waited < 30_000 && !process.HasExited)
+            catch (HttpRequestException)
             {
                 await Task.Delay(50);
             }
         }
+
+        return false;
     }
 
     private static int FreePort()

@@ -49,10 +49,20 @@ internal sealed class CountingStorage(McpSseAuth.Storage.IMcpOAuthStorage inner)
     /// <summary>When set, a count is read at once and answered only when this task ends, as a slow storage would.</summary>
     public Task? CountAnsweredAfter { get; set; }
 
+    /// <summary>
+    /// Ends when the storage beneath has answered the latest count (a storage with its own threads answers later than the
+    /// call): what the count holds is then fixed, whenever <see cref="CountAnsweredAfter"/> lets it be returned.
+    /// </summary>
+    public Task CountRead => _countRead.Task;
+
+    private TaskCompletionSource _countRead = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public async ValueTask<long> CountAsync(string partition, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _counts);
+        var read = _countRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var count = await inner.CountAsync(partition, cancellationToken);
+        read.TrySetResult();
         if (CountAnsweredAfter is { } answered)
         {
             await answered;

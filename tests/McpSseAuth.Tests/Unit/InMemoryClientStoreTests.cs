@@ -128,6 +128,7 @@ public abstract class ClientStoreContract
         // The first registration reads the count (none yet) and waits for the answer; two others are stored meanwhile.
         var first = store.TryAddAsync(Client("first"), default).AsTask();
         Assert.Equal(1, storage.Counts);
+        await storage.CountRead;   // read (none): the two below are stored after it, while its answer is still on its way
         Assert.True(await store.TryAddAsync(Client("second", 1), default));
         Assert.True(await store.TryAddAsync(Client("third", 2), default));
         slowCount.SetResult();
