@@ -74,7 +74,7 @@ internal sealed class BenchApp : IAsyncDisposable
         ["token_endpoint_auth_method"] = "none",
     };
 
-    public static async Task<BenchApp> StartAsync(string signingAlgorithm = "ES256")
+    public static async Task<BenchApp> StartAsync(string signingAlgorithm = "ES256", Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
         builder.Logging.ClearProviders();
@@ -89,6 +89,7 @@ internal sealed class BenchApp : IAsyncDisposable
             o.Registration.MaxPerAddress = 100_000;
             o.AddUser(UserName, UserName);
         });
+        services?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.MapMcpSse();

@@ -19,6 +19,12 @@ internal static class Program
 {
     public static void Main(string[] args)
     {
+        if (args is ["allocations", ..])
+        {
+            AllocationSampler.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 50_000).GetAwaiter().GetResult();
+            return;
+        }
+
         var job = Job.Default
             .WithId("short")
             .WithLaunchCount(1)

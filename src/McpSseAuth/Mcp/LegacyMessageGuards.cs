@@ -16,11 +16,24 @@ internal sealed class LegacyMessageGuards(
     SessionOwnerGuard owner,
     ScopeGuard scopes,
     InFlightGuard inFlight,
-    McpRefusals refusals)
+    McpRefusals refusals,
+    MessageSizeGuard size)
 {
     public async Task RunAsync(HttpContext context, McpCaller caller, RequestDelegate next)
     {
-        if (await McpMessage.PeekAsync(context) is not { } message)
+        try
+        {
+            await GuardAsync(context, caller, next);
+        }
+        catch (BadHttpRequestException e) when (MessageSizeGuard.Outgrown(e, context))
+        {
+            await size.RefuseAsync(context);
+        }
+    }
+
+    private async Task GuardAsync(HttpContext context, McpCaller caller, RequestDelegate next)
+    {
+        if (await McpMessage.ReadOnceAsync(context) is not { } message)
         {
             await refusals.RefuseAsync(context, StatusCodes.Status400BadRequest, "malformed", "The body is not a JSON-RPC message.", ModelContextProtocol.McpErrorCode.ParseError);
             return;
@@ -51,7 +64,7 @@ internal sealed class LegacyMessageGuards(
                 : (await registry.WaitForAsync(sessionId, TimeSpan.FromSeconds(2), context.RequestAborted), null);
             if (holder is not null)
             {
-                if (await owner.AdmitsAsync(context, caller, holder.Subject, holder.ClientId) && await scopes.AdmitsAsync(context, () => Task.FromResult<McpMessage?>(message)))
+                if (await owner.AdmitsAsync(context, caller, holder.Subject, holder.ClientId) && await scopes.AdmitsAsync(context))
                 {
                     await relay.ForwardAsync(context, holder, sessionId, System.Text.Encoding.UTF8.GetBytes(message.Json.GetRawText()), caller.Scope);
                 }
@@ -66,9 +79,18 @@ internal sealed class LegacyMessageGuards(
             }
         }
 
-        if (!await owner.AdmitsAsync(context, caller, entry.Info.Subject, entry.Info.ClientId)
-            || await sessions.EndOfAsync(context, entry) is null
-            || !await scopes.AdmitsAsync(context, () => Task.FromResult<McpMessage?>(message)))
+        if (!await owner.AdmitsAsync(context, caller, entry.Info.Subject, entry.Info.ClientId))
+        {
+            return;
+        }
+
+        if (!sessions.TryTouch(entry, out _))
+        {
+            await sessions.RefuseEndedAsync(context);
+            return;
+        }
+
+        if (!await scopes.AdmitsAsync(context))
         {
             return;
         }

@@ -9,10 +9,9 @@ namespace McpSseAuth.Mcp;
 /// </summary>
 internal sealed class LiveSessions(McpSessionRegistry registry, McpRefusals refusals)
 {
-    /// <summary>The session's end, touched as used; null, answered 404, when it has ended.</summary>
-    public async Task<CancellationToken?> EndOfAsync(HttpContext context, SessionEntry entry)
+    /// <summary>The session's end, and the session touched as used; false when it has ended (answer <see cref="RefuseEndedAsync"/>).</summary>
+    public bool TryTouch(SessionEntry entry, out CancellationToken sessionEnd)
     {
-        CancellationToken sessionEnd;
         try
         {
             sessionEnd = entry.End.Token;
@@ -24,12 +23,11 @@ internal sealed class LiveSessions(McpSessionRegistry registry, McpRefusals refu
 
         if (sessionEnd.IsCancellationRequested)
         {
-            await RefuseEndedAsync(context);
-            return null;
+            return false;
         }
 
         registry.Touch(entry);
-        return sessionEnd;
+        return true;
     }
 
     public Task RefuseEndedAsync(HttpContext context)

@@ -7,7 +7,7 @@ namespace McpSseAuth.Mcp;
 internal readonly record struct McpCaller(string Subject, string? ClientId, string? Scope)
 {
     public static McpCaller From(ClaimsPrincipal user)
-        => new(SignedInUser.From(user)?.Subject ?? "", user.FindFirst("client_id")?.Value, user.FindFirst("scope")?.Value);
+        => new(user.Identity?.IsAuthenticated == true ? SignedInUser.SubjectOf(user) ?? "" : "", user.FindFirst("client_id")?.Value, user.FindFirst("scope")?.Value);
 
     /// <summary>Whether a session of <paramref name="subject"/> opened through <paramref name="clientId"/> is the caller's.</summary>
     public bool Owns(string subject, string clientId)

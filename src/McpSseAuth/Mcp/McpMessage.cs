@@ -236,8 +236,26 @@ internal sealed record McpMessage(JsonRpcMessage Rpc, JsonElement Json)
         return false;
     }
 
+    /// <summary>
+    /// <see cref="PeekAsync"/>, read at most once per request whoever asks (the scope guard to refuse, the caps to tell an
+    /// <c>initialize</c>, the legacy guards always): kept in the request's features only once read.
+    /// </summary>
+    public static Task<McpMessage?> ReadOnceAsync(HttpContext context)
+    {
+        if (context.Features.Get<ReadMessage>() is { } read)
+        {
+            return read.Task;
+        }
+
+        var task = PeekAsync(context);
+        context.Features.Set(new ReadMessage(task));
+        return task;
+    }
+
+    private sealed record ReadMessage(Task<McpMessage?> Task);
+
     /// <summary>Reads the body as one JSON-RPC message and rewinds it for the SDK; null when it is not one.</summary>
-    public static async Task<McpMessage?> PeekAsync(HttpContext context)
+    private static async Task<McpMessage?> PeekAsync(HttpContext context)
     {
         context.Request.EnableBuffering();
         try

@@ -40,12 +40,10 @@ internal sealed class McpRequestGuards(MessageSizeGuard size, EndpointRequiremen
         {
             // GET /sse opens a stream that lasts as long as the client likes, and nothing here reads its body: straight to
             // the session's opening, so no frame of the checks below is held for the stream's whole life (thousands of them).
-            return limits.RunAsync(context, caller, legacySse: true, static () => Task.FromResult<McpMessage?>(null), next);
+            return limits.RunAsync(context, caller, legacySse: true, next);
         }
 
-        return GuardMessage(context, caller, next, legacySse);
+        // Each answers 413 itself for a body that outgrows the limit while read (MessageSizeGuard.Outgrown).
+        return legacySse ? legacy.RunAsync(context, caller, next) : streamable.RunAsync(context, caller, next);
     }
-
-    private Task GuardMessage(HttpContext context, McpCaller caller, RequestDelegate next, bool legacySse)
-        => size.RunAsync(context, () => legacySse ? legacy.RunAsync(context, caller, next) : streamable.RunAsync(context, caller, next));
 }

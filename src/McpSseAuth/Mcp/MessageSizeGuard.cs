@@ -26,18 +26,25 @@ internal sealed class MessageSizeGuard(McpRefusals refusals, IOptions<McpOAuthOp
     }
 
     /// <summary>Runs <paramref name="next"/>; a body sent without Content-Length that outgrows the limit while read (here or by the SDK) gets 413.</summary>
-    public async Task RunAsync(HttpContext context, Func<Task> next)
+    public async Task RunAsync(HttpContext context, RequestDelegate next)
     {
         try
         {
-            await next();
+            await next(context);
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge && !context.Response.HasStarted)
+        catch (BadHttpRequestException e) when (Outgrown(e, context))
         {
             await RefuseAsync(context);
         }
     }
 
-    private Task RefuseAsync(HttpContext context)
+    /// <summary>
+    /// Whether <paramref name="e"/> is a body outgrowing the limit while it was read, still answerable with 413
+    /// (<see cref="RefuseAsync"/>); for the guards that catch it in their own frame rather than in <see cref="RunAsync"/>.
+    /// </summary>
+    public static bool Outgrown(BadHttpRequestException e, HttpContext context)
+        => e.StatusCode == StatusCodes.Status413PayloadTooLarge && !context.Response.HasStarted;
+
+    public Task RefuseAsync(HttpContext context)
         => refusals.RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, "too_large", $"The message is larger than {options.Value.Sessions.MaxMessageBytes} bytes.");
 }

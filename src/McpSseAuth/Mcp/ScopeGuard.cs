@@ -12,7 +12,7 @@ namespace McpSseAuth.Mcp;
 /// </summary>
 internal sealed class ScopeGuard(ScopeRequirements scopes, InsufficientScope refusal, McpRefusals refusals)
 {
-    public async Task<bool> AdmitsAsync(HttpContext context, Func<Task<McpMessage?>> readMessage)
+    public async Task<bool> AdmitsAsync(HttpContext context)
     {
         if (!scopes.Any || !HttpMethods.IsPost(context.Request.Method))
         {
@@ -24,7 +24,7 @@ internal sealed class ScopeGuard(ScopeRequirements scopes, InsufficientScope ref
         if (!peeked.Clear && !peeked.Repeats)
         {
             // Names in another letter case, or not one object: decided on the SDK's own reading of the message.
-            message = await readMessage();
+            message = await McpMessage.ReadOnceAsync(context);
             peeked = message?.Method is not { } named ? new PeekTarget(true, null, null)
                 : message.TryParameter(named == ModelContextProtocol.Protocol.RequestMethods.ResourcesRead ? "uri" : "name", out var target) ? new PeekTarget(true, named, target)
                 : PeekTarget.Duplicate;
@@ -32,7 +32,7 @@ internal sealed class ScopeGuard(ScopeRequirements scopes, InsufficientScope ref
 
         if (peeked.Repeats)
         {
-            message ??= await readMessage();
+            message ??= await McpMessage.ReadOnceAsync(context);
             await refusals.RefuseAsync(context, StatusCodes.Status400BadRequest, "malformed", "The message names a member twice; which one counts is not defined (RFC 8259 §4).", ModelContextProtocol.McpErrorCode.InvalidRequest, message?.RequestId ?? default);
             return false;
         }
@@ -49,7 +49,7 @@ internal sealed class ScopeGuard(ScopeRequirements scopes, InsufficientScope ref
         }
 
         // Refused in the JSON-RPC shape of the request: its id, from the whole message.
-        message ??= await readMessage();
+        message ??= await McpMessage.ReadOnceAsync(context);
         await refusal.RefuseAsync(context, missing, endpointWide: false, message?.RequestId ?? default);
         return false;
     }

@@ -15,7 +15,7 @@ namespace McpSseAuth.Mcp;
 internal sealed class SessionLimitGuard(McpSessionRegistry registry, McpRefusals refusals, IOptions<McpOAuthOptions> options)
 {
     /// <summary>Runs <paramref name="next"/> holding a place, which the session run takes over if a session starts; answered when refused.</summary>
-    public async Task RunAsync(HttpContext context, McpCaller caller, bool legacySse, Func<Task<McpMessage?>> readMessage, RequestDelegate next)
+    public async Task RunAsync(HttpContext context, McpCaller caller, bool legacySse, RequestDelegate next)
     {
         var o = options.Value;
         var reservation = registry.TryReserve(caller.Subject, o.Sessions.MaxPerUser, o.Sessions.MaxTotal, out var perUser);
@@ -27,7 +27,7 @@ internal sealed class SessionLimitGuard(McpSessionRegistry registry, McpRefusals
         if (reservation is null)
         {
             // The body is read only here, at the cap.
-            if (legacySse || (await readMessage())?.IsInitialize == true)
+            if (legacySse || (await McpMessage.ReadOnceAsync(context))?.IsInitialize == true)
             {
                 // No one knows when a session ends; the idle sweep is the soonest a place can be freed without one.
                 context.Response.Headers.RetryAfter = ((int)Math.Ceiling(registry.SweepPeriod.TotalSeconds)).ToString(CultureInfo.InvariantCulture);

@@ -15,7 +15,10 @@ internal sealed class SessionOwnerGuard(McpRefusals refusals)
             return true;
         }
 
-        await refusals.RefuseAsync(context, StatusCodes.Status403Forbidden, "binding", "Forbidden: this session belongs to another user or another client.");
+        await RefuseAsync(context);
         return false;
     }
+
+    public Task RefuseAsync(HttpContext context)
+        => refusals.RefuseAsync(context, StatusCodes.Status403Forbidden, "binding", "Forbidden: this session belongs to another user or another client.");
 }

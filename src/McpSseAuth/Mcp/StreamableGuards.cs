@@ -6,29 +6,16 @@ namespace McpSseAuth.Mcp;
 /// <summary>
 /// The guards of a Streamable HTTP request, whose session is named in <c>Mcp-Session-Id</c> and only there: without one,
 /// a POST is a stateless call (its scopes) or opens a session (the caps); with one, the session must be live and the
-/// caller's, and a call needs its scopes.
+/// caller's, and a call needs its scopes. A session's request is usually decided without waiting (the scope peek finds the
+/// body already received); then no frame of this class is made, only the session run's.
 /// </summary>
-internal sealed class StreamableGuards(McpSessionRegistry registry, LiveSessions sessions, SessionLimitGuard limits, SessionOwnerGuard owner, ScopeGuard scopes)
+internal sealed class StreamableGuards(McpSessionRegistry registry, LiveSessions sessions, SessionLimitGuard limits, SessionOwnerGuard owner, ScopeGuard scopes, MessageSizeGuard size)
 {
-    public async Task RunAsync(HttpContext context, McpCaller caller, RequestDelegate next)
+    public Task RunAsync(HttpContext context, McpCaller caller, RequestDelegate next)
     {
-        // The body, read at most once: for the scopes of a call, and at a cap to tell an initialize.
-        var message = new Lazy<Task<McpMessage?>>(() => McpMessage.PeekAsync(context));
         if (!context.Request.Headers.TryGetValue("Mcp-Session-Id", out var named))
         {
-            if (HttpMethods.IsPost(context.Request.Method))
-            {
-                // A POST without a session may be a stateless call of a tool (2026-07-28): its scopes apply.
-                if (await scopes.AdmitsAsync(context, () => message.Value))
-                {
-                    await limits.RunAsync(context, caller, legacySse: false, () => message.Value, next);
-                }
-
-                return;
-            }
-
-            await next(context);   // a GET/DELETE without a session: the SDK's 400
-            return;
+            return WithoutSessionAsync(context, caller, next);
         }
 
         var sessionId = named.ToString();
@@ -36,19 +23,62 @@ internal sealed class StreamableGuards(McpSessionRegistry registry, LiveSessions
         if (entry is null)
         {
             // Unknown here: the SDK answers for its own sessions (404), unless this instance ended it.
-            await (sessionId.Length > 0 && registry.WasEnded(sessionId) ? sessions.RefuseEndedAsync(context) : next(context));
-            return;
+            return sessionId.Length > 0 && registry.WasEnded(sessionId) ? sessions.RefuseEndedAsync(context) : size.RunAsync(context, next);
         }
 
-        if (!await owner.AdmitsAsync(context, caller, entry.Info.Subject, entry.Info.ClientId)
-            || await sessions.EndOfAsync(context, entry) is not { } sessionEnd
-            || !await scopes.AdmitsAsync(context, () => message.Value))
+        if (!caller.Owns(entry.Info.Subject, entry.Info.ClientId))
         {
+            return owner.RefuseAsync(context);
+        }
+
+        if (!sessions.TryTouch(entry, out var sessionEnd))
+        {
+            return sessions.RefuseEndedAsync(context);
+        }
+
+        var admitted = scopes.AdmitsAsync(context);
+        return !admitted.IsCompletedSuccessfully ? RunWhenAdmittedAsync(admitted, context, next, entry, sessionEnd)
+            : admitted.Result ? SessionRun.UntilEndedAsync(context, next, entry, size, sessionEnd)
+            : Task.CompletedTask;
+    }
+
+    private async Task RunWhenAdmittedAsync(Task<bool> admitted, HttpContext context, RequestDelegate next, SessionEntry entry, CancellationToken sessionEnd)
+    {
+        try
+        {
+            if (!await admitted)
+            {
+                return;
+            }
+        }
+        catch (BadHttpRequestException e) when (MessageSizeGuard.Outgrown(e, context))
+        {
+            await size.RefuseAsync(context);
             return;
         }
 
-        // A POST being handled keeps the session from counting as idle.
-        using var handling = HttpMethods.IsPost(context.Request.Method) ? entry.Handling() : null;
-        await SessionRun.UntilEndedAsync(context, next, sessionEnd);
+        await SessionRun.UntilEndedAsync(context, next, entry, size, sessionEnd);
+    }
+
+    private async Task WithoutSessionAsync(HttpContext context, McpCaller caller, RequestDelegate next)
+    {
+        try
+        {
+            if (!HttpMethods.IsPost(context.Request.Method))
+            {
+                await next(context);   // a GET/DELETE without a session: the SDK's 400
+                return;
+            }
+
+            // A POST without a session may be a stateless call of a tool (2026-07-28): its scopes apply.
+            if (await scopes.AdmitsAsync(context))
+            {
+                await limits.RunAsync(context, caller, legacySse: false, next);
+            }
+        }
+        catch (BadHttpRequestException e) when (MessageSizeGuard.Outgrown(e, context))
+        {
+            await size.RefuseAsync(context);
+        }
     }
 }

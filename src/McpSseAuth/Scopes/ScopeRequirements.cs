@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -25,8 +26,12 @@ internal sealed class ScopeRequirements(IServiceProvider services, IOptions<McpO
     /// <summary>The scopes the request needs, for the three methods that use a primitive; empty otherwise.</summary>
     public IReadOnlyCollection<string> For(string method, string? target) => target is null ? None : method switch
     {
-        RequestMethods.ToolsCall => Union(options.Value.Scopes.Required.Tools, target, _server.Value.ToolCollection is { } tools && tools.TryGetPrimitive(target, out var tool) ? tool.Metadata : null),
-        RequestMethods.PromptsGet => Union(options.Value.Scopes.Required.Prompts, target, _server.Value.PromptCollection is { } prompts && prompts.TryGetPrimitive(target, out var prompt) ? prompt.Metadata : null),
+        RequestMethods.ToolsCall => _server.Value.ToolCollection is { } tools && tools.TryGetPrimitive(target, out var tool)
+            ? (tool.ProtocolTool.Name == target ? ForTool(tool) : Union(options.Value.Scopes.Required.Tools, target, tool.Metadata))
+            : Union(options.Value.Scopes.Required.Tools, target, null),
+        RequestMethods.PromptsGet => _server.Value.PromptCollection is { } prompts && prompts.TryGetPrimitive(target, out var prompt)
+            ? (prompt.ProtocolPrompt.Name == target ? ForPrompt(prompt) : Union(options.Value.Scopes.Required.Prompts, target, prompt.Metadata))
+            : Union(options.Value.Scopes.Required.Prompts, target, null),
         RequestMethods.ResourcesRead => ForResourceUri(target),
         _ => None,
     };
@@ -52,9 +57,17 @@ internal sealed class ScopeRequirements(IServiceProvider services, IOptions<McpO
         return required.Count == 0 ? None : required;
     }
 
-    public IReadOnlyCollection<string> ForTool(McpServerTool tool) => Union(options.Value.Scopes.Required.Tools, tool.ProtocolTool.Name, tool.Metadata);
+    // What each primitive requires, worked out at its first call: its metadata and the options are fixed once it exists
+    // (the options are read once, as IOptions), and primitives added later get their own entry.
+    private readonly ConditionalWeakTable<object, IReadOnlyCollection<string>> _byPrimitive = new();
 
-    public IReadOnlyCollection<string> ForPrompt(McpServerPrompt prompt) => Union(options.Value.Scopes.Required.Prompts, prompt.ProtocolPrompt.Name, prompt.Metadata);
+    public IReadOnlyCollection<string> ForTool(McpServerTool tool)
+        => _byPrimitive.TryGetValue(tool, out var known) ? known
+            : _byPrimitive.GetValue(tool, _ => Union(options.Value.Scopes.Required.Tools, tool.ProtocolTool.Name, tool.Metadata));
+
+    public IReadOnlyCollection<string> ForPrompt(McpServerPrompt prompt)
+        => _byPrimitive.TryGetValue(prompt, out var known) ? known
+            : _byPrimitive.GetValue(prompt, _ => Union(options.Value.Scopes.Required.Prompts, prompt.ProtocolPrompt.Name, prompt.Metadata));
 
     public IReadOnlyCollection<string> ForResource(McpServerResource resource)
         => Union(options.Value.Scopes.Required.Resources, resource.ProtocolResource?.Uri ?? resource.ProtocolResourceTemplate.UriTemplate, resource.Metadata);
@@ -79,11 +92,43 @@ internal sealed class ScopeRequirements(IServiceProvider services, IOptions<McpO
             return None;
         }
 
-        var granted = (user?.FindFirst("scope")?.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return [.. required.Where(s => !granted.Contains(s, StringComparer.Ordinal))];
+        var granted = user?.FindFirst("scope")?.Value ?? "";
+        if (required is string[] array && AllGranted(granted, array))
+        {
+            return None;   // the usual answer, without an enumerator or a closure
+        }
+
+        return [.. required.Where(s => !Grants(granted, s))];
     }
 
-    private static IReadOnlyCollection<string> Union(Dictionary<string, HashSet<string>> configured, string key, IEnumerable<object>? metadata)
+    private static bool AllGranted(string granted, string[] required)
+    {
+        foreach (var scope in required)
+        {
+            if (!Grants(granted, scope))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether the space-delimited <paramref name="granted"/> (RFC 6749 §3.3) holds <paramref name="scope"/> exactly.</summary>
+    private static bool Grants(string granted, string scope)
+    {
+        foreach (var range in granted.AsSpan().Split(' '))
+        {
+            if (granted.AsSpan(range).SequenceEqual(scope))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string[] Union(Dictionary<string, HashSet<string>> configured, string key, IEnumerable<object>? metadata)
     {
         var fromAttributes = Attributes(metadata).ToArray();
         if (!configured.TryGetValue(key, out var fromOptions))
@@ -91,7 +136,7 @@ internal sealed class ScopeRequirements(IServiceProvider services, IOptions<McpO
             return fromAttributes.Length == 0 ? None : fromAttributes.Distinct(StringComparer.Ordinal).ToArray();
         }
 
-        return fromAttributes.Length == 0 ? fromOptions : fromOptions.Concat(fromAttributes).Distinct(StringComparer.Ordinal).ToArray();
+        return fromAttributes.Length == 0 ? [.. fromOptions] : fromOptions.Concat(fromAttributes).Distinct(StringComparer.Ordinal).ToArray();
     }
 
     private static IEnumerable<string> Attributes(IEnumerable<object>? metadata)

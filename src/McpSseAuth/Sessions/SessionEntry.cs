@@ -80,23 +80,8 @@ internal sealed class SessionEntry(McpSessionInfo info, CancellationTokenSource 
         }
     }
 
-    /// <summary>A Streamable HTTP request is being handled; dispose the result when it is done.</summary>
-    public IDisposable Handling()
-    {
-        Interlocked.Increment(ref _handling);
-        return new Done(this);
-    }
+    /// <summary>A Streamable HTTP request is being handled: call <see cref="Handled"/> once when it is done (in a finally).</summary>
+    public void Handling() => Interlocked.Increment(ref _handling);
 
-    private sealed class Done(SessionEntry entry) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                Interlocked.Decrement(ref entry._handling);
-            }
-        }
-    }
+    public void Handled() => Interlocked.Decrement(ref _handling);
 }

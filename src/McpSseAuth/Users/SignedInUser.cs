@@ -69,6 +69,10 @@ internal static class SignedInUser
         return new ClaimsPrincipal(new ClaimsIdentity(claims, McpOAuthDefaults.SignInCookieScheme, NameClaim, "role"));
     }
 
+    /// <summary>The user's identifier as a signed-in principal carries it (<c>sub</c>, else the name identifier); null when none.</summary>
+    public static string? SubjectOf(ClaimsPrincipal principal)
+        => principal.FindFirst(SubjectClaim)?.Value ?? principal.FindFirst(ClaimTypes.NameIdentifier)?.Value;
+
     /// <summary>The stable subject (<c>sub</c>, else the name identifier), its name, and the claims listed in <paramref name="carried"/>.</summary>
     public static GrantSubject? From(ClaimsPrincipal? principal, ISet<string>? carried = null)
     {
@@ -77,7 +81,7 @@ internal static class SignedInUser
             return null;
         }
 
-        var subject = principal.FindFirst(SubjectClaim)?.Value ?? principal.FindFirst(ClaimTypes.NameIdentifier)?.Value;
+        var subject = SubjectOf(principal);
         if (string.IsNullOrEmpty(subject))
         {
             return null;

@@ -27,6 +27,8 @@ internal sealed class RequestIdentity : CaseSensitiveClaimsIdentity
 
     public override IEnumerable<Claim> Claims => _copies is null ? _token.Claims : base.Claims;
 
+    public override Claim? FindFirst(string type) => _copies is null ? _token.FindFirst(type) : base.FindFirst(type);
+
     public override void AddClaim(Claim claim)
     {
         Copy();

@@ -59,6 +59,26 @@ public sealed class BenchmarkSmokeTests
     }
 
     [Fact]
+    public async Task McpCallAllocations_OfTheSampleTheFloorAndTheBaseline_AreCountedByType()
+    {
+        var micro = Servers.Built("bench/McpSseAuth.Benchmarks.Micro", "McpSseAuth.Benchmarks.Micro");
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", [micro, "allocations", "300"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.True(process.ExitCode == 0, await error);
+        var lines = (await output).Split('\n');
+        Assert.Matches(@"^bytes per call \(exact\): no authentication [1-9]\d* \| constant token \(the floor\) [1-9]\d* \| McpSseAuth [1-9]\d*$", lines[0]);
+        Assert.Contains(lines, l => l.StartsWith("System.", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task SseSessions_HeldOpenOnTheSampleTheFloorAndTheBaseline_AreCountedAndTheirMemoryRead()
     {
         var results = await SseSessionsCommand.RunAsync(new SseSessionsSettings(40, 10, 10, 1, MeasureHeap: false), TextWriter.Null, CancellationToken.None);

@@ -33,7 +33,7 @@ public sealed class McpGuardTests
     {
         var context = Posting(body);
 
-        var message = await McpMessage.PeekAsync(context);
+        var message = await McpMessage.ReadOnceAsync(context);
 
         Assert.NotNull(message);
         Assert.Equal(method, message.Method);
@@ -41,6 +41,19 @@ public sealed class McpGuardTests
         Assert.Equal(name, message.Parameter("name"));
         Assert.Equal(0, context.Request.Body.Position);
         Assert.Equal(body, await new StreamReader(context.Request.Body).ReadToEndAsync());
+    }
+
+    [Fact]
+    public async Task Message_IsReadOncePerRequest_WhoeverAsks()
+    {
+        var context = Posting("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo"}}""");
+
+        var first = McpMessage.ReadOnceAsync(context);
+        var second = McpMessage.ReadOnceAsync(context);
+
+        Assert.Same(first, second);
+        Assert.Equal("echo", (await second)!.Parameter("name"));
+        Assert.NotSame(first, McpMessage.ReadOnceAsync(Posting("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo"}}""")));
     }
 
     [Theory]
@@ -52,15 +65,15 @@ public sealed class McpGuardTests
     [InlineData("""[{"jsonrpc":"2.0","id":1,"method":"ping"}]""")]
     [InlineData("""not json""")]
     public async Task Message_ThatIsNotOneJsonRpcMessage_IsNull(string body)
-        => Assert.Null(await McpMessage.PeekAsync(Posting(body)));
+        => Assert.Null(await McpMessage.ReadOnceAsync(Posting(body)));
 
     [Fact]
     public async Task Message_Cancellation_NamesTheCancelledRequest()
     {
-        var message = await McpMessage.PeekAsync(Posting("""{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"r-9","reason":"user"}}"""));
+        var message = await McpMessage.ReadOnceAsync(Posting("""{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"r-9","reason":"user"}}"""));
         Assert.Equal("r-9", message!.Cancels?.ToString());
 
-        var other = await McpMessage.PeekAsync(Posting("""{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":true}}"""));
+        var other = await McpMessage.ReadOnceAsync(Posting("""{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":true}}"""));
         Assert.Null(other!.Cancels);
     }
 

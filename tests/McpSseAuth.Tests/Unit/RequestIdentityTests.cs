@@ -52,6 +52,25 @@ public sealed class RequestIdentityTests
     }
 
     [Fact]
+    public void FindFirst_IsTheFirstClaimOfTheType_ComparedOrdinally_BeforeAndAfterAChange()
+    {
+        var token = new SharedTokenIdentity(new CaseSensitiveClaimsIdentity(
+            [new Claim("aud", "a"), new Claim("Aud", "b"), new Claim("aud", "c")], "Bearer", "name", "role"));
+        var identity = new RequestIdentity(token);
+
+        Assert.Equal("a", identity.FindFirst("aud")?.Value);
+        Assert.Equal("b", identity.FindFirst("Aud")?.Value);
+        Assert.Null(identity.FindFirst("AUD"));
+        Assert.Same(token.FindFirst("aud"), identity.FindFirst("aud"));
+
+        identity.RemoveClaim(identity.FindFirst("aud"));
+        Assert.Equal("c", identity.FindFirst("aud")?.Value);
+        Assert.Same(identity, identity.FindFirst("aud")!.Subject);
+        Assert.Equal("a", token.FindFirst("aud")?.Value);
+        Assert.Equal("a", new RequestIdentity(token).FindFirst("aud")?.Value);
+    }
+
+    [Fact]
     public void TheSharedClaims_CannotBeChangedThroughAClaimsSubject()
     {
         var token = Token();

@@ -78,4 +78,33 @@ public sealed class ScopeFiltersTests
         Assert.Empty(ScopeRequirements.Missing(user, []));
         Assert.Equal(["mcp:tools"], ScopeRequirements.Missing(new ClaimsPrincipal(), ["mcp:tools"]));
     }
+
+    [Fact]
+    public void Missing_ComparesWholeScopeTokens()
+    {
+        var user = new ClaimsPrincipal(new ClaimsIdentity([new Claim("scope", " mcp:toolsx  files:read files")], "test"));
+
+        Assert.Equal(["mcp:tools"], ScopeRequirements.Missing(user, ["mcp:tools", "files:read"]));
+        Assert.Equal(["mcp:tools", "files:write"], ScopeRequirements.Missing(user, new HashSet<string>(["mcp:tools", "files:write", "files"])));
+        Assert.Equal(["mcp:admin"], ScopeRequirements.Missing(user, ["files", "mcp:admin"]));
+    }
+
+    [Fact]
+    public void ATool_NeedsWhatItsAttributesAndTheOptionsSay_AndAToolAddedLaterItsOwn()
+    {
+        var (server, requirements) = Build(o => o.Scopes.Required.Tool("first", "mcp:tools").Tool("unlisted", "mcp:admin"));
+        server.ToolCollection = [Tool("first", new McpRequiredScopesAttribute("mcp:admin"))];
+
+        var first = requirements.For(RequestMethods.ToolsCall, "first");
+        Assert.Equal(["mcp:tools", "mcp:admin"], first);
+        Assert.Same(first, requirements.For(RequestMethods.ToolsCall, "first"));
+
+        server.ToolCollection.Add(Tool("later", new McpRequiredScopesAttribute("files:read")));
+        Assert.Equal(["files:read"], requirements.For(RequestMethods.ToolsCall, "later"));
+        Assert.Empty(requirements.For(RequestMethods.ToolsCall, "unknown"));
+        Assert.Equal(["mcp:admin"], requirements.For(RequestMethods.ToolsCall, "unlisted"));
+    }
+
+    private static McpServerTool Tool(string name, params object[] metadata)
+        => McpServerTool.Create(() => "ok", new McpServerToolCreateOptions { Name = name, Metadata = metadata });
 }
