@@ -73,6 +73,58 @@ internal sealed class AllocationSampler : EventListener
         }
     }
 
+    /// <summary>
+    /// Process CPU per call of each server, in alternated rounds (so drift and the collector's moments fall on all three
+    /// alike), with the median per server: <c>cpu [calls per round] [rounds] [only the server whose name contains this]</c>. The client's work is in it too, the same
+    /// for all three, so the differences are the servers'.
+    /// </summary>
+    public static async Task RunCpuAsync(int calls, int rounds, string? only)
+    {
+        var benchmarks = new McpCallBenchmarks();
+        benchmarks.Setup();
+        try
+        {
+            var cases = new (string Name, Func<Task<string>> Call)[]
+            {
+                ("no authentication", benchmarks.NoAuth),
+                ("constant token (the floor)", benchmarks.Floor),
+                ("McpSseAuth", benchmarks.McpSseAuth),
+            };
+            if (only is not null)
+            {
+                cases = [.. cases.Where(c => c.Name.Contains(only, StringComparison.OrdinalIgnoreCase))];
+            }
+
+            var perCall = cases.Select(_ => new List<double>()).ToArray();
+            for (var round = -3; round < rounds; round++)
+            {
+                for (var c = 0; c < cases.Length; c++)
+                {
+                    var cpu = Environment.CpuUsage.TotalTime;
+                    for (var i = 0; i < calls; i++)
+                    {
+                        await cases[c].Call();
+                    }
+
+                    if (round >= 0)
+                    {
+                        perCall[c].Add((Environment.CpuUsage.TotalTime - cpu).TotalMicroseconds / calls);   // rounds -3 to -1 warm up
+                    }
+                }
+            }
+
+            for (var c = 0; c < cases.Length; c++)
+            {
+                var sorted = perCall[c].Order().ToArray();
+                Console.WriteLine(FormattableString.Invariant($"{cases[c].Name}: median {sorted[sorted.Length / 2]:F1} µs CPU per call (rounds: {string.Join(" ", perCall[c].Select(v => v.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))})"));
+            }
+        }
+        finally
+        {
+            benchmarks.Cleanup();
+        }
+    }
+
     private ConcurrentDictionary<string, long> Start() => _bytes = new ConcurrentDictionary<string, long>();
 
     private void Stop() => _bytes = null;

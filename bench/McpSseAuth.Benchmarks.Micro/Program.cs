@@ -19,6 +19,15 @@ internal static class Program
 {
     public static void Main(string[] args)
     {
+        if (args is ["cpu", ..])
+        {
+            AllocationSampler.RunCpuAsync(
+                args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5_000,
+                args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 15,
+                args.Length > 3 ? args[3] : null).GetAwaiter().GetResult();
+            return;
+        }
+
         if (args is ["allocations", ..])
         {
             AllocationSampler.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 50_000).GetAwaiter().GetResult();

@@ -78,7 +78,7 @@ internal sealed record McpMessage(JsonRpcMessage Rpc, JsonElement Json)
     /// not one JSON object: the caller then decides on <see cref="PeekAsync"/>, the SDK's own reading, so the two can never
     /// disagree about what is called.
     /// </summary>
-    public static Task<PeekTarget> PeekTargetAsync(HttpContext context)
+    public static ValueTask<PeekTarget> PeekTargetAsync(HttpContext context)
         => context.Request.ContentLength is { } length && length <= PipePeekBytes ? PeekInPipeAsync(context) : PeekBufferedAsync(context);
 
     /// <summary>
@@ -88,7 +88,7 @@ internal sealed record McpMessage(JsonRpcMessage Rpc, JsonElement Json)
     /// </summary>
     private const long PipePeekBytes = 64 * 1024;
 
-    private static async Task<PeekTarget> PeekInPipeAsync(HttpContext context)
+    private static async ValueTask<PeekTarget> PeekInPipeAsync(HttpContext context)
     {
         // Read through the request's pipe and left there unconsumed: no copy of the body and no buffering stream. The body
         // stream then reads from that pipe, on any server, so the SDK sees the whole message.
@@ -111,7 +111,7 @@ internal sealed record McpMessage(JsonRpcMessage Rpc, JsonElement Json)
         }
     }
 
-    private static async Task<PeekTarget> PeekBufferedAsync(HttpContext context)
+    private static async ValueTask<PeekTarget> PeekBufferedAsync(HttpContext context)
     {
         context.Request.EnableBuffering();
         var body = context.Request.Body;

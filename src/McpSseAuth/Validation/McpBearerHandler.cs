@@ -33,31 +33,37 @@ internal sealed class McpBearerHandler(
 
     private readonly ILogger _refusals = loggerFactory.CreateLogger("McpSseAuth.Validation");
 
-    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization;
         if (header.Count != 1 || header[0] is not { } value || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            return AuthenticateResult.NoResult();
+            return Task.FromResult(AuthenticateResult.NoResult());
         }
 
         var token = value.AsSpan(7).Trim();
         if (token.IsEmpty)
         {
-            return AuthenticateResult.NoResult();
+            return Task.FromResult(AuthenticateResult.NoResult());
         }
 
         if (token.Length > MaxTokenLength)
         {
-            return Failed("malformed", new SecurityTokenMalformedException("The access token is too long."));
+            return Task.FromResult(Failed("malformed", new SecurityTokenMalformedException("The access token is too long.")));
         }
 
-        var (validated, failure) = await tokens.ValidateAsync(token.ToString());
-        if (validated is null)
-        {
-            return Failed(failure!.GetType().Name, failure);
-        }
+        return tokens.TryGetKnown(token, out var known) ? CheckAsync(known) : ValidateAndCheckAsync(token.ToString());
+    }
 
+    private async Task<AuthenticateResult> ValidateAndCheckAsync(string token)
+    {
+        var (validated, failure) = await tokens.ValidateAsync(token);
+        return validated is null ? Failed(failure!.GetType().Name, failure) : await CheckAsync(validated);
+    }
+
+    /// <summary>What is checked per request of a valid token: its issuer and audience here, its grant, its user.</summary>
+    private async Task<AuthenticateResult> CheckAsync(ValidatedToken validated)
+    {
         if (!string.Equals(validated.Issuer, uris.Issuer(Context), StringComparison.Ordinal))
         {
             return Failed("issuer mismatch", new SecurityTokenInvalidIssuerException("The access token was issued by another server."));

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Claims;
 using McpSseAuth.Grants;
 using McpSseAuth.Keys;
@@ -29,6 +30,21 @@ internal sealed class ValidatedTokenCache(AccessTokenReader reader, SigningKeys 
     private readonly MemoryCache _validated = new(new MemoryCacheOptions { SizeLimit = Capacity, Clock = new Http.TimeProviderClock(time) });
 
     /// <summary>The token's validated claims, or the reason it is refused (an IdentityModel exception: the challenge describes it).</summary>
+    /// <summary>
+    /// A token validated before and still valid, looked up by the characters of the request's header: a request with a
+    /// known token copies nothing (each copy would be the token's whole length, more than the rest of the check allocates).
+    /// </summary>
+    public bool TryGetKnown(ReadOnlySpan<char> token, [NotNullWhen(true)] out ValidatedToken? known)
+    {
+        if (_validated.TryGetValue(token, out known) && known is not null && IsStillValid(known.Jwt))
+        {
+            return true;
+        }
+
+        known = null;
+        return false;
+    }
+
     public async ValueTask<(ValidatedToken? Token, Exception? Failure)> ValidateAsync(string token)
     {
         if (_validated.TryGetValue(token, out ValidatedToken? known) && known is not null)
