@@ -1,4 +1,3 @@
-using McpSseAuth.SampleServer;
 using McpSseAuth.BenchServer;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 
@@ -13,15 +12,7 @@ var builder = WebApplication.CreateBuilder(args);
 var authority = builder.Configuration["Authority"];
 var constantTokens = builder.Configuration["ConstantTokens"]?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
-#pragma warning disable MCP9004 // Legacy SSE is obsolete in the SDK; the benchmark measures it because McpSseAuth serves it.
-builder.Services.AddMcpServer()
-    .WithHttpTransport(o =>
-    {
-        o.EnableLegacySse = true;
-        o.SessionMode = ModelContextProtocol.AspNetCore.HttpServerSessionMode.StatefulForInitializeClients;
-    })
-    .WithTools<SampleTools>();
-#pragma warning restore MCP9004
+builder.Services.AddSampleMcpServer();
 
 if (authority is not null)
 {

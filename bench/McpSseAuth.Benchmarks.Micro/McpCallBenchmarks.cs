@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using McpSseAuth.BenchServer;
 using McpSseAuth.Grants;
 using McpSseAuth.SampleServer;
 using McpSseAuth.Storage;
@@ -87,15 +88,7 @@ public class McpCallBenchmarks
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
         builder.Logging.ClearProviders();
         builder.WebHost.UseTestServer();
-#pragma warning disable MCP9004 // Legacy SSE, as the sample serves it.
-        builder.Services.AddMcpServer()
-            .WithHttpTransport(o =>
-            {
-                o.EnableLegacySse = true;
-                o.SessionMode = ModelContextProtocol.AspNetCore.HttpServerSessionMode.StatefulForInitializeClients;
-            })
-            .WithTools<SampleTools>();
-#pragma warning restore MCP9004
+builder.Services.AddSampleMcpServer();
         if (constantToken is not null)
         {
             builder.Services.AddAuthentication(BenchServer.ConstantTokenHandler.SchemeName)

@@ -10,7 +10,7 @@ namespace McpSseAuth.Mcp;
 /// One JSON-RPC message read from a request body with the SDK's own types (<see cref="JsonRpcMessage"/>, the SDK's
 /// converter: <c>jsonrpc: "2.0"</c>, an id that is a string or an integer), and the JSON it came as, to hand on unchanged.
 /// </summary>
-internal sealed record McpMessage(JsonRpcMessage Rpc, JsonElement Json)
+internal sealed partial record McpMessage(JsonRpcMessage Rpc, JsonElement Json)
 {
     /// <summary>The method of a request or notification; null for a response.</summary>
     public string? Method => Rpc switch
@@ -72,171 +72,6 @@ internal sealed record McpMessage(JsonRpcMessage Rpc, JsonElement Json)
     }
 
     /// <summary>
-    /// Only what a scope decision needs — a request's <c>method</c> and its <c>params.name</c> (tools, prompts) or
-    /// <c>params.uri</c> (resources) — read from the body with a forward-only reader, nothing built, and the body rewound for
-    /// the SDK. Not <see cref="PeekTarget.Clear"/> when the body names any of these twice or in another letter case, or is
-    /// not one JSON object: the caller then decides on <see cref="PeekAsync"/>, the SDK's own reading, so the two can never
-    /// disagree about what is called.
-    /// </summary>
-    public static ValueTask<PeekTarget> PeekTargetAsync(HttpContext context)
-        => context.Request.ContentLength is { } length && length <= PipePeekBytes ? PeekInPipeAsync(context) : PeekBufferedAsync(context);
-
-    /// <summary>
-    /// Bodies up to this size (a tool call is usually well under 1 KiB) are peeked in the request's pipe. The pipe only holds
-    /// what fits below the server's own request buffer (Kestrel: 1 MiB per connection, 768 KiB per HTTP/2 stream), so larger
-    /// ones, and those of unknown length, are buffered, as <see cref="Microsoft.AspNetCore.Http.HttpRequestRewindExtensions.EnableBuffering(HttpRequest)"/> does.
-    /// </summary>
-    private const long PipePeekBytes = 64 * 1024;
-
-    private static async ValueTask<PeekTarget> PeekInPipeAsync(HttpContext context)
-    {
-        // Read through the request's pipe and left there unconsumed: no copy of the body and no buffering stream. The body
-        // stream then reads from that pipe, on any server, so the SDK sees the whole message.
-        var reader = context.Request.BodyReader;
-        var result = await reader.ReadAsync(context.RequestAborted);
-        while (!result.IsCompleted && !result.IsCanceled)
-        {
-            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-            result = await reader.ReadAsync(context.RequestAborted);
-        }
-
-        try
-        {
-            return ScanTarget(result.Buffer);
-        }
-        finally
-        {
-            reader.AdvanceTo(result.Buffer.Start);
-            context.Request.Body = reader.AsStream(leaveOpen: true);
-        }
-    }
-
-    private static async ValueTask<PeekTarget> PeekBufferedAsync(HttpContext context)
-    {
-        context.Request.EnableBuffering();
-        var body = context.Request.Body;
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(4096);
-        try
-        {
-            var length = 0;
-            int read;
-            while ((read = await body.ReadAsync(buffer.AsMemory(length), context.RequestAborted)) > 0)
-            {
-                length += read;
-                if (length == buffer.Length)
-                {
-                    var larger = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-            }
-
-            return ScanTarget(new System.Buffers.ReadOnlySequence<byte>(buffer, 0, length));
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-            body.Position = 0;
-        }
-    }
-
-    private static PeekTarget ScanTarget(in System.Buffers.ReadOnlySequence<byte> json)
-    {
-        string? method = null, name = null, uri = null;
-        int methods = 0, parameters = 0, names = 0, uris = 0;
-        try
-        {
-            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return PeekTarget.Unclear;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (Names(ref reader, "method", ref methods))
-                {
-                    reader.Read();
-                    method = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                    reader.Skip();
-                }
-                else if (Names(ref reader, "params", ref parameters) && reader.Read() && reader.TokenType == JsonTokenType.StartObject)
-                {
-                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                    {
-                        var isName = Names(ref reader, "name", ref names);
-                        var isUri = !isName && Names(ref reader, "uri", ref uris);
-                        reader.Read();
-                        if (reader.TokenType == JsonTokenType.String && (isName || isUri))
-                        {
-                            (isName ? ref name : ref uri) = reader.GetString();
-                        }
-
-                        reader.Skip();
-                    }
-                }
-                else
-                {
-                    if (reader.TokenType == JsonTokenType.PropertyName)
-                    {
-                        reader.Read();
-                    }
-
-                    reader.Skip();
-                }
-            }
-
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
-            {
-                return PeekTarget.Unclear;
-            }
-        }
-        catch (JsonException)
-        {
-            return PeekTarget.Unclear;
-        }
-
-        // The same name twice: JSON leaves the meaning to the reader (RFC 8259 §4), so the message is refused.
-        if (methods == 2 || parameters == 2 || names == 2 || uris == 2)
-        {
-            return PeekTarget.Duplicate;
-        }
-
-        return methods > 1 || parameters > 1 || names > 1 || uris > 1
-            ? PeekTarget.Unclear
-            : new PeekTarget(true, method, method == RequestMethods.ResourcesRead ? uri : name);
-    }
-
-    /// <summary>
-    /// Whether the property under the reader is <paramref name="expected"/> (counted once); any spelling of it in another
-    /// letter case counts three times, so that it makes the body unclear rather than a duplicate.
-    /// </summary>
-    private static bool Names(ref Utf8JsonReader reader, string expected, ref int seen)
-    {
-        if (reader.ValueTextEquals(expected))
-        {
-            seen++;
-            return true;
-        }
-
-        // Plain ASCII, as every real name is: compared in place. Escaped or other text: decoded first.
-        if (!reader.ValueIsEscaped && !reader.HasValueSequence && System.Text.Ascii.IsValid(reader.ValueSpan))
-        {
-            if (reader.ValueSpan.Length == expected.Length && System.Text.Ascii.EqualsIgnoreCase(reader.ValueSpan, expected))
-            {
-                seen += 3;
-            }
-        }
-        else if (string.Equals(reader.GetString(), expected, StringComparison.OrdinalIgnoreCase))
-        {
-            seen += 3;
-        }
-
-        return false;
-    }
-
-    /// <summary>
     /// <see cref="PeekAsync"/>, read at most once per request whoever asks (the scope guard to refuse, the caps to tell an
     /// <c>initialize</c>, the legacy guards always): kept in the request's features only once read.
     /// </summary>
@@ -254,39 +89,58 @@ internal sealed record McpMessage(JsonRpcMessage Rpc, JsonElement Json)
 
     private sealed record ReadMessage(Task<McpMessage?> Task);
 
-    /// <summary>Reads the body as one JSON-RPC message and rewinds it for the SDK; null when it is not one.</summary>
+    /// <summary>
+    /// Reads the body as one JSON-RPC message and leaves it for the SDK; null when it is not one. In the request's pipe when
+    /// its length is known and small (legacy SSE reads every message whole: no buffering stream and no copy then), else
+    /// buffered and rewound.
+    /// </summary>
     private static async Task<McpMessage?> PeekAsync(HttpContext context)
     {
+        if (context.Request.ContentLength is { } length && length <= PipePeekBytes)
+        {
+            return await InPipeAsync(context, static body => Parse(body));
+        }
+
         context.Request.EnableBuffering();
         try
         {
             using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return null;   // a batch or a scalar: the SDK answers it
-            }
-
-            var json = document.RootElement.Clone();
-            return json.Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<JsonRpcMessage>()) is { } rpc ? new McpMessage(rpc, json) : null;
+            return FromDocument(document);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        catch (Exception e) when (IsMalformed(e))
         {
-            return null;   // not JSON-RPC: the SDK answers malformed messages itself
+            return null;
         }
         finally
         {
             context.Request.Body.Position = 0;
         }
     }
-}
 
-/// <summary>
-/// What <see cref="McpMessage.PeekTargetAsync"/> read: <see cref="Clear"/> false when the body must be read whole to decide,
-/// <see cref="Repeats"/> when it names its method, params or target twice.
-/// </summary>
-internal readonly record struct PeekTarget(bool Clear, string? Method, string? Target, bool Repeats = false)
-{
-    public static PeekTarget Unclear => new(false, null, null);
+    private static McpMessage? Parse(System.Buffers.ReadOnlySequence<byte> body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return FromDocument(document);
+        }
+        catch (Exception e) when (IsMalformed(e))
+        {
+            return null;
+        }
+    }
 
-    public static PeekTarget Duplicate => new(false, null, null, Repeats: true);
+    private static McpMessage? FromDocument(JsonDocument document)
+    {
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            return null;   // a batch or a scalar: the SDK answers it
+        }
+
+        var json = document.RootElement.Clone();
+        return json.Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<JsonRpcMessage>()) is { } rpc ? new McpMessage(rpc, json) : null;
+    }
+
+    /// <summary>Not JSON-RPC: the SDK answers malformed messages itself.</summary>
+    private static bool IsMalformed(Exception e) => e is JsonException or InvalidOperationException or FormatException;
 }

@@ -45,6 +45,56 @@ public sealed class McpMessagePeekTests
         Assert.Equal(json, rewound);
     }
 
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(false, false)]
+    public async Task The_whole_message_and_the_target_read_in_either_order_agree_and_leave_the_body_whole(bool withLength, bool wholeFirst)
+    {
+        // Legacy SSE reads every message whole (in the pipe when its length is known), and the scope guard peeks again.
+        var json = """{"jsonrpc":"2.0","id":"r-1","method":"tools/call","params":{"name":"server_stats","arguments":{"message":""" + "\"" + new string('x', 3000) + "\"" + """}}}""";
+        var context = new DefaultHttpContext();
+        var bytes = Encoding.UTF8.GetBytes(json);
+        context.Request.Body = new TrickleStream(bytes);
+        context.Request.ContentLength = withLength ? bytes.Length : null;
+
+        McpMessage? message;
+        PeekTarget peeked;
+        if (wholeFirst)
+        {
+            message = await McpMessage.ReadOnceAsync(context);
+            peeked = await McpMessage.PeekTargetAsync(context);
+        }
+        else
+        {
+            peeked = await McpMessage.PeekTargetAsync(context);
+            message = await McpMessage.ReadOnceAsync(context);
+        }
+
+        Assert.Equal(new PeekTarget(true, "tools/call", "server_stats"), peeked);
+        Assert.Equal("r-1", message?.RequestId?.ToString());
+        Assert.Equal("server_stats", message!.Parameter("name"));
+        using var reader = new StreamReader(context.Request.Body);
+        Assert.Equal(json, await reader.ReadToEndAsync());
+    }
+
+    [Theory]
+    [InlineData("""[{"jsonrpc":"2.0","id":1,"method":"ping"}]""")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":""")]
+    [InlineData("""{"jsonrpc":"1.0","id":1,"method":"ping"}""")]
+    public async Task A_body_that_is_not_one_message_read_whole_in_the_pipe_is_none_and_left_whole(string json)
+    {
+        var context = new DefaultHttpContext();
+        var bytes = Encoding.UTF8.GetBytes(json);
+        context.Request.Body = new TrickleStream(bytes);
+        context.Request.ContentLength = bytes.Length;
+
+        Assert.Null(await McpMessage.ReadOnceAsync(context));
+        using var reader = new StreamReader(context.Request.Body);
+        Assert.Equal(json, await reader.ReadToEndAsync());
+    }
+
     /// <summary>A body that arrives a few hundred bytes at a time, as from a socket.</summary>
     private sealed class TrickleStream(byte[] bytes) : MemoryStream(bytes)
     {
