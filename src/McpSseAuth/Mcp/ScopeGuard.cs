@@ -7,8 +7,8 @@ namespace McpSseAuth.Mcp;
 /// A call of a tool, prompt or resource whose scopes the token lacks gets 403 with an RFC 6750 §3.1
 /// <c>insufficient_scope</c> challenge naming every scope needed (the token's and the missing ones), so the client
 /// authorizes again with them (step-up, MCP authorization "Scope Challenge Handling"). The body is read only when something
-/// requires a scope, and then only for the method and target (<see cref="McpMessage.PeekTargetAsync"/>); the whole message
-/// is read only to refuse it.
+/// requires a scope, and then only for the method and target (<see cref="McpMessage.PeekTargetAsync"/>), or not at all when a
+/// 2026-07-28 request names them in its headers (<see cref="StandardHeaders"/>); the whole message is read only to refuse it.
 /// </summary>
 internal sealed class ScopeGuard(ScopeRequirements scopes, InsufficientScope refusal, McpRefusals refusals)
 {
@@ -19,7 +19,8 @@ internal sealed class ScopeGuard(ScopeRequirements scopes, InsufficientScope ref
             return true;   // nothing requires a scope, or nothing to call
         }
 
-        var peeked = await McpMessage.PeekTargetAsync(context);
+        // A 2026-07-28 request names its method and target in headers that the SDK holds to the body; older ones are read.
+        var peeked = StandardHeaders.Read(context.Request) ?? await McpMessage.PeekTargetAsync(context);
         McpMessage? message = null;
         if (!peeked.Clear && !peeked.Repeats)
         {
