@@ -160,6 +160,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<McpUserTokens>();
         services.TryAddSingleton<IMcpUserTokens>(sp => sp.GetRequiredService<McpUserTokens>());
         services.AddDataProtection();
+        services.TryAddSingleton<IMcpRequestState, McpSseAuth.Mcp.RequestStateSeal>();
         // Open generic: sees the options of every remote scheme, whatever its type, and takes over those in SignIn.Schemes.
         services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IPostConfigureOptions<>), typeof(ExternalSchemeSetup<>)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IPostConfigureOptions<>), typeof(ServiceConnectionSetup<>)));
