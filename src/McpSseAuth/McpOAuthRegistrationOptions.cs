@@ -4,6 +4,14 @@ namespace McpSseAuth;
 public sealed class McpOAuthRegistrationOptions
 {
     /// <summary>
+    /// Whether clients may register themselves (default true). The 2026-07-28 revision of MCP prefers Client ID Metadata
+    /// Documents (<see cref="McpOAuthOptions.ClientMetadataDocuments"/>) and keeps dynamic registration as a deprecated
+    /// fallback for older clients; with false, the registration endpoint is not mapped and the metadata names none, so
+    /// clients use a metadata document or a configured client (<see cref="McpOAuthOptions.Clients"/>).
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
     /// An initial access token (RFC 7591 §3): when set, dynamic registration requires <c>Authorization: Bearer</c> with it,
     /// so only clients you hand it to can register. At least 32 characters. Null (the default) leaves registration open,
     /// as MCP clients expect.

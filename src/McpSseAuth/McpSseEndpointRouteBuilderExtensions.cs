@@ -146,7 +146,11 @@ public static class McpSseEndpointRouteBuilderExtensions
         Map(group, McpOAuthDefaults.ProtectedResourceMetadataPath, get: resourceMetadata.HandleAsync, cors: cors);
         Map(group, ProtectedResourceMetadataEndpoint.SuffixRoute, get: resourceMetadata.HandleAsync, cors: cors);
         Map(group, o.Paths.Jwks, get: jwks.HandleAsync, cors: cors);
-        Map(group, o.Paths.Registration, post: registration.HandleAsync, cors: cors);
+        if (o.Registration.Enabled)
+        {
+            Map(group, o.Paths.Registration, post: registration.HandleAsync, cors: cors);
+        }
+
         // Pages a browser opens: cookies and anti-forgery forms, so https when the issuer is.
         Map(group, o.Paths.Authorization, get: authorize.HandleAsync, pages: pages);
         Map(group, o.Paths.Consent, post: consent.HandleAsync, pages: pages);

@@ -34,7 +34,6 @@ internal sealed class AuthorizationServerMetadataEndpoint(ServerUris uris, Signi
             ["issuer"] = uris.Issuer(context),
             ["authorization_endpoint"] = uris.Under(context, o.Paths.Authorization),
             ["token_endpoint"] = uris.Under(context, o.Paths.Token),
-            ["registration_endpoint"] = uris.Under(context, o.Paths.Registration),
             ["revocation_endpoint"] = uris.Under(context, o.Paths.Revocation),
             ["revocation_endpoint_auth_methods_supported"] = AuthMethods(),
             ["jwks_uri"] = uris.Under(context, o.Paths.Jwks),
@@ -47,6 +46,11 @@ internal sealed class AuthorizationServerMetadataEndpoint(ServerUris uris, Signi
             ["authorization_response_iss_parameter_supported"] = true,
             ["client_id_metadata_document_supported"] = o.ClientMetadataDocuments.Enabled,
         };
+        if (o.Registration.Enabled)
+        {
+            metadata["registration_endpoint"] = uris.Under(context, o.Paths.Registration);
+        }
+
         if (clients.AnyConfidential)
         {
             metadata["introspection_endpoint"] = uris.Under(context, o.Paths.Introspection);

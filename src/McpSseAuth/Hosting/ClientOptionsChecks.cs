@@ -27,6 +27,11 @@ internal static class ClientOptionsChecks
         }
 
         CheckRegistration(options.Registration, failures);
+        if (!options.Registration.Enabled && !options.ClientMetadataDocuments.Enabled && options.Clients.Count == 0)
+        {
+            failures.Add("McpOAuthOptions.Registration.Enabled and ClientMetadataDocuments.Enabled are both false and McpOAuthOptions.Clients is empty: no MCP client could sign in. Turn on ClientMetadataDocuments (the 2026-07-28 way), turn registration back on, or configure a client.");
+        }
+
         CheckMetadataDocuments(options.ClientMetadataDocuments, failures);
         ValidateClients(options, failures);
     }

@@ -40,6 +40,25 @@ public sealed class McpOAuthOptionsValidatorTests
         => AssertPasses(ValidOptions());
 
     [Fact]
+    public void Validate_NoWayForAClientToSignIn_IsRefused_AnyOneWayPasses()
+    {
+        var none = ValidOptions();
+        none.Registration.Enabled = false;
+        none.ClientMetadataDocuments.Enabled = false;
+        Assert.Contains("no MCP client could sign in", SingleFailure(none, "Registration.Enabled"), StringComparison.Ordinal);
+
+        var documentsOnly = ValidOptions();
+        documentsOnly.Registration.Enabled = false;
+        AssertPasses(documentsOnly);
+
+        var configuredOnly = ValidOptions();
+        configuredOnly.Registration.Enabled = false;
+        configuredOnly.ClientMetadataDocuments.Enabled = false;
+        configuredOnly.Clients.Add(new McpOAuthClient { ClientId = "desktop", RedirectUris = { "http://127.0.0.1/callback" } });
+        AssertPasses(configuredOnly);
+    }
+
+    [Fact]
     public void Validate_UserAddedWithAddUser_Passes()
         => AssertPasses(new McpOAuthOptions().AddUser("a", "a"));
 
