@@ -131,6 +131,16 @@ internal sealed class ClientMetadata(IOptions<McpOAuthOptions> options, TimeProv
             return false;
         }
 
+        // MCP 2026-07-28, "Application Type and Redirect URI Constraints" (SEP-837): a client that says it is a web
+        // application is held to OpenID Connect Registration's rule for web clients, https on a host that is not local; a
+        // native one may also use loopback http and private-use schemes. Without application_type both are accepted: this
+        // registration is not OpenID Connect's, whose default of "web" would refuse most MCP clients.
+        if (applicationType == "web" && redirectUris.FirstOrDefault(u => !RedirectUriRules.IsWebApplicationRedirect(u)) is { } local)
+        {
+            error = OAuthError.InvalidRedirectUri($"The redirect URI '{Shorten(local)}' is not a web application's (application_type \"web\"): use https on a host that is not loopback, or register with application_type \"native\".");
+            return false;
+        }
+
         // Unknown scopes are dropped rather than refused (RFC 7591 §2: the server may replace requested values).
         var knownScopes = scope?.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(o.Scopes.IsSupported).Distinct(StringComparer.Ordinal).ToArray();
 

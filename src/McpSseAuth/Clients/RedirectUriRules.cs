@@ -116,6 +116,10 @@ internal static class RedirectUriRules
            ((uri.Scheme == Uri.UriSchemeHttp && IsLoopbackHost(uri)) || allowedPrivateSchemes.Contains(uri.Scheme));
 
     /// <summary>Only %x21-7E: what may be written into a header value as it is.</summary>
+    /// <summary>https on a host that is not loopback: what a web application redirects to (OpenID Connect Registration §2).</summary>
+    public static bool IsWebApplicationRedirect(string redirectUri)
+        => Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps && !IsLoopbackHost(uri);
+
     public static bool IsPrintableAscii(string value) => value.All(c => c is > ' ' and < (char)0x7F);
 
     public static bool IsLoopbackHost(Uri uri)
