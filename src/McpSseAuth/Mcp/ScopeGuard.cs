@@ -43,7 +43,8 @@ internal sealed class ScopeGuard(ScopeRequirements scopes, InsufficientScope ref
             return true;   // not a request: the SDK answers malformed messages itself
         }
 
-        var missing = ScopeRequirements.Missing(context.User, scopes.For(method, peeked.Target));
+        var required = scopes.For(method, peeked.Target);
+        var missing = ScopeRequirements.Missing(context.User, required);
         if (missing.Length == 0)
         {
             return true;
@@ -51,7 +52,7 @@ internal sealed class ScopeGuard(ScopeRequirements scopes, InsufficientScope ref
 
         // Refused in the JSON-RPC shape of the request: its id, from the whole message.
         message ??= await McpMessage.ReadOnceAsync(context);
-        await refusal.RefuseAsync(context, missing, endpointWide: false, message?.RequestId ?? default);
+        await refusal.RefuseAsync(context, missing, endpointWide: false, message?.RequestId ?? default, required);
         return false;
     }
 }

@@ -20,10 +20,16 @@ internal static class StandardHeaders
     private const string EncodedPrefix = "=?base64?";
     private const string EncodedSuffix = "?=";
 
-    public static PeekTarget? Read(HttpRequest request)
+    /// <summary>Whether the request is of revision 2026-07-28 or later (its <c>MCP-Protocol-Version</c> header).</summary>
+    public static bool OfRevisionWithHeaders(HttpRequest request)
     {
         var version = request.Headers["MCP-Protocol-Version"];
-        if (version.Count != 1 || version[0] is not { Length: 10 } revision || string.CompareOrdinal(revision, FirstRevision) < 0)
+        return version.Count == 1 && version[0] is { Length: 10 } revision && string.CompareOrdinal(revision, FirstRevision) >= 0;
+    }
+
+    public static PeekTarget? Read(HttpRequest request)
+    {
+        if (!OfRevisionWithHeaders(request))
         {
             return null;
         }
