@@ -55,9 +55,9 @@ public sealed class OAuthFlow(HttpClient http)
     }
 
     /// <summary>Signs in as <paramref name="user"/>, consents, and returns the redirect's query parameters.</summary>
-    public async Task<Dictionary<string, string>> AuthorizeAsync(string clientId, string resource, string user = "alice", string decision = "allow", string redirectUri = RedirectUri)
+    public async Task<Dictionary<string, string>> AuthorizeAsync(string clientId, string resource, string user = "alice", string decision = "allow", string redirectUri = RedirectUri, string? scope = null)
     {
-        var location = await new Browser(http).AuthorizeAsync(AuthorizeUrl(clientId, resource, redirectUri), user, user, decision);
+        var location = await new Browser(http).AuthorizeAsync(AuthorizeUrl(clientId, resource, redirectUri, scope), user, user, decision);
         return QueryHelpers.ParseQuery(location.Query).ToDictionary(p => p.Key, p => p.Value.ToString());
     }
 
@@ -87,11 +87,11 @@ public sealed class OAuthFlow(HttpClient http)
             ["refresh_token"] = refreshToken,
         }));
 
-    /// <summary>The whole flow: register, sign in as <paramref name="user"/>, consent, redeem. Returns the token response.</summary>
-    public async Task<TokenSet> GetTokensAsync(string resource, string user = "alice")
+    /// <summary>The whole flow: register, sign in as <paramref name="user"/>, consent (to <paramref name="scope"/>, else the defaults), redeem. Returns the token response.</summary>
+    public async Task<TokenSet> GetTokensAsync(string resource, string user = "alice", string? scope = null)
     {
         var clientId = await RegisterAsync();
-        var result = await AuthorizeAsync(clientId, resource, user);
+        var result = await AuthorizeAsync(clientId, resource, user, scope: scope);
         var response = await RedeemAsync(clientId, result["code"]);
         response.EnsureSuccessStatusCode();
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());

@@ -50,12 +50,7 @@ public sealed class RequestStateTests : IAsyncLifetime
     }
 
     private async Task<string> TokenAsync(string user)
-    {
-        var flow = new OAuthFlow(_http);
-        var clientId = await flow.RegisterAsync();
-        var location = await new Browser(_http).AuthorizeAsync(flow.AuthorizeUrl(clientId, Http.McpResource, scope: "mcp:tools"), user, user);
-        return (await Http.ReadJsonAsync(await flow.RedeemAsync(clientId, Http.Query(location)["code"]))).GetProperty("access_token").GetString()!;
-    }
+        => (await new OAuthFlow(_http).GetTokensAsync(Http.McpResource, user, "mcp:tools")).AccessToken;
 
     private async Task<JsonElement> CallAsync(string token, string? requestState)
     {

@@ -20,10 +20,7 @@ public sealed class ScopeChallengeRevisionTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _http = _app.CreateRawClient();
-        var flow = new OAuthFlow(_http);
-        var clientId = await flow.RegisterAsync();
-        var location = await new Browser(_http).AuthorizeAsync(flow.AuthorizeUrl(clientId, Http.McpResource, scope: "mcp:tools files:read"), "alice", "alice");
-        _token = (await Http.ReadJsonAsync(await flow.RedeemAsync(clientId, Http.Query(location)["code"]))).GetProperty("access_token").GetString()!;
+        _token = (await new OAuthFlow(_http).GetTokensAsync(Http.McpResource, scope: "mcp:tools files:read")).AccessToken;
     }
 
     public async Task DisposeAsync()
