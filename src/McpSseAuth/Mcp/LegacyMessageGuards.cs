@@ -64,7 +64,7 @@ internal sealed class LegacyMessageGuards(
                 : (await registry.WaitForAsync(sessionId, TimeSpan.FromSeconds(2), context.RequestAborted), null);
             if (holder is not null)
             {
-                if (await owner.AdmitsAsync(context, caller, holder.Subject, holder.ClientId) && await scopes.AdmitsAsync(context))
+                if (await owner.AdmitsAsync(context, caller, holder.Subject, holder.ClientId) && await scopes.AdmitsAsync(context, legacySse: true))
                 {
                     await relay.ForwardAsync(context, holder, sessionId, System.Text.Encoding.UTF8.GetBytes(message.Json.GetRawText()), caller.Scope);
                 }
@@ -90,7 +90,7 @@ internal sealed class LegacyMessageGuards(
             return;
         }
 
-        if (!await scopes.AdmitsAsync(context))
+        if (!await scopes.AdmitsAsync(context, legacySse: true))
         {
             return;
         }

@@ -12,7 +12,11 @@ namespace McpSseAuth.Mcp;
 /// </summary>
 internal sealed class ScopeGuard(ScopeRequirements scopes, InsufficientScope refusal, McpRefusals refusals)
 {
-    public async Task<bool> AdmitsAsync(HttpContext context)
+    /// <param name="context">The request.</param>
+    /// <param name="legacySse">
+    /// A legacy SSE message: its headers decide nothing, since only the Streamable HTTP transport holds them to the body.
+    /// </param>
+    public async Task<bool> AdmitsAsync(HttpContext context, bool legacySse = false)
     {
         if (!scopes.Any || !HttpMethods.IsPost(context.Request.Method))
         {
@@ -20,7 +24,7 @@ internal sealed class ScopeGuard(ScopeRequirements scopes, InsufficientScope ref
         }
 
         // A 2026-07-28 request names its method and target in headers that the SDK holds to the body; older ones are read.
-        var peeked = StandardHeaders.Read(context.Request) ?? await McpMessage.PeekTargetAsync(context);
+        var peeked = (legacySse ? null : StandardHeaders.Read(context.Request)) ?? await McpMessage.PeekTargetAsync(context);
         McpMessage? message = null;
         if (!peeked.Clear && !peeked.Repeats)
         {

@@ -156,6 +156,32 @@ public sealed class ScopeStepUpTests
     }
 
     [Fact]
+    public async Task LegacySse_LyingStandardHeaders_DecideNothing_TheBodyDoes()
+    {
+        // Only Streamable HTTP holds Mcp-Method / Mcp-Name to the body (MCP 2026-07-28, "Server Validation"); on legacy SSE's
+        // POST /message nothing does, so headers naming an allowed tool must not let a scoped call through.
+        await using var app = new SampleApp(kestrel: true);
+        using var http = app.CreateRawClient();
+        var basic = await TokenAsync(http, "mcp:tools", resource: new Uri(app.BaseAddress, "/sse").ToString().TrimEnd('/'));
+        var (stream, reader, messagePath) = await McpWire.OpenSseAsync(http, basic);
+        using (stream)
+        using (reader)
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await McpWire.PostJsonAsync(http, messagePath, McpWire.Initialize, basic)).StatusCode);
+            await McpWire.ReadDataEventAsync(reader);
+
+            using var request = new HttpRequestMessage(HttpMethod.Post, messagePath) { Content = new StringContent(CallServerStats, System.Text.Encoding.UTF8, "application/json") };
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", basic);
+            request.Headers.Add("MCP-Protocol-Version", "2026-07-28");
+            request.Headers.Add("Mcp-Method", "tools/call");
+            request.Headers.Add("Mcp-Name", "echo");
+            using var refused = await http.SendAsync(request);
+
+            await AssertInsufficientScopeAsync(refused, "mcp:tools mcp:admin", new Uri(app.BaseAddress, "/.well-known/oauth-protected-resource/sse").ToString());
+        }
+    }
+
+    [Fact]
     public async Task HiddenFromLists_WhenConfigured_TheToolIsListedOnlyWithTheScope()
     {
         await using var app = new SampleApp(configure: o => o.Scopes.Required.HideFromListsWithoutScope = true);
