@@ -133,18 +133,25 @@ public sealed class ScopeStepUpTests
         await AssertInsufficientScopeAsync(refused, "mcp:tools mcp:admin", "http://localhost/.well-known/oauth-protected-resource/mcp");
     }
 
+    /// <summary>A legacy SSE session of a token with the basic scope only, initialized, its stream read up to the answer.</summary>
+    private static async Task<(string Token, HttpResponseMessage Stream, StreamReader Reader, string MessagePath)> OpenBasicSseSessionAsync(SampleApp app, HttpClient http)
+    {
+        var basic = await TokenAsync(http, "mcp:tools", resource: new Uri(app.BaseAddress, "/sse").ToString().TrimEnd('/'));
+        var (stream, reader, messagePath) = await McpWire.OpenSseAsync(http, basic);
+        Assert.Equal(HttpStatusCode.Accepted, (await McpWire.PostJsonAsync(http, messagePath, McpWire.Initialize, basic)).StatusCode);
+        await McpWire.ReadDataEventAsync(reader);
+        return (basic, stream, reader, messagePath);
+    }
+
     [Fact]
     public async Task LegacySse_ToolNeedingMoreScope_Is403OnThePost_AndNothingReachesTheStream()
     {
         await using var app = new SampleApp(kestrel: true);
         using var http = app.CreateRawClient();
-        var basic = await TokenAsync(http, "mcp:tools", resource: new Uri(app.BaseAddress, "/sse").ToString().TrimEnd('/'));
-        var (stream, reader, messagePath) = await McpWire.OpenSseAsync(http, basic);
+        var (basic, stream, reader, messagePath) = await OpenBasicSseSessionAsync(app, http);
         using (stream)
         using (reader)
         {
-            Assert.Equal(HttpStatusCode.Accepted, (await McpWire.PostJsonAsync(http, messagePath, McpWire.Initialize, basic)).StatusCode);
-            await McpWire.ReadDataEventAsync(reader);
 
             using var refused = await McpWire.PostJsonAsync(http, messagePath, CallServerStats, basic);
 
@@ -162,13 +169,10 @@ public sealed class ScopeStepUpTests
         // POST /message nothing does, so headers naming an allowed tool must not let a scoped call through.
         await using var app = new SampleApp(kestrel: true);
         using var http = app.CreateRawClient();
-        var basic = await TokenAsync(http, "mcp:tools", resource: new Uri(app.BaseAddress, "/sse").ToString().TrimEnd('/'));
-        var (stream, reader, messagePath) = await McpWire.OpenSseAsync(http, basic);
+        var (basic, stream, reader, messagePath) = await OpenBasicSseSessionAsync(app, http);
         using (stream)
         using (reader)
         {
-            Assert.Equal(HttpStatusCode.Accepted, (await McpWire.PostJsonAsync(http, messagePath, McpWire.Initialize, basic)).StatusCode);
-            await McpWire.ReadDataEventAsync(reader);
 
             using var request = new HttpRequestMessage(HttpMethod.Post, messagePath) { Content = new StringContent(CallServerStats, System.Text.Encoding.UTF8, "application/json") };
             request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", basic);
