@@ -169,4 +169,7 @@ internal static partial class Log
 
     [LoggerMessage(1308, LogLevel.Warning, "Client {ClientId} presented a rotated refresh token of {Subject} after its successor was used; grant {GrantId} is revoked.", EventName = "RefreshReplayedAfterSuccessorUsed")]
     public static partial void RefreshReplayedAfterSuccessorUsed(ILogger logger, string clientId, string subject, string grantId);
+
+    [LoggerMessage(1309, LogLevel.Warning, "Client {ClientId} presented a refresh token of grant {GrantId} bound to a DPoP key without a proof of that key; refused, the token stays usable by its holder.", EventName = "RefreshKeyMismatch")]
+    public static partial void RefreshKeyMismatch(ILogger logger, string clientId, string grantId);
 }

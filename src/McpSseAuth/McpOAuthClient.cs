@@ -42,4 +42,10 @@ public sealed class McpOAuthClient
 
     /// <summary>May call the introspection endpoint (RFC 7662), e.g. a resource server that prefers it to validating JWTs. Confidential clients only.</summary>
     public bool AllowIntrospection { get; set; }
+
+    /// <summary>
+    /// This client must use DPoP (RFC 9449): its token requests without a proof are refused, so every token it gets is
+    /// bound to its key. As the registration metadata <c>dpop_bound_access_tokens: true</c> does for a registered client.
+    /// </summary>
+    public bool RequireDpop { get; set; }
 }

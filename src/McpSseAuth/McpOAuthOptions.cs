@@ -47,6 +47,9 @@ public sealed class McpOAuthOptions
     /// <summary>Client ID Metadata Documents: URL client ids described by a document at that URL (see <see cref="McpClientMetadataDocumentOptions"/>).</summary>
     public McpClientMetadataDocumentOptions ClientMetadataDocuments { get; } = new();
 
+    /// <summary>Sender-constrained tokens (DPoP, RFC 9449): offered, required for all, nonces, proof lifetime.</summary>
+    public McpOAuthDpopOptions Dpop { get; } = new();
+
     /// <summary>
     /// Clients known from configuration: fixed public clients and confidential machine clients (see <see cref="McpOAuthClient"/>).
     /// Dynamic client registration stays open for everyone else.

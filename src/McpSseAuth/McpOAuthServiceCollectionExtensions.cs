@@ -125,6 +125,9 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<ConsentEndpoint>();
         services.TryAddSingleton<TokenEndpoint>();
         services.TryAddSingleton<TokenIssuance>();
+        services.TryAddSingleton<McpSseAuth.Dpop.DpopNonces>();
+        services.TryAddSingleton<McpSseAuth.Dpop.DpopProofs>();
+        services.TryAddSingleton<TokenBinding>();
         services.TryAddSingleton<PendingShares>();
         services.TryAddSingleton<TokenTargets>();
         services.TryAddSingleton<RefreshTokenGrant>();

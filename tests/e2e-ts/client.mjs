@@ -196,7 +196,7 @@ export class CookieJar {
 // ---------------------------------------------------------------------------------------------
 // Headless "browser" that walks the authorization server's pages until the redirect URI.
 
-async function driveAuthorization(authorizationUrl, { redirectUrl, user, password, decision, upstream }) {
+export async function driveAuthorization(authorizationUrl, { redirectUrl, user, password, decision, upstream }) {
   const jar = new CookieJar();
   const redirect = new URL(redirectUrl);
   const asOrigin = new URL(authorizationUrl).origin;

@@ -141,6 +141,12 @@ internal sealed class ClientMetadata(IOptions<McpOAuthOptions> options, TimeProv
             return false;
         }
 
+        // RFC 9449 §5.2: a client that always uses DPoP says so, and its token requests without a proof are then refused.
+        if (!TryGetBool(root, "dpop_bound_access_tokens", out var dpopBound, out error))
+        {
+            return false;
+        }
+
         // Unknown scopes are dropped rather than refused (RFC 7591 §2: the server may replace requested values).
         var knownScopes = scope?.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(o.Scopes.IsSupported).Distinct(StringComparer.Ordinal).ToArray();
 
@@ -157,8 +163,28 @@ internal sealed class ClientMetadata(IOptions<McpOAuthOptions> options, TimeProv
             Scope = knownScopes is { Length: > 0 } ? string.Join(' ', knownScopes) : null,
             SoftwareId = softwareId,
             SoftwareVersion = softwareVersion,
+            DpopBoundAccessTokens = dpopBound && o.Dpop.Enabled,
             IssuedAt = time.GetUtcNow(),
         };
+        return true;
+    }
+
+    private static bool TryGetBool(JsonElement root, string name, out bool value, out OAuthError error)
+    {
+        value = false;
+        error = null!;
+        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (element.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            error = OAuthError.InvalidClientMetadata($"{name} must be true or false.");
+            return false;
+        }
+
+        value = element.GetBoolean();
         return true;
     }
 

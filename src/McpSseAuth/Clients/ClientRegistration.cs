@@ -35,6 +35,12 @@ internal sealed record ClientRegistration
     /// <summary>May call the introspection endpoint.</summary>
     public bool MayIntrospect { get; init; }
 
+    /// <summary>
+    /// Must use DPoP (RFC 9449 §5.2 <c>dpop_bound_access_tokens</c>, or <see cref="McpOAuthClient.RequireDpop"/>): a token
+    /// request without a proof is refused.
+    /// </summary>
+    public bool DpopBoundAccessTokens { get; init; }
+
     /// <summary>Holds credentials: it must authenticate at the token, revocation and introspection endpoints.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool IsConfidential => SecretHash is not null || AssertionKeys is not null;

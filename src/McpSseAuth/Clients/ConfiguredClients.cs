@@ -79,6 +79,7 @@ internal sealed class ConfiguredClients(IOptions<McpOAuthOptions> options, TimeP
                 AssertionKeys = client.JwksJson is { } jwks ? ParseJwks(jwks).Keys : null,
                 ClientCredentialsScopes = client.Scopes.Count > 0 ? [.. client.Scopes] : [.. o.Scopes.Default],
                 MayIntrospect = client.AllowIntrospection,
+                DpopBoundAccessTokens = client.RequireDpop,
             };
         }
 

@@ -57,6 +57,12 @@ internal sealed class AuthorizationServerMetadataEndpoint(ServerUris uris, Signi
             metadata["introspection_endpoint_auth_methods_supported"] = AuthMethods().Where(m => m != "none").ToArray();
         }
 
+        if (o.Dpop.Enabled)
+        {
+            // RFC 9449 §5.1: the token endpoint binds tokens to the key of a proof signed with one of these.
+            metadata["dpop_signing_alg_values_supported"] = Dpop.DpopProofs.Algorithms;
+        }
+
         if (clients.AnyPrivateKeyJwt)
         {
             metadata["token_endpoint_auth_signing_alg_values_supported"] = new[] { "RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "ES512" };

@@ -38,6 +38,13 @@ internal sealed class ProtectedResourceMetadataEndpoint(ServerUris uris, Protect
             BearerMethodsSupported = ["header"],
             ResourceName = options.Value.ResourceName,
         };
+        if (options.Value.Dpop.Enabled)
+        {
+            // RFC 9728 §2 with RFC 9449: the proofs this resource checks, and whether it takes DPoP-bound tokens only.
+            metadata.DpopSigningAlgValuesSupported = [.. Dpop.DpopProofs.Algorithms];
+            metadata.DpopBoundAccessTokensRequired = options.Value.Dpop.Required;
+        }
+
         context.Response.Headers.CacheControl = uris.MetadataCacheControl;
         return context.Response.WriteAsJsonAsync(metadata, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ProtectedResourceMetadata)), contentType: "application/json", context.RequestAborted);
     }

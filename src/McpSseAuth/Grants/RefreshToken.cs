@@ -15,4 +15,9 @@ internal sealed record RefreshToken
     public required DateTimeOffset ExpiresAt { get; init; }
     /// <summary>When the grant's record was last written (<see cref="GrantRecord.TouchInterval"/>); null in tokens stored before it was kept.</summary>
     public DateTimeOffset? GrantTouchedAt { get; init; }
+    /// <summary>
+    /// The thumbprint of the DPoP key a public client's refresh token is bound to (RFC 9449 §5): refreshed only with a proof
+    /// of that key. Null for bearer grants and confidential clients (whose authentication binds them).
+    /// </summary>
+    public string? DpopJkt { get; init; }
 }

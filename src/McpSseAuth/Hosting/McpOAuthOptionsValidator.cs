@@ -15,6 +15,7 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
         ServerOptionsChecks.Check(options, failures);
         TokenOptionsChecks.Check(options.Tokens, failures);
         TokenOptionsChecks.Check(options.Signing, failures);
+        TokenOptionsChecks.Check(options.Dpop, options.Clients, failures);
         ScopeOptionsChecks.Check(options.Scopes, failures);
         ClientOptionsChecks.Check(options, failures);
         SignInOptionsChecks.Check(options, failures);

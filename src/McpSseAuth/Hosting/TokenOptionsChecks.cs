@@ -54,4 +54,27 @@ internal static class TokenOptionsChecks
             failures.Add("McpOAuthOptions.Signing.Credentials must use an asymmetric key (ECDSA or RSA) so resource servers can verify with the public key; leave it null to have one created.");
         }
     }
+
+    public static void Check(McpOAuthDpopOptions dpop, IEnumerable<McpOAuthClient> clients, List<string> failures)
+    {
+        if (dpop.ProofLifetime <= TimeSpan.Zero || dpop.ProofLifetime > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"McpOAuthOptions.Dpop.ProofLifetime is {dpop.ProofLifetime}: use more than zero and at most 10 minutes (default 1 minute); a proof can be replayed to another server that long.");
+        }
+
+        if (dpop.NonceLifetime < TimeSpan.FromSeconds(10) || dpop.NonceLifetime > TimeSpan.FromHours(1))
+        {
+            failures.Add($"McpOAuthOptions.Dpop.NonceLifetime is {dpop.NonceLifetime}: use 10 seconds to 1 hour (default 5 minutes).");
+        }
+
+        if (!dpop.Enabled && (dpop.Required || dpop.RequireNonce))
+        {
+            failures.Add("McpOAuthOptions.Dpop.Enabled is false while Dpop.Required or Dpop.RequireNonce is set: enable DPoP, or clear those.");
+        }
+
+        foreach (var client in clients.Where(c => c.RequireDpop && !dpop.Enabled))
+        {
+            failures.Add($"McpOAuthOptions.Clients entry '{client.ClientId}' sets RequireDpop while Dpop.Enabled is false: enable DPoP, or clear RequireDpop.");
+        }
+    }
 }

@@ -6,7 +6,7 @@ namespace McpSseAuth.Http;
 /// <summary>An OAuth error as RFC 6749 §5.2 / RFC 7591 §3.2.2 shape it, with the HTTP status it maps to.</summary>
 internal sealed record OAuthError(string Error, string Description, int StatusCode)
 {
-    // One table: error code → status (RFC 6749 §5.2, RFC 7591 §3.2.2, RFC 8707 §2, RFC 6750 §3.1, OIDC Core §3.1.2.6).
+    // One table: error code → status (RFC 6749 §5.2, RFC 7591 §3.2.2, RFC 8707 §2, RFC 6750 §3.1, OIDC Core §3.1.2.6, RFC 9449 §5 and §8).
     public static OAuthError InvalidRequest(string description) => new(OAuthErrorCodes.InvalidRequest, description, 400);
     public static OAuthError InvalidClient(string description) => new(OAuthErrorCodes.InvalidClient, description, 401);
     public static OAuthError InvalidGrant(string description) => new(OAuthErrorCodes.InvalidGrant, description, 400);
@@ -24,6 +24,8 @@ internal sealed record OAuthError(string Error, string Description, int StatusCo
     public static OAuthError MethodNotAllowed(string description) => new(OAuthErrorCodes.InvalidRequest, description, 405);
     public static OAuthError ConsentRequired(string description) => new(OAuthErrorCodes.ConsentRequired, description, 400);
     public static OAuthError LoginRequired(string description) => new(OAuthErrorCodes.LoginRequired, description, 400);
+    public static OAuthError InvalidDpopProof(string description) => new(OAuthErrorCodes.InvalidDpopProof, description, 400);
+    public static OAuthError UseDpopNonce(string description) => new(OAuthErrorCodes.UseDpopNonce, description, 400);
 
     /// <summary>Writes <c>{"error", "error_description"}</c> with <c>Cache-Control: no-store</c>.</summary>
     public Task WriteAsync(HttpContext context)

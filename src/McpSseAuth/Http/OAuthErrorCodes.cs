@@ -18,4 +18,6 @@ internal static class OAuthErrorCodes
     public const string InvalidToken = "invalid_token";
     public const string ConsentRequired = "consent_required";
     public const string LoginRequired = "login_required";
+    public const string InvalidDpopProof = "invalid_dpop_proof";
+    public const string UseDpopNonce = "use_dpop_nonce";
 }

@@ -15,7 +15,7 @@ internal sealed class PublicCors(ICorsService cors)
         .AllowAnyOrigin()
         .AllowAnyHeader()
         .WithMethods(HttpMethods.Get, HttpMethods.Post)
-        .WithExposedHeaders(HeaderNames.WWWAuthenticate)
+        .WithExposedHeaders(HeaderNames.WWWAuthenticate, "DPoP-Nonce")
         .SetPreflightMaxAge(TimeSpan.FromHours(1))
         .Build();
 

@@ -25,7 +25,8 @@ internal sealed class InsufficientScope(ServerUris uris, ProtectedResources reso
         var named = StandardHeaders.OfRevisionWithHeaders(context.Request)
             ? resources.ScopesFor(ProtectedResourceMetadataPath.Of(context, resources), options.Value.Scopes.Default).Concat(required ?? [])
             : (context.User.FindFirst("scope")?.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(s => s != McpOAuthDefaults.OfflineAccessScope);
-        (AuthenticateChallenge.Bearer() with
+        // A DPoP client is answered in its own scheme (RFC 9449 §7.1).
+        ((AuthenticateChallenge.UsesDpop(context.Request) ? AuthenticateChallenge.Dpop(Dpop.DpopProofs.Algorithms) : AuthenticateChallenge.Bearer()) with
         {
             Error = "insufficient_scope",
             Scope = string.Join(' ', named.Concat(missing).Distinct(StringComparer.Ordinal)),

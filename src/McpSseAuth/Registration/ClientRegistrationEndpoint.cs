@@ -137,6 +137,11 @@ internal sealed class ClientRegistrationEndpoint(
         AddIfPresent(response, "application_type", client.ApplicationType);
         AddIfPresent(response, "software_id", client.SoftwareId);
         AddIfPresent(response, "software_version", client.SoftwareVersion);
+        if (client.DpopBoundAccessTokens)
+        {
+            response["dpop_bound_access_tokens"] = true;
+        }
+
         return response;
     }
 

@@ -10,7 +10,7 @@ namespace McpSseAuth.Tokens;
 /// <summary>
 /// Access tokens as JWTs in the RFC 9068 profile: header <c>typ: at+jwt</c> and a <c>kid</c>; claims <c>iss</c>,
 /// <c>aud</c> (the resource requested, RFC 8707; a single string when there is one), <c>sub</c>, <c>client_id</c>, <c>scope</c>, <c>jti</c>,
-/// <c>iat</c>, <c>nbf</c>, <c>exp</c>, and the grant id <c>gid</c>. The resource accepts exactly this shape (Validation/AccessTokenProfile).
+/// <c>iat</c>, <c>nbf</c>, <c>exp</c>, the grant id <c>gid</c>, and for a DPoP-bound token <c>cnf.jkt</c> (RFC 9449 §6.1). The resource accepts exactly this shape (Validation/AccessTokenProfile).
 /// </summary>
 internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOptions<McpOAuthOptions> options)
 {
@@ -18,7 +18,7 @@ internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOp
 
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public IssuedAccessToken Issue(string issuer, IReadOnlyList<string> audiences, GrantSubject user, string clientId, IReadOnlyList<string> scopes, string grantId)
+    public IssuedAccessToken Issue(string issuer, IReadOnlyList<string> audiences, GrantSubject user, string clientId, IReadOnlyList<string> scopes, string grantId, string? jkt = null)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var lifetime = options.Value.Tokens.AccessTokenLifetime;
@@ -30,6 +30,11 @@ internal sealed class AccessTokenIssuer(SigningKeys keys, TimeProvider time, IOp
             ["jti"] = OpaqueHandle.Create(),
             [GrantClaims.GrantId] = grantId,
         };
+        if (jkt is not null)
+        {
+            claims["cnf"] = new Dictionary<string, object>(StringComparer.Ordinal) { ["jkt"] = jkt };
+        }
+
         if (user.Claims is not null)
         {
             // The token's own claims are never taken from the user's.

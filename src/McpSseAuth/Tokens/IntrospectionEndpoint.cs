@@ -83,6 +83,13 @@ internal sealed class IntrospectionEndpoint(
             }
         }
 
+        // RFC 9449 §6.2: a DPoP-bound token's key, so the resource can check the proof.
+        if (identity.FindFirst("cnf")?.Value is { } cnf && JktOf(cnf) is { } jkt)
+        {
+            answer["token_type"] = "DPoP";
+            answer["cnf"] = new Dictionary<string, object>(StringComparer.Ordinal) { ["jkt"] = jkt };
+        }
+
         var audiences = identity.FindAll("aud").Select(c => c.Value).ToArray();
         answer["aud"] = audiences.Length == 1 ? audiences[0] : audiences;
         if (identity.FindFirst("name")?.Value is { } displayName)
@@ -113,4 +120,18 @@ internal sealed class IntrospectionEndpoint(
     }
 
     private Task RefuseAsync(HttpContext context, string? clientId, OAuthError error) => ClientAuthentication.RefuseAsync(context, logger, clientId, error);
+
+    private static string? JktOf(string cnf)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(cnf);
+            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && document.RootElement.TryGetProperty("jkt", out var jkt)
+                && jkt.ValueKind == System.Text.Json.JsonValueKind.String ? jkt.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
 }

@@ -27,7 +27,7 @@ internal sealed class RefreshTokenGrant(
     ILogger<TokenEndpoint> logger)
 {
     /// <summary>Answers a <c>refresh_token</c> grant of <paramref name="client"/>; <paramref name="inspected"/> is the token as read while the client was authenticated (read here when not given).</summary>
-    public async Task HandleAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client, RefreshInspection? inspected = null)
+    public async Task HandleAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client, RefreshInspection? inspected = null, string? jkt = null)
     {
         if (parameters["refresh_token"] is not { } handle)
         {
@@ -38,7 +38,7 @@ internal sealed class RefreshTokenGrant(
         var (state, token, spentAt) = inspected ?? await refreshTokens.InspectAsync(handle, context.RequestAborted);
         if (state == RefreshState.Spent)
         {
-            await ReplayedAsync(context, client, handle, token!, spentAt);
+            await ReplayedAsync(context, client, handle, token!, spentAt, jkt);
             return;
         }
 
@@ -54,6 +54,14 @@ internal sealed class RefreshTokenGrant(
             Log.TokenReplayed(logger, "refresh token", client.ClientId, token.User.Subject, token.GrantId);
             await revocation.RevokeAsync(token.GrantId, context.RequestAborted);
             await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token was issued to another client."));
+            return;
+        }
+
+        if (KeyMismatch(token, jkt) is { } keyError)
+        {
+            // Refused without spending it: whoever holds the token without the key gets nothing, and the client keeps it.
+            Log.RefreshKeyMismatch(logger, client.ClientId, token.GrantId);
+            await RefuseAsync(context, client.ClientId, keyError);
             return;
         }
 
@@ -75,7 +83,8 @@ internal sealed class RefreshTokenGrant(
         // record is written again only once per GrantRecord.TouchInterval; until then the successor carries when it was.
         var now = time.GetUtcNow();
         var touchedAt = token.GrantTouchedAt is { } t && now - t < GrantRecord.TouchInterval && t <= now ? t : (DateTimeOffset?)null;
-        var issued = issuance.Prepare(context, client, token.User, scopes, audiences, token.Resources, token.GrantId, token.GrantCreatedAt, token.Scopes, touchedAt ?? now);
+        // The access token is bound to this request's key, if any; the successor keeps the binding of the token it replaces.
+        var issued = issuance.Prepare(context, client, token.User, scopes, audiences, token.Resources, token.GrantId, token.GrantCreatedAt, token.Scopes, touchedAt ?? now, jkt, token.DpopJkt);
         if (issued.Refresh is null)
         {
             // The client may no longer refresh (its grant types changed): the token is spent, nothing rotates.
@@ -97,7 +106,7 @@ internal sealed class RefreshTokenGrant(
                 break;
             case RedeemStatus.Replayed:
                 // A twin spent it first: the same rules as any replay.
-                await ReplayedAsync(context, client, handle, outcome.Spent!, outcome.SpentAt);
+                await ReplayedAsync(context, client, handle, outcome.Spent!, outcome.SpentAt, jkt);
                 break;
             default:
                 await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token is invalid, expired, revoked or already used."));
@@ -124,11 +133,19 @@ internal sealed class RefreshTokenGrant(
     /// successor it was answered with has not been used: once the client has used the successor it has moved on, and the old
     /// token in anyone's hands is stolen. Otherwise the whole grant is revoked (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2).
     /// </summary>
-    private async Task ReplayedAsync(HttpContext context, ClientRegistration client, string handle, RefreshToken token, DateTimeOffset? spentAt)
+    private async Task ReplayedAsync(HttpContext context, ClientRegistration client, string handle, RefreshToken token, DateTimeOffset? spentAt, string? jkt)
     {
         var window = options.Value.Tokens.RefreshTokenReuseWindow;
         var inWindow = spentAt is { } at && time.GetUtcNow() - at <= window && window > TimeSpan.Zero
             && string.Equals(token.ClientId, client.ClientId, StringComparison.Ordinal);
+        if (inWindow && KeyMismatch(token, jkt) is { } keyError)
+        {
+            // The answer kept for a retry holds tokens of the bound key: only a proof of that key gets it.
+            Log.RefreshKeyMismatch(logger, client.ClientId, token.GrantId);
+            await RefuseAsync(context, client.ClientId, keyError);
+            return;
+        }
+
         if (inWindow)
         {
             if (await refreshTokens.FindSuccessorAsync(handle, context.RequestAborted) is not { } sealedResponse
@@ -156,6 +173,15 @@ internal sealed class RefreshTokenGrant(
         await revocation.RevokeAsync(token.GrantId, context.RequestAborted);
         await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token is invalid, expired, revoked or already used."));
     }
+
+    /// <summary>Why a refresh token bound to a DPoP key (RFC 9449 §5) may not be used with this request's key, or null.</summary>
+    private static OAuthError? KeyMismatch(RefreshToken token, string? jkt) => token.DpopJkt switch
+    {
+        null => null,
+        var bound when jkt is null => OAuthError.InvalidDpopProof("This refresh token is bound to a DPoP key: send a DPoP proof of that key."),
+        var bound when !string.Equals(bound, jkt, StringComparison.Ordinal) => OAuthError.InvalidGrant("This refresh token is bound to another DPoP key."),
+        _ => null,
+    };
 
     /// <summary>The user lost access: everything of theirs was revoked with it.</summary>
     public static readonly OAuthError NoAccess = OAuthError.InvalidGrant("The user no longer has access to this server.");

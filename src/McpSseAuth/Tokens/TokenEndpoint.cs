@@ -25,6 +25,7 @@ internal sealed class TokenEndpoint(
     TokenIssuance issuance,
     TokenTargets targets,
     RefreshTokenGrant refresh,
+    TokenBinding binding,
     ResourceIndicators resources,
     ServerUris uris,
     TimeProvider time,
@@ -40,20 +41,30 @@ internal sealed class TokenEndpoint(
         }
 
         var ((parameters, client), presented) = read;
+        if (parameters["grant_type"] is null)
+        {
+            await RefuseAsync(context, client.ClientId, OAuthError.InvalidRequest("The grant_type parameter is missing."));
+            return;
+        }
+
+        // The DPoP proof, before any grant is looked at: a refused proof spends nothing.
+        var (jkt, bindingError) = await binding.BindAsync(context, client);
+        if (bindingError is not null)
+        {
+            await RefuseAsync(context, client.ClientId, bindingError);
+            return;
+        }
 
         switch (parameters["grant_type"])
         {
-            case null:
-                await RefuseAsync(context, client.ClientId, OAuthError.InvalidRequest("The grant_type parameter is missing."));
-                break;
             case "authorization_code":
-                await RedeemCodeAsync(context, parameters, client!, presented.Code);
+                await RedeemCodeAsync(context, parameters, client!, presented.Code, jkt);
                 break;
             case "refresh_token":
-                await refresh.HandleAsync(context, parameters, client!, presented.Refresh);
+                await refresh.HandleAsync(context, parameters, client!, presented.Refresh, jkt);
                 break;
             case Clients.ConfiguredClients.ClientCredentials:
-                await ClientCredentialsAsync(context, parameters, client);
+                await ClientCredentialsAsync(context, parameters, client, jkt);
                 break;
             default:
                 await RefuseAsync(context, client.ClientId, OAuthError.UnsupportedGrantType("Supported grant types: authorization_code, refresh_token, and client_credentials for configured confidential clients."));
@@ -75,7 +86,7 @@ internal sealed class TokenEndpoint(
     /// RFC 6749 §4.1.3 with PKCE. The code is read and checked, what it issues is stored, and only then is it spent: a
     /// storage failure in between leaves the code redeemable, never spent with nothing to show for it.
     /// </summary>
-    private async Task RedeemCodeAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client, AuthorizationCode? code)
+    private async Task RedeemCodeAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client, AuthorizationCode? code, string? jkt)
     {
         if (parameters["code"] is not { } handle)
         {
@@ -100,7 +111,8 @@ internal sealed class TokenEndpoint(
         }
 
         var now = time.GetUtcNow();
-        var issued = issuance.Prepare(context, client, code.User, code.Scopes, audiences, code.Resources, code.GrantId, now);
+        // RFC 9449 §5: a public client's refresh token is bound to the key too; a confidential client's authentication binds its own.
+        var issued = issuance.Prepare(context, client, code.User, code.Scopes, audiences, code.Resources, code.GrantId, now, jkt: jkt, refreshJkt: client.IsConfidential ? null : jkt);
         // The refresh token, and the grant the connected-apps page lists, before anything of it can be used. Neither depends
         // on the other, so both are written at once (one commit where the storage groups them); the code is spent after both.
         var grant = new GrantRecord
@@ -182,7 +194,7 @@ internal sealed class TokenEndpoint(
     /// RFC 6749 §4.4: a configured confidential client acting for itself. The token's subject is <c>client:</c> + its id (a
     /// form no user subject takes), with no refresh token; its own grant id lets the client revoke it.
     /// </summary>
-    private async Task ClientCredentialsAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client)
+    private async Task ClientCredentialsAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client, string? jkt)
     {
         if (!client.IsConfidential || !client.GrantTypes.Contains(Clients.ConfiguredClients.ClientCredentials, StringComparer.Ordinal))
         {
@@ -203,8 +215,8 @@ internal sealed class TokenEndpoint(
         }
 
         var subject = new GrantSubject("client:" + client.ClientId, client.ClientName);
-        var (accessToken, expiresIn) = issuer.Issue(uris.Issuer(context), audiences, subject, client.ClientId, scopes, OpaqueHandle.Create());
-        var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(TokenIssuance.Response(accessToken, expiresIn, scopes), OAuthJsonContext.Default.DictionaryStringObject);
+        var (accessToken, expiresIn) = issuer.Issue(uris.Issuer(context), audiences, subject, client.ClientId, scopes, OpaqueHandle.Create(), jkt);
+        var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(TokenIssuance.Response(accessToken, expiresIn, scopes, jkt is not null), OAuthJsonContext.Default.DictionaryStringObject);
         await issuance.AnswerAsync(context, client.ClientId, subject.Subject, Clients.ConfiguredClients.ClientCredentials, scopes, audiences, body);
     }
 

@@ -31,7 +31,9 @@ internal sealed class TokenIssuance(AccessTokenIssuer issuer, ServerUris uris, T
         string grantId,
         DateTimeOffset grantCreatedAt,
         IReadOnlyList<string>? grantScopes = null,
-        DateTimeOffset? grantTouchedAt = null)
+        DateTimeOffset? grantTouchedAt = null,
+        string? jkt = null,
+        string? refreshJkt = null)
     {
         var o = options.Value;
         var now = time.GetUtcNow();
@@ -40,8 +42,8 @@ internal sealed class TokenIssuance(AccessTokenIssuer issuer, ServerUris uris, T
         scopes = [.. scopes.Where(s => s != McpOAuthDefaults.OfflineAccessScope)];
         // Idle lifetime from now, never past the grant's absolute lifetime.
         var refreshExpiresAt = Min(now + o.Tokens.RefreshTokenLifetime, grantCreatedAt + o.Tokens.RefreshTokenAbsoluteLifetime);
-        var (accessToken, expiresIn) = issuer.Issue(uris.Issuer(context), audiences, user, client.ClientId, scopes, grantId);
-        var response = Response(accessToken, expiresIn, scopes);
+        var (accessToken, expiresIn) = issuer.Issue(uris.Issuer(context), audiences, user, client.ClientId, scopes, grantId, jkt);
+        var response = Response(accessToken, expiresIn, scopes, jkt is not null);
         string? refreshHandle = null;
         RefreshToken? refresh = null;
         var rotates = client.GrantTypes.Contains("refresh_token", StringComparer.Ordinal);
@@ -58,6 +60,7 @@ internal sealed class TokenIssuance(AccessTokenIssuer issuer, ServerUris uris, T
                 GrantCreatedAt = grantCreatedAt,
                 ExpiresAt = refreshExpiresAt,
                 GrantTouchedAt = grantTouchedAt ?? now,
+                DpopJkt = refreshJkt,
             };
             response["refresh_token"] = refreshHandle;
         }
@@ -66,11 +69,11 @@ internal sealed class TokenIssuance(AccessTokenIssuer issuer, ServerUris uris, T
         return new IssuedTokens(body, refreshHandle, refresh, scopes, rotates ? refreshExpiresAt : now + o.Tokens.AccessTokenLifetime);
     }
 
-    /// <summary>RFC 6749 §5.1: the access token part of a token response.</summary>
-    public static Dictionary<string, object> Response(string accessToken, int expiresIn, IReadOnlyList<string> scopes) => new(StringComparer.Ordinal)
+    /// <summary>RFC 6749 §5.1: the access token part of a token response; <c>token_type</c> DPoP for a bound token (RFC 9449 §5).</summary>
+    public static Dictionary<string, object> Response(string accessToken, int expiresIn, IReadOnlyList<string> scopes, bool dpopBound) => new(StringComparer.Ordinal)
     {
         ["access_token"] = accessToken,
-        ["token_type"] = "Bearer",
+        ["token_type"] = dpopBound ? "DPoP" : "Bearer",
         ["expires_in"] = expiresIn,
         ["scope"] = string.Join(' ', scopes),
     };

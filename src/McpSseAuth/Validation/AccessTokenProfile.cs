@@ -42,10 +42,10 @@ internal static class AccessTokenProfile
             }
         }
 
-        // RFC 7800 / RFC 9449: a token bound to a key is usable only with proof of that key, which this server does not check yet.
-        if (token.TryGetPayloadValue<object>("cnf", out _))
+        // RFC 9449 §6.1: a bound token names its key's thumbprint and nothing else (no other confirmation method is ours).
+        if (token.TryGetPayloadValue<object>("cnf", out _) && BoundKey(token) is null)
         {
-            return "cnf claim";
+            return "cnf is not {\"jkt\": thumbprint}";
         }
 
         foreach (var claim in TextClaims)
@@ -69,6 +69,37 @@ internal static class AccessTokenProfile
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The SHA-256 JWK thumbprint (RFC 7638, base64url: 43 characters) a DPoP-bound token names in <c>cnf.jkt</c>; null
+    /// when the token has no <c>cnf</c> or one of another shape.
+    /// </summary>
+    public static string? BoundKey(JsonWebToken token)
+    {
+        if (!token.TryGetPayloadValue<object>("cnf", out _))
+        {
+            return null;
+        }
+
+        using var payload = System.Text.Json.JsonDocument.Parse(Base64UrlEncoder.Decode(token.EncodedPayload));
+        if (!payload.RootElement.TryGetProperty("cnf", out var cnf) || cnf.ValueKind != System.Text.Json.JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        string? jkt = null;
+        foreach (var member in cnf.EnumerateObject())
+        {
+            if (member.Name != "jkt" || member.Value.ValueKind != System.Text.Json.JsonValueKind.String)
+            {
+                return null;
+            }
+
+            jkt = member.Value.GetString();
+        }
+
+        return jkt is { Length: 43 } ? jkt : null;
     }
 
     /// <summary>The failed result for a token the profile refuses, as IdentityModel reports one.</summary>

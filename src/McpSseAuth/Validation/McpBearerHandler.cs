@@ -15,7 +15,9 @@ namespace McpSseAuth.Validation;
 /// (<see cref="ValidatedTokenCache"/>), then per request the issuer, the audience of the endpoint the request reached (so a
 /// token is accepted only by the MCP endpoint it was issued for: RFC 8707, MCP authorization "token audience binding"),
 /// the grant not revoked and the user still with access. Tokens come only from the <c>Authorization</c> header (RFC 6750
-/// §2.1; OAuth 2.1 §5.1 forbids the query string). Nothing of JwtBearer's general pipeline (its per-request copy of the
+/// §2.1; OAuth 2.1 §5.1 forbids the query string). A DPoP-bound token (<c>cnf.jkt</c>) is accepted only as
+/// <c>Authorization: DPoP</c> with a valid proof of its key for this request (RFC 9449 §7), on every request of both
+/// transports; a bound token sent as a bearer token is refused. Nothing of JwtBearer's general pipeline (its per-request copy of the
 /// validation parameters, its events): a request with a known token costs a dictionary lookup, its claims shared until the request changes them.
 /// </summary>
 internal sealed class McpBearerHandler(
@@ -25,7 +27,9 @@ internal sealed class McpBearerHandler(
     ValidatedTokenCache tokens,
     ServerUris uris,
     RevocationChecks revocations,
-    Users.UserStatus users)
+    Users.UserStatus users,
+    Dpop.DpopProofs proofs,
+    IOptions<McpOAuthOptions> oauthOptions)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     // An access token of this server is well under 2 KiB; a longer header is not one of them.
@@ -36,12 +40,19 @@ internal sealed class McpBearerHandler(
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization;
-        if (header.Count != 1 || header[0] is not { } value || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (header.Count != 1 || header[0] is not { } value)
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var token = value.AsSpan(7).Trim();
+        // RFC 6750 §2.1 Bearer, or RFC 9449 §7.1 DPoP (when offered).
+        var dpop = value.StartsWith("DPoP ", StringComparison.OrdinalIgnoreCase) && oauthOptions.Value.Dpop.Enabled;
+        if (!dpop && !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        var token = value.AsSpan(dpop ? 5 : 7).Trim();
         if (token.IsEmpty)
         {
             return Task.FromResult(AuthenticateResult.NoResult());
@@ -52,17 +63,22 @@ internal sealed class McpBearerHandler(
             return Task.FromResult(Failed("malformed", new SecurityTokenMalformedException("The access token is too long.")));
         }
 
-        return tokens.TryGetKnown(token, out var known) ? CheckAsync(known) : ValidateAndCheckAsync(token.ToString());
+        // The proof names the token by its hash (ath), taken here where the token is at hand without a copy.
+        var ath = dpop ? Dpop.DpopProofs.AccessTokenHash(token) : null;
+        return tokens.TryGetKnown(token, out var known) ? CheckAsync(known, ath) : ValidateAndCheckAsync(token.ToString(), ath);
     }
 
-    private async Task<AuthenticateResult> ValidateAndCheckAsync(string token)
+    private async Task<AuthenticateResult> ValidateAndCheckAsync(string token, string? ath)
     {
         var (validated, failure) = await tokens.ValidateAsync(token);
-        return validated is null ? Failed(failure!.GetType().Name, failure) : await CheckAsync(validated);
+        return validated is null ? Failed(failure!.GetType().Name, failure) : await CheckAsync(validated, ath);
     }
 
-    /// <summary>What is checked per request of a valid token: its issuer and audience here, its grant, its user.</summary>
-    private async Task<AuthenticateResult> CheckAsync(ValidatedToken validated)
+    /// <summary>
+    /// What is checked per request of a valid token: its issuer and audience here, its grant, its user, and its DPoP
+    /// binding. <paramref name="ath"/> is the token's hash when it came as <c>Authorization: DPoP</c>.
+    /// </summary>
+    private async Task<AuthenticateResult> CheckAsync(ValidatedToken validated, string? ath)
     {
         if (!string.Equals(validated.Issuer, uris.Issuer(Context), StringComparison.Ordinal))
         {
@@ -93,8 +109,49 @@ internal sealed class McpBearerHandler(
             return Failed("user without access", new AccessTokenRevokedException("The access token's user no longer has access."));
         }
 
+        if ((validated.Jkt is not null || ath is not null || oauthOptions.Value.Dpop.Required) && await SenderRefusalAsync(validated, ath) is { } refused)
+        {
+            return refused;
+        }
+
         // The token's claims, shared until the request changes them: the application (claims transformation, handlers) may.
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new RequestIdentity(validated.Identity)), Scheme.Name));
+    }
+
+    /// <summary>
+    /// RFC 9449 §7: a bound token only with a proof of its key for this request (method, URI, the token's hash, fresh, once);
+    /// an unbound one only as a bearer token, and not at all when DPoP is required. Null when the request may go on.
+    /// </summary>
+    private async Task<AuthenticateResult?> SenderRefusalAsync(ValidatedToken validated, string? ath)
+    {
+        var dpop = oauthOptions.Value.Dpop;
+        if (validated.Jkt is null)
+        {
+            return ath is not null
+                ? Failed("bearer token sent as DPoP", new DpopRefusedException(Http.OAuthErrorCodes.InvalidToken, "This access token is not DPoP-bound: send it as Authorization: Bearer"))
+                : Failed("bearer token where DPoP is required", new DpopRefusedException(Http.OAuthErrorCodes.InvalidToken, "This server accepts DPoP-bound access tokens only"));
+        }
+
+        if (!dpop.Enabled)
+        {
+            return Failed("DPoP-bound token while DPoP is off", new DpopRefusedException(Http.OAuthErrorCodes.InvalidToken, "This server does not accept DPoP-bound access tokens"));
+        }
+
+        if (ath is null)
+        {
+            return Failed("DPoP-bound token sent as bearer", new DpopRefusedException(Http.OAuthErrorCodes.InvalidToken, "This access token is DPoP-bound: send it as Authorization: DPoP with a DPoP proof"));
+        }
+
+        var check = await proofs.CheckAsync(Context, uris.Under(Context, Request.Path), ath);
+        if (check.Proof is not { } proof)
+        {
+            return Failed(check.Error is null ? "no DPoP proof" : "DPoP proof refused", new DpopRefusedException(
+                check.Error ?? Dpop.DpopCheck.InvalidProof, check.Description ?? "A DPoP-bound access token needs a DPoP proof in the DPoP header", check.Nonce));
+        }
+
+        return string.Equals(proof.Jkt, validated.Jkt, StringComparison.Ordinal)
+            ? null
+            : Failed("DPoP proof of another key", new DpopRefusedException(Dpop.DpopCheck.InvalidProof, "The DPoP proof is not signed by the key this access token is bound to"));
     }
 
     private AuthenticateResult Failed(string reason, Exception failure)

@@ -87,7 +87,8 @@ internal sealed class ValidatedTokenCache(AccessTokenReader reader, SigningKeys 
 }
 
 /// <summary>A genuine access token, read once: the claims its requests share (<see cref="RequestIdentity"/>), and what each request checks.</summary>
-internal sealed record ValidatedToken(JsonWebToken Jwt, SharedTokenIdentity Identity, string? Issuer, string[] Audiences, string GrantId, string Subject)
+/// <remarks><see cref="Jkt"/>: the thumbprint of the DPoP key a bound token needs a proof of (RFC 9449), or null.</remarks>
+internal sealed record ValidatedToken(JsonWebToken Jwt, SharedTokenIdentity Identity, string? Issuer, string[] Audiences, string GrantId, string Subject, string? Jkt)
 {
     public static ValidatedToken From(JsonWebToken jwt, ClaimsIdentity identity) => new(
         jwt,
@@ -96,5 +97,6 @@ internal sealed record ValidatedToken(JsonWebToken Jwt, SharedTokenIdentity Iden
         [.. identity.FindAll("aud").Select(a => a.Value)],
         // Every token that validated names its grant and subject (AccessTokenProfile).
         identity.FindFirst(GrantClaims.GrantId)!.Value,
-        identity.FindFirst("sub")!.Value);
+        identity.FindFirst("sub")!.Value,
+        AccessTokenProfile.BoundKey(jwt));
 }

@@ -13,7 +13,10 @@ public static class TypeScriptClient
 
     public sealed record Result(int ExitCode, JsonElement? Output, string StandardError);
 
-    public static async Task<Result> RunAsync(params string[] arguments)
+    public static Task<Result> RunAsync(params string[] arguments) => RunScriptAsync("client.mjs", arguments);
+
+    /// <summary>Runs another script of the folder (e.g. <c>dpop-client.mjs</c>) with <paramref name="arguments"/>.</summary>
+    public static async Task<Result> RunScriptAsync(string script, params string[] arguments)
     {
         if (!Directory.Exists(Path.Combine(Folder, "node_modules", "@modelcontextprotocol", "sdk")))
         {
@@ -27,7 +30,7 @@ public static class TypeScriptClient
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add("client.mjs");
+        start.ArgumentList.Add(script);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

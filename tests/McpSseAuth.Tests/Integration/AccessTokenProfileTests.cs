@@ -45,7 +45,8 @@ public sealed class AccessTokenProfileTests(SampleAppFixture fixture) : IClassFi
             claims["iat"] = now - 10;
             claims["exp"] = now - 10 + (long)lifetime.TotalSeconds + 120;
         },
-        ["cnf claim"] = (claims, _, _) => claims["cnf"] = new Dictionary<string, object> { ["jkt"] = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" },
+        // A confirmation method other than DPoP's jkt (RFC 8705 mTLS): no proof of it is checked here, so it is refused.
+        ["cnf of another method"] = (claims, _, _) => claims["cnf"] = new Dictionary<string, object> { ["x5t#S256"] = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" },
         ["crit header"] = (_, header, _) => header["crit"] = new[] { "exp-extension" },
         ["no typ"] = (_, header, _) => header["typ"] = "",
     };
@@ -87,7 +88,7 @@ public sealed class AccessTokenProfileTests(SampleAppFixture fixture) : IClassFi
 
     [Theory]
     [InlineData("no gid")]
-    [InlineData("cnf claim")]
+    [InlineData("cnf of another method")]
     [InlineData("crit header")]
     public async Task Revocation_OfATokenOutsideOurProfile_RevokesNothing(string departure)
     {
