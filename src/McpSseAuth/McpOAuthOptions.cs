@@ -29,6 +29,13 @@ public sealed class McpOAuthOptions
     /// </summary>
     public bool AllowInsecureHttp { get; set; }
 
+    /// <summary>
+    /// Origins (<c>https://app.example.com</c>) of browser pages allowed to call the MCP endpoints besides this server's own
+    /// (the issuer's). A request whose <c>Origin</c> header names another is refused with 403: DNS rebinding protection, as
+    /// MCP's transports require. Requests without <c>Origin</c> (clients that are not browsers) are not concerned. Empty by default.
+    /// </summary>
+    public IList<string> AllowedOrigins { get; } = [];
+
     /// <summary>Lifetimes of codes and tokens, the claims access tokens carry, the bound on flows in progress.</summary>
     public McpOAuthTokenOptions Tokens { get; } = new();
 

@@ -89,6 +89,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<McpSseAuth.Sessions.SseRelay>();
         services.TryAddSingleton<McpSseAuth.Mcp.McpRefusals>();
         services.TryAddSingleton<McpSseAuth.Mcp.MessageSizeGuard>();
+        services.TryAddSingleton<McpSseAuth.Mcp.OriginGuard>();
         services.TryAddSingleton<McpSseAuth.Mcp.SessionLimitGuard>();
         services.TryAddSingleton<McpSseAuth.Mcp.SessionOwnerGuard>();
         services.TryAddSingleton<McpSseAuth.Mcp.ScopeGuard>();

@@ -24,6 +24,11 @@ internal static class ServerOptionsChecks
             }
         }
 
+        foreach (var origin in options.AllowedOrigins.Where(o => Mcp.OriginGuard.Canonical(o) is not { } c || !string.Equals(c, o.TrimEnd('/'), StringComparison.OrdinalIgnoreCase)))
+        {
+            failures.Add($"McpOAuthOptions.AllowedOrigins has '{origin}', which is not an origin: write scheme://host[:port] (http or https), without path, query or user.");
+        }
+
         if (options.Pages.Layout is { } layout && !typeof(LayoutComponentBase).IsAssignableFrom(layout))
         {
             failures.Add($"McpOAuthOptions.Pages.Layout is {layout.FullName}, which is not a Razor layout: set a component deriving from LayoutComponentBase, or null for McpSseAuth's own.");

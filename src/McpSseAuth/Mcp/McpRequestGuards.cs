@@ -4,7 +4,8 @@ namespace McpSseAuth.Mcp;
 
 /// <summary>
 /// The guards every request to an MCP endpoint passes after authorization (the bearer token, its audience and its grant:
-/// Validation/), before the SDK sees it, in this order: the message size (<see cref="MessageSizeGuard"/>); the endpoint's
+/// Validation/), before the SDK sees it, in this order: the <c>Origin</c> (<see cref="OriginGuard"/>, DNS rebinding
+/// protection); the message size (<see cref="MessageSizeGuard"/>); the endpoint's
 /// own access rules and scopes (<see cref="EndpointRequirementsGuard"/>); for a request
 /// that opens a session, the scopes of a stateless call and the session caps (<see cref="SessionLimitGuard"/>); for one that
 /// names a session, the session's existence (404 when ended, so the client starts anew), its owner
@@ -12,7 +13,7 @@ namespace McpSseAuth.Mcp;
 /// (<see cref="InFlightGuard"/>). Every refusal is a JSON-RPC error (<see cref="McpRefusals"/>). The named-session checks
 /// are per transport: <see cref="StreamableGuards"/> and <see cref="LegacyMessageGuards"/>, on <see cref="LiveSessions"/>.
 /// </summary>
-internal sealed class McpRequestGuards(MessageSizeGuard size, EndpointRequirementsGuard endpoint, SessionLimitGuard limits, StreamableGuards streamable, LegacyMessageGuards legacy)
+internal sealed class McpRequestGuards(OriginGuard origin, MessageSizeGuard size, EndpointRequirementsGuard endpoint, SessionLimitGuard limits, StreamableGuards streamable, LegacyMessageGuards legacy)
 {
     public Task InvokeAsync(HttpContext context, RequestDelegate next, bool legacySse)
     {
@@ -23,7 +24,7 @@ internal sealed class McpRequestGuards(MessageSizeGuard size, EndpointRequiremen
             : Task.CompletedTask;
     }
 
-    private async Task<bool> AdmitsAsync(HttpContext context) => await size.AdmitsAsync(context) && await endpoint.AdmitsAsync(context);
+    private async Task<bool> AdmitsAsync(HttpContext context) => await origin.AdmitsAsync(context) && await size.AdmitsAsync(context) && await endpoint.AdmitsAsync(context);
 
     private async Task GuardWhenAdmittedAsync(Task<bool> admitted, HttpContext context, RequestDelegate next, bool legacySse)
     {

@@ -17,7 +17,7 @@ namespace McpSseAuth.Tests.Infrastructure;
 /// <c>checks.json</c> that <c>-o DIR</c> writes per scenario (<c>DIR/authorization-server-SCENARIO-TIMESTAMP/checks.json</c>).
 /// </para>
 /// </summary>
-public static class ConformanceSuite
+public static partial class ConformanceSuite
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(120);
 
@@ -217,9 +217,9 @@ public static class ConformanceSuite
         var checks = new List<Check>();
         foreach (var file in Directory.EnumerateFiles(outputDir, "checks.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
-            // authorization-server-<scenario>-<ISO timestamp with ':' and '.' as '-'>
+            // authorization-server-<scenario>-<ISO timestamp with ':' and '.' as '-'>, or server-<scenario>-<...>
             var folder = Path.GetFileName(Path.GetDirectoryName(file)!);
-            var scenario = System.Text.RegularExpressions.Regex.Replace(folder, @"^authorization-server-|-\d{4}-\d{2}-\d{2}T[\d-]+Z$", "");
+            var scenario = System.Text.RegularExpressions.Regex.Replace(folder, @"^(authorization-server|server)-|-\d{4}-\d{2}-\d{2}T[\d-]+Z$", "");
             using var json = JsonDocument.Parse(File.ReadAllText(file));
             foreach (var check in json.RootElement.EnumerateArray())
             {

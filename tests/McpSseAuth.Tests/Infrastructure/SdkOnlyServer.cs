@@ -1,0 +1,49 @@
+using McpSseAuth.SampleServer;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace McpSseAuth.Tests.Infrastructure;
+
+/// <summary>
+/// The sample's MCP server as the SDK alone serves it — same tools, same transports and session mode as McpSseAuth sets,
+/// no McpSseAuth — on Kestrel at 127.0.0.1: what a conformance result of the protected sample is compared with.
+/// </summary>
+public sealed class SdkOnlyServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private SdkOnlyServer(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public static async Task<SdkOnlyServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+#pragma warning disable MCP9004 // legacy SSE, as McpSseAuth turns it on
+        builder.Services.AddMcpServer()
+            .WithHttpTransport(o =>
+            {
+                o.EnableLegacySse = true;
+                o.SessionMode = ModelContextProtocol.AspNetCore.HttpServerSessionMode.StatefulForInitializeClients;
+            })
+            .WithTools<SampleTools>();
+#pragma warning restore MCP9004
+        var app = builder.Build();
+        app.MapMcp("/mcp");
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new SdkOnlyServer(app, new Uri(address));
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
