@@ -54,6 +54,12 @@ public sealed class McpOAuthOptions
     /// <summary>Client ID Metadata Documents: URL client ids described by a document at that URL (see <see cref="McpClientMetadataDocumentOptions"/>).</summary>
     public McpClientMetadataDocumentOptions ClientMetadataDocuments { get; } = new();
 
+    /// <summary>
+    /// Enterprise identity providers whose identity assertion grants (ID-JAG, MCP enterprise-managed authorization) the token
+    /// endpoint accepts (see <see cref="McpEnterpriseIdentityProvider"/>). Empty by default: the grant type is not offered.
+    /// </summary>
+    public IList<McpEnterpriseIdentityProvider> EnterpriseIdentityProviders { get; } = [];
+
     /// <summary>Sender-constrained tokens (DPoP, RFC 9449): offered, required for all, nonces, proof lifetime.</summary>
     public McpOAuthDpopOptions Dpop { get; } = new();
 

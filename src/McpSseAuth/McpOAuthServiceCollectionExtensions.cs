@@ -129,6 +129,8 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<McpSseAuth.Dpop.DpopNonces>();
         services.TryAddSingleton<McpSseAuth.Dpop.DpopProofs>();
         services.TryAddSingleton<TokenBinding>();
+        services.TryAddSingleton<McpSseAuth.Enterprise.EnterpriseProviders>();
+        services.TryAddSingleton<IdentityAssertionGrant>();
         services.TryAddSingleton<PendingShares>();
         services.TryAddSingleton<TokenTargets>();
         services.TryAddSingleton<RefreshTokenGrant>();

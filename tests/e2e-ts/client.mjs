@@ -466,13 +466,14 @@ function parseCli() {
       upstream: { type: 'boolean', default: false },
       'no-refresh': { type: 'boolean', default: false },
       'client-metadata-url': { type: 'string' },
+      sdk: { type: 'string', default: 'ts1' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
     allowPositionals: false,
   });
   const usage =
-    "usage: node client.mjs --url <MCP endpoint URL> --transport http|sse --user <name> --password <pw> [--decision allow|deny] [--tool whoami] [--args '{\"json\":1}'] [--timeout 60] [--verbose] [--upstream] [--no-refresh] [--client-metadata-url <https URL>]";
+    "usage: node client.mjs --url <MCP endpoint URL> --transport http|sse --user <name> --password <pw> [--decision allow|deny] [--tool whoami] [--args '{\"json\":1}'] [--timeout 60] [--verbose] [--upstream] [--no-refresh] [--client-metadata-url <https URL>] [--sdk ts1|ts2|ai-sdk]";
   if (values.help) {
     process.stderr.write(usage + '\n');
     process.exit(0);
@@ -485,6 +486,7 @@ function parseCli() {
   if (values.password === undefined) fail('--password is required');
   if (!['http', 'sse'].includes(values.transport)) fail('--transport must be http or sse');
   if (!['allow', 'deny'].includes(values.decision)) fail('--decision must be allow or deny');
+  if (!['ts1', 'ts2', 'ai-sdk'].includes(values.sdk)) fail('--sdk must be ts1, ts2 or ai-sdk');
   let url;
   try {
     url = new URL(values.url);
@@ -505,14 +507,60 @@ function parseCli() {
   return { ...values, url, toolArgs, timeoutSeconds };
 }
 
+// The client under test: the TypeScript SDK 1.x (default), its 2.x (@modelcontextprotocol/client), or the Vercel AI SDK's
+// MCP client (@ai-sdk/mcp, its own OAuth code). All take the same OAuthClientProvider.
+let sdk = { Client, StreamableHTTPClientTransport, SSEClientTransport, UnauthorizedError };
+
+async function loadSdk(name) {
+  if (name === 'ts2') sdk = await import('@modelcontextprotocol/client');
+  if (name === 'ai-sdk') sdk = await import('@ai-sdk/mcp');
+}
+
 function makeTransport(kind, url, authProvider) {
   return kind === 'sse'
-    ? new SSEClientTransport(url, { authProvider })
-    : new StreamableHTTPClientTransport(url, { authProvider });
+    ? new sdk.SSEClientTransport(url, { authProvider })
+    : new sdk.StreamableHTTPClientTransport(url, { authProvider });
 }
 
 function makeClient() {
-  return new Client({ name: 'mcpsseauth-e2e-ts', version: '0.0.0' });
+  return new sdk.Client({ name: 'mcpsseauth-e2e-ts', version: '0.0.0' });
+}
+
+// The 2.x transports take the callback's parameters (code, state, iss); 1.x the code.
+async function finishAuth(opts, transport, result) {
+  if (opts.sdk === 'ts2') {
+    const params = new URLSearchParams({ code: result.code, state: result.state });
+    if (result.iss !== undefined) params.set('iss', result.iss);
+    return transport.finishAuth(params);
+  }
+  return transport.finishAuth(result.code);
+}
+
+// The Vercel AI SDK: createMCPClient with the provider; a 401 ends in its UnauthorizedError after the headless sign-in,
+// then its auth() redeems the code and a new client connects.
+async function mainAiSdk(opts, provider) {
+  const connect = () => sdk.createMCPClient({ transport: { type: opts.transport === 'sse' ? 'sse' : 'http', url: opts.url.href, authProvider: provider } });
+  let client;
+  try {
+    client = await connect();
+  } catch (e) {
+    const result = provider.authorizationResult;
+    if (!result) throw new HarnessError(`first connect failed without an authorization: ${e?.message ?? e}`);
+    if (result.error) {
+      throw Object.assign(new HarnessError(`authorization failed: ${result.error}`, 3), { stdout: JSON.stringify({ error: result.error }) });
+    }
+    log('exchanging the authorization code (AI SDK auth())');
+    await sdk.auth(provider, { serverUrl: opts.url, authorizationCode: result.code, callbackState: result.state, callbackIssuer: result.iss });
+    client = await connect();
+  }
+  const { tools } = await client.listTools();
+  const callResult = await client.callTool({ name: opts.tool, arguments: opts.toolArgs });
+  await client.close().catch(() => {});
+  const text = (callResult.content ?? []).filter((c) => c.type === 'text').map((c) => c.text).join('\n');
+  const out = { tools: tools.map((t) => t.name), result: text, transport: opts.transport, steppedUp: false };
+  return callResult.isError
+    ? { exitCode: 4, stdout: JSON.stringify({ ...out, isError: true }), stderr: `tool ${opts.tool} returned isError: ${text}` }
+    : { exitCode: 0, stdout: JSON.stringify(out) };
 }
 
 let timer;
@@ -536,6 +584,8 @@ async function main() {
     noRefresh: opts['no-refresh'],
     clientMetadataUrl: opts['client-metadata-url'],
   });
+  await loadSdk(opts.sdk);
+  if (opts.sdk === 'ai-sdk') return mainAiSdk(opts, provider);
 
   // 1st attempt: expected to hit 401 -> discovery -> DCR -> authorization (headless) -> UnauthorizedError.
   let transport = makeTransport(opts.transport, opts.url, provider);
@@ -546,7 +596,7 @@ async function main() {
     connected = true; // only if the server did not require authorization at all
     log('connected without authorization (server did not challenge)');
   } catch (e) {
-    if (!(e instanceof UnauthorizedError)) {
+    if (!(e instanceof sdk.UnauthorizedError)) {
       if (e instanceof HarnessError) throw e;
       const cause = e?.cause ? ` (cause: ${e.cause?.code ?? ''} ${e.cause?.message ?? e.cause})` : '';
       throw new HarnessError(`first connect failed with a non-authorization error: ${e?.message ?? e}${cause}`);
@@ -560,7 +610,7 @@ async function main() {
       throw Object.assign(new HarnessError(`authorization failed: ${result.error}`, 3), { stdout: JSON.stringify({ error: result.error }) });
     }
     log('exchanging the authorization code');
-    await transport.finishAuth(result.code);
+    await finishAuth(opts, transport, result);
     await transport.close().catch(() => {});
 
     // 2nd attempt with a fresh transport and client, same provider (now holding tokens).
@@ -585,12 +635,12 @@ async function main() {
     callResult = await client.callTool({ name: opts.tool, arguments: opts.toolArgs });
   } catch (e) {
     const result = provider.authorizationResult;
-    if (!(e instanceof UnauthorizedError) || !result) throw e;
+    if (!(e instanceof sdk.UnauthorizedError) || !result) throw e;
     if (result.error) {
       throw Object.assign(new HarnessError(`step-up authorization failed: ${result.error}`, 3), { stdout: JSON.stringify({ error: result.error }) });
     }
     log('step-up: exchanging the new authorization code and calling again');
-    await transport.finishAuth(result.code);
+    await finishAuth(opts, transport, result);
     steppedUp = true;
     callResult = await client.callTool({ name: opts.tool, arguments: opts.toolArgs });
   }

@@ -40,7 +40,7 @@ internal sealed class AuthorizationServerMetadataEndpoint(ServerUris uris, Signi
             ["scopes_supported"] = o.Scopes.Names.Append(McpOAuthDefaults.OfflineAccessScope).Distinct(StringComparer.Ordinal).ToArray(),
             ["response_types_supported"] = new[] { "code" },
             ["response_modes_supported"] = new[] { "query" },
-            ["grant_types_supported"] = clients.AnyClientCredentials ? new[] { "authorization_code", "refresh_token", "client_credentials" } : new[] { "authorization_code", "refresh_token" },
+            ["grant_types_supported"] = GrantTypes(),
             ["token_endpoint_auth_methods_supported"] = AuthMethods(),
             ["code_challenge_methods_supported"] = new[] { "S256" },
             ["authorization_response_iss_parameter_supported"] = true,
@@ -69,6 +69,23 @@ internal sealed class AuthorizationServerMetadataEndpoint(ServerUris uris, Signi
         }
 
         return metadata;
+    }
+
+    /// <summary>The grants of the token endpoint: client credentials when a client may use them, ID-JAG when a provider is trusted.</summary>
+    private string[] GrantTypes()
+    {
+        var grants = new List<string> { "authorization_code", "refresh_token" };
+        if (clients.AnyClientCredentials)
+        {
+            grants.Add("client_credentials");
+        }
+
+        if (options.Value.EnterpriseIdentityProviders.Count > 0)
+        {
+            grants.Add(Tokens.IdentityAssertionGrant.GrantType);
+        }
+
+        return [.. grants];
     }
 
     /// <summary>

@@ -16,6 +16,7 @@ internal sealed class McpOAuthOptionsValidator : IValidateOptions<McpOAuthOption
         TokenOptionsChecks.Check(options.Tokens, failures);
         TokenOptionsChecks.Check(options.Signing, failures);
         TokenOptionsChecks.Check(options.Dpop, options.Clients, failures);
+        EnterpriseOptionsChecks.Check(options, failures);
         ScopeOptionsChecks.Check(options.Scopes, failures);
         ClientOptionsChecks.Check(options, failures);
         SignInOptionsChecks.Check(options, failures);

@@ -78,27 +78,11 @@ internal sealed class ExternalSignIn(
             return;
         }
 
-        var refusal = AccessRuleCheck.Refusal(rules, user);
-        if (refusal is null)
+        if (await UpstreamAdmission.RefusalAsync(context, users, user, result.Principal, scheme) is { } refused)
         {
-            var signingIn = new SigningInContext(context, scheme, result.Principal, user.Subject);
-            await o.Events.SigningIn(signingIn);
-            refusal = signingIn.RefusalReason;
-        }
-
-        if (refusal is not null)
-        {
-            Log.SignInRefused(logger, user.Subject, scheme, refusal);
-            await WriteRefusedAsync(context, scheme, returnUrl, refusal);
-            return;
-        }
-
-        // Remembered as signed in now (what the access rules are checked against later), then asked about like any user.
-        await users.RememberUpstreamAsync(user, context.RequestAborted);
-        if (await users.RefusalAsync(user.Subject, context.RequestAborted) is { } turnedAway)
-        {
-            Log.SignInRefused(logger, user.Subject, scheme, turnedAway);
-            await WriteRefusedAsync(context, scheme, returnUrl, "You may not sign in to this server. Ask its administrator.");
+            Log.SignInRefused(logger, user.Subject, scheme, refused.Reason);
+            // The rules' reasons are the user's to read; the status's (the host's hooks) are not said.
+            await WriteRefusedAsync(context, scheme, returnUrl, refused.ByStatus ? "You may not sign in to this server. Ask its administrator." : refused.Reason);
             return;
         }
 

@@ -10,7 +10,8 @@ namespace McpSseAuth.Tokens;
 
 /// <summary>
 /// The token endpoint (RFC 6749 §3.2): <c>authorization_code</c> with PKCE, <c>refresh_token</c> with rotation
-/// (<see cref="RefreshTokenGrant"/>), and <c>client_credentials</c> for configured confidential clients.
+/// (<see cref="RefreshTokenGrant"/>), <c>client_credentials</c> for configured confidential clients, and the JWT bearer grant
+/// of enterprise identity providers' identity assertions (<see cref="IdentityAssertionGrant"/>).
 /// Responses carry <c>Cache-Control: no-store</c> (RFC 6749 §5.1).
 /// </summary>
 internal sealed class TokenEndpoint(
@@ -26,6 +27,8 @@ internal sealed class TokenEndpoint(
     TokenTargets targets,
     RefreshTokenGrant refresh,
     TokenBinding binding,
+    IdentityAssertionGrant identityAssertions,
+    Enterprise.EnterpriseProviders enterpriseProviders,
     ResourceIndicators resources,
     ServerUris uris,
     TimeProvider time,
@@ -65,6 +68,9 @@ internal sealed class TokenEndpoint(
                 break;
             case Clients.ConfiguredClients.ClientCredentials:
                 await ClientCredentialsAsync(context, parameters, client, jkt);
+                break;
+            case IdentityAssertionGrant.GrantType when enterpriseProviders.Any:
+                await identityAssertions.HandleAsync(context, parameters, client, jkt);
                 break;
             default:
                 await RefuseAsync(context, client.ClientId, OAuthError.UnsupportedGrantType("Supported grant types: authorization_code, refresh_token, and client_credentials for configured confidential clients."));

@@ -18,6 +18,7 @@ public sealed class CSharpClientTests : IAsyncLifetime
     [InlineData("/sse", HttpTransportMode.Sse, "bob")]
     [InlineData("/mcp", HttpTransportMode.AutoDetect, "alice")]
     [InlineData("/sse", HttpTransportMode.AutoDetect, "bob")]
+    [Compatibility("C# SDK 2.4.0", "streamable,sse", "discovery,registration")]
     public async Task SdkClient_CompletesOAuthFlow_AndCallsTools(string path, HttpTransportMode mode, string user)
     {
         await using var client = await SdkClients.ConnectAsync(new Uri(_app.BaseAddress, path), mode, user);

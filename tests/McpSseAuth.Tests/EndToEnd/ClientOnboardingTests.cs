@@ -60,6 +60,7 @@ public sealed class ClientOnboardingTests : IAsyncLifetime
     }
 
     [Fact]
+    [Compatibility("C# SDK 2.4.0", "streamable", "metadata-document")]
     public async Task ClientMetadataDocument_TheClientIdIsTheDocumentsUrl_NoRegistration()
     {
         var url = _documents.Url("/mcp-client.json");
@@ -82,6 +83,7 @@ public sealed class ClientOnboardingTests : IAsyncLifetime
     }
 
     [Fact]
+    [Compatibility("C# SDK 2.4.0", "streamable", "pre-registered")]
     public async Task PreRegisteredPublicClient_UsesItsFixedId()
     {
         var signIns = new int[1];
@@ -92,6 +94,7 @@ public sealed class ClientOnboardingTests : IAsyncLifetime
     }
 
     [Fact]
+    [Compatibility("C# SDK 2.4.0", "streamable", "pre-registered", Note = "public or confidential")]
     public async Task PreRegisteredConfidentialClient_AuthenticatesWithItsSecret()
     {
         var signIns = new int[1];
@@ -121,6 +124,7 @@ public sealed class ClientOnboardingTests : IAsyncLifetime
     }
 
     [Fact]
+    [Compatibility("TypeScript SDK 1.32.2", "streamable", "metadata-document")]
     public async Task TypeScriptClient_WithAClientMetadataDocument_UsesItsUrlAsClientId()
     {
         var url = _documents.Url("/ts-client.json");

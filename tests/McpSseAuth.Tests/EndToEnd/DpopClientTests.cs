@@ -25,6 +25,7 @@ public sealed class DpopClientTests : IAsyncLifetime
     [InlineData("/sse", "sse", false)]
     [InlineData("/mcp", "http", true)]
     [InlineData("/sse", "sse", true)]
+    [Compatibility("openid-client 6.8.9 with the TypeScript SDK transports", "streamable,sse", "discovery,registration,refresh,dpop")]
     public async Task OpenIdClient_GetsABoundToken_UsesItOnEveryRequest_AndRefreshesWithItsKeyOnly(string path, string transport, bool nonces)
     {
         var app = nonces ? _nonces : _app;

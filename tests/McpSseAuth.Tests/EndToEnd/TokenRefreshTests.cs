@@ -32,6 +32,7 @@ public sealed class TokenRefreshTests : IAsyncLifetime
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
     [Fact]
+    [Compatibility("C# SDK 2.4.0", "streamable", "refresh")]
     public async Task SdkClient_AfterAccessTokenExpires_RefreshesAndKeepsCallingTools()
     {
         var signIns = 0;

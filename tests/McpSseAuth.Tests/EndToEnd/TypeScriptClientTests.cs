@@ -14,6 +14,7 @@ public sealed class TypeScriptClientTests : IAsyncLifetime
     [Theory]
     [InlineData("/mcp", "http", "alice")]
     [InlineData("/sse", "sse", "bob")]
+    [Compatibility("TypeScript SDK 1.32.2", "streamable,sse", "discovery,registration")]
     public async Task TypeScriptClient_CompletesOAuthFlow_AndCallsWhoAmI(string path, string transport, string user)
     {
         var result = await TypeScriptClient.RunAsync("--url", new Uri(_app.BaseAddress, path).ToString(), "--transport", transport, "--user", user, "--password", user);
