@@ -337,6 +337,21 @@ export async function driveAuthorization(authorizationUrl, { redirectUrl, user, 
   );
 }
 
+/**
+ * For clients that sign in by themselves and only print the authorization URL (mcp-remote, the Inspector's CLI): walks
+ * the pages like a browser, then delivers the redirect to the client's own callback server, as the browser's last hop.
+ */
+export async function completeAuthorization(authorizationUrl, { user, password, decision = 'allow' }) {
+  const url = new URL(authorizationUrl);
+  const redirectUrl = url.searchParams.get('redirect_uri');
+  const result = await driveAuthorization(url, { redirectUrl, user, password, decision });
+  const callback = new URL(redirectUrl);
+  for (const [k, v] of Object.entries(result)) if (v !== undefined) callback.searchParams.set(k, v);
+  const answer = await fetch(callback);
+  await answer.body?.cancel();
+  return result;
+}
+
 // ---------------------------------------------------------------------------------------------
 // In-memory OAuthClientProvider
 

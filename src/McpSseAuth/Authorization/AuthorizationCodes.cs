@@ -15,7 +15,8 @@ internal sealed record ApprovedAuthorization(
     string? State,
     string CodeChallenge,
     IReadOnlyList<string> Scopes,
-    IReadOnlyList<string> Resources);
+    IReadOnlyList<string> Resources,
+    string? DpopJkt = null);
 
 /// <summary>Issues the single-use code of an approved request and redirects with it; remembers the consent.</summary>
 internal sealed class AuthorizationCodes(IAuthorizationCodeStore codes, IClientStore clients, IConsentStore consents, ServerUris uris, TimeProvider time, IOptions<McpOAuthOptions> options)
@@ -46,6 +47,7 @@ internal sealed class AuthorizationCodes(IAuthorizationCodeStore codes, IClientS
             User = user,
             Scopes = request.Scopes,
             Resources = request.Resources,
+            DpopJkt = request.DpopJkt,
             GrantId = OpaqueHandle.Create(),
             IssuedAt = now,
             ExpiresAt = now + options.Value.Tokens.AuthorizationCodeLifetime,

@@ -87,6 +87,13 @@ internal sealed class AuthorizationRequestValidator(
         }
 
         var o = options.Value;
+        // RFC 9449 §10: the client may bind the code to its DPoP key now; the token request must then prove that key.
+        var dpopJkt = o.Dpop.Enabled ? parameters["dpop_jkt"] : null;
+        if (dpopJkt is not null && !Pkce.IsValidChallenge(dpopJkt))
+        {
+            return Redirect(OAuthError.InvalidRequest("dpop_jkt must be the 43-character base64url SHA-256 thumbprint of the client's DPoP key (RFC 9449 §10)."));
+        }
+
         string[] scopes;
         if (parameters["scope"] is { } scopeParameter)
         {
@@ -131,7 +138,7 @@ internal sealed class AuthorizationRequestValidator(
             return Redirect(OAuthError.InvalidRequest("prompt=none cannot be combined with other prompt values."));
         }
 
-        return AuthorizationRequestCheck.Valid(new ValidatedAuthorizationRequest(client, redirectUri, redirectUriGiven, state, challenge, scopes, resource, prompt));
+        return AuthorizationRequestCheck.Valid(new ValidatedAuthorizationRequest(client, redirectUri, redirectUriGiven, state, challenge, scopes, resource, prompt, dpopJkt));
     }
 
     private static AuthorizationRequestCheck Page(OAuthError error) => AuthorizationRequestCheck.Page(error);

@@ -85,7 +85,7 @@ internal sealed class AuthorizeEndpoint(
             return;
         }
 
-        var approved = new ApprovedAuthorization(request!.Client.ClientId, request.RedirectUri, request.RedirectUriGiven, request.State, request.CodeChallenge, request.Scopes, request.Resources);
+        var approved = new ApprovedAuthorization(request!.Client.ClientId, request.RedirectUri, request.RedirectUriGiven, request.State, request.CodeChallenge, request.Scopes, request.Resources, request.DpopJkt);
         // prompt=consent asks whatever is remembered, so nothing is read: a consent may exist.
         var (remembered, consentFound) = request.Prompt.Contains("consent") ? (false, true) : await codes.IsRememberedAsync(approved, user.Subject, context.RequestAborted);
         if (remembered)
@@ -124,6 +124,7 @@ internal sealed class AuthorizeEndpoint(
             ExpiresAt = expiresAt,
             AdmittedFrom = PendingShares.AddressKey(context),
             NoConsentBefore = !consentFound,
+            DpopJkt = request.DpopJkt,
         }, context.RequestAborted));
         if (!stored)
         {

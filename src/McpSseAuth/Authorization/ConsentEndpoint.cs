@@ -75,7 +75,7 @@ internal sealed class ConsentEndpoint(
         // Remembered and the code stored (together: neither needs the other) before the request is spent: a storage failure
         // in between leaves the request to be answered again (the form can be sent again), never answered with nothing to
         // show for it.
-        var approved = new ApprovedAuthorization(request.ClientId, request.RedirectUri, request.RedirectUriGiven, request.State, request.CodeChallenge, request.Scopes, request.Resources);
+        var approved = new ApprovedAuthorization(request.ClientId, request.RedirectUri, request.RedirectUriGiven, request.State, request.CodeChallenge, request.Scopes, request.Resources, request.DpopJkt);
         var now = time.GetUtcNow();
         if (await Together.AwaitAsync(codes.RememberAsync(approved, user.Subject, now, request.NoConsentBefore, context.RequestAborted), codes.IssueAsync(context, approved, user, now)) is not { } code)
         {

@@ -2,7 +2,10 @@ using McpSseAuth.Clients;
 
 namespace McpSseAuth.Authorization;
 
-/// <summary>A checked authorization request (RFC 6749 §4.1.1 with PKCE and RFC 8707): what the consent and the code carry.</summary>
+/// <summary>
+/// A checked authorization request (RFC 6749 §4.1.1 with PKCE and RFC 8707): what the consent and the code carry;
+/// <c>DpopJkt</c>, the DPoP key the code is bound to (RFC 9449 §10), when the client named one.
+/// </summary>
 internal sealed record ValidatedAuthorizationRequest(
     ClientRegistration Client,
     string RedirectUri,
@@ -11,4 +14,5 @@ internal sealed record ValidatedAuthorizationRequest(
     string CodeChallenge,
     IReadOnlyList<string> Scopes,
     IReadOnlyList<string> Resources,
-    IReadOnlySet<string> Prompt);
+    IReadOnlySet<string> Prompt,
+    string? DpopJkt = null);

@@ -16,4 +16,6 @@ internal sealed record AuthorizationCode
     /// <summary>When it was issued: a consent given after that (a revoke, then a new allow) does not cover it.</summary>
     public required DateTimeOffset IssuedAt { get; init; }
     public required DateTimeOffset ExpiresAt { get; init; }
+    /// <summary>RFC 9449 §10: redeemed only with a DPoP proof of this key (the thumbprint the authorization request named).</summary>
+    public string? DpopJkt { get; init; }
 }

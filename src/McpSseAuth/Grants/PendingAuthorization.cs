@@ -21,4 +21,6 @@ internal sealed record PendingAuthorization
     /// is then first stored as a new consent, without reading one first (another one that appeared meanwhile is read and merged).
     /// </summary>
     public bool NoConsentBefore { get; init; }
+    /// <summary>The DPoP key the code is to be bound to (RFC 9449 §10 <c>dpop_jkt</c>), when the client named one.</summary>
+    public string? DpopJkt { get; init; }
 }

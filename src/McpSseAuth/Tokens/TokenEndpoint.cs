@@ -106,7 +106,7 @@ internal sealed class TokenEndpoint(
             return;
         }
 
-        var (problem, audiences) = code is null ? (Expired, null) : await CheckAsync(context, parameters, client, code, verifier);
+        var (problem, audiences) = code is null ? (Expired, null) : await CheckAsync(context, parameters, client, code, verifier, jkt);
         if (problem is not null || code is null || audiences is null)
         {
             // Spent all the same: a stolen code tried with a wrong verifier is not left to be retried (RFC 9700 §4.5), and a
@@ -157,7 +157,7 @@ internal sealed class TokenEndpoint(
     private static readonly OAuthError Expired = OAuthError.InvalidGrant("The authorization code is invalid, expired or already used.");
 
     /// <summary>Why the code may not be redeemed by this request, or the audiences of its access token.</summary>
-    private async Task<(OAuthError? Problem, IReadOnlyList<string>? Audiences)> CheckAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client, AuthorizationCode code, string verifier)
+    private async Task<(OAuthError? Problem, IReadOnlyList<string>? Audiences)> CheckAsync(HttpContext context, OAuthParameters parameters, ClientRegistration client, AuthorizationCode code, string verifier, string? jkt)
     {
         if (!string.Equals(code.ClientId, client.ClientId, StringComparison.Ordinal))
         {
@@ -173,6 +173,12 @@ internal sealed class TokenEndpoint(
         if (!Pkce.Verify(verifier, code.CodeChallenge))
         {
             return (OAuthError.InvalidGrant("The code_verifier does not match the code_challenge."), null);
+        }
+
+        // RFC 9449 §10: a code bound to a DPoP key at the authorization request is redeemed only with a proof of that key.
+        if (code.DpopJkt is { } bound && !string.Equals(bound, jkt, StringComparison.Ordinal))
+        {
+            return (OAuthError.InvalidGrant("The authorization code is bound to a DPoP key (dpop_jkt): redeem it with a DPoP proof of that key."), null);
         }
 
         if (!await users.EnforceAsync(code.User.Subject, context.RequestAborted))

@@ -3,14 +3,18 @@ using McpSseAuth.Tests.Infrastructure;
 namespace McpSseAuth.Tests.EndToEnd;
 
 /// <summary>
-/// Two more real clients through tests/e2e-ts/client.mjs, each with its own OAuth code: the TypeScript SDK 2.x
-/// (@modelcontextprotocol/client) and the Vercel AI SDK's MCP client (@ai-sdk/mcp), pinned by the lockfile. They sign in
-/// and call a tool on both transports; where they do not step up on 403 <c>insufficient_scope</c>, the test proves it.
+/// More real clients, pinned by tests/e2e-ts's lockfile, each with its own OAuth code: through client.mjs the TypeScript SDK
+/// 2.x (@modelcontextprotocol/client) and the Vercel AI SDK's MCP client (@ai-sdk/mcp); and mcp-remote, the stdio bridge
+/// of Claude Desktop and other stdio-only hosts, spawned and spoken to over stdio (mcp-remote-client.mjs); and the MCP
+/// Inspector's CLI, which signs in by itself (inspector-client.mjs, on the pinned Node 22 it needs). They sign in and
+/// call a tool on both transports; where they do not step up on 403 <c>insufficient_scope</c>, the test proves it.
 /// </summary>
 public sealed class NodeClientsTests : IAsyncLifetime
 {
     private const string TypeScriptV2 = "TypeScript SDK 2.0.0";
     private const string AiSdk = "Vercel AI SDK MCP client 2.0.99";
+    private const string McpRemote = "mcp-remote 0.15.1";
+    private const string Inspector = "MCP Inspector 2.12.0 (CLI)";
 
     private readonly SampleApp _app = new(kestrel: true);
 
@@ -35,6 +39,41 @@ public sealed class NodeClientsTests : IAsyncLifetime
         Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.StandardError}");
         Assert.Contains("user=alice", result.Output!.Value.GetProperty("result").GetString(), StringComparison.Ordinal);
         Assert.Contains("scope=mcp:tools", result.Output!.Value.GetProperty("result").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/mcp", "http")]
+    [InlineData("/sse", "sse")]
+    [Compatibility(McpRemote, "streamable,sse", "discovery,registration")]
+    public async Task McpRemote_RegistersSignsIn_AndCallsWhoAmI_OverStdio(string path, string transport)
+    {
+        var result = await TypeScriptClient.RunScriptAsync("mcp-remote-client.mjs", "--url", new Uri(_app.BaseAddress, path).ToString(), "--transport", transport, "--user", "alice", "--password", "alice");
+
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.StandardError}");
+        Assert.Contains("user=alice", result.Output!.Value.GetProperty("result").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/mcp", "http")]
+    [InlineData("/sse", "sse")]
+    [Compatibility(Inspector, "streamable,sse", "discovery,registration")]
+    public async Task Inspector_RegistersSignsIn_AndCallsWhoAmI(string path, string transport)
+    {
+        var result = await TypeScriptClient.RunScriptOnNode22Async("inspector-client.mjs", "--url", new Uri(_app.BaseAddress, path).ToString(), "--transport", transport, "--user", "alice", "--password", "alice");
+
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.StandardError}");
+        Assert.Contains("user=alice", result.Output!.Value.GetProperty("result").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Compatibility(Inspector, "streamable", "step-up", Gap = "on 403 insufficient_scope it refreshes (which cannot widen the grant) instead of asking for the challenged scope, and stops", Link = "https://github.com/modelcontextprotocol/typescript-sdk/issues/2255")]
+    public async Task Inspector_DoesNotStepUp()
+    {
+        var result = await TypeScriptClient.RunScriptOnNode22Async("inspector-client.mjs", "--url", new Uri(_app.BaseAddress, "/mcp").ToString(), "--transport", "http", "--user", "alice", "--password", "alice", "--tool", "server_stats");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Authorization complete.", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("the Inspector failed", result.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -30,6 +30,27 @@ public sealed class ScaleOutTests(RedisServer redis) : IClassFixture<RedisServer
     private const string WhoAmICall = """{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"whoami","arguments":{}}}""";
     private const string Initialized = """{"jsonrpc":"2.0","method":"notifications/initialized"}""";
 
+    [Fact]
+    public async Task ADpopProof_UsedOnOneInstance_IsRefusedWhenReplayedToTheOther()
+    {
+        // RFC 9449 §11.1: each jti once, remembered in the shared storage, so a proof captured on its way to A is no use at B.
+        await using var cluster = await SampleCluster.StartAsync(redis);
+        using var a = cluster[0].CreateRawClient();
+        using var b = cluster[1].CreateRawClient();
+        using var key = DpopKey.Es256();
+        var tokens = await new Integration.DpopClient(a, key, cluster.Issuer).GetTokensAsync(cluster.Resource("/mcp"));
+        var proof = key.Proof("POST", cluster.Resource("/mcp"), tokens.AccessToken);
+
+        using var onA = await new Integration.DpopClient(a, key, cluster.Issuer).SendAsync(HttpMethod.Post, "/mcp", tokens.AccessToken, proof: proof);
+        using var replayedOnB = await new Integration.DpopClient(b, key, cluster.Issuer).SendAsync(HttpMethod.Post, "/mcp", tokens.AccessToken, proof: proof);
+        using var freshOnB = await new Integration.DpopClient(b, key, cluster.Issuer).SendAsync(HttpMethod.Post, "/mcp", tokens.AccessToken);
+
+        Assert.Equal(HttpStatusCode.OK, onA.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, replayedOnB.StatusCode);
+        Assert.Contains("invalid_dpop_proof", Integration.DpopClient.Challenge(replayedOnB, "DPoP"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, freshOnB.StatusCode);
+    }
+
     // ---- 1. a flow across instances ----
 
     [Fact]

@@ -15,12 +15,14 @@ public sealed class ScopeStepUpClientTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    [Fact]
-    [Compatibility("C# SDK 2.4.0", "streamable", "step-up")]
-    public async Task CSharpClient_StepsUp_AndCallsTheTool()
+    [Theory]
+    [InlineData("/mcp", HttpTransportMode.StreamableHttp)]
+    [InlineData("/sse", HttpTransportMode.Sse)]
+    [Compatibility("C# SDK 2.4.0", "streamable,sse", "step-up")]
+    public async Task CSharpClient_StepsUp_AndCallsTheTool(string path, HttpTransportMode mode)
     {
         var signIns = 0;
-        await using var client = await SdkClients.ConnectAsync(new Uri(_app.BaseAddress, "/mcp"), HttpTransportMode.StreamableHttp, "alice", onSignIn: () => Interlocked.Increment(ref signIns));
+        await using var client = await SdkClients.ConnectAsync(new Uri(_app.BaseAddress, path), mode, "alice", onSignIn: () => Interlocked.Increment(ref signIns));
         Assert.Contains("scope=mcp:tools", SdkClients.TextOf(await client.CallToolAsync("whoami")), StringComparison.Ordinal);
         Assert.Equal(1, signIns);
 

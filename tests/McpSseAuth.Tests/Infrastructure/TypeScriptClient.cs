@@ -16,14 +16,20 @@ public static class TypeScriptClient
     public static Task<Result> RunAsync(params string[] arguments) => RunScriptAsync("client.mjs", arguments);
 
     /// <summary>Runs another script of the folder (e.g. <c>dpop-client.mjs</c>) with <paramref name="arguments"/>.</summary>
-    public static async Task<Result> RunScriptAsync(string script, params string[] arguments)
+    public static Task<Result> RunScriptAsync(string script, params string[] arguments) => RunScriptAsync("node", script, arguments);
+
+    /// <summary>Runs a script on the Node 22 pinned beside the conformance suite, for clients that need it (the Inspector).</summary>
+    public static Task<Result> RunScriptOnNode22Async(string script, params string[] arguments)
+        => RunScriptAsync(Path.Combine(Folder, "node_modules", "node", "bin", "node"), script, arguments);
+
+    private static async Task<Result> RunScriptAsync(string node, string script, string[] arguments)
     {
         if (!Directory.Exists(Path.Combine(Folder, "node_modules", "@modelcontextprotocol", "sdk")))
         {
             throw new InvalidOperationException($"The TypeScript SDK is not installed: run 'npm ci' in {Folder} (the README's test command does).");
         }
 
-        var start = new ProcessStartInfo("node")
+        var start = new ProcessStartInfo(node)
         {
             WorkingDirectory = Folder,
             RedirectStandardOutput = true,

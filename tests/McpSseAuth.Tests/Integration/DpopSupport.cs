@@ -6,7 +6,8 @@ using McpSseAuth.Tests.Infrastructure;
 namespace McpSseAuth.Tests.Integration;
 
 /// <summary>A client that uses DPoP against the test server: token requests and MCP requests, each with a fresh proof of its key.</summary>
-internal sealed class DpopClient(HttpClient http, DpopKey key)
+/// <remarks><paramref name="issuer"/>: the server's address as its proofs must name it (the test server's by default).</remarks>
+internal sealed class DpopClient(HttpClient http, DpopKey key, string issuer = Http.Base)
 {
     public OAuthFlow Flow { get; } = new(http);
 
@@ -52,7 +53,7 @@ internal sealed class DpopClient(HttpClient http, DpopKey key)
         using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = new FormUrlEncodedContent(form) };
         if (with is not null)
         {
-            request.Headers.Add("DPoP", with.Proof("POST", Http.Base + "/oauth/token", nonce: nonce));
+            request.Headers.Add("DPoP", with.Proof("POST", issuer + "/oauth/token", nonce: nonce));
         }
 
         return await http.SendAsync(request);
@@ -73,7 +74,7 @@ internal sealed class DpopClient(HttpClient http, DpopKey key)
         request.Headers.Accept.ParseAdd("application/json");
         request.Headers.Accept.ParseAdd("text/event-stream");
         request.Headers.Authorization = new AuthenticationHeaderValue(scheme, token);
-        proof ??= key.Proof(method.Method, Http.Base + pathAndQuery, token);
+        proof ??= key.Proof(method.Method, issuer + pathAndQuery, token);
         if (proof.Length > 0)
         {
             request.Headers.Add("DPoP", proof);

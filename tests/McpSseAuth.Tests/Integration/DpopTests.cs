@@ -211,5 +211,53 @@ public sealed class DpopTests(SampleAppFixture fixture) : IClassFixture<SampleAp
         Assert.Contains("error=\"insufficient_scope\"", DpopClient.Challenge(call, "DPoP"), StringComparison.Ordinal);
     }
 
+    private async Task<(string ClientId, Dictionary<string, string> Redirect, OAuthFlow Flow)> AuthorizeWithDpopJktAsync(string dpopJkt)
+    {
+        var flow = new OAuthFlow(_http);
+        var clientId = await flow.RegisterAsync();
+        var location = await new Browser(_http).AuthorizeAsync(flow.AuthorizeUrl(clientId, Http.McpResource, overrides: new Dictionary<string, string?> { ["dpop_jkt"] = dpopJkt }), "alice", "alice", "allow");
+        return (clientId, Http.Query(location), flow);
+    }
+
+    [Fact]
+    public async Task ACodeBoundToAKeyByDpopJkt_IsRedeemedOnlyWithAProofOfThatKey()
+    {
+        // RFC 9449 §10: the client binds the code to its key at the authorization request, so a stolen code is no use
+        // without the key, not even together with the stolen PKCE verifier.
+        using var attacker = DpopKey.Es256();
+        var (clientId, redirect, flow) = await AuthorizeWithDpopJktAsync(_key.Thumbprint());
+        var form = new Dictionary<string, string>
+        {
+            ["grant_type"] = "authorization_code",
+            ["client_id"] = clientId,
+            ["code"] = redirect["code"],
+            ["code_verifier"] = flow.Verifier,
+            ["redirect_uri"] = OAuthFlow.RedirectUri,
+        };
+
+        using var withOtherKey = await Client().TokenAsync(form, attacker);
+        var (secondClient, second, secondFlow) = await AuthorizeWithDpopJktAsync(_key.Thumbprint());
+        var secondForm = new Dictionary<string, string>(form) { ["client_id"] = secondClient, ["code"] = second["code"], ["code_verifier"] = secondFlow.Verifier };
+        using var withoutProof = await Client().TokenAsync(secondForm, with: null);
+        var (thirdClient, third, thirdFlow) = await AuthorizeWithDpopJktAsync(_key.Thumbprint());
+        using var withTheKey = await Client().TokenAsync(new Dictionary<string, string>(form) { ["client_id"] = thirdClient, ["code"] = third["code"], ["code_verifier"] = thirdFlow.Verifier }, _key);
+
+        await Http.AssertOAuthErrorAsync(withOtherKey, HttpStatusCode.BadRequest, "invalid_grant");
+        await Http.AssertOAuthErrorAsync(withoutProof, HttpStatusCode.BadRequest, "invalid_grant");
+        var tokens = await Http.ReadJsonAsync(withTheKey);
+        Assert.True(withTheKey.IsSuccessStatusCode, tokens.ToString());
+        Assert.Equal(_key.Thumbprint(), DpopClient.Claims(tokens.GetProperty("access_token").GetString()!).GetProperty("cnf").GetProperty("jkt").GetString());
+    }
+
+    [Theory]
+    [InlineData("not-a-thumbprint")]
+    [InlineData("0123456789012345678901234567890123456789012+")]
+    public async Task AMalformedDpopJkt_IsInvalidRequest_SentBackToTheClient(string dpopJkt)
+    {
+        var (_, redirect, _) = await AuthorizeWithDpopJktAsync(dpopJkt);
+
+        Assert.Equal("invalid_request", redirect["error"]);
+    }
+
     public void Dispose() => _key.Dispose();
 }

@@ -5,8 +5,12 @@ using Microsoft.IdentityModel.JsonWebTokens;
 namespace McpSseAuth.Tests.Integration;
 
 /// <summary>
-/// <c>offline_access</c> as MCP 2026-07-28 has it: advertised by the authorization server only, accepted from clients that
-/// ask for a refresh token, never a permission at the resource (not in access tokens, resource metadata or challenges).
+/// <c>offline_access</c> as MCP 2026-07-28 has it (SEP-2207; authorization, "Refresh Tokens"): clients "MAY add
+/// offline_access to the scope parameter of the authorization and token requests when the Authorization Server metadata
+/// contains it in scopes_supported", and "MCP Servers (Protected Resources) SHOULD NOT include offline_access in
+/// WWW-Authenticate scope or Protected Resource Metadata scopes_supported, as refresh tokens are not a resource
+/// requirement". So: advertised by the authorization server only, accepted from clients that ask for a refresh token,
+/// never a permission at the resource (not in access tokens, resource metadata or challenges).
 /// </summary>
 public sealed class OfflineAccessTests(SampleAppFixture fixture) : IClassFixture<SampleAppFixture>
 {
