@@ -35,7 +35,8 @@ internal sealed class DpopProofs(IMcpOAuthStorage storage, DpopNonces nonces, Ti
     private static readonly string[] PrivateMembers = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
-    // Keys by their JSON as the proofs carry them: a client signs every proof with the same key, parsed and imported once.
+    // Keys by alg and their JSON as the proofs carry them: a client signs every proof with the same key, parsed and imported
+    // once; the fit of key and alg is decided with it.
     private readonly MemoryCache _keys = new(new MemoryCacheOptions { SizeLimit = 10_000, Clock = new Http.TimeProviderClock(time) });
 
     private sealed record VerifiedKey(JsonWebKey Key, string Jkt);
@@ -63,7 +64,7 @@ internal sealed class DpopProofs(IMcpOAuthStorage storage, DpopNonces nonces, Ti
         }
 
         var (jwt, keyJson, alg) = read;
-        if (Key(keyJson, alg) is not { } key)
+        if (Key(keyJson, alg, out var known) is not { } key)
         {
             return DpopCheck.Invalid("The DPoP proof's jwk is not a public key for its alg (EC P-256/384/521, or RSA of 2048 bits or more).");
         }
@@ -114,7 +115,12 @@ internal sealed class DpopProofs(IMcpOAuthStorage storage, DpopNonces nonces, Ti
             return DpopCheck.Invalid("This DPoP proof was used before: make a new one for each request.");
         }
 
-        _keys.Set(keyJson, key, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
+        if (!known)
+        {
+            // Kept only once a whole proof of it passed: keys of refused proofs take no room.
+            _keys.Set(alg + " " + keyJson, key, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
+        }
+
         return new DpopCheck(new DpopProof(key.Jkt, jti), null, null);
     }
 
@@ -154,11 +160,12 @@ internal sealed class DpopProofs(IMcpOAuthStorage storage, DpopNonces nonces, Ti
     }
 
     /// <summary>The jwk as a verifying key with its RFC 7638 thumbprint, when it is a public key that fits <paramref name="alg"/>.</summary>
-    private VerifiedKey? Key(string keyJson, string alg)
+    private VerifiedKey? Key(string keyJson, string alg, out bool known)
     {
-        if (_keys.TryGetValue(keyJson, out VerifiedKey? known) && known is not null)
+        known = _keys.TryGetValue(alg + " " + keyJson, out VerifiedKey? cached) && cached is not null;
+        if (known)
         {
-            return known;
+            return cached;
         }
 
         JsonWebKey key;

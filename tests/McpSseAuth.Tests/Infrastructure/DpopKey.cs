@@ -14,13 +14,18 @@ public sealed class DpopKey : IDisposable
 {
     private readonly ECDsa? _ec;
     private readonly RSA? _rsa;
+    private readonly bool _owns;
 
-    private DpopKey(ECDsa? ec, RSA? rsa, string alg)
+    private DpopKey(ECDsa? ec, RSA? rsa, string alg, bool owns = true)
     {
         _ec = ec;
         _rsa = rsa;
         Alg = alg;
+        _owns = owns;
     }
+
+    /// <summary>The same key signing with another algorithm (its hash), as an attacker may try: it does not own the key.</summary>
+    public DpopKey WithAlg(string alg) => new(_ec, _rsa, alg, owns: false);
 
     public string Alg { get; }
 
@@ -129,7 +134,10 @@ public sealed class DpopKey : IDisposable
 
     public void Dispose()
     {
-        _ec?.Dispose();
-        _rsa?.Dispose();
+        if (_owns)
+        {
+            _ec?.Dispose();
+            _rsa?.Dispose();
+        }
     }
 }

@@ -1,12 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -93,21 +88,19 @@ public sealed class EnterpriseIdp : IAsyncDisposable
     /// <summary>Serves the provider on Kestrel; <see cref="Issuer"/> becomes its address.</summary>
     public async Task StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _app = builder.Build();
-        _app.MapGet("/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, object>
+        (_app, var address) = await LoopbackApp.StartAsync(_ => { }, app =>
         {
-            ["issuer"] = Issuer,
-            ["jwks_uri"] = Issuer + "/jwks",
-            ["token_endpoint"] = Issuer + "/token",
-            ["grant_types_supported"] = new[] { TokenExchange },
-        }));
-        _app.MapGet("/jwks", () => Results.Text(JwksJson(), "application/json"));
-        _app.MapPost("/token", ExchangeAsync);
-        await _app.StartAsync();
-        Issuer = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+            app.MapGet("/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, object>
+            {
+                ["issuer"] = Issuer,
+                ["jwks_uri"] = Issuer + "/jwks",
+                ["token_endpoint"] = Issuer + "/token",
+                ["grant_types_supported"] = new[] { TokenExchange },
+            }));
+            app.MapGet("/jwks", () => Results.Text(JwksJson(), "application/json"));
+            app.MapPost("/token", ExchangeAsync);
+        });
+        Issuer = address.ToString().TrimEnd('/');
     }
 
     /// <summary>RFC 8693 at the provider: its own ID token in, an ID-JAG for the audience and resource asked out (ext-auth §4).</summary>

@@ -1,10 +1,6 @@
 using McpSseAuth.SampleServer;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace McpSseAuth.Tests.Infrastructure;
 
@@ -26,23 +22,21 @@ public sealed class SdkOnlyServer : IAsyncDisposable
 
     public static async Task<SdkOnlyServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-#pragma warning disable MCP9004 // legacy SSE, as McpSseAuth turns it on
-        builder.Services.AddMcpServer()
-            .WithHttpTransport(o =>
+        var (app, address) = await LoopbackApp.StartAsync(
+            services =>
             {
-                o.EnableLegacySse = true;
-                o.SessionMode = ModelContextProtocol.AspNetCore.HttpServerSessionMode.StatefulForInitializeClients;
-            })
-            .WithTools<SampleTools>();
+#pragma warning disable MCP9004 // legacy SSE, as McpSseAuth turns it on
+                services.AddMcpServer()
+                    .WithHttpTransport(o =>
+                    {
+                        o.EnableLegacySse = true;
+                        o.SessionMode = ModelContextProtocol.AspNetCore.HttpServerSessionMode.StatefulForInitializeClients;
+                    })
+                    .WithTools<SampleTools>();
 #pragma warning restore MCP9004
-        var app = builder.Build();
-        app.MapMcp("/mcp");
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new SdkOnlyServer(app, new Uri(address));
+            },
+            app => app.MapMcp("/mcp"));
+        return new SdkOnlyServer(app, address);
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();

@@ -124,6 +124,19 @@ public sealed class DpopProofTests : IDisposable
         Assert.Equal(DpopCheck.InvalidProof, (await CheckAsync(p384.Proof("POST", Htu, Token, issuedAt: _time.GetUtcNow(), header: h => h["alg"] = "ES256"))).Error);
     }
 
+    [Fact]
+    public async Task AKeyAcceptedBefore_IsNotAcceptedWithAnAlgItDoesNotFit()
+    {
+        // Remembered keys are remembered with their alg: a P-256 key once accepted for ES256 is no ES384 key later.
+        var proofs = Proofs();
+        Assert.False((await CheckAsync(Proof(), proofs: proofs)).Failed);
+
+        using var sameKeyAsEs384 = _key.WithAlg("ES384");
+        var check = await CheckAsync(sameKeyAsEs384.Proof("POST", Htu, Token, issuedAt: _time.GetUtcNow()), proofs: proofs);
+
+        Assert.Equal(DpopCheck.InvalidProof, check.Error);
+    }
+
     public static TheoryData<string> HostileClaims => new()
     {
         "no jti", "jti too long", "htm of another method", "htm lower case", "no htm", "htu of another path", "htu of another host",
