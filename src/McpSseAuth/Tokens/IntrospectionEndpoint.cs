@@ -84,7 +84,7 @@ internal sealed class IntrospectionEndpoint(
         }
 
         // RFC 9449 §6.2: a DPoP-bound token's key, so the resource can check the proof.
-        if (identity.FindFirst("cnf")?.Value is { } cnf && JktOf(cnf) is { } jkt)
+        if (AccessTokenProfile.BoundKey(new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token)) is { } jkt)
         {
             answer["token_type"] = "DPoP";
             answer["cnf"] = new Dictionary<string, object>(StringComparer.Ordinal) { ["jkt"] = jkt };
@@ -120,18 +120,4 @@ internal sealed class IntrospectionEndpoint(
     }
 
     private Task RefuseAsync(HttpContext context, string? clientId, OAuthError error) => ClientAuthentication.RefuseAsync(context, logger, clientId, error);
-
-    private static string? JktOf(string cnf)
-    {
-        try
-        {
-            using var document = System.Text.Json.JsonDocument.Parse(cnf);
-            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && document.RootElement.TryGetProperty("jkt", out var jkt)
-                && jkt.ValueKind == System.Text.Json.JsonValueKind.String ? jkt.GetString() : null;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
-        }
-    }
 }

@@ -114,6 +114,20 @@ public sealed class IntrospectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ADpopBoundAccessToken_IsReportedAsDPoP_WithItsKey()
+    {
+        // RFC 9449 §6.2: a resource server that introspects needs the key to check the proof against.
+        using var key = DpopKey.Es256();
+        var tokens = await new DpopClient(_http, key).GetTokensAsync();
+
+        var answer = await AnswerAsync(tokens.AccessToken);
+
+        Assert.True(answer.GetProperty("active").GetBoolean());
+        Assert.Equal("DPoP", answer.GetProperty("token_type").GetString());
+        Assert.Equal(key.Thumbprint(), answer.GetProperty("cnf").GetProperty("jkt").GetString());
+    }
+
+    [Fact]
     public async Task AccessTokenForEveryEndpoint_HasAnArrayAudience()
     {
         var flow = new OAuthFlow(_http);
