@@ -71,6 +71,12 @@ internal static partial class Log
     [LoggerMessage(1215, LogLevel.Warning, "Could not tell whether user {Subject} may keep access; asking again at the next sweep.", EventName = "UserStatusCheckFailed")]
     public static partial void UserStatusCheckFailed(ILogger logger, string subject, Exception exception);
 
+    [LoggerMessage(1216, LogLevel.Warning, "Operator {Operator} {Action} of {Subject}: {Grants} grants, {Consents} consents, {Sessions} sessions ended.", EventName = "OperatorActed")]
+    public static partial void OperatorActed(ILogger logger, string @operator, string action, string subject, int grants, int consents, int sessions);
+
+    [LoggerMessage(1217, LogLevel.Warning, "Refused {Subject} the operator's view: {Reason}", EventName = "OperatorRefused")]
+    public static partial void OperatorRefused(ILogger logger, string subject, string reason);
+
     [LoggerMessage(1213, LogLevel.Information, "Refused the client ID metadata document of {ClientId}: {Problem}", EventName = "ClientMetadataDocumentRefused")]
     public static partial void ClientMetadataDocumentRefused(ILogger logger, string clientId, string problem);
 
@@ -169,6 +175,9 @@ internal static partial class Log
 
     [LoggerMessage(1308, LogLevel.Warning, "Client {ClientId} presented a rotated refresh token of {Subject} after its successor was used; grant {GrantId} is revoked.", EventName = "RefreshReplayedAfterSuccessorUsed")]
     public static partial void RefreshReplayedAfterSuccessorUsed(ILogger logger, string clientId, string subject, string grantId);
+
+    [LoggerMessage(1310, LogLevel.Warning, "Could not record the use of a grant's access token; the connected-apps page shows its earlier use.", EventName = "GrantUseNotSaved")]
+    public static partial void GrantUseNotSaved(ILogger logger, Exception exception);
 
     [LoggerMessage(1309, LogLevel.Warning, "Client {ClientId} presented a refresh token of grant {GrantId} bound to a DPoP key without a proof of that key; refused, the token stays usable by its holder.", EventName = "RefreshKeyMismatch")]
     public static partial void RefreshKeyMismatch(ILogger logger, string clientId, string grantId);

@@ -28,6 +28,18 @@ public static class McpOAuthDefaults
     /// </summary>
     public const string OfflineAccessScope = "offline_access";
 
+    /// <summary>
+    /// The name of McpSseAuth's <see cref="System.Diagnostics.ActivitySource"/> and <see cref="System.Diagnostics.Metrics.Meter"/>:
+    /// pass it to OpenTelemetry's <c>AddSource</c> and <c>AddMeter</c> (docs/observability.md lists every span and metric).
+    /// </summary>
+    public const string TelemetryName = "McpSseAuth";
+
+    /// <summary>
+    /// The logging category of the audit trail: sign-ins, consents, registrations, replays, revocations and users losing
+    /// access, each with a stable event id (docs/observability.md). Route it to a SIEM with a logging filter or provider.
+    /// </summary>
+    public const string AuditCategory = "McpSseAuth.Audit";
+
     /// <summary>RFC 8414 authorization server metadata path.</summary>
     public const string AuthorizationServerMetadataPath = "/.well-known/oauth-authorization-server";
 

@@ -46,6 +46,18 @@ public class McpOAuthEvents
     /// <returns>A task.</returns>
     public virtual Task SessionRefused(McpSessionRefusedContext context) => OnSessionRefused(context);
 
+    /// <summary>
+    /// Called for each event of the audit trail — sign-ins, consents, registrations, replays, revocations, users losing
+    /// access — after it took effect, to ship it to a SIEM or an audit store. The same events are logged under
+    /// <see cref="McpOAuthDefaults.AuditCategory"/>. An exception thrown here fails the request that caused the event.
+    /// </summary>
+    public Func<McpSecurityEventContext, Task> OnSecurityEvent { get; set; } = _ => Task.CompletedTask;
+
+    /// <summary>Invokes <see cref="OnSecurityEvent"/>.</summary>
+    /// <param name="context">What happened.</param>
+    /// <returns>A task.</returns>
+    public virtual Task SecurityEvent(McpSecurityEventContext context) => OnSecurityEvent(context);
+
     /// <summary>Invokes <see cref="OnClientRegistered"/>.</summary>
     /// <param name="context">What was registered.</param>
     /// <returns>A task.</returns>

@@ -81,6 +81,9 @@ public sealed class McpOAuthOptions
     /// </summary>
     public IList<McpServiceTokenDefinition> ServiceTokens { get; } = [];
 
+    /// <summary>The operator's view: who may see and revoke every user's grants and sessions, and how its API is reached.</summary>
+    public McpOAuthOperatorOptions Operators { get; } = new();
+
     /// <summary>Bounds on live MCP sessions and their messages.</summary>
     public McpOAuthSessionOptions Sessions { get; } = new();
 
@@ -89,6 +92,9 @@ public sealed class McpOAuthOptions
 
     /// <summary>The layout and words of the login, consent, account and error pages.</summary>
     public McpOAuthPageOptions Pages { get; } = new();
+
+    /// <summary>What the spans may say: the user's id only when allowed (docs/observability.md).</summary>
+    public McpOAuthTelemetryOptions Telemetry { get; } = new();
 
     /// <summary>Hooks into the authorization server's steps.</summary>
     public McpOAuthEvents Events { get; set; } = new();

@@ -40,4 +40,7 @@ public sealed class McpOAuthPathOptions
 
     /// <summary>Path of the page where a signed-in user stores API tokens for <see cref="McpOAuthOptions.ServiceTokens"/>.</summary>
     public PathString ServiceTokens { get; set; } = "/oauth/tokens";
+
+    /// <summary>Path of the operator's view (<see cref="McpOAuthOptions.Operators"/>); its JSON API is under it, at <c>/api</c>.</summary>
+    public PathString Operator { get; set; } = "/oauth/operator";
 }

@@ -62,13 +62,18 @@ public static class McpOAuthServiceCollectionExtensions
         // State: memory unless the app chose a storage (AddMcpOAuthStorage, AddMcpOAuthSqlite, AddMcpOAuthRedis).
         services.TryAddSingleton<McpSseAuth.Storage.IMcpOAuthStorage>(sp => new McpSseAuth.Storage.InMemoryOAuthStorage(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<McpSseAuth.Storage.IMcpOAuthBus, McpSseAuth.Storage.InProcessBus>();
+        // What McpSseAuth's parts use: that storage, its calls timed (Telemetry/).
+        services.TryAddKeyedSingleton<McpSseAuth.Storage.IMcpOAuthStorage>(McpSseAuth.Telemetry.MeasuredStorage.Key, (sp, _) => new McpSseAuth.Telemetry.MeasuredStorage(
+            sp.GetRequiredService<McpSseAuth.Storage.IMcpOAuthStorage>(), sp.GetRequiredService<McpSseAuth.Telemetry.OAuthMetrics>()));
+        services.TryAddSingleton<McpSseAuth.Telemetry.OAuthMetrics>();
+        services.TryAddSingleton<McpSseAuth.Telemetry.SecurityAudit>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, McpSseAuth.Grants.RevocationFanOut>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Hosting.IStartupFilter, McpSseAuth.Http.StorageFaults>());
         // Exception handlers inside the pipeline (the developer page, UseExceptionHandler) see a storage fault first: 503 there too.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Diagnostics.IDeveloperPageExceptionFilter, McpSseAuth.Http.StorageFaultPageFilter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Diagnostics.IExceptionHandler, McpSseAuth.Http.StorageFaultHandler>());
         services.TryAddSingleton<ISigningKeyStore>(sp => sp.GetService<ConfiguredStorage>() is not null
-            ? new StorageSigningKeyStore(sp.GetRequiredService<McpSseAuth.Storage.IMcpOAuthStorage>())
+            ? new StorageSigningKeyStore(sp.GetRequiredKeyedService<McpSseAuth.Storage.IMcpOAuthStorage>(McpSseAuth.Telemetry.MeasuredStorage.Key))
             : SigningKeys.DefaultStore(sp.GetRequiredService<IOptions<McpOAuthOptions>>().Value));
         services.TryAddSingleton(sp => new SigningKeys(
             sp.GetRequiredService<IOptions<McpOAuthOptions>>(),
@@ -85,6 +90,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<McpSseAuth.Sessions.McpSessionRegistry>();
         services.TryAddSingleton<IMcpSessions>(sp => sp.GetRequiredService<McpSseAuth.Sessions.McpSessionRegistry>());
         services.TryAddSingleton<GrantRevocation>();
+        services.TryAddSingleton<McpSseAuth.Grants.GrantUse>();
         services.TryAddSingleton<McpSseAuth.Sessions.SseDirectory>();
         services.TryAddSingleton<McpSseAuth.Sessions.SseRelay>();
         services.TryAddSingleton<McpSseAuth.Mcp.McpRefusals>();
@@ -154,6 +160,11 @@ public static class McpOAuthServiceCollectionExtensions
         // A configuration reload rebuilds the options, so users removed or disabled there lose access without a restart.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IOptionsChangeTokenSource<McpOAuthOptions>, ConfigurationReload>());
         services.TryAddSingleton<ServiceTokensEndpoint>();
+        services.TryAddSingleton<UserDirectory>();
+        services.TryAddSingleton<McpSseAuth.Operators.OperatorGate>();
+        services.TryAddSingleton<McpSseAuth.Operators.OperatorDesk>();
+        services.TryAddSingleton<McpSseAuth.Operators.OperatorPagesEndpoint>();
+        services.TryAddSingleton<McpSseAuth.Operators.OperatorApiEndpoint>();
 
         services.TryAddSingleton<ConsentStore>();
         services.TryAddSingleton<IConsentStore>(sp => sp.GetRequiredService<ConsentStore>());

@@ -6,6 +6,7 @@ using McpSseAuth.Hosting;
 using McpSseAuth.Identity;
 using McpSseAuth.Registration;
 using McpSseAuth.Resources;
+using McpSseAuth.Telemetry;
 using McpSseAuth.Tokens;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -138,6 +139,7 @@ public static class McpSseEndpointRouteBuilderExtensions
         var serviceTokens = services.GetRequiredService<McpSseAuth.Account.ServiceTokensEndpoint>();
         var cors = services.GetRequiredService<McpSseAuth.Http.PublicCors>();
         var pages = services.GetRequiredService<McpSseAuth.Http.SecurePages>();
+        var metrics = services.GetRequiredService<McpSseAuth.Telemetry.OAuthMetrics>();
 
         var group = endpoints.MapGroup("").AllowAnonymous().DisableAntiforgery().WithDisplayName(b => $"McpSseAuth | {b.DisplayName}");
         // Called by browser-based clients directly: CORS for any origin, without credentials.
@@ -148,29 +150,58 @@ public static class McpSseEndpointRouteBuilderExtensions
         Map(group, o.Paths.Jwks, get: jwks.HandleAsync, cors: cors);
         if (o.Registration.Enabled)
         {
-            Map(group, o.Paths.Registration, post: registration.HandleAsync, cors: cors);
+            Map(group, o.Paths.Registration, post: Spanned(OAuthActivities.Registration, registration.HandleAsync), cors: cors);
         }
 
         // Pages a browser opens: cookies and anti-forgery forms, so https when the issuer is.
-        Map(group, o.Paths.Authorization, get: authorize.HandleAsync, pages: pages);
-        Map(group, o.Paths.Consent, post: consent.HandleAsync, pages: pages);
-        Map(group, o.Paths.Token, post: token.HandleAsync, cors: cors);
-        Map(group, o.Paths.Revocation, post: revocation.HandleAsync, cors: cors);
+        Map(group, o.Paths.Authorization, get: Spanned(OAuthActivities.Authorize, authorize.HandleAsync), pages: pages);
+        Map(group, o.Paths.Consent, post: Spanned(OAuthActivities.Consent, consent.HandleAsync), pages: pages);
+        Map(group, o.Paths.Token, post: Spanned(OAuthActivities.Token, token.HandleAsync), cors: cors);
+        Map(group, o.Paths.Revocation, post: Spanned(OAuthActivities.Revocation, revocation.HandleAsync), cors: cors);
         // Server to server: no CORS.
-        Map(group, o.Paths.Introspection, post: introspection.HandleAsync);
-        Map(group, o.Paths.Login, get: login.HandleGetAsync, post: login.HandlePostAsync, pages: pages);
-        Map(group, o.Paths.Logout, get: logout.HandleGetAsync, post: logout.HandlePostAsync, pages: pages);
-        Map(group, ExternalSignIn.CallbackPath(o), get: external.HandleCallbackAsync, pages: pages);
-        Map(group, o.Paths.ConnectedApps, get: apps.HandleGetAsync, post: apps.HandlePostAsync, pages: pages);
+        Map(group, o.Paths.Introspection, post: Spanned(OAuthActivities.Introspection, introspection.HandleAsync));
+        Map(group, o.Paths.Login, get: login.HandleGetAsync, post: Spanned(OAuthActivities.SignIn, login.HandlePostAsync), pages: pages);
+        Map(group, o.Paths.Logout, get: logout.HandleGetAsync, post: Spanned(OAuthActivities.SignOut, logout.HandlePostAsync), pages: pages);
+        Map(group, ExternalSignIn.CallbackPath(o), get: Spanned(OAuthActivities.SignIn, external.HandleCallbackAsync), pages: pages);
+        Map(group, o.Paths.ConnectedApps, get: apps.HandleGetAsync, post: Spanned(OAuthActivities.ConnectedApps, apps.HandlePostAsync), pages: pages);
         if (o.ServiceTokens.Count > 0)
         {
-            Map(group, o.Paths.ServiceTokens, get: serviceTokens.HandleGetAsync, post: serviceTokens.HandlePostAsync, pages: pages);
+            Map(group, o.Paths.ServiceTokens, get: serviceTokens.HandleGetAsync, post: Spanned(OAuthActivities.ServiceTokens, serviceTokens.HandlePostAsync), pages: pages);
             if (o.ServiceTokens.Any(s => s.ConnectScheme is not null))
             {
                 Map(group, o.Paths.ServiceTokens + McpSseAuth.Account.ServiceTokensEndpoint.ConnectedSuffix, get: serviceTokens.HandleConnectedAsync, pages: pages);
             }
         }
+        if (o.Operators.Access.HasRules)
+        {
+            MapOperatorView(group, services, o, pages, Spanned);
+        }
+
         return group;
+
+        // Each step that matters in a span of its own (docs/observability.md), its outcome counted.
+        RequestDelegate Spanned(string span, RequestDelegate handler) => EndpointStep.Wrap(span, handler, metrics);
+    }
+
+    // The operator's pages, and their API when the host named schemes for it (docs/operators.md).
+    private static void MapOperatorView(RouteGroupBuilder group, IServiceProvider services, McpOAuthOptions o, McpSseAuth.Http.SecurePages pages, Func<string, RequestDelegate, RequestDelegate> spanned)
+    {
+        var view = services.GetRequiredService<McpSseAuth.Operators.OperatorPagesEndpoint>();
+        Map(group, o.Paths.Operator, get: view.HandleGetAsync, post: spanned(OAuthActivities.Operator, view.HandlePostAsync), pages: pages);
+        if (o.Operators.ApiSchemes.Count == 0)
+        {
+            return;
+        }
+
+        var api = services.GetRequiredService<McpSseAuth.Operators.OperatorApiEndpoint>();
+        var root = o.Paths.Operator.Value!;
+        group.MapGet(root + McpSseAuth.Operators.OperatorApiEndpoint.Users, api.ListUsersAsync);
+        group.MapGet(root + McpSseAuth.Operators.OperatorApiEndpoint.Clients, api.ListClientsAsync);
+        group.MapGet(root + McpSseAuth.Operators.OperatorApiEndpoint.User, api.GetUserAsync);
+        group.MapDelete(root + McpSseAuth.Operators.OperatorApiEndpoint.User, spanned(OAuthActivities.Operator, api.RemoveUserAsync));
+        group.MapDelete(root + McpSseAuth.Operators.OperatorApiEndpoint.UserGrant, spanned(OAuthActivities.Operator, api.RevokeGrantAsync));
+        group.MapDelete(root + McpSseAuth.Operators.OperatorApiEndpoint.UserClient, spanned(OAuthActivities.Operator, api.RevokeClientAsync));
+        group.MapDelete(root + McpSseAuth.Operators.OperatorApiEndpoint.UserSession, spanned(OAuthActivities.Operator, api.EndSessionAsync));
     }
 
     private static void Map(RouteGroupBuilder group, PathString path, RequestDelegate? get = null, RequestDelegate? post = null, McpSseAuth.Http.PublicCors? cors = null, McpSseAuth.Http.SecurePages? pages = null)

@@ -7,7 +7,7 @@ namespace McpSseAuth;
 /// <param name="Scopes">The scopes granted.</param>
 /// <param name="Resources">The resources (audiences) granted.</param>
 /// <param name="CreatedAt">When the code was redeemed.</param>
-/// <param name="LastUsedAt">When tokens were last issued under it (code or refresh).</param>
+/// <param name="LastUsedAt">When it was last used: tokens issued under it (code or refresh), or its access token at an MCP endpoint (to within five minutes).</param>
 /// <param name="ExpiresAt">When nothing issued under it can be valid any more.</param>
 public sealed record McpGrantInfo(
     string GrantId,

@@ -1,7 +1,6 @@
 using McpSseAuth.Grants;
 using McpSseAuth.Sessions;
 using McpSseAuth.UserTokens;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.Access;
@@ -21,7 +20,7 @@ internal sealed class UserAccess(
     McpSessionRegistry sessions,
     TimeProvider time,
     IOptions<McpOAuthOptions> options,
-    ILogger<UserAccess> logger) : IMcpUserAccess
+    Telemetry.SecurityAudit audit) : IMcpUserAccess
 {
     public async Task<IReadOnlyList<McpGrantInfo>> ListGrantsAsync(string subject, CancellationToken cancellationToken = default)
     {
@@ -40,17 +39,25 @@ internal sealed class UserAccess(
 
     public async Task<McpAccessRevocation> RevokeGrantAsync(string subject, string grantId, CancellationToken cancellationToken = default)
     {
+        using var activity = Telemetry.OAuthActivities.Start(Telemetry.OAuthActivities.AccessRevocation);
+        activity?.SetTag(Telemetry.TelemetryTags.Reason, "operator");
         ArgumentException.ThrowIfNullOrEmpty(subject);
         ArgumentException.ThrowIfNullOrEmpty(grantId);
         var live = SessionsOf(subject, s => s.GrantId == grantId);
         var revoked = await RevokeGrantsAsync(subject, g => g.GrantId == grantId, cancellationToken);
-        var ended = End(live);
-        Log.AccessRevoked(logger, subject, "grant", revoked, 0, ended);
-        return new McpAccessRevocation(revoked, 0, ended);
+        var result = new McpAccessRevocation(revoked, 0, End(live));
+        await audit.RevokedAsync(subject, null, "grant", userRemoved: false, result);
+        return result;
     }
 
-    public async Task<McpAccessRevocation> RevokeClientAsync(string subject, string clientId, CancellationToken cancellationToken = default)
+    public Task<McpAccessRevocation> RevokeClientAsync(string subject, string clientId, CancellationToken cancellationToken = default)
+        => RevokeClientAsync(subject, clientId, byUser: null, cancellationToken);
+
+    /// <summary>As <see cref="RevokeClientAsync(string, string, CancellationToken)"/>; <paramref name="byUser"/> is the user's own request on the connected-apps page, null for an operator's call.</summary>
+    public async Task<McpAccessRevocation> RevokeClientAsync(string subject, string clientId, Microsoft.AspNetCore.Http.HttpContext? byUser, CancellationToken cancellationToken)
     {
+        using var activity = Telemetry.OAuthActivities.Start(Telemetry.OAuthActivities.AccessRevocation);
+        activity?.SetTag(Telemetry.TelemetryTags.Reason, byUser is null ? "operator" : "user");
         ArgumentException.ThrowIfNullOrEmpty(subject);
         ArgumentException.ThrowIfNullOrEmpty(clientId);
         var live = SessionsOf(subject, s => s.ClientId == clientId);
@@ -58,13 +65,17 @@ internal sealed class UserAccess(
         // (TokenEndpoint); forgotten after, a grant listed between our listing and the removal would survive.
         var forgotten = await consents.RemoveAsync(subject, clientId, cancellationToken) ? 1 : 0;
         var revoked = await RevokeGrantsAsync(subject, g => g.ClientId == clientId, cancellationToken);
-        var ended = End(live);
-        Log.AccessRevoked(logger, subject, "client " + Log.Short(clientId), revoked, forgotten, ended);
-        return new McpAccessRevocation(revoked, forgotten, ended);
+        var result = new McpAccessRevocation(revoked, forgotten, End(live));
+        await (byUser is null
+            ? audit.RevokedAsync(subject, clientId, "client " + Log.Short(clientId), userRemoved: false, result)
+            : audit.WithdrawnByUserAsync(byUser, subject, clientId, result));
+        return result;
     }
 
     public async Task<McpAccessRevocation> RemoveUserAsync(string subject, CancellationToken cancellationToken = default)
     {
+        using var activity = Telemetry.OAuthActivities.Start(Telemetry.OAuthActivities.AccessRevocation);
+        activity?.SetTag(Telemetry.TelemetryTags.Reason, "user_removed");
         ArgumentException.ThrowIfNullOrEmpty(subject);
 
         // Sign-ins first: no new consent can be given while the rest is taken away.
@@ -86,9 +97,9 @@ internal sealed class UserAccess(
             await secrets.RemoveAsync(subject, slot, cancellationToken);
         }
 
-        var ended = End(live);
-        Log.AccessRevoked(logger, subject, "user removed", revoked, forgotten, ended);
-        return new McpAccessRevocation(revoked, forgotten, ended);
+        var result = new McpAccessRevocation(revoked, forgotten, End(live));
+        await audit.RevokedAsync(subject, null, "user removed", userRemoved: true, result);
+        return result;
     }
 
     private async Task<int> RevokeGrantsAsync(string subject, Func<GrantRecord, bool> which, CancellationToken cancellationToken)

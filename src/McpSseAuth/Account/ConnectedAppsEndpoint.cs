@@ -6,7 +6,6 @@ using McpSseAuth.Pages;
 using McpSseAuth.Users;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.Account;
@@ -25,8 +24,7 @@ internal sealed class ConnectedAppsEndpoint(
     IClientStore clients,
     IAntiforgery antiforgery,
     PageWriter pages,
-    IOptions<McpOAuthOptions> options,
-    ILogger<ConnectedAppsEndpoint> logger)
+    IOptions<McpOAuthOptions> options)
 {
     public async Task HandleGetAsync(HttpContext context)
     {
@@ -59,8 +57,7 @@ internal sealed class ConnectedAppsEndpoint(
             return;
         }
 
-        var revoked = await access.RevokeClientAsync(subject, clientId, context.RequestAborted);
-        Log.GrantsRevokedByUser(logger, subject, Log.Short(clientId)!, revoked.GrantsRevoked);
+        var revoked = await access.RevokeClientAsync(subject, clientId, byUser: context, context.RequestAborted);
         if (revoked is { GrantsRevoked: 0, ConsentsForgotten: 0 })
         {
             await WritePageAsync(context, principal, "That application has no access to revoke.", StatusCodes.Status404NotFound);

@@ -11,7 +11,10 @@ internal static class AuthorizationResponse
         => Redirect(context, redirectUri, new Dictionary<string, string?> { ["code"] = code, ["state"] = state, ["iss"] = issuer });
 
     public static void RedirectWithError(HttpContext context, string redirectUri, OAuthError error, string? state, string issuer)
-        => Redirect(context, redirectUri, ErrorParameters(error, state, issuer));
+    {
+        Telemetry.EndpointStep.Refused(context, error.Error);
+        Redirect(context, redirectUri, ErrorParameters(error, state, issuer));
+    }
 
     /// <summary>The redirect URI carrying an error response (RFC 6749 §4.1.2.1, RFC 9207), for a link the user may follow.</summary>
     public static string ErrorUri(string redirectUri, OAuthError error, string? state, string issuer)

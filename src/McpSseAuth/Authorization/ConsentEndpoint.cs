@@ -6,7 +6,6 @@ using McpSseAuth.Users;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.Authorization;
@@ -23,7 +22,7 @@ internal sealed class ConsentEndpoint(
     ServerUris uris,
     TimeProvider time,
     IOptions<McpOAuthOptions> options,
-    ILogger<ConsentEndpoint> logger)
+    Telemetry.SecurityAudit audit)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -67,7 +66,7 @@ internal sealed class ConsentEndpoint(
             }
 
             shares.Release(request.Subject, request.AdmittedFrom, request.ExpiresAt);
-            Log.ConsentDecided(logger, user.Subject, "denied", request.ClientId, string.Join(' ', request.Resources));
+            await audit.ConsentAsync(context, user.Subject, request.ClientId, string.Join(' ', request.Resources), allowed: false);
             AuthorizationResponse.RedirectWithError(context, request.RedirectUri, OAuthError.AccessDenied("The user denied access."), request.State, issuer);
             return;
         }
@@ -89,7 +88,7 @@ internal sealed class ConsentEndpoint(
         }
 
         shares.Release(request.Subject, request.AdmittedFrom, request.ExpiresAt);
-        Log.ConsentDecided(logger, user.Subject, "allowed", request.ClientId, string.Join(' ', request.Resources));
+        await audit.ConsentAsync(context, user.Subject, request.ClientId, string.Join(' ', request.Resources), allowed: true);
         AuthorizationResponse.RedirectWithCode(context, request.RedirectUri, code, request.State, issuer);
     }
 

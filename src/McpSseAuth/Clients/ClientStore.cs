@@ -18,7 +18,7 @@ namespace McpSseAuth.Clients;
 /// A registration then reads one client and removes it, rather than listing them all (which made registrations at the
 /// bound about 40 times slower with 10,000 clients).
 /// </summary>
-internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOptions> options, TimeProvider? time = null) : IClientStore
+internal sealed class ClientStore([Microsoft.Extensions.DependencyInjection.FromKeyedServices(Telemetry.MeasuredStorage.Key)] IMcpOAuthStorage storage, IOptions<McpOAuthOptions> options, TimeProvider? time = null) : IClientStore
 {
     private const string Partition = "clients";
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -66,6 +66,10 @@ internal sealed class ClientStore(IMcpOAuthStorage storage, IOptions<McpOAuthOpt
 
         return added;
     }
+
+    /// <summary>Every registered client not expired, with its last use (a code or a refresh, to within an hour), for the operator's view.</summary>
+    public async ValueTask<IReadOnlyList<StoredClient>> ListAsync(CancellationToken cancellationToken)
+        => [.. (await storage.ListAsync(Partition, cancellationToken)).Select(e => StoredJson.Decode<StoredClient>(ClientJson.Default, e.Value.Value))];
 
     public async ValueTask MarkUsedAsync(string clientId, CancellationToken cancellationToken)
     {

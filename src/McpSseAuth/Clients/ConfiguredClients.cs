@@ -16,6 +16,9 @@ internal sealed class ConfiguredClients(IOptions<McpOAuthOptions> options, TimeP
 
     private readonly Lazy<IReadOnlyDictionary<string, ClientRegistration>> _clients = new(() => Build(options.Value, time.GetUtcNow()));
 
+    /// <summary>Every configured client.</summary>
+    public IEnumerable<ClientRegistration> All => _clients.Value.Values;
+
     public ClientRegistration? Find(string clientId) => _clients.Value.TryGetValue(clientId, out var client) ? client : null;
 
     public bool AnyConfidential => _clients.Value.Values.Any(c => c.IsConfidential);

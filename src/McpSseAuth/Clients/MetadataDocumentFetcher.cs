@@ -79,6 +79,19 @@ internal sealed class MetadataDocumentFetcher : IDisposable
     /// <summary>The document's bytes and how long it may be cached; or why it could not be had.</summary>
     public async Task<(byte[]? Body, TimeSpan? MaxAge, string? Problem)> FetchAsync(Uri url)
     {
+        using var activity = Telemetry.OAuthActivities.Start(Telemetry.OAuthActivities.MetadataDocumentFetch, System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag(Telemetry.TelemetryTags.ClientId, url.OriginalString);
+        var fetched = await FetchDocumentAsync(url);
+        if (fetched.Problem is not null)
+        {
+            Telemetry.OAuthActivities.Failed("refused");
+        }
+
+        return fetched;
+    }
+
+    private async Task<(byte[]? Body, TimeSpan? MaxAge, string? Problem)> FetchDocumentAsync(Uri url)
+    {
         using var timeout = new CancellationTokenSource(_options.FetchTimeout);
         try
         {

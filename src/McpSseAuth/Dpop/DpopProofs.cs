@@ -20,7 +20,7 @@ namespace McpSseAuth.Dpop;
 /// storage, so a proof replayed to another instance is refused there too. A storage that cannot remember it fails the
 /// request closed (503), as for client assertions.
 /// </summary>
-internal sealed class DpopProofs(IMcpOAuthStorage storage, DpopNonces nonces, TimeProvider time, IOptions<McpOAuthOptions> options) : IDisposable
+internal sealed class DpopProofs([Microsoft.Extensions.DependencyInjection.FromKeyedServices(Telemetry.MeasuredStorage.Key)] IMcpOAuthStorage storage, DpopNonces nonces, TimeProvider time, IOptions<McpOAuthOptions> options) : IDisposable
 {
     public const string Header = "DPoP";
     public const string NonceHeader = "DPoP-Nonce";

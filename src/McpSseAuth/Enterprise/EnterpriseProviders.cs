@@ -36,6 +36,9 @@ internal sealed class EnterpriseProviders : IDisposable
         }
     }
 
+    /// <summary>What reads the providers' metadata (and the health check of it): no redirects, no cookies, 10 s.</summary>
+    public HttpClient Http => _http;
+
     /// <summary>Whether any provider is trusted: the grant type is offered only then.</summary>
     public bool Any => _byIssuer.Count > 0;
 

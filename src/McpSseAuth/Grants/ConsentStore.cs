@@ -7,7 +7,7 @@ namespace McpSseAuth.Grants;
 /// Grants go when they expire; sign-outs when they no longer matter. All grow only with users who consented or were
 /// removed, never with anonymous traffic.
 /// </summary>
-internal sealed class ConsentStore(IMcpOAuthStorage storage, TimeProvider time) : IConsentStore, IGrantStore, IUserSignOuts
+internal sealed class ConsentStore([Microsoft.Extensions.DependencyInjection.FromKeyedServices(Telemetry.MeasuredStorage.Key)] IMcpOAuthStorage storage, TimeProvider time) : IConsentStore, IGrantStore, IUserSignOuts
 {
     // A consent is read on each authorization request of its client and twice per code redeemed: decoded once while unchanged.
     private readonly DecodedEntries<Consent> _decoded = new(GrantJson.Default);
@@ -35,6 +35,9 @@ internal sealed class ConsentStore(IMcpOAuthStorage storage, TimeProvider time) 
 
     public async ValueTask TouchAsync(string grantId, DateTimeOffset usedAt, DateTimeOffset expiresAt, CancellationToken cancellationToken)
         => await StoredJson.UpdateAsync<GrantRecord>(GrantJson.Default, storage, GrantKey(grantId), grant => (grant with { LastUsedAt = usedAt, ExpiresAt = expiresAt }, expiresAt), cancellationToken);
+
+    public async ValueTask NoteUseAsync(string grantId, DateTimeOffset usedAt, CancellationToken cancellationToken)
+        => await StoredJson.UpdateAsync<GrantRecord>(GrantJson.Default, storage, GrantKey(grantId), grant => grant.LastUsedAt >= usedAt ? null : (grant with { LastUsedAt = usedAt }, grant.ExpiresAt), cancellationToken);
 
     async ValueTask<IReadOnlyList<GrantRecord>> IGrantStore.ListAsync(string subject, CancellationToken cancellationToken)
     {

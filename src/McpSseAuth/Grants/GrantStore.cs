@@ -11,7 +11,7 @@ namespace McpSseAuth.Grants;
 /// <see cref="McpOAuthTokenOptions.MaxPendingAuthorizations"/>: anyone can start one; each admitted one counts until it expires
 /// on McpSseAuth's clock. Refresh tokens belong to granted users and are never refused.
 /// </summary>
-internal sealed class GrantStore(IMcpOAuthStorage storage, TimeProvider time, IOptions<McpOAuthOptions> options, Grants.GrantRevocationSignal? revocations = null)
+internal sealed class GrantStore([Microsoft.Extensions.DependencyInjection.FromKeyedServices(Telemetry.MeasuredStorage.Key)] IMcpOAuthStorage storage, TimeProvider time, IOptions<McpOAuthOptions> options, Grants.GrantRevocationSignal? revocations = null)
     : IAuthorizationCodeStore, IRefreshTokenStore, IPendingAuthorizationStore, IGrantRevocations
 {
     // A spent code or refresh token is remembered this long (at most) to recognise a replay.

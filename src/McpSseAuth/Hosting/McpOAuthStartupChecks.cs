@@ -48,6 +48,14 @@ internal sealed class McpOAuthStartupChecks(
             }
         }
 
+        foreach (var name in o.Operators.ApiSchemes)
+        {
+            if (await schemes.GetSchemeAsync(name) is null)
+            {
+                throw new InvalidOperationException($"McpOAuthOptions.Operators.ApiSchemes names '{name}', but no authentication scheme of that name is registered. Register it, e.g. builder.Services.AddAuthentication().AddJwtBearer(\"{name}\", o => ...), or remove it from Operators.ApiSchemes.");
+            }
+        }
+
         if (storage is not null && o.Signing.KeyDirectory is not null && o.Signing.Credentials is null)
         {
             throw new InvalidOperationException($"McpOAuthOptions.Signing.KeyDirectory is set ('{o.Signing.KeyDirectory}'), but the app keeps McpSseAuth's state in a storage (AddMcpOAuthSqlite, AddMcpOAuthRedis or AddMcpOAuthStorage), which holds the signing keys so that every instance shares them. Remove KeyDirectory.");

@@ -48,6 +48,7 @@ internal static class ServerOptionsChecks
             (nameof(paths.Logout), paths.Logout),
             (nameof(paths.ConnectedApps), paths.ConnectedApps),
             (nameof(paths.ServiceTokens), paths.ServiceTokens),
+            (nameof(paths.Operator), paths.Operator),
         })
         {
             if (!path.HasValue || path.Value!.Length < 2)

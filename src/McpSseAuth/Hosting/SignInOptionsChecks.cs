@@ -18,6 +18,16 @@ internal static class SignInOptionsChecks
             failures.Add("McpOAuthOptions.SignIn.PasswordHashIterations must be at least 10,000 (NIST SP 800-63B); the default is 210,000, OWASP's figure for PBKDF2-HMAC-SHA512.");
         }
 
+        if (options.Operators.ApiSchemes.Contains(McpOAuthDefaults.SignInCookieScheme, StringComparer.Ordinal))
+        {
+            failures.Add($"McpOAuthOptions.Operators.ApiSchemes names McpSseAuth's sign-in cookie ({McpOAuthDefaults.SignInCookieScheme}): an API a cookie opens is open to cross-site requests. Name a scheme that reads a header, e.g. JwtBearerDefaults.AuthenticationScheme; operators use the pages with the cookie.");
+        }
+
+        if (options.Operators.ApiSchemes.Count > 0 && !options.Operators.Access.HasRules)
+        {
+            failures.Add("McpOAuthOptions.Operators.ApiSchemes is set but Operators.Access names no operator, so the API would refuse everyone. Add the operators, e.g. options.Operators.Access.AllowedUsers.Add(\"admin@example.com\") or RequiredRoles.Add(\"mcp-operator\").");
+        }
+
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var user in options.Users)
         {

@@ -15,7 +15,9 @@ internal static class HtmlPage
     /// <paramref name="returnUri"/> is where the user may choose to take the error back to the application; null for none.
     /// </summary>
     public static Task WriteErrorAsync(HttpContext context, OAuthError error, string? returnUri = null)
-        => WriteMessageAsync(context, error.StatusCode == 401 ? 400 : error.StatusCode, texts =>
+    {
+        Telemetry.EndpointStep.Refused(context, error.Error);
+        return WriteMessageAsync(context, error.StatusCode == 401 ? 400 : error.StatusCode, texts =>
         {
             var lines = new List<MessageLine>
             {
@@ -28,6 +30,7 @@ internal static class HtmlPage
 
             return new MessageView(texts.ErrorTitle, error.Description, lines);
         });
+    }
 
     /// <summary>A message page whose title and lines come from the configured texts.</summary>
     public static Task WriteMessageAsync(HttpContext context, int statusCode, Func<McpOAuthPageTexts, MessageView> build, string? formActionOrigin = null)

@@ -30,6 +30,7 @@ internal sealed record OAuthError(string Error, string Description, int StatusCo
     /// <summary>Writes <c>{"error", "error_description"}</c> with <c>Cache-Control: no-store</c>.</summary>
     public Task WriteAsync(HttpContext context)
     {
+        Telemetry.EndpointStep.Refused(context, Error);
         var response = context.Response;
         response.StatusCode = StatusCode;
         response.Headers.CacheControl = "no-store";

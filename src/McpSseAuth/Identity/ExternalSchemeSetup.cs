@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OAuth.Claims;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.Identity;
@@ -14,7 +13,7 @@ namespace McpSseAuth.Identity;
 /// check, with the upstream tokens saved for <see cref="IMcpUserTokens"/>; a failed or cancelled upstream sign-in
 /// returns to the login page with a message instead of an unhandled exception.
 /// </summary>
-internal sealed class ExternalSchemeSetup<TOptions>(IOptions<McpOAuthOptions> mcpOptions, ILoggerFactory loggers) : IPostConfigureOptions<TOptions>
+internal sealed class ExternalSchemeSetup<TOptions>(IOptions<McpOAuthOptions> mcpOptions, Telemetry.SecurityAudit audit) : IPostConfigureOptions<TOptions>
     where TOptions : RemoteAuthenticationOptions
 {
     public void PostConfigure(string? name, TOptions options)
@@ -34,7 +33,6 @@ internal sealed class ExternalSchemeSetup<TOptions>(IOptions<McpOAuthOptions> mc
             ReadUserInfo(oidc, mcpOptions.Value.SignIn.AccessRules);
         }
 
-        var logger = loggers.CreateLogger<ExternalSignIn>();
         var events = remote.Events;
         var previous = events.OnRemoteFailure;
         events.OnRemoteFailure = async context =>
@@ -45,7 +43,7 @@ internal sealed class ExternalSchemeSetup<TOptions>(IOptions<McpOAuthOptions> mc
                 return;
             }
 
-            Log.UpstreamSignInFailed(logger, name, context.Failure?.Message ?? "unknown");
+            await audit.UpstreamSignInFailedAsync(context.HttpContext, name, context.Failure?.Message ?? "unknown");
             var login = context.Request.PathBase + mcpOptions.Value.Paths.Login;
             var query = new Dictionary<string, string?> { ["error"] = "upstream" };
             if (context.Properties?.Items.TryGetValue(ExternalSignIn.ReturnUrlItem, out var returnUrl) == true && returnUrl is not null)

@@ -7,7 +7,6 @@ using McpSseAuth.UserTokens;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.Identity;
@@ -24,7 +23,8 @@ internal sealed class ExternalSignIn(
     UserStatus users,
     ServerUris uris,
     IOptions<McpOAuthOptions> options,
-    ILogger<ExternalSignIn> logger)
+    Telemetry.SecurityAudit audit,
+    UserDirectory directory)
 {
     public const string SchemeItem = "mcp.scheme";
     public const string ReturnUrlItem = "mcp.returnUrl";
@@ -73,14 +73,14 @@ internal sealed class ExternalSignIn(
         var user = UpstreamIdentity.From(result.Principal, scheme, rules);
         if (user is null)
         {
-            Log.SignInRefused(logger, "(no subject)", scheme, "the provider returned no subject");
+            await audit.SignInRefusedAsync(context, scheme, null, "the provider returned no subject");
             await WriteRefusedAsync(context, scheme, returnUrl, "Your identity provider did not say who you are (no subject claim). Ask the server's administrator to check the sign-in configuration.");
             return;
         }
 
         if (await UpstreamAdmission.RefusalAsync(context, users, user, result.Principal, scheme) is { } refused)
         {
-            Log.SignInRefused(logger, user.Subject, scheme, refused.Reason);
+            await audit.SignInRefusedAsync(context, scheme, user.Subject, refused.Reason);
             // The rules' reasons are the user's to read; the status's (the host's hooks) are not said.
             await WriteRefusedAsync(context, scheme, returnUrl, refused.ByStatus ? "You may not sign in to this server. Ask its administrator." : refused.Reason);
             return;
@@ -88,7 +88,8 @@ internal sealed class ExternalSignIn(
 
         await upstreamTokens.SaveAsync(user.Subject, scheme, result.Properties, context.RequestAborted);
         await context.SignInAsync(McpOAuthDefaults.SignInCookieScheme, SignedInUser.CreateExternal(user, result.Principal, o.Tokens.AccessTokenClaims));
-        Log.UpstreamUserSignedIn(logger, user.Subject, scheme);
+        await audit.SignedInAsync(context, scheme, user.Subject, user.Subject);
+        await directory.NoteSignInAsync(user.Subject, user.Email ?? user.Name ?? user.IssuerAndSubject, scheme, context.RequestAborted);
 
         if (returnUrl.Length == 0)
         {
@@ -153,7 +154,8 @@ internal static class ReturnUrls
         var pathBase = context.Request.PathBase;
         return IsAuthorizationRequest(context, options, returnUrl) ||
                returnUrl == (pathBase + options.Paths.ConnectedApps).ToUriComponent() ||
-               returnUrl == (pathBase + options.Paths.ServiceTokens).ToUriComponent();
+               returnUrl == (pathBase + options.Paths.ServiceTokens).ToUriComponent() ||
+               (options.Operators.Access.HasRules && returnUrl == (pathBase + options.Paths.Operator).ToUriComponent());
     }
 
     /// <summary>Whether the sign-in is for a request to this server's authorization endpoint.</summary>

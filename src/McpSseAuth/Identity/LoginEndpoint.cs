@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace McpSseAuth.Identity;
@@ -23,7 +22,8 @@ internal sealed class LoginEndpoint(
     UserStatus users,
     PageWriter pages,
     IOptions<McpOAuthOptions> options,
-    ILogger<LoginEndpoint> logger)
+    Telemetry.SecurityAudit audit,
+    UserDirectory directory)
 {
     private const string ReturnUrlField = "ReturnUrl";
 
@@ -75,7 +75,7 @@ internal sealed class LoginEndpoint(
         var user = users.Current.Users.FirstOrDefault(u => string.Equals(u.UserName, userName, StringComparison.OrdinalIgnoreCase));
         if (!throttle.IsAllowed(context, userName))
         {
-            Log.SignInThrottled(logger, user?.UserName ?? "(unknown user)", context.Connection.RemoteIpAddress?.ToString());
+            await audit.LocalSignInFailedAsync(context, user?.UserName, throttled: true);
             context.Response.Headers.RetryAfter = ((int)options.Value.SignIn.FailedAttemptWindow.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
             await WritePageAsync(context, StatusCodes.Status429TooManyRequests, returnUrl, userName, "Too many failed sign-ins. Wait a few minutes, then try again.");
             return;
@@ -85,20 +85,21 @@ internal sealed class LoginEndpoint(
         {
             throttle.RecordFailure(context, userName);
             // Only a known user name is logged: an unknown one is often a password typed into the wrong field.
-            Log.SignInFailed(logger, user?.UserName ?? "(unknown user)");
+            await audit.LocalSignInFailedAsync(context, user?.UserName, throttled: false);
             await WritePageAsync(context, 200, returnUrl, userName, "The user name or password is not correct.");
             return;
         }
 
         if (!await users.EnforceAsync(user!.UserName, context.RequestAborted))
         {
-            Log.SignInRefused(logger, user.UserName, "local", "the user has no access");
+            await audit.SignInRefusedAsync(context, "local", user.UserName, "the user has no access");
             await WritePageAsync(context, StatusCodes.Status403Forbidden, returnUrl, userName, "This account may not sign in here any more. Ask the server's administrator.");
             return;
         }
 
         await context.SignInAsync(McpOAuthDefaults.SignInCookieScheme, SignedInUser.CreateLocal(user!));
-        Log.UserSignedIn(logger, user!.UserName);
+        await audit.SignedInAsync(context, "local", user!.UserName, user.UserName);
+        await directory.NoteSignInAsync(user.UserName, user.DisplayName ?? user.UserName, "local", context.RequestAborted);
         if (returnUrl.Length == 0)
         {
             await Account.AccountPages.WriteSignedInAsync(context, options.Value);

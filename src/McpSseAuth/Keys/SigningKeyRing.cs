@@ -123,7 +123,7 @@ internal sealed class SigningKeyRing
     private SigningKeySet Rotate(DateTimeOffset now, SigningKeySet? previous)
     {
         var period = _options.Signing.RotationPeriod;
-        var lead = period / 4 < TimeSpan.FromDays(1) ? period / 4 : TimeSpan.FromDays(1);
+        var lead = Lead(period);
         var verifyAfterRetired = _options.Tokens.AccessTokenLifetime + _options.Tokens.ClockSkew;
 
         // Read again each time: another instance sharing the store may have created the next key already.
@@ -193,6 +193,9 @@ internal sealed class SigningKeyRing
 
         return new SigningKeySet(credentials[0], credentials, NextChange(now, ring, current, lead, verifyAfterRetired));
     }
+
+    /// <summary>How long before the current key retires its successor is created and published: min(1 day, period / 4).</summary>
+    public static TimeSpan Lead(TimeSpan period) => period / 4 < TimeSpan.FromDays(1) ? period / 4 : TimeSpan.FromDays(1);
 
     private StoredSigningKey Create(DateTimeOffset now, DateTimeOffset activates, DateTimeOffset retires)
     {

@@ -18,6 +18,7 @@ internal sealed class McpRefusals(SessionMetrics metrics, IOptions<McpOAuthOptio
     {
         Log.McpRequestRefused(logger, context.Request.Path.Value ?? "", reason, status);
         metrics.Refused(reason);
+        Telemetry.OAuthActivities.Failed(reason);
         await options.Value.Events.SessionRefused(new McpSessionRefusedContext(context, reason, status));
         await JsonRpcErrors.RefuseAsync(context.Response, status, code, message, id, context.RequestAborted);
     }

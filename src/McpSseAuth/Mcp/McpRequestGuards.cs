@@ -17,6 +17,28 @@ internal sealed class McpRequestGuards(OriginGuard origin, MessageSizeGuard size
 {
     public Task InvokeAsync(HttpContext context, RequestDelegate next, bool legacySse)
     {
+        // A span of the checks alone, while one is listened to: it ends where the SDK's handling begins.
+        var activity = Telemetry.OAuthActivities.Start(Telemetry.OAuthActivities.McpGuards);
+        return activity is null ? GuardAsync(context, next, legacySse) : TracedAsync(activity, context, next, legacySse);
+    }
+
+    private async Task TracedAsync(System.Diagnostics.Activity activity, HttpContext context, RequestDelegate next, bool legacySse)
+    {
+        using (activity)
+        {
+            activity.SetTag(Telemetry.TelemetryTags.Transport, legacySse ? "sse" : "streamable_http");
+            var session = legacySse ? context.Request.Query["sessionId"].ToString() : context.Request.Headers["Mcp-Session-Id"].ToString();
+            if (session.Length > 0)
+            {
+                activity.SetTag(Telemetry.TelemetryTags.SessionId, session);
+            }
+
+            await GuardAsync(context, admitted => { activity.Stop(); return next(admitted); }, legacySse);
+        }
+    }
+
+    private Task GuardAsync(HttpContext context, RequestDelegate next, bool legacySse)
+    {
         // Usually decided without waiting; then nothing of this method stays on the heap for a legacy SSE stream's whole life.
         var admitted = AdmitsAsync(context);
         return !admitted.IsCompletedSuccessfully ? GuardWhenAdmittedAsync(admitted, context, next, legacySse)

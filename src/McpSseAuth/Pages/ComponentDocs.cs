@@ -26,3 +26,9 @@ public partial class MessagePage;
 
 /// <summary>The navigation of the account pages. Rendered by McpSseAuth only.</summary>
 public partial class AccountNav;
+
+/// <summary>The operator's overview of users and clients. Rendered by McpSseAuth only; change it through the layout.</summary>
+public partial class OperatorOverviewPage;
+
+/// <summary>One user for an operator, with their grants and sessions. Rendered by McpSseAuth only; change it through the layout.</summary>
+public partial class OperatorUserPage;

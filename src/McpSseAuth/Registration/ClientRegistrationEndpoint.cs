@@ -19,6 +19,7 @@ internal sealed class ClientRegistrationEndpoint(
     RegistrationPolicy policy,
     ClientMetadata metadata,
     IOptions<McpOAuthOptions> options,
+    Telemetry.SecurityAudit audit,
     ILogger<ClientRegistrationEndpoint> logger)
 {
     // Registration is anonymous: keep what one request can make the server hold small.
@@ -57,7 +58,7 @@ internal sealed class ClientRegistrationEndpoint(
                 return;
             }
 
-            Log.ClientRegistered(logger, client.ClientId, Log.Short(client.ClientName));
+            await audit.ClientRegisteredAsync(context, client.ClientId, client.ClientName);
             await options.Value.Events.ClientRegistered(new ClientRegisteredContext(context, client.ClientId, client.ClientName, client.RedirectUris));
 
             context.Response.StatusCode = StatusCodes.Status201Created;

@@ -10,7 +10,7 @@ namespace McpSseAuth.Sessions;
 /// Its upkeep re-lists this instance's sessions and ends any whose grant was revoked while a published revocation was lost.
 /// Off with a single instance (the in-process bus).
 /// </summary>
-internal sealed class SseDirectory(IMcpOAuthStorage storage, IMcpOAuthBus bus, McpSessionRegistry registry, IGrantRevocations revocations, TimeProvider time)
+internal sealed class SseDirectory([Microsoft.Extensions.DependencyInjection.FromKeyedServices(Telemetry.MeasuredStorage.Key)] IMcpOAuthStorage storage, IMcpOAuthBus bus, McpSessionRegistry registry, IGrantRevocations revocations, TimeProvider time)
 {
     /// <summary>True when instances share a bus: sessions are listed, and messages relayed.</summary>
     public bool Enabled { get; } = bus is not InProcessBus;

@@ -19,7 +19,7 @@ namespace McpSseAuth.Tokens;
 /// secret's SHA-256 compared in constant time), or <c>private_key_jwt</c> (RFC 7523 §2.2, each assertion used once).
 /// One method per request (OAuth 2.1 §2.4).
 /// </summary>
-internal sealed class ClientAuthentication(IClientStore clients, Clients.ClientMetadataDocuments documents, ServerUris uris, TimeProvider time, IOptions<McpOAuthOptions> options, Storage.IMcpOAuthStorage storage)
+internal sealed class ClientAuthentication(IClientStore clients, Clients.ClientMetadataDocuments documents, ServerUris uris, TimeProvider time, IOptions<McpOAuthOptions> options, [Microsoft.Extensions.DependencyInjection.FromKeyedServices(Telemetry.MeasuredStorage.Key)] Storage.IMcpOAuthStorage storage)
 {
     public const string JwtBearerAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
     private static readonly TimeSpan MaxAssertionLifetime = TimeSpan.FromMinutes(5);
@@ -52,6 +52,11 @@ internal sealed class ClientAuthentication(IClientStore clients, Clients.ClientM
             return null;
         }
 
+        if (Telemetry.EndpointStep.Of(context) is { } step)
+        {
+            step.GrantType = parameters!["grant_type"];
+        }
+
         var read = alongside(parameters!);
         var ((client, clientError), value) = await Storage.Together.AwaitAsync(AuthenticateAsync(context, parameters!), read);
         if (clientError is not null)
@@ -60,6 +65,7 @@ internal sealed class ClientAuthentication(IClientStore clients, Clients.ClientM
             return null;
         }
 
+        Telemetry.EndpointStep.Client(context, client!.ClientId);
         return (new TokenRequest(parameters!, client!), value);
     }
 

@@ -32,9 +32,11 @@ internal sealed class IdentityAssertionGrant(
     ResourceIndicators resources,
     IGrantStore grants,
     ServerUris uris,
-    IMcpOAuthStorage storage,
+    [Microsoft.Extensions.DependencyInjection.FromKeyedServices(Telemetry.MeasuredStorage.Key)] IMcpOAuthStorage storage,
     TimeProvider time,
     IOptions<McpOAuthOptions> options,
+    Telemetry.SecurityAudit audit,
+    UserDirectory directory,
     ILogger<TokenEndpoint> logger)
 {
     public const string GrantType = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -69,11 +71,12 @@ internal sealed class IdentityAssertionGrant(
         // The same decisions as an upstream sign-in through the provider: access rules, the host's OnSigningIn, user status.
         if (await UpstreamAdmission.RefusalAsync(context, users, user, principal, name) is { } refused)
         {
-            Log.SignInRefused(logger, user.Subject, name, refused.Reason);
+            await audit.SignInRefusedAsync(context, name, user.Subject, refused.Reason, client.ClientId);
             await ClientAuthentication.RefuseAsync(context, logger, client.ClientId, OAuthError.InvalidGrant("The user may not use this server."));
             return;
         }
 
+        await directory.NoteSignInAsync(user.Subject, user.Email ?? user.Name ?? user.IssuerAndSubject, name, context.RequestAborted);
         var subject = SignedInUser.From(SignedInUser.CreateExternal(user, principal, o.Tokens.AccessTokenClaims), o.Tokens.AccessTokenClaims)!;
         var now = time.GetUtcNow();
         var grantId = OpaqueHandle.Create();

@@ -24,6 +24,7 @@ internal sealed class RefreshTokenGrant(
     TokenTargets targets,
     TimeProvider time,
     IOptions<McpOAuthOptions> options,
+    Telemetry.SecurityAudit audit,
     ILogger<TokenEndpoint> logger)
 {
     /// <summary>Answers a <c>refresh_token</c> grant of <paramref name="client"/>; <paramref name="inspected"/> is the token as read while the client was authenticated (read here when not given).</summary>
@@ -51,8 +52,8 @@ internal sealed class RefreshTokenGrant(
         if (!string.Equals(token.ClientId, client.ClientId, StringComparison.Ordinal))
         {
             // Another client holds this client's token: theft.
-            Log.TokenReplayed(logger, "refresh token", client.ClientId, token.User.Subject, token.GrantId);
             await revocation.RevokeAsync(token.GrantId, context.RequestAborted);
+            await audit.TokenReplayedAsync(context, "refresh token", client.ClientId, token.User.Subject, token.GrantId);
             await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token was issued to another client."));
             return;
         }
@@ -158,8 +159,8 @@ internal sealed class RefreshTokenGrant(
 
             if (SuccessorHandle(response) is { } successor && await refreshTokens.IsSpentAsync(successor, context.RequestAborted))
             {
-                Log.RefreshReplayedAfterSuccessorUsed(logger, client.ClientId, token.User.Subject, token.GrantId);
                 await revocation.RevokeAsync(token.GrantId, context.RequestAborted);
+                await audit.TokenReplayedAsync(context, "refresh token", client.ClientId, token.User.Subject, token.GrantId, afterSuccessor: true);
                 await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token is invalid, expired, revoked or already used."));
                 return;
             }
@@ -169,8 +170,8 @@ internal sealed class RefreshTokenGrant(
             return;
         }
 
-        Log.TokenReplayed(logger, "refresh token", client.ClientId, token.User.Subject, token.GrantId);
         await revocation.RevokeAsync(token.GrantId, context.RequestAborted);
+        await audit.TokenReplayedAsync(context, "refresh token", client.ClientId, token.User.Subject, token.GrantId);
         await RefuseAsync(context, client.ClientId, OAuthError.InvalidGrant("The refresh token is invalid, expired, revoked or already used."));
     }
 

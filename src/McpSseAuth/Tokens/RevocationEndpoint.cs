@@ -19,6 +19,7 @@ internal sealed class RevocationEndpoint(
     GrantRevocation revocation,
     AccessTokenReader accessTokens,
     ServerUris uris,
+    Telemetry.SecurityAudit audit,
     ILogger<RevocationEndpoint> logger)
 {
     public async Task HandleAsync(HttpContext context)
@@ -40,7 +41,7 @@ internal sealed class RevocationEndpoint(
             if (string.Equals(grant.ClientId, client.ClientId, StringComparison.Ordinal))
             {
                 await revocation.RevokeAsync(grant.GrantId, context.RequestAborted);
-                Log.TokenRevoked(logger, client.ClientId, grant.GrantId, grant.Kind);
+                await audit.RevokedByClientAsync(context, client.ClientId, grant.Subject, grant.GrantId, grant.Kind);
             }
             else
             {
@@ -52,10 +53,10 @@ internal sealed class RevocationEndpoint(
         context.Response.StatusCode = StatusCodes.Status200OK;
     }
 
-    private sealed record Found(string GrantId, string ClientId, string Kind);
+    private sealed record Found(string GrantId, string ClientId, string? Subject, string Kind);
 
     private async Task<Found?> FromRefreshTokenAsync(HttpContext context, string token)
-        => await refreshTokens.FindAsync(token, context.RequestAborted) is { } live ? new Found(live.GrantId, live.ClientId, "refresh token") : null;
+        => await refreshTokens.FindAsync(token, context.RequestAborted) is { } live ? new Found(live.GrantId, live.ClientId, live.User.Subject, "refresh token") : null;
 
     private async Task<Found?> FromAccessTokenAsync(HttpContext context, string token)
     {
@@ -67,7 +68,7 @@ internal sealed class RevocationEndpoint(
             return null;
         }
 
-        return new Found(grantId, clientId, "access token");
+        return new Found(grantId, clientId, identity.FindFirst("sub")?.Value, "access token");
     }
 
     private Task RefuseAsync(HttpContext context, string? clientId, OAuthError error) => ClientAuthentication.RefuseAsync(context, logger, clientId, error);

@@ -32,6 +32,7 @@ internal sealed class TokenEndpoint(
     ResourceIndicators resources,
     ServerUris uris,
     TimeProvider time,
+    Telemetry.SecurityAudit audit,
     ILogger<TokenEndpoint> logger)
 {
     public async Task HandleAsync(HttpContext context)
@@ -111,7 +112,7 @@ internal sealed class TokenEndpoint(
         {
             // Spent all the same: a stolen code tried with a wrong verifier is not left to be retried (RFC 9700 §4.5), and a
             // spent one presented again revokes its grant (RFC 6749 §4.1.2).
-            await SpendAsync(handle, client, code, context.RequestAborted);
+            await SpendAsync(context, handle, client, code, context.RequestAborted);
             await RefuseAsync(context, client.ClientId, problem!);
             return;
         }
@@ -143,7 +144,7 @@ internal sealed class TokenEndpoint(
         // Before the code is spent, not while: a look that fails must leave the code redeemable.
         var revokedMeanwhile = await consents.FindAsync(code.User.Subject, client.ClientId, context.RequestAborted) is not { } consent
             || consent.GrantedAt > code.IssuedAt;
-        if (await SpendAsync(handle, client, code, context.RequestAborted) != RedeemStatus.Redeemed || revokedMeanwhile)
+        if (await SpendAsync(context, handle, client, code, context.RequestAborted) != RedeemStatus.Redeemed || revokedMeanwhile)
         {
             // Spent or gone in the meantime, or no longer allowed: what was just stored for it must not live on.
             await revocation.RevokeAsync(code.GrantId, context.RequestAborted);
@@ -191,12 +192,12 @@ internal sealed class TokenEndpoint(
     }
 
     /// <summary>Spends the code; a second use is logged (the store revokes its grant).</summary>
-    private async ValueTask<RedeemStatus> SpendAsync(string handle, ClientRegistration client, AuthorizationCode? read, CancellationToken cancellationToken)
+    private async ValueTask<RedeemStatus> SpendAsync(HttpContext context, string handle, ClientRegistration client, AuthorizationCode? read, CancellationToken cancellationToken)
     {
         var (status, spent) = await codes.TryRedeemAsync(handle, read, cancellationToken);
         if (status == RedeemStatus.Replayed)
         {
-            Log.TokenReplayed(logger, "authorization code", client.ClientId, spent!.User.Subject, spent.GrantId);
+            await audit.TokenReplayedAsync(context, "authorization code", client.ClientId, spent!.User.Subject, spent.GrantId);
         }
 
         return status;

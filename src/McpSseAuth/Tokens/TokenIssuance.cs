@@ -82,6 +82,7 @@ internal sealed class TokenIssuance(AccessTokenIssuer issuer, ServerUris uris, T
     public async Task AnswerAsync(HttpContext context, string clientId, string subject, string grantType, IReadOnlyList<string> scopes, IReadOnlyList<string> audiences, byte[] body)
     {
         Log.TokenIssued(logger, clientId, subject, grantType, string.Join(' ', audiences));
+        Telemetry.EndpointStep.User(context, subject, options.Value.Telemetry.IncludeUserId);
         await options.Value.Events.TokenIssued(new TokenIssuedContext(context, clientId, subject, grantType, scopes, audiences));
         await WriteAsync(context, body);
     }

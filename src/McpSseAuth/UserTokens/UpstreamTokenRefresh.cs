@@ -18,6 +18,19 @@ internal sealed class UpstreamTokenRefresh(IAuthenticationSchemeProvider schemes
     /// <summary>The new tokens, or null; <c>Spent</c> when the provider refused the refresh token itself (invalid_grant).</summary>
     public async Task<(UpstreamTokenSet? Tokens, bool Spent)> RefreshAsync(UpstreamTokenSet tokens, CancellationToken cancellationToken)
     {
+        using var activity = Telemetry.OAuthActivities.Start(Telemetry.OAuthActivities.UpstreamTokenRefresh, System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag(Telemetry.TelemetryTags.Method, tokens.Scheme);
+        var refreshed = await RequestAsync(tokens, cancellationToken);
+        if (refreshed.Tokens is null)
+        {
+            Telemetry.OAuthActivities.Failed(refreshed.Spent ? "invalid_grant" : "failed");
+        }
+
+        return refreshed;
+    }
+
+    private async Task<(UpstreamTokenSet? Tokens, bool Spent)> RequestAsync(UpstreamTokenSet tokens, CancellationToken cancellationToken)
+    {
         try
         {
             // Inside the try: an OpenID Connect scheme fetches its discovery document here, and the provider may be down.

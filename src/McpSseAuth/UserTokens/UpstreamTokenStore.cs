@@ -21,7 +21,7 @@ internal sealed partial class UpstreamTokenJsonContext : JsonSerializerContext;
 /// Keeps the tokens a remote scheme obtained at sign-in (its <c>SaveTokens</c> result), encrypted per user, and hands out
 /// a current access token, refreshing it with the provider first when it has expired or is about to.
 /// </summary>
-internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefresh refresh, TimeProvider time, IOptions<McpOAuthOptions> options, ILogger<UpstreamTokenStore> logger, Users.UserStatus? users = null, Storage.IMcpOAuthStorage? storage = null)
+internal sealed class UpstreamTokenStore(UserSecrets secrets, UpstreamTokenRefresh refresh, TimeProvider time, IOptions<McpOAuthOptions> options, ILogger<UpstreamTokenStore> logger, Users.UserStatus? users = null, [Microsoft.Extensions.DependencyInjection.FromKeyedServices(Telemetry.MeasuredStorage.Key)] Storage.IMcpOAuthStorage? storage = null)
 {
     public const string Slot = "upstream";
 

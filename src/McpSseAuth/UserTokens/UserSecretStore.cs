@@ -3,7 +3,7 @@ using McpSseAuth.Storage;
 namespace McpSseAuth.UserTokens;
 
 /// <summary>Users' stored secrets (already protected by Data Protection) in <see cref="IMcpOAuthStorage"/>, listed per user.</summary>
-internal sealed class UserSecretStore(IMcpOAuthStorage storage) : IUserSecretStore
+internal sealed class UserSecretStore([Microsoft.Extensions.DependencyInjection.FromKeyedServices(Telemetry.MeasuredStorage.Key)] IMcpOAuthStorage storage) : IUserSecretStore
 {
     public async ValueTask<string?> FindAsync(string subject, string slot, CancellationToken cancellationToken)
         => StoredJson.Decode<StoredSecret>(UserTokenJson.Default, await storage.GetAsync(Key(subject, slot), cancellationToken))?.ProtectedValue;

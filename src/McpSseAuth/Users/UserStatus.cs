@@ -27,14 +27,16 @@ internal sealed class UserStatus : IDisposable
     private readonly IServiceProvider _services;
     private readonly TimeProvider _time;
     private readonly ILogger<UserStatus> _logger;
+    private readonly Telemetry.SecurityAudit _audit;
     private static readonly byte[] Refused = [1];
     private readonly IDisposable? _onChange;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _ended = new(StringComparer.Ordinal);
     private MemoryCache _decisions;
     private McpOAuthOptions _lastGood;
 
-    public UserStatus(IOptionsMonitor<McpOAuthOptions> monitor, IMcpOAuthStorage storage, IEnumerable<IMcpUserStatus> hooks, IServiceProvider services, TimeProvider time, ILogger<UserStatus> logger)
+    public UserStatus(IOptionsMonitor<McpOAuthOptions> monitor, [Microsoft.Extensions.DependencyInjection.FromKeyedServices(Telemetry.MeasuredStorage.Key)] IMcpOAuthStorage storage, IEnumerable<IMcpUserStatus> hooks, IServiceProvider services, TimeProvider time, ILogger<UserStatus> logger, Telemetry.SecurityAudit audit)
     {
+        _audit = audit;
         _monitor = monitor;
         _storage = storage;
         _hooks = [.. hooks];
@@ -105,7 +107,7 @@ internal sealed class UserStatus : IDisposable
             }
         }
 
-        Log.UserAccessEnded(_logger, subject, refusal);
+        await _audit.AccessEndedAsync(subject, refusal);
         await _services.GetRequiredService<IMcpUserAccess>().RemoveUserAsync(subject, cancellationToken);
         return false;
     }

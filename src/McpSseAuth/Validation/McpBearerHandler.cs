@@ -29,7 +29,9 @@ internal sealed class McpBearerHandler(
     RevocationChecks revocations,
     Users.UserStatus users,
     Dpop.DpopProofs proofs,
-    IOptions<McpOAuthOptions> oauthOptions)
+    IOptions<McpOAuthOptions> oauthOptions,
+    Telemetry.OAuthMetrics metrics,
+    Grants.GrantUse use)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     // An access token of this server is well under 2 KiB; a longer header is not one of them.
@@ -38,6 +40,35 @@ internal sealed class McpBearerHandler(
     private readonly ILogger _refusals = loggerFactory.CreateLogger("McpSseAuth.Validation");
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        // Its own span only while one is listened to: otherwise the check costs what it did.
+        var activity = Telemetry.OAuthActivities.Start(Telemetry.OAuthActivities.BearerValidation);
+        return activity is null ? AuthenticateTokenAsync() : TracedAsync(activity);
+    }
+
+    private async Task<AuthenticateResult> TracedAsync(System.Diagnostics.Activity activity)
+    {
+        using (activity)
+        {
+            var result = await AuthenticateTokenAsync();
+            if (result.Principal is { } principal)
+            {
+                activity.SetTag(Telemetry.TelemetryTags.ClientId, principal.FindFirst("client_id")?.Value);
+                if (oauthOptions.Value.Telemetry.IncludeUserId)
+                {
+                    activity.SetTag(Telemetry.TelemetryTags.UserId, principal.FindFirst("sub")?.Value);
+                }
+            }
+            else if (result.None)
+            {
+                activity.SetTag(Telemetry.TelemetryTags.ErrorType, "no token");
+            }
+
+            return result;
+        }
+    }
+
+    private Task<AuthenticateResult> AuthenticateTokenAsync()
     {
         var header = Request.Headers.Authorization;
         if (header.Count != 1 || header[0] is not { } value)
@@ -114,6 +145,7 @@ internal sealed class McpBearerHandler(
             return refused;
         }
 
+        use.Used(validated.GrantId);
         // The token's claims, shared until the request changes them: the application (claims transformation, handlers) may.
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new RequestIdentity(validated.Identity)), Scheme.Name));
     }
@@ -157,6 +189,8 @@ internal sealed class McpBearerHandler(
     private AuthenticateResult Failed(string reason, Exception failure)
     {
         Log.AccessTokenRefused(_refusals, Request.Path, reason);
+        metrics.AccessTokenRefused(reason);
+        Telemetry.OAuthActivities.Failed(reason);
         return AuthenticateResult.Fail(failure);
     }
 }

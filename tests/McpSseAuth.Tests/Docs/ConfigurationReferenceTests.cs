@@ -17,7 +17,7 @@ namespace McpSseAuth.Tests.Docs;
 /// </summary>
 public sealed class ConfigurationReferenceTests
 {
-    private static readonly Assembly[] Packages = [typeof(McpOAuthOptions).Assembly, typeof(McpSqliteOptions).Assembly, typeof(McpRedisOptions).Assembly];
+    private static readonly Assembly[] Packages = [typeof(McpOAuthOptions).Assembly, typeof(McpSqliteOptions).Assembly, typeof(McpRedisOptions).Assembly, typeof(McpSseAuth.EntityFrameworkCore.McpEntityFrameworkCoreOptions).Assembly];
 
     /// <summary>The option types as of this writing; reflection finds these and any added later.</summary>
     private static readonly Type[] KnownOptionTypes =
@@ -42,6 +42,7 @@ public sealed class ConfigurationReferenceTests
         typeof(McpOAuthEvents),
         typeof(McpSqliteOptions),
         typeof(McpRedisOptions),
+        typeof(McpSseAuth.EntityFrameworkCore.McpEntityFrameworkCoreOptions),
     ];
 
     /// <summary>The extension methods whose parameters are options too.</summary>

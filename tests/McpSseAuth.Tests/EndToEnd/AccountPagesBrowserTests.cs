@@ -37,7 +37,8 @@ public sealed class AccountPagesFixture : IAsyncLifetime
             Provider,
             ("NoDemoUsers", null),
             ("Upstream:DisplayName", ProviderName),
-            ("McpOAuth:SignIn:AccessRules:AllowedEmailDomains:0", "example.com")));
+            ("McpOAuth:SignIn:AccessRules:AllowedEmailDomains:0", "example.com"),
+            ("McpOAuth:Operators:Access:AllowedUsers:0", "alice")));
         _ = App.BaseAddress;   // starts Kestrel
         (_playwright, Browser) = await Chromium.LaunchAsync();
     }
@@ -309,18 +310,19 @@ public sealed class AccountPagesBrowserTests(AccountPagesFixture fixture) : ICla
     }
 
     [Theory]
-    [InlineData("/oauth/apps", "Connected apps")]
-    [InlineData("/oauth/tokens", "Service tokens")]
-    public async Task AccountPage_SignedIn_CookieIsHttpOnlyLaxAndPageIsNeverFramed(string path, string title)
+    [InlineData("/oauth/apps", "Connected apps", "bob")]
+    [InlineData("/oauth/tokens", "Service tokens", "bob")]
+    [InlineData("/oauth/operator", "Operator's view", "alice")]
+    public async Task AccountPage_SignedIn_CookieIsHttpOnlyLaxAndPageIsNeverFramed(string path, string title, string user)
     {
         await using var s = await OpenAsync();
         await s.Page.GotoAsync(Url(path));
-        await SignInLocallyAsync(s.Page, "bob");
+        await SignInLocallyAsync(s.Page, user);
         await ArrivedAtAsync(s.Page, path);
 
         // Control: on its own the page renders for the signed-in user.
         Assert.Equal(title, await s.Page.Locator("h1").InnerTextAsync());
-        Assert.Contains("Signed in as bob", await s.Page.Locator("nav").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("Signed in as " + user, await s.Page.Locator("nav").InnerTextAsync(), StringComparison.Ordinal);
 
         var cookies = await s.Context.CookiesAsync([App.BaseAddress.ToString()]);
         var signIn = Assert.Single(cookies, c => c.Name == "mcp-oauth");
@@ -345,6 +347,55 @@ public sealed class AccountPagesBrowserTests(AccountPagesFixture fixture) : ICla
         Assert.DoesNotContain("Signed in as", shown, StringComparison.Ordinal);
         Assert.DoesNotContain(title, shown, StringComparison.Ordinal);
         await Chromium.ScreenshotAsync(s.Page, "12-framed" + path.Replace('/', '-'));
+    }
+
+    [Fact]
+    public async Task OperatorView_OperatorClicksThroughToAUserAndRevokesAGrant_TheClientsRefreshIsRefused()
+    {
+        const string name = "Bob's <i>desk</i> client";
+        using var http = App.CreateRawClient();
+        var flow = new OAuthFlow(http);
+        string refreshToken;
+        string clientId;
+        await using (var bob = await OpenAsync())
+        {
+            clientId = await flow.RegisterAsync(name, bob.RedirectUri);
+            await bob.Page.GotoAsync(flow.AuthorizeUrl(clientId, Resource, bob.RedirectUri).ToString());
+            await SignInLocallyAsync(bob.Page, "bob");
+            await bob.Page.ClickAsync("button[name=decision][value=allow]");
+            var code = QueryHelpers.ParseQuery((await bob.NextCallbackAsync()).Query)["code"].ToString();
+            refreshToken = await RedeemForRefreshTokenAsync(flow, clientId, code, bob.RedirectUri);
+            refreshToken = await RefreshAsync(flow, clientId, refreshToken);
+
+            // bob is no operator: the view refuses him with a page that says so.
+            var refused = await bob.Page.GotoAsync(Url("/oauth/operator"));
+            Assert.Equal(403, refused!.Status);
+            Assert.Contains("Only the server's operators may use this.", await bob.Page.InnerTextAsync("body"), StringComparison.Ordinal);
+        }
+
+        await using var s = await OpenAsync();
+        await s.Page.GotoAsync(Url("/oauth/operator"));
+        await SignInLocallyAsync(s.Page, "alice");
+        await ArrivedAtAsync(s.Page, "/oauth/operator");
+        Assert.Contains(name, await s.Page.Locator("ul.clients").InnerTextAsync(), StringComparison.Ordinal);
+        await AssertNoMarkupFromNameAsync(s.Page);
+        await Chromium.ScreenshotAsync(s.Page, "14-operator-overview");
+
+        await s.Page.Locator("ul.users").GetByRole(AriaRole.Link, new() { Name = "bob", Exact = true }).ClickAsync();
+        await ArrivedAtAsync(s.Page, "/oauth/operator?user=bob");
+        var grant = s.Page.Locator("section.grant").Filter(new() { HasText = name });
+        Assert.Equal(1, await grant.CountAsync());
+        await Chromium.ScreenshotAsync(s.Page, "15-operator-user");
+
+        await grant.GetByRole(AriaRole.Button, new() { Name = "Revoke this grant" }).ClickAsync();
+        await ArrivedAtAsync(s.Page, "/oauth/operator?user=bob&done=revoke_grant");
+        Assert.StartsWith("Grant revoked", await s.Page.Locator("[role=status]").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await s.Page.Locator("section.grant").Filter(new() { HasText = name }).CountAsync());
+        await Chromium.ScreenshotAsync(s.Page, "16-operator-revoked");
+
+        using var afterRevoke = await flow.RefreshAsync(clientId, refreshToken);
+        Assert.Equal(HttpStatusCode.BadRequest, afterRevoke.StatusCode);
+        Assert.Empty(s.Dialogs);
     }
 
     [Fact]

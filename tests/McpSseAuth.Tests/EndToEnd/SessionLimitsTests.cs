@@ -136,10 +136,10 @@ public sealed class SessionLimitsTests : IAsyncLifetime
             {
                 lock (refused)
                 {
-                    refused.Add((string)tagList.Single(t => t.Key == "reason").Value!);
+                    refused.Add((string)tagList.Single(t => t.Key == "mcpsseauth.refusal.reason").Value!);
                 }
             }
-            else if (instrument.Name == "mcpsseauth.sessions.active" && (string?)tagList.Single(t => t.Key == "transport").Value == "streamable_http")
+            else if (instrument.Name == "mcpsseauth.sessions.active" && (string?)tagList.Single(t => t.Key == "mcpsseauth.transport").Value == "streamable_http")
             {
                 streamable = value;
             }

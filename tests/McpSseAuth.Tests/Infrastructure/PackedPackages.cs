@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Xml.Linq;
 
 namespace McpSseAuth.Tests.Infrastructure;
 
@@ -71,6 +72,34 @@ public sealed class PackedPackages : IAsyncLifetime
             await Commands.RunAsync(Source, ["dotnet", "pack", $"src/{project}/{project}.csproj", "--configuration", "Release", "--output", Feed, "-p:ContinuousIntegrationBuild=true", $"-p:PackageVersion={Version}"], timeout: TimeSpan.FromMinutes(10));
         }
     }
+
+    /// <summary>
+    /// The local feed is the only source, so no package of the same name elsewhere can stand in. What the packages depend on is
+    /// found in the machine's package folder (a read-only fallback), where the repository's own restore put it.
+    /// </summary>
+    public void WriteNuGetConfig(string folder)
+    {
+        var machinePackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        new XDocument(new XElement("configuration",
+            new XElement("packageSources",
+                new XElement("clear"),
+                new XElement("add", new XAttribute("key", "local"), new XAttribute("value", Feed))),
+            new XElement("fallbackPackageFolders",
+                new XElement("add", new XAttribute("key", "machine"), new XAttribute("value", machinePackages)))))
+            .Save(Path.Combine(folder, "nuget.config"));
+    }
+
+
+    /// <summary>What a command that installs the packages runs with: a package folder of its own, and APPDATA — where
+    /// <c>dotnet user-secrets</c> and the app keep user secrets (on every OS when set) — inside this run's folder, so nothing
+    /// is left in the user's profile.</summary>
+    public IReadOnlyDictionary<string, string> InstallEnvironment(string name) => new Dictionary<string, string>
+    {
+        ["NUGET_PACKAGES"] = Path.Combine(Folder, name, "packages"),
+        ["APPDATA"] = Path.Combine(Folder, name, "appdata"),
+    };
 
     public Task DisposeAsync()
     {

@@ -19,11 +19,14 @@ public sealed class SampleApp : WebApplicationFactory<Program>
 {
     private readonly Action<McpOAuthOptions>? _configure;
     private readonly Action<IServiceCollection>? _services;
+    private readonly IReadOnlyDictionary<string, string?>? _settings;
 
-    public SampleApp(bool kestrel = false, Action<McpOAuthOptions>? configure = null, Action<IServiceCollection>? services = null, int port = 0)
+    /// <param name="settings">Configuration of the sample itself (e.g. <c>OpenTelemetry:Enabled</c>), as if from appsettings.json.</param>
+    public SampleApp(bool kestrel = false, Action<McpOAuthOptions>? configure = null, Action<IServiceCollection>? services = null, int port = 0, IReadOnlyDictionary<string, string?>? settings = null)
     {
         _configure = configure;
         _services = services;
+        _settings = settings;
         IsKestrel = kestrel;
         if (kestrel)
         {
@@ -52,6 +55,11 @@ public sealed class SampleApp : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
+        foreach (var (key, value) in _settings ?? new Dictionary<string, string?>())
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.ConfigureServices(services =>
         {
             services.AddMcpOAuth(o =>

@@ -14,10 +14,10 @@ namespace McpSseAuth.Tests.Infrastructure;
 /// </summary>
 public sealed class SampleCluster : IAsyncDisposable
 {
-    private readonly RedisServer _redis;
+    private readonly RedisServer? _redis;
     private readonly List<SampleApp> _instances = [];
 
-    private SampleCluster(RedisServer redis, string issuer)
+    private SampleCluster(RedisServer? redis, string issuer)
     {
         _redis = redis;
         Issuer = issuer;
@@ -34,9 +34,26 @@ public sealed class SampleCluster : IAsyncDisposable
     public SampleApp this[int index] => _instances[index];
 
     /// <summary>Starts <paramref name="instances"/> instances, one after the other, each serving once this returns.</summary>
-    public static async Task<SampleCluster> StartAsync(RedisServer redis, int instances = 2, Action<McpOAuthOptions>? configure = null)
+    public static Task<SampleCluster> StartAsync(RedisServer redis, int instances = 2, Action<McpOAuthOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(redis);
+        return StartAsync(redis, instances, configure, (cluster, s) => s.AddMcpOAuthRedis(redis.ConnectionString, o => o.KeyPrefix = cluster.KeyPrefix), settings: null);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="instances"/> instances of the sample on one PostgreSQL database (its <c>ConnectionStrings:Postgres</c>,
+    /// the sample's own migrations applied by the first), one after the other, each serving once this returns.
+    /// </summary>
+    public static Task<SampleCluster> StartOnPostgresAsync(string connectionString, int instances = 2, Action<McpOAuthOptions>? configure = null)
+        => StartAsync(
+            null,
+            instances,
+            configure,
+            (_, s) => s.AddMcpOAuthEntityFrameworkCore<McpSseAuth.SampleServer.SampleDbContext>(o => o.BusPollInterval = TimeSpan.FromMilliseconds(100)),
+            new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = connectionString });
+
+    private static async Task<SampleCluster> StartAsync(RedisServer? redis, int instances, Action<McpOAuthOptions>? configure, Action<SampleCluster, IServiceCollection> storage, IReadOnlyDictionary<string, string?>? settings)
+    {
         for (var attempt = 1; ; attempt++)
         {
             // The first instance's port is chosen before it starts (it is in the issuer): another program may take it first.
@@ -53,8 +70,9 @@ public sealed class SampleCluster : IAsyncDisposable
                             o.Issuer = new Uri(cluster.Issuer);
                             configure?.Invoke(o);
                         },
-                        services: s => s.AddMcpOAuthRedis(redis.ConnectionString, o => o.KeyPrefix = cluster.KeyPrefix),
-                        port: i == 0 ? first : 0);
+                        services: s => storage(cluster, s),
+                        port: i == 0 ? first : 0,
+                        settings: settings);
                     cluster._instances.Add(app);
                     _ = app.BaseAddress;   // starts it
                 }
@@ -88,7 +106,10 @@ public sealed class SampleCluster : IAsyncDisposable
         }
 
         _instances.Clear();
-        await DeleteKeysAsync(_redis, KeyPrefix);
+        if (_redis is not null)
+        {
+            await DeleteKeysAsync(_redis, KeyPrefix);
+        }
     }
 
     /// <summary>Deletes every Redis key under <paramref name="prefix"/> (best effort: a stopped server keeps them to its end).</summary>

@@ -327,6 +327,40 @@ public sealed class ConnectedAppsTests(SampleAppFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task ConnectedApps_LastUse_FollowsMcpRequests_RecordedAtMostEveryFiveMinutes()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2031, 2, 3, 4, 5, 0, TimeSpan.Zero));
+        var (app, http, _, clientId, browser, json) = await ConnectedOnAsync(clock);
+        await using var owned = app;
+        var accessToken = json.GetProperty("access_token").GetString()!;
+
+        clock.Advance(TimeSpan.FromMinutes(30));
+        Assert.Equal(HttpStatusCode.OK, await McpStatusAsync(http, accessToken));
+        Assert.Contains("Last used 2031-02-03 04:35 UTC.", await SectionWhenAsync(browser, clientId, "04:35"), StringComparison.Ordinal);
+
+        // Used again within five minutes: not written again.
+        clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(HttpStatusCode.OK, await McpStatusAsync(http, accessToken));
+        clock.Advance(TimeSpan.FromMinutes(4));
+        Assert.Equal(HttpStatusCode.OK, await McpStatusAsync(http, accessToken));
+        Assert.Contains("Last used 2031-02-03 04:41 UTC.", await SectionWhenAsync(browser, clientId, "04:41"), StringComparison.Ordinal);
+        Assert.DoesNotContain("04:37", await PageAsync(browser), StringComparison.Ordinal);
+    }
+
+    /// <summary>The client's section of the page once it shows <paramref name="time"/> (the use is recorded after the request), or as it is after 5 s.</summary>
+    private static async Task<string> SectionWhenAsync(Browser browser, string clientId, string time)
+    {
+        var section = AccountPageSupport.SectionOf(await PageAsync(browser), clientId);
+        for (var i = 0; i < 100 && !section.Contains(time, StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(50);
+            section = AccountPageSupport.SectionOf(await PageAsync(browser), clientId);
+        }
+
+        return section;
+    }
+
+    [Fact]
     public async Task ConnectedApps_LastUse_IsWrittenOncePerMinute_AndTheAppStaysListedAsLongAsItsRefreshToken()
     {
         // A refresh writes the grant's record at most once a minute (GrantRecord.TouchInterval), so the page's "last used"

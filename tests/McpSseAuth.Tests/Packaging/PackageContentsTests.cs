@@ -17,14 +17,19 @@ public sealed partial class PackageContentsTests(PackedPackages packed)
     private static readonly Guid SourceLinkKind = new("CC110556-A091-4D38-9FEC-25AB9A351A6A");
     private static readonly Guid EmbeddedSourceKind = new("0E8A571B-6926-466E-B4AD-8AB04611F5FE");
 
+    /// <summary>The template package: content for <c>dotnet new</c>, no assembly, no symbols, no dependencies.</summary>
+    private const string Templates = "McpSseAuth.Templates";
+
     private static string WebUrl => PackedPackages.RepositoryUrl[..^".git".Length];
 
+    private IEnumerable<string> Libraries => packed.Projects.Where(p => p != Templates);
+
     [Fact]
-    public void Pack_YieldsAPackageAndASymbolPackageForEveryProjectUnderSrc()
+    public void Pack_YieldsAPackageForEveryProjectUnderSrcAndASymbolPackageForEveryLibrary()
     {
-        Assert.Equal(["McpSseAuth", "McpSseAuth.Gateway", "McpSseAuth.Redis", "McpSseAuth.Sqlite"], packed.Projects);
+        Assert.Equal(["McpSseAuth", "McpSseAuth.EntityFrameworkCore", "McpSseAuth.Gateway", "McpSseAuth.Redis", "McpSseAuth.Sqlite", Templates], packed.Projects);
         var files = Directory.GetFiles(packed.Feed).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
-        var expected = packed.Projects.SelectMany(p => new[] { $"{p}.{Version}.nupkg", $"{p}.{Version}.snupkg" }).Order(StringComparer.Ordinal).ToList();
+        var expected = Libraries.Select(p => $"{p}.{Version}.snupkg").Concat(packed.Projects.Select(p => $"{p}.{Version}.nupkg")).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(expected, files);
     }
 
@@ -53,7 +58,7 @@ public sealed partial class PackageContentsTests(PackedPackages packed)
     [Fact]
     public void Nuspec_DependsOnTheSameVersionOfMcpSseAuthAndOnNoBuildOnlyPackage()
     {
-        foreach (var project in packed.Projects)
+        foreach (var project in Libraries)
         {
             var dependencies = Nuspec(project).Descendants().Where(e => e.Name.LocalName == "dependency")
                 .ToDictionary(e => (string)e.Attribute("id")!, e => (string)e.Attribute("version")!, StringComparer.Ordinal);
@@ -99,7 +104,7 @@ public sealed partial class PackageContentsTests(PackedPackages packed)
     [Fact]
     public void Library_CarriesXmlDocumentationForEveryPublicType()
     {
-        foreach (var project in packed.Projects)
+        foreach (var project in Libraries)
         {
             using var peReader = new PEReader(new MemoryStream(EntryBytes($"{project}.{Version}.nupkg", $"lib/net10.0/{project}.dll")));
             var metadata = peReader.GetMetadataReader();
@@ -125,7 +130,7 @@ public sealed partial class PackageContentsTests(PackedPackages packed)
     public void SymbolPackage_MapsEverySourceFileToThePackedCommitOrEmbedsIt()
     {
         var raw = $"https://raw.githubusercontent.com/{new Uri(WebUrl).AbsolutePath.Trim('/')}/{packed.Commit}/";
-        foreach (var project in packed.Projects)
+        foreach (var project in Libraries)
         {
             using var provider = MetadataReaderProvider.FromPortablePdbStream(new MemoryStream(EntryBytes($"{project}.{Version}.snupkg", $"lib/net10.0/{project}.pdb")));
             var pdb = provider.GetMetadataReader();
@@ -146,6 +151,25 @@ public sealed partial class PackageContentsTests(PackedPackages packed)
                 Assert.True(committed || embedded.Contains(handle), $"{project}: {name} is neither in the commit SourceLink points at nor embedded.");
             }
         }
+    }
+
+    [Fact]
+    public void TemplatePackage_IsATemplateWhoseProjectPinsTheMcpSseAuthPackagesOfItsOwnVersion()
+    {
+        var nuspec = Nuspec(Templates);
+        Assert.Equal("Template", (string?)Element(nuspec, "packageType").Attribute("name"));
+        Assert.DoesNotContain(nuspec.Descendants(), e => e.Name.LocalName == "dependency");
+        using var zip = ZipFile.OpenRead(Path.Combine(packed.Feed, $"{Templates}.{Version}.nupkg"));
+        Assert.DoesNotContain(zip.Entries, e => e.FullName.StartsWith("lib/", StringComparison.Ordinal));
+        var manifest = JsonDocument.Parse(Entry(Templates, "content/McpOAuthServer/.template.config/template.json")).RootElement;
+        Assert.Equal("mcp-oauth-server", manifest.GetProperty("shortName").GetString());
+
+        // The stamped version is the one packed, in the project and nowhere left as the placeholder.
+        var project = XDocument.Parse(Entry(Templates, "content/McpOAuthServer/McpOAuthServer.csproj"));
+        var references = project.Descendants("PackageReference").ToDictionary(r => (string)r.Attribute("Include")!, r => (string)r.Attribute("Version")!, StringComparer.Ordinal);
+        Assert.Equal(Version, references["McpSseAuth"]);
+        Assert.All(references.Where(r => r.Key.StartsWith("McpSseAuth", StringComparison.Ordinal)), r => Assert.Equal(Version, r.Value));
+        Assert.All(zip.Entries.Where(e => e.FullName.StartsWith("content/", StringComparison.Ordinal)), e => Assert.DoesNotContain("0.0.0-template", Entry(Templates, e.FullName), StringComparison.Ordinal));
     }
 
     private static string AttributeName(MetadataReader metadata, CustomAttribute attribute)

@@ -76,7 +76,7 @@ public sealed class RedisRegistrationTests(RedisServer redis) : IClassFixture<Re
         });
 
         Assert.Single(services, d => d.ServiceType == typeof(RedisConnection));
-        Assert.Single(services, d => d.ServiceType == typeof(IMcpOAuthStorage));
+        Assert.Single(services, d => d.ServiceType == typeof(IMcpOAuthStorage) && !d.IsKeyedService);
         Assert.Single(services, d => d.ServiceType == typeof(IConfigureOptions<KeyManagementOptions>) && d.ImplementationType == typeof(RedisDataProtectionSetup));
 
         await using var provider = services.BuildServiceProvider();

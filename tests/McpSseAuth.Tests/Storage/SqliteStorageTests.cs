@@ -357,7 +357,7 @@ public sealed class SqliteStorageTests : StorageContract
         var keys = Path.Combine(_root, "keys");
         services.AddMcpOAuthSqlite(Path.Combine(_root, "second", "mcp.db"), o => o.DataProtectionKeysDirectory = keys);
 
-        Assert.Single(services, d => d.ServiceType == typeof(IMcpOAuthStorage));
+        Assert.Single(services, d => d.ServiceType == typeof(IMcpOAuthStorage) && !d.IsKeyedService);
         await using var provider = services.BuildServiceProvider();
         Assert.Equal(Path.Combine(_root, "second", "mcp.db"), Assert.IsType<SqliteOAuthStorage>(provider.GetRequiredService<IMcpOAuthStorage>()).Database.Path);
         var repository = Assert.IsType<FileSystemXmlRepository>(provider.GetRequiredService<IOptions<KeyManagementOptions>>().Value.XmlRepository);

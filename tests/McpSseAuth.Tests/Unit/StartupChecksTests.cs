@@ -85,6 +85,19 @@ public sealed class StartupChecksTests
     }
 
     [Fact]
+    public async Task OperatorApiScheme_NotRegistered_FailsStartupWithFixIt()
+    {
+        var options = new McpOAuthOptions();
+        options.Operators.Access.AllowedUsers.Add("alice");
+        options.Operators.ApiSchemes.Add("ops-key");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => RunAsync(Environments.Development, options));
+
+        Assert.Contains("Operators.ApiSchemes names 'ops-key'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AddJwtBearer(\"ops-key\"", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SignInScheme_NotARemoteScheme_FailsStartup()
     {
         var authentication = new AuthenticationOptions();

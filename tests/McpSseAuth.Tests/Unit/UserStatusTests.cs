@@ -21,10 +21,14 @@ public sealed class UserStatusTests : IDisposable
     public UserStatusTests()
     {
         _options.Value.SignIn.AccessRules.AllowedEmailDomains.Add("example.com");
-        _status = new UserStatus(_options, new InMemoryOAuthStorage(_clock), [], new ServiceCollection().AddSingleton<IMcpUserAccess>(_access).BuildServiceProvider(), _clock, NullLogger<UserStatus>.Instance);
+        _status = new UserStatus(_options, new InMemoryOAuthStorage(_clock), [], new ServiceCollection().AddSingleton<IMcpUserAccess>(_access).BuildServiceProvider(), _clock, NullLogger<UserStatus>.Instance, Audit(_options, _clock));
     }
 
     public void Dispose() => _status.Dispose();
+
+    /// <summary>The audit trail as the app has it, its log and metrics going nowhere.</summary>
+    private static McpSseAuth.Telemetry.SecurityAudit Audit(Monitor options, TimeProvider clock)
+        => new(NullLoggerFactory.Instance, new McpSseAuth.Telemetry.OAuthMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), Options.Create(options.Value), clock);
 
     private static UpstreamIdentity Dana => new("oidc", "https://idp.example", "dana-1", UpstreamIdentity.SubjectFor("https://idp.example", "dana-1"), "Dana", "dana@example.com", true, null, [], []);
 

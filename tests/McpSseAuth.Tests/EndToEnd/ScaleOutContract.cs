@@ -1,0 +1,474 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using McpSseAuth.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol.Client;
+using TestHttp = McpSseAuth.Tests.Integration.Http;
+
+namespace McpSseAuth.Tests.EndToEnd;
+
+/// <summary>
+/// What several instances on one shared storage must do, whichever storage it is (Redis: <see cref="ScaleOutTests"/>;
+/// PostgreSQL through Entity Framework Core: <see cref="PostgresScaleOutTests"/>): two instances of the sample on real
+/// Kestrel with one issuer, a test addressing instance A or B itself, as a load balancer without sticky sessions may. A flow
+/// started on one finishes on the other, a code is redeemed once even when both race for it, many refreshes race on both,
+/// a DPoP proof is used once, legacy SSE messages posted to B reach the stream held by A, and a revocation on B ends A's
+/// stream at once.
+/// </summary>
+public abstract class ScaleOutContract
+{
+    // Generous bounds, for a loaded machine: they say "not hanging" and "recovers by itself", not how fast.
+    protected static readonly TimeSpan FailFast = TimeSpan.FromSeconds(15);
+    protected static readonly TimeSpan Recovery = TimeSpan.FromSeconds(60);
+
+    protected const string WhoAmICall = """{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"whoami","arguments":{}}}""";
+    protected const string Initialized = """{"jsonrpc":"2.0","method":"notifications/initialized"}""";
+
+    /// <summary>Two instances of the sample on the shared storage under test, with one issuer.</summary>
+    protected abstract Task<SampleCluster> StartClusterAsync();
+
+    [Fact]
+    public async Task ADpopProof_UsedOnOneInstance_IsRefusedWhenReplayedToTheOther()
+    {
+        // RFC 9449 §11.1: each jti once, remembered in the shared storage, so a proof captured on its way to A is no use at B.
+        await using var cluster = await StartClusterAsync();
+        using var a = cluster[0].CreateRawClient();
+        using var b = cluster[1].CreateRawClient();
+        using var key = DpopKey.Es256();
+        var tokens = await new Integration.DpopClient(a, key, cluster.Issuer).GetTokensAsync(cluster.Resource("/mcp"));
+        var proof = key.Proof("POST", cluster.Resource("/mcp"), tokens.AccessToken);
+
+        using var onA = await new Integration.DpopClient(a, key, cluster.Issuer).SendAsync(HttpMethod.Post, "/mcp", tokens.AccessToken, proof: proof);
+        using var replayedOnB = await new Integration.DpopClient(b, key, cluster.Issuer).SendAsync(HttpMethod.Post, "/mcp", tokens.AccessToken, proof: proof);
+        using var freshOnB = await new Integration.DpopClient(b, key, cluster.Issuer).SendAsync(HttpMethod.Post, "/mcp", tokens.AccessToken);
+
+        Assert.Equal(HttpStatusCode.OK, onA.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, replayedOnB.StatusCode);
+        Assert.Contains("invalid_dpop_proof", Integration.DpopClient.Challenge(replayedOnB, "DPoP"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, freshOnB.StatusCode);
+    }
+
+    // ---- 1. a flow across instances ----
+
+    [Fact]
+    public async Task FlowStartedOnA_FinishedOnB_TokensWorkOnBoth_AndTheRefreshOnB_RotatesForA()
+    {
+        await using var cluster = await StartClusterAsync();
+        using var a = cluster[0].CreateRawClient();
+        using var b = cluster[1].CreateRawClient();
+        var onA = new OAuthFlow(a);
+        var onB = new OAuthFlow(b);
+
+        var clientId = await onA.RegisterAsync();
+        var authorized = await onA.AuthorizeAsync(clientId, cluster.Resource("/mcp"));
+        Assert.Equal(cluster.Issuer, authorized["iss"]);
+        using var redeemed = await onB.RedeemAsync(clientId, authorized["code"], verifier: onA.Verifier);
+        var tokens = await ReadTokensAsync(redeemed, clientId);
+
+        Assert.Contains("user=alice", await WhoAmIAsync(a, tokens.AccessToken), StringComparison.Ordinal);
+        Assert.Contains("client_id=" + clientId, await WhoAmIAsync(b, tokens.AccessToken), StringComparison.Ordinal);
+
+        using var refreshedOnB = await onB.RefreshAsync(clientId, tokens.RefreshToken);
+        var rotated = await ReadTokensAsync(refreshedOnB, clientId);
+        Assert.NotEqual(tokens.RefreshToken, rotated.RefreshToken);
+        Assert.Contains("user=alice", await WhoAmIAsync(a, rotated.AccessToken), StringComparison.Ordinal);
+
+        using var refreshedOnA = await onA.RefreshAsync(clientId, rotated.RefreshToken);
+        var again = await ReadTokensAsync(refreshedOnA, clientId);
+        Assert.Contains("user=alice", await WhoAmIAsync(b, again.AccessToken), StringComparison.Ordinal);
+
+        // Both instances see the one grant the code created, renewed by both refreshes.
+        var grant = Assert.Single(await cluster.Service<IMcpUserAccess>(0).ListGrantsAsync("alice"));
+        Assert.Equal(clientId, grant.ClientId);
+        var seenByB = Assert.Single(await cluster.Service<IMcpUserAccess>(1).ListGrantsAsync("alice"));
+        Assert.Equal((grant.GrantId, grant.ClientId, grant.LastUsedAt), (seenByB.GrantId, seenByB.ClientId, seenByB.LastUsedAt));
+    }
+
+    [Fact]
+    public async Task InstanceGoneWithTheConsentPageOpen_TheUserAllowsOnB_AndTheClientGetsItsTokensThere()
+    {
+        await using var cluster = await StartClusterAsync();
+        using var a = cluster[0].CreateRawClient();
+        using var b = cluster[1].CreateRawClient();
+        var flow = new OAuthFlow(a);
+        var clientId = await flow.RegisterAsync();
+
+        // Signed in on A, the consent page open: the pending request, the sign-in cookie and the form's anti-forgery
+        // token all come from A.
+        var browser = new Browser(a);
+        var url = flow.AuthorizeUrl(clientId, cluster.Resource("/mcp"));
+        string consentPage;
+        while (true)
+        {
+            var response = await browser.SendAsync(url);
+            if (response.Headers.Location is { } next)
+            {
+                url = new Uri(url, next);
+                continue;
+            }
+
+            var html = await response.Content.ReadAsStringAsync();
+            if (html.Contains("name=\"decision\"", StringComparison.Ordinal))
+            {
+                consentPage = html;
+                break;
+            }
+
+            var login = Browser.ParseForm(html) ?? throw new InvalidOperationException("Neither login nor consent: " + html);
+            login.Hidden["username"] = "alice";
+            login.Hidden["password"] = "alice";
+            var signedIn = await browser.SendAsync(new Uri(url, login.Action), new FormUrlEncodedContent(login.Hidden));
+            url = new Uri(url, signedIn.Headers.Location!);
+        }
+
+        await cluster[0].DisposeAsync();
+
+        // The user clicks Allow; the load balancer sends it to B.
+        var consent = Browser.ParseForm(consentPage)!.Value;
+        consent.Hidden["decision"] = "allow";
+        using var allowed = await browser.SendAsync(new Uri(b.BaseAddress!, consent.Action), new FormUrlEncodedContent(consent.Hidden));
+        Assert.Equal(HttpStatusCode.Redirect, allowed.StatusCode);
+        var query = TestHttp.Query(allowed.Headers.Location!);
+        Assert.Equal(flow.State, query["state"]);
+        Assert.Equal(cluster.Issuer, query["iss"]);
+
+        using var redeemed = await new OAuthFlow(b).RedeemAsync(clientId, query["code"], verifier: flow.Verifier);
+        var tokens = await ReadTokensAsync(redeemed, clientId);
+        Assert.Contains("user=alice", await WhoAmIAsync(b, tokens.AccessToken), StringComparison.Ordinal);
+    }
+
+    // ---- 2. a code raced for on both instances ----
+
+    [Fact]
+    public async Task CodeRedeemedAtOnceOnAAndOnB_SucceedsExactlyOnce_ManyRounds()
+    {
+        const int Rounds = 25;
+        await using var cluster = await StartClusterAsync();
+        using var a = cluster[0].CreateRawClient();
+        using var b = cluster[1].CreateRawClient();
+        var clientId = await new OAuthFlow(a).RegisterAsync();
+        var browser = new Browser(a);   // signed in once, as a user's browser stays
+        var wins = new int[2];
+
+        for (var round = 0; round < Rounds; round++)
+        {
+            var flow = new OAuthFlow(a);
+            var code = TestHttp.Query(await browser.AuthorizeAsync(flow.AuthorizeUrl(clientId, cluster.Resource("/mcp")), "alice", "alice"))["code"];
+            var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Task<HttpResponseMessage> RedeemAsync(HttpClient http) => Task.Run(async () =>
+            {
+                await go.Task;
+                return await new OAuthFlow(http).RedeemAsync(clientId, code, verifier: flow.Verifier);
+            });
+
+            var racing = new[] { RedeemAsync(a), RedeemAsync(b) };
+            go.SetResult();
+            var responses = await Task.WhenAll(racing);
+            try
+            {
+                var statuses = string.Join(", ", responses.Select(r => (int)r.StatusCode));
+                Assert.True(responses.Count(r => r.StatusCode == HttpStatusCode.OK) == 1, $"Round {round}: {statuses}");
+                var winner = Array.FindIndex(responses, r => r.StatusCode == HttpStatusCode.OK);
+                wins[winner]++;
+                Assert.Contains("access_token", await responses[winner].Content.ReadAsStringAsync(), StringComparison.Ordinal);
+                await TestHttp.AssertOAuthErrorAsync(responses[1 - winner], HttpStatusCode.BadRequest, "invalid_grant");
+            }
+            finally
+            {
+                foreach (var response in responses)
+                {
+                    response.Dispose();
+                }
+            }
+        }
+
+        Assert.Equal(Rounds, wins.Sum());
+    }
+
+    // ---- 3. legacy SSE across instances ----
+
+    [Fact]
+    public async Task LegacySse_StreamOnA_MessagesPostedToB_AreAnsweredOnTheStream_OtherUserAndUnknownSessionRefused()
+    {
+        await using var cluster = await StartClusterAsync();
+        using var a = cluster[0].CreateRawClient();
+        using var b = cluster[1].CreateRawClient();
+        var alice = await new OAuthFlow(a).GetTokensAsync(cluster.Resource("/sse"), "alice");
+        var bob = await new OAuthFlow(b).GetTokensAsync(cluster.Resource("/sse"), "bob");
+
+        var (stream, reader, messagePath) = await McpWire.OpenSseAsync(a, alice.AccessToken);
+        using (stream)
+        using (reader)
+        {
+            using (var init = await McpWire.PostJsonAsync(b, messagePath, McpWire.Initialize, alice.AccessToken))
+            {
+                Assert.True(init.StatusCode == HttpStatusCode.Accepted, $"initialize at B: {(int)init.StatusCode} {await init.Content.ReadAsStringAsync()}");
+            }
+
+            var initialized = await McpWire.ReadDataEventAsync(reader);
+            Assert.Contains("\"protocolVersion\"", initialized, StringComparison.Ordinal);
+            using (var notified = await McpWire.PostJsonAsync(b, messagePath, Initialized, alice.AccessToken))
+            {
+                Assert.Equal(HttpStatusCode.Accepted, notified.StatusCode);
+            }
+
+            // Bob's token, at B, for Alice's session held by A: refused at B, and nothing of it reaches the stream.
+            using (var asBob = await McpWire.PostJsonAsync(b, messagePath, Echo(66, "sent by bob"), bob.AccessToken))
+            {
+                Assert.Equal(HttpStatusCode.Forbidden, asBob.StatusCode);
+                Assert.Contains("another user or another client", await asBob.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+
+            using (var call = await McpWire.PostJsonAsync(b, messagePath, WhoAmICall, alice.AccessToken))
+            {
+                Assert.Equal(HttpStatusCode.Accepted, call.StatusCode);
+            }
+
+            using var answer = JsonDocument.Parse(await McpWire.ReadDataEventAsync(reader));
+            var whoami = answer.RootElement;
+            Assert.Equal(3, whoami.GetProperty("id").GetInt32());
+            Assert.Contains("user=alice", whoami.GetProperty("result").GetRawText(), StringComparison.Ordinal);
+            Assert.Contains("client_id=" + alice.ClientId, whoami.GetProperty("result").GetRawText(), StringComparison.Ordinal);
+
+            using (var last = await McpWire.PostJsonAsync(b, messagePath, Echo(4, "last"), alice.AccessToken))
+            {
+                Assert.Equal(HttpStatusCode.Accepted, last.StatusCode);
+            }
+
+            var echoed = await McpWire.ReadDataEventAsync(reader);
+            Assert.Contains("\"id\":4", echoed, StringComparison.Ordinal);
+            Assert.DoesNotContain("sent by bob", echoed, StringComparison.Ordinal);
+
+            // The session runs on A only; B knows of it only through the directory.
+            Assert.Single(await cluster.Service<IMcpSessions>(0).WaitForCountAsync("alice", 1));
+            Assert.Empty(cluster.Service<IMcpSessions>(1).ListForUser("alice"));
+
+            using var unknown = await McpWire.PostJsonAsync(b, "/message?sessionId=" + Guid.NewGuid().ToString("N"), McpWire.ListTools, alice.AccessToken);
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task SdkClient_LegacySse_WithGetsToAAndPostsToB_SignsInAndCallsTools()
+    {
+        await using var cluster = await StartClusterAsync();
+        var postsToB = new PostsElsewhere(cluster[0].BaseAddress, cluster[1].BaseAddress) { InnerHandler = new SocketsHttpHandler() };
+        using var http = new HttpClient(postsToB);
+
+        await using (var client = await SdkClients.ConnectAsync(new Uri(cluster.Resource("/sse")), HttpTransportMode.Sse, "bob", http))
+        {
+            var tools = await client.ListToolsAsync();
+            Assert.Contains(tools, t => t.Name == "whoami");
+            Assert.Contains("user=bob", SdkClients.TextOf(await client.CallToolAsync("whoami")), StringComparison.Ordinal);
+            Assert.Equal("héllo <b>", SdkClients.TextOf(await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "héllo <b>" })));
+
+            // The stream is A's; registration, the code's redemption and every message went to B.
+            Assert.Single(await cluster.Service<IMcpSessions>(0).WaitForCountAsync("bob", 1));
+            Assert.Empty(cluster.Service<IMcpSessions>(1).ListForUser("bob"));
+            Assert.Contains("/oauth/register", postsToB.Redirected);
+            Assert.Contains("/oauth/token", postsToB.Redirected);
+            Assert.True(postsToB.Redirected.Count(p => p == "/message") >= 4, "Messages posted to B: " + string.Join(", ", postsToB.Redirected));
+        }
+    }
+
+    // ---- 4. revocation on B ends A's stream ----
+
+    [Theory]
+    [InlineData("revocation endpoint")]
+    [InlineData("IMcpUserAccess")]
+    public async Task RevokedOnB_EndsTheSseStreamOnA_AtOnce_AndAGivesTheOldAccessToken401(string how)
+    {
+        await using var cluster = await StartClusterAsync();
+        using var a = cluster[0].CreateRawClient();
+        using var b = cluster[1].CreateRawClient();
+        var tokens = await new OAuthFlow(a).GetTokensAsync(cluster.Resource("/sse"), "alice");
+        var (stream, reader, _) = await McpWire.OpenSseAsync(a, tokens.AccessToken);
+        using (stream)
+        using (reader)
+        {
+            Assert.Single(await cluster.Service<IMcpSessions>(0).WaitForCountAsync("alice", 1));
+            if (how == "IMcpUserAccess")
+            {
+                var revoked = await cluster.Service<IMcpUserAccess>(1).RevokeClientAsync("alice", tokens.ClientId);
+                Assert.Equal(1, revoked.GrantsRevoked);
+            }
+            else
+            {
+                using var revoked = await b.PostAsync("/oauth/revoke", new FormUrlEncodedContent(new Dictionary<string, string> { ["client_id"] = tokens.ClientId, ["token"] = tokens.RefreshToken }));
+                Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+            }
+
+            // Closed by A within seconds (told over the bus), not at A's next sweep, a minute or more away.
+            await McpWire.ReadUntilClosedAsync(reader);
+        }
+
+        Assert.Empty(await cluster.Service<IMcpSessions>(0).WaitForCountAsync("alice", 0));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/sse");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", tokens.AccessToken);
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        using var reopened = await a.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.Unauthorized, reopened.StatusCode);
+        using var refreshed = await new OAuthFlow(a).RefreshAsync(tokens.ClientId, tokens.RefreshToken);
+        await TestHttp.AssertOAuthErrorAsync(refreshed, HttpStatusCode.BadRequest, "invalid_grant");
+    }
+
+    [Fact]
+    public async Task ManyGrantsOfOneClient_RefreshedAtOnceOnBothInstances_AllSucceed()
+    {
+        await using var cluster = await StartClusterAsync();
+        using var a = cluster[0].CreateRawClient();
+        using var b = cluster[1].CreateRawClient();
+        var clientId = await new OAuthFlow(a).RegisterAsync();
+        var granted = new List<TokenSet>();
+        for (var i = 0; i < 24; i++)
+        {
+            var flow = new OAuthFlow(a);
+            var code = (await flow.AuthorizeAsync(clientId, cluster.Resource("/mcp"), user: i % 2 == 0 ? "alice" : "bob"))["code"];
+            using var redeemed = await flow.RedeemAsync(clientId, code);
+            granted.Add(await ReadTokensAsync(redeemed, clientId));
+        }
+
+        // One client, many grants, refreshed all at once on two instances: no 503 from writes racing for the client's entry.
+        var answers = await Task.WhenAll(granted.Select((t, i) => new OAuthFlow(i % 2 == 0 ? a : b).RefreshAsync(clientId, t.RefreshToken)));
+        foreach (var answer in answers)
+        {
+            using (answer)
+            {
+                await ReadTokensAsync(answer, clientId);
+            }
+        }
+    }
+
+    // ---- helpers ----
+
+    protected static StringContent JsonContent(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
+
+    protected static string Echo(int id, string message)
+        => """{"jsonrpc":"2.0","id":""" + id.ToString(CultureInfo.InvariantCulture) + ""","method":"tools/call","params":{"name":"echo","arguments":{"message":""" + JsonSerializer.Serialize(message) + "}}}";
+
+    protected static async Task<TokenSet> ReadTokensAsync(HttpResponseMessage response, string clientId)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"The token endpoint answered {(int)response.StatusCode}: {body}");
+        using var json = JsonDocument.Parse(body);
+        return new TokenSet(clientId, json.RootElement.GetProperty("access_token").GetString()!, json.RootElement.GetProperty("refresh_token").GetString()!);
+    }
+
+    protected static async Task<string> InitializeStreamableAsync(HttpClient http, string token)
+    {
+        using var init = await McpWire.PostJsonAsync(http, "/mcp", McpWire.Initialize, token);
+        Assert.True(init.StatusCode == HttpStatusCode.OK, $"initialize answered {(int)init.StatusCode}: {await init.Content.ReadAsStringAsync()}");
+        var sessionId = Assert.Single(init.Headers.GetValues("Mcp-Session-Id"));
+        using var initialized = await McpWire.PostJsonAsync(http, "/mcp", Initialized, token, sessionId);
+        Assert.Equal(HttpStatusCode.Accepted, initialized.StatusCode);
+        return sessionId;
+    }
+
+    /// <summary>A Streamable HTTP session on the instance, and the whoami tool called on it; returns the tool's answer.</summary>
+    protected static async Task<string> WhoAmIAsync(HttpClient http, string token)
+    {
+        var sessionId = await InitializeStreamableAsync(http, token);
+        using var call = await McpWire.PostJsonAsync(http, "/mcp", WhoAmICall, token, sessionId);
+        var body = await call.Content.ReadAsStringAsync();
+        Assert.True(call.StatusCode == HttpStatusCode.OK, $"tools/call answered {(int)call.StatusCode}: {body}");
+        return body;
+    }
+
+    /// <summary>503 with Retry-After and the RFC 6749 error as JSON: no 500, no stack trace.</summary>
+    protected static async Task AssertTemporarilyUnavailableAsync(HttpResponseMessage response)
+    {
+        var body = await TestHttp.AssertOAuthErrorAsync(response, HttpStatusCode.ServiceUnavailable, "temporarily_unavailable");
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.DoesNotContain("Exception", body.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain(" at ", body.GetRawText(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Sends until the answer is no longer 503 (each 503 a proper one), within <see cref="Recovery"/>; expects 200.</summary>
+    protected static async Task EventuallyAsync(Func<Task<HttpResponseMessage>> send)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            using var response = await send();
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                return;
+            }
+
+            await AssertTemporarilyUnavailableAsync(response);
+            Assert.True(clock.Elapsed < Recovery, $"Still 503 after {clock.Elapsed.TotalSeconds:0} s with Redis back.");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>
+    /// Walks an authorization with a browser that is still signed in: the login page must not come; the consent page is
+    /// accepted if it is shown. Returns the code the client receives.
+    /// </summary>
+    protected static async Task<string> AuthorizeSignedInAsync(Browser browser, Uri authorizeUrl)
+    {
+        var url = authorizeUrl;
+        HttpContent? form = null;
+        for (var hop = 0; hop < 10; hop++)
+        {
+            using var response = await browser.SendAsync(url, form);
+            form = null;
+            if (response.StatusCode is HttpStatusCode.Found or HttpStatusCode.SeeOther or HttpStatusCode.RedirectKeepVerb or HttpStatusCode.Moved)
+            {
+                var location = new Uri(url, response.Headers.Location!);
+                if (location.GetLeftPart(UriPartial.Authority) != url.GetLeftPart(UriPartial.Authority))
+                {
+                    return TestHttp.Query(location)["code"];
+                }
+
+                Assert.False(location.AbsolutePath == "/oauth/login", "Sent to the login page: the sign-in was lost.");
+                url = location;
+                continue;
+            }
+
+            var html = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} at {url}: {html}");
+            Assert.DoesNotContain("name=\"password\"", html, StringComparison.Ordinal);
+            var consent = Browser.ParseForm(html) ?? throw new InvalidOperationException("Neither a redirect nor a consent page: " + html);
+            var fields = consent.Hidden;
+            fields["decision"] = "allow";
+            url = new Uri(url, consent.Action);
+            form = new FormUrlEncodedContent(fields);
+        }
+
+        throw new InvalidOperationException("Too many hops in the authorization.");
+    }
+
+    /// <summary>Sends POSTs meant for one instance to another (GETs go where they were meant), and notes their paths.</summary>
+    protected sealed class PostsElsewhere(Uri from, Uri to) : DelegatingHandler
+    {
+        private readonly List<string> _redirected = [];
+
+        public IReadOnlyList<string> Redirected
+        {
+            get
+            {
+                lock (_redirected)
+                {
+                    return [.. _redirected];
+                }
+            }
+        }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Method == HttpMethod.Post && request.RequestUri is { } uri && uri.GetLeftPart(UriPartial.Authority) == from.GetLeftPart(UriPartial.Authority))
+            {
+                request.RequestUri = new UriBuilder(uri) { Host = to.Host, Port = to.Port }.Uri;
+                lock (_redirected)
+                {
+                    _redirected.Add(uri.AbsolutePath);
+                }
+            }
+
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+}
