@@ -14,6 +14,7 @@ internal sealed class GrantUse(IGrantStore grants, TimeProvider time, ILogger<Gr
     private const int MaxRemembered = 10_000;
 
     private readonly ConcurrentDictionary<string, DateTimeOffset> _noted = new(StringComparer.Ordinal);
+    private DateTimeOffset _sweptAt;
 
     public void Used(string grantId)
     {
@@ -24,8 +25,11 @@ internal sealed class GrantUse(IGrantStore grants, TimeProvider time, ILogger<Gr
         }
 
         _noted[grantId] = now;
-        if (_noted.Count > MaxRemembered)
+        // Past the bound, entries older than the interval are dropped, at most once per interval: with more grants in use
+        // than the bound, a sweep that frees nothing must not run on every request.
+        if (_noted.Count > MaxRemembered && now - _sweptAt >= Interval)
         {
+            _sweptAt = now;
             foreach (var (old, at) in _noted)
             {
                 if (now - at >= Interval)
