@@ -167,6 +167,12 @@ internal static partial class Log
     [LoggerMessage(1806, LogLevel.Error, "A message relayed for SSE session {SessionId} failed.", EventName = "SseRelayFailed")]
     public static partial void SseRelayFailed(ILogger logger, string sessionId, Exception exception);
 
+    [LoggerMessage(1807, LogLevel.Warning, "A request for Streamable HTTP session {SessionId} was handed to instance {Instance}, which {What}; answered {Answer}.", EventName = "StreamableRelayUnanswered")]
+    public static partial void StreamableRelayUnanswered(ILogger logger, string sessionId, string instance, string what, string answer);
+
+    [LoggerMessage(1808, LogLevel.Error, "A request relayed for Streamable HTTP session {SessionId} failed.", EventName = "StreamableRelayFailed")]
+    public static partial void StreamableRelayFailed(ILogger logger, string sessionId, Exception exception);
+
     [LoggerMessage(1706, LogLevel.Warning, "The storage could not be read at startup: the signing key ring is read at first use, and token requests answer 503 until it can be.", EventName = "SigningKeyRingDeferred")]
     public static partial void SigningKeyRingDeferred(ILogger logger, Exception exception);
 

@@ -91,8 +91,9 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<IMcpSessions>(sp => sp.GetRequiredService<McpSseAuth.Sessions.McpSessionRegistry>());
         services.TryAddSingleton<GrantRevocation>();
         services.TryAddSingleton<McpSseAuth.Grants.GrantUse>();
-        services.TryAddSingleton<McpSseAuth.Sessions.SseDirectory>();
+        services.TryAddSingleton<McpSseAuth.Sessions.SessionDirectory>();
         services.TryAddSingleton<McpSseAuth.Sessions.SseRelay>();
+        services.TryAddSingleton<McpSseAuth.Sessions.StreamableRelay>();
         services.TryAddSingleton<McpSseAuth.Mcp.McpRefusals>();
         services.TryAddSingleton<McpSseAuth.Mcp.MessageSizeGuard>();
         services.TryAddSingleton<McpSseAuth.Mcp.OriginGuard>();
@@ -108,6 +109,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<McpSseAuth.Mcp.LegacyMessageGuards>();
         services.TryAddSingleton<McpSseAuth.Mcp.LiveSessions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, McpSseAuth.Sessions.SseRelay>(sp => sp.GetRequiredService<McpSseAuth.Sessions.SseRelay>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, McpSseAuth.Sessions.StreamableRelay>(sp => sp.GetRequiredService<McpSseAuth.Sessions.StreamableRelay>()));
         services.AddMetrics();
         services.TryAddSingleton<McpSseAuth.Sessions.SessionMetrics>();
         services.TryAddSingleton<GrantStore>();

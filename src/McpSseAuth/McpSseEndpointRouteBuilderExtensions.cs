@@ -249,6 +249,7 @@ public static class McpSseEndpointRouteBuilderExtensions
     {
         var guards = services.GetRequiredService<McpSseAuth.Mcp.McpRequestGuards>();
         var relay = services.GetRequiredService<McpSseAuth.Sessions.SseRelay>();
+        var streamableRelay = services.GetRequiredService<McpSseAuth.Sessions.StreamableRelay>();
         var resources = services.GetRequiredService<ProtectedResources>();
         builder.Finally(endpoint =>
         {
@@ -265,6 +266,14 @@ public static class McpSseEndpointRouteBuilderExtensions
                 {
                     // Messages handed over by other instances run through the same guards and the SDK's handler (SseRelay).
                     relay.AddMessageHandler(Path(pattern), guarded);
+                }
+                else if (!legacySse && endpoint is RouteEndpointBuilder { RoutePattern.RawText: { } streamable })
+                {
+                    // Requests for its sessions handed over by other instances run through the same guards and the SDK (StreamableRelay).
+                    foreach (var method in endpoint.Metadata.OfType<HttpMethodMetadata>().SelectMany(m => m.HttpMethods))
+                    {
+                        streamableRelay.AddHandler(method, Path(streamable), guarded);
+                    }
                 }
 
                 endpoint.RequestDelegate = guarded;

@@ -10,7 +10,7 @@ namespace McpSseAuth.Mcp;
 /// </summary>
 internal sealed class LegacyMessageGuards(
     McpSessionRegistry registry,
-    SseDirectory directory,
+    SessionDirectory directory,
     SseRelay relay,
     LiveSessions sessions,
     SessionOwnerGuard owner,
@@ -58,11 +58,11 @@ internal sealed class LegacyMessageGuards(
             // The SDK sends the SSE endpoint event before it runs the session, which is when the session is listed: a message
             // right after the event may come first. Waited for briefly; a session never listed is not let in. With several
             // instances the stream may be held by another one: the message is handed to it.
-            SseHolder? holder = null;
+            SessionHolder? holder = null;
             (entry, holder) = directory.Enabled
                 ? await directory.LocateAsync(sessionId, TimeSpan.FromSeconds(2), context.RequestAborted)
                 : (await registry.WaitForAsync(sessionId, TimeSpan.FromSeconds(2), context.RequestAborted), null);
-            if (holder is not null)
+            if (holder is { Transport: McpSessionTransport.Sse })
             {
                 if (await owner.AdmitsAsync(context, caller, holder.Subject, holder.ClientId) && await scopes.AdmitsAsync(context, legacySse: true))
                 {

@@ -18,7 +18,8 @@ internal sealed class RelayMessage
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(SseHolder))]
+[JsonSerializable(typeof(SessionHolder))]
 [JsonSerializable(typeof(RelayMessage))]
+[JsonSerializable(typeof(StreamFrame))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class RelayJsonContext : JsonSerializerContext;

@@ -19,7 +19,7 @@ namespace McpSseAuth.Sessions;
 /// result goes out on its stream. Access tokens never travel on the bus. Off with a single instance (the in-process bus).
 /// </summary>
 internal sealed class SseRelay(
-    SseDirectory directory,
+    SessionDirectory directory,
     IMcpOAuthBus bus,
     McpSessionRegistry registry,
     IServiceProvider services,
@@ -32,8 +32,7 @@ internal sealed class SseRelay(
     // By path as routing matches it: case-insensitive, a trailing slash ignored.
     private readonly ConcurrentDictionary<string, RequestDelegate> _messageHandlers = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<RelayMessage>> _awaiting = new(StringComparer.Ordinal);
-    // Completed once this instance listens for answers: a message forwarded before that waits for it, briefly.
-    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly RelayChannel _channel = new(bus, time, logger);
 
     /// <summary>
     /// The handler of <c>POST {path}</c> (legacy SSE messages): the SDK's, behind the same guards as a local message
@@ -44,17 +43,9 @@ internal sealed class SseRelay(
     private static string HandlerKey(string? path) => (path ?? "").TrimEnd('/');
 
     /// <summary>Hands the message to the holder and writes its answer; 404 when the holder does not answer (it is gone).</summary>
-    public async Task ForwardAsync(HttpContext context, SseHolder holder, string sessionId, ReadOnlyMemory<byte> message, string? scope)
+    public async Task ForwardAsync(HttpContext context, SessionHolder holder, string sessionId, ReadOnlyMemory<byte> message, string? scope)
     {
-        try
-        {
-            await _listening.Task.WaitAsync(TimeSpan.FromSeconds(5), time, context.RequestAborted);
-        }
-        catch (TimeoutException e)
-        {
-            throw new McpStorageUnavailableException("This instance could not subscribe to the bus yet.", e);
-        }
-
+        await _channel.WaitUntilListeningAsync(context.RequestAborted);
         var id = Guid.NewGuid().ToString("N");
         var answer = new TaskCompletionSource<RelayMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
         _awaiting[id] = answer;
@@ -102,22 +93,7 @@ internal sealed class SseRelay(
             return;
         }
 
-        IAsyncDisposable? subscription = null;
-        while (subscription is null && !stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                subscription = await bus.SubscribeAsync(Channel(bus.InstanceId), ReceivedAsync, stoppingToken);
-                _listening.TrySetResult();
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Unreachable, or refused (an ACL without the channel): logged, tried again; never the host's end.
-                Log.SseRelaySubscriptionFailed(logger, e);
-                await Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken);
-            }
-        }
-
+        var subscription = await _channel.SubscribeAsync(Channel(bus.InstanceId), ReceivedAsync, stoppingToken);
         try
         {
             // Upkeep: keep this instance's sessions listed, and end any whose grant was revoked while a published
@@ -200,7 +176,7 @@ internal sealed class SseRelay(
         }
 
         await using var scope = services.CreateAsyncScope();
-        var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider, User = AsSender(entry.User, message.Scope) };
+        var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider, User = RelayedUser.Of(entry.User, message.Scope) };
         var body = message.Body ?? [];
         context.Request.Method = HttpMethods.Post;
         context.Request.Path = path;
@@ -223,22 +199,6 @@ internal sealed class SseRelay(
             RetryAfter = context.Response.Headers.RetryAfter.Count > 0 ? context.Response.Headers.RetryAfter.ToString() : null,
             Body = response.ToArray(),
         };
-    }
-
-    /// <summary>The session's user, with the scopes of the token the message was sent with (checked by the sender).</summary>
-    private static System.Security.Claims.ClaimsPrincipal AsSender(System.Security.Claims.ClaimsPrincipal opener, string? scope)
-    {
-        var identity = new System.Security.Claims.ClaimsIdentity(
-            opener.Claims.Where(c => c.Type != "scope"),
-            opener.Identity?.AuthenticationType ?? "relayed",
-            (opener.Identity as System.Security.Claims.ClaimsIdentity)?.NameClaimType,
-            (opener.Identity as System.Security.Claims.ClaimsIdentity)?.RoleClaimType);
-        if (scope is not null)
-        {
-            identity.AddClaim(new System.Security.Claims.Claim("scope", scope));
-        }
-
-        return new System.Security.Claims.ClaimsPrincipal(identity);
     }
 
     private static RelayMessage NotFound(string id, string text)

@@ -9,9 +9,9 @@ namespace McpSseAuth.Tests.EndToEnd;
 /// </summary>
 public sealed class PostgresScaleOutTests : ScaleOutContract
 {
-    protected override async Task<SampleCluster> StartClusterAsync()
+    protected override async Task<SampleCluster> StartClusterAsync(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         var server = await PostgresServer.SharedAsync();
-        return await SampleCluster.StartOnPostgresAsync(await server.CreateDatabaseAsync());
+        return await SampleCluster.StartOnPostgresAsync(await server.CreateDatabaseAsync(), services: services);
     }
 }

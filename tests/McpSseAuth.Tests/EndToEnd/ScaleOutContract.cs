@@ -27,7 +27,7 @@ public abstract class ScaleOutContract
     protected const string Initialized = """{"jsonrpc":"2.0","method":"notifications/initialized"}""";
 
     /// <summary>Two instances of the sample on the shared storage under test, with one issuer.</summary>
-    protected abstract Task<SampleCluster> StartClusterAsync();
+    protected abstract Task<SampleCluster> StartClusterAsync(Action<IServiceCollection>? services = null);
 
     [Fact]
     public async Task ADpopProof_UsedOnOneInstance_IsRefusedWhenReplayedToTheOther()
@@ -273,6 +273,127 @@ public abstract class ScaleOutContract
         }
     }
 
+    // ---- 3b. Streamable HTTP sessions served on any instance ----
+
+    [Fact]
+    public async Task Streamable_SessionOnA_RequestsAtB_AreServedByAOnce_OtherUserRefusedAtB_DeleteAtBEndsIt()
+    {
+        await using var cluster = await StartClusterAsync();
+        using var a = cluster[0].CreateRawClient();
+        using var b = cluster[1].CreateRawClient();
+        var alice = await new OAuthFlow(a).GetTokensAsync(cluster.Resource("/mcp"), "alice");
+        var bob = await new OAuthFlow(b).GetTokensAsync(cluster.Resource("/mcp"), "bob");
+        string sessionId;
+        using (var init = await McpWire.PostJsonAsync(a, "/mcp", McpWire.Initialize, alice.AccessToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, init.StatusCode);
+            sessionId = Assert.Single(init.Headers.GetValues("Mcp-Session-Id"));
+        }
+
+        using (var notified = await McpWire.PostJsonAsync(b, "/mcp", Initialized, alice.AccessToken, sessionId))
+        {
+            Assert.True(notified.StatusCode == HttpStatusCode.Accepted, $"initialized at B: {(int)notified.StatusCode} {await notified.Content.ReadAsStringAsync()}");
+        }
+
+        using (var call = await McpWire.PostJsonAsync(b, "/mcp", WhoAmICall, alice.AccessToken, sessionId))
+        {
+            var text = await call.Content.ReadAsStringAsync();
+            Assert.True(call.StatusCode == HttpStatusCode.OK, $"tools/call at B: {(int)call.StatusCode} {text}");
+            Assert.Equal(sessionId, Assert.Single(call.Headers.GetValues("Mcp-Session-Id")));
+            Assert.Contains("user=alice", text, StringComparison.Ordinal);
+            Assert.Contains("client_id=" + alice.ClientId, text, StringComparison.Ordinal);
+        }
+
+        // Bob's token at B for Alice's session held by A: refused at B.
+        using (var asBob = await McpWire.PostJsonAsync(b, "/mcp", WhoAmICall, bob.AccessToken, sessionId))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, asBob.StatusCode);
+        }
+
+        // The session is A's alone.
+        Assert.Single(await cluster.Service<IMcpSessions>(0).WaitForCountAsync("alice", 1));
+        Assert.Empty(cluster.Service<IMcpSessions>(1).ListForUser("alice"));
+
+        // Ended at B: gone on A, and any instance answers 404 for it after.
+        using (var delete = new HttpRequestMessage(HttpMethod.Delete, "/mcp"))
+        {
+            delete.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", alice.AccessToken);
+            delete.Headers.Add("Mcp-Session-Id", sessionId);
+            using var deleted = await b.SendAsync(delete);
+            Assert.True(deleted.IsSuccessStatusCode, $"DELETE at B: {(int)deleted.StatusCode}");
+        }
+
+        Assert.Empty(await cluster.Service<IMcpSessions>(0).WaitForCountAsync("alice", 0));
+        using var after = await McpWire.PostJsonAsync(b, "/mcp", WhoAmICall, alice.AccessToken, sessionId);
+        Assert.Equal(HttpStatusCode.NotFound, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task SdkClient_Streamable_EveryRequestToTheNextInstance_SignsInListsAndCallsTools()
+    {
+        await using var cluster = await StartClusterAsync();
+        var roundRobin = new RoundRobin(cluster[0].BaseAddress, cluster[1].BaseAddress) { InnerHandler = new SocketsHttpHandler() };
+        using var http = new HttpClient(roundRobin);
+
+        // A 2025-era client, which opens a session (a 2026-07-28 one has none to route).
+        await using (var client = await SdkClients.ConnectAsync(new Uri(cluster.Resource("/mcp")), HttpTransportMode.StreamableHttp, "bob", http, clientOptions: new McpClientOptions { ProtocolVersion = "2025-11-25" }))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Contains(await client.ListToolsAsync(), t => t.Name == "whoami");
+                Assert.Contains("user=bob", SdkClients.TextOf(await client.CallToolAsync("whoami")), StringComparison.Ordinal);
+                Assert.Equal("héllo " + i, SdkClients.TextOf(await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "héllo " + i })));
+            }
+
+            // One instance holds the session; the MCP requests went to both.
+            var held = cluster.Service<IMcpSessions>(0).ListForUser("bob").Count + cluster.Service<IMcpSessions>(1).ListForUser("bob").Count;
+            Assert.Equal(1, held);
+            Assert.True(roundRobin.McpRequests(0) >= 4 && roundRobin.McpRequests(1) >= 4, $"MCP requests to A: {roundRobin.McpRequests(0)}, to B: {roundRobin.McpRequests(1)}");
+        }
+    }
+
+    [Fact]
+    public async Task SdkClient_Streamable_SessionOnA_EveryRequestOfItAtB_ProgressCrossesTheRelayInOrder_EachCallRunsOnce()
+    {
+        await using var cluster = await StartClusterAsync(s => s.AddMcpServer().WithTools<RelayTools>());
+        var sessionToB = new SessionRequestsElsewhere(cluster[0].BaseAddress, cluster[1].BaseAddress) { InnerHandler = new SocketsHttpHandler() };
+        using var http = new HttpClient(sessionToB);
+        await using var client = await SdkClients.ConnectAsync(new Uri(cluster.Resource("/mcp")), HttpTransportMode.StreamableHttp, "alice", http, clientOptions: new McpClientOptions { ProtocolVersion = "2025-11-25" });
+        Assert.Single(await cluster.Service<IMcpSessions>(0).WaitForCountAsync("alice", 1));
+
+        // The call, sent to B, runs once on A. (The SDK client hands progress to its callback concurrently, and may drop
+        // what lands after the result: what crosses the relay is checked on the wire below.)
+        var counted = Guid.NewGuid().ToString("N");
+        var result = await client.CallToolAsync("count_to", new Dictionary<string, object?> { ["run"] = counted, ["n"] = 3 });
+        Assert.Equal("counted 3", SdkClients.TextOf(result));
+        Assert.Equal(1, RelayTools.RunsOf(counted));
+
+        // On the wire, B's answer is A's stream as A wrote it: every progress notification in order, then the result.
+        using var a = cluster[0].CreateRawClient();
+        using var b = cluster[1].CreateRawClient();
+        var tokens = await new OAuthFlow(a).GetTokensAsync(cluster.Resource("/mcp"), "alice");
+        string sessionId;
+        using (var init = await McpWire.PostJsonAsync(a, "/mcp", McpWire.Initialize, tokens.AccessToken))
+        {
+            sessionId = Assert.Single(init.Headers.GetValues("Mcp-Session-Id"));
+        }
+
+        using (await McpWire.PostJsonAsync(b, "/mcp", Initialized, tokens.AccessToken, sessionId))
+        {
+        }
+
+        var wireRun = Guid.NewGuid().ToString("N");
+        using var streamed = await McpWire.PostJsonAsync(b, "/mcp", """{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"count_to","arguments":{"run":"RUN","n":4},"_meta":{"progressToken":"p"}}}""".Replace("RUN", wireRun, StringComparison.Ordinal), tokens.AccessToken, sessionId);
+        Assert.Equal("text/event-stream", streamed.Content.Headers.ContentType?.MediaType);
+        var events = (await streamed.Content.ReadAsStringAsync()).Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l["data:".Length..]).RootElement).ToList();
+        Assert.Equal([1.0, 2.0, 3.0, 4.0], events.Where(e => e.TryGetProperty("method", out _)).Select(e => e.GetProperty("params").GetProperty("progress").GetDouble()));
+        Assert.Equal(7, events[^1].GetProperty("id").GetInt32());
+        Assert.Equal(1, RelayTools.RunsOf(wireRun));
+
+        Assert.Empty(cluster.Service<IMcpSessions>(1).ListForUser("alice"));
+        Assert.True(sessionToB.Relayed >= 2, $"Session requests sent to B: {sessionToB.Relayed}");
+    }
+
     // ---- 4. revocation on B ends A's stream ----
 
     [Theory]
@@ -439,6 +560,49 @@ public abstract class ScaleOutContract
         }
 
         throw new InvalidOperationException("Too many hops in the authorization.");
+    }
+
+    /// <summary>Opens sessions on one instance and sends every request of a session (it names one) to another.</summary>
+    protected sealed class SessionRequestsElsewhere(Uri from, Uri to) : DelegatingHandler
+    {
+        private int _relayed;
+
+        public int Relayed => Volatile.Read(ref _relayed);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Headers.Contains("Mcp-Session-Id") && request.RequestUri is { } uri && uri.GetLeftPart(UriPartial.Authority) == from.GetLeftPart(UriPartial.Authority))
+            {
+                request.RequestUri = new UriBuilder(uri) { Host = to.Host, Port = to.Port }.Uri;
+                Interlocked.Increment(ref _relayed);
+            }
+
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    /// <summary>A load balancer without affinity: each request goes to the next instance in turn; MCP requests are counted per instance.</summary>
+    protected sealed class RoundRobin(params Uri[] instances) : DelegatingHandler
+    {
+        private readonly int[] _mcp = new int[instances.Length];
+        private int _next;
+
+        public int McpRequests(int instance) => Volatile.Read(ref _mcp[instance]);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var instance = (int)((uint)Interlocked.Increment(ref _next) % (uint)instances.Length);
+            if (request.RequestUri is { } uri)
+            {
+                request.RequestUri = new UriBuilder(uri) { Host = instances[instance].Host, Port = instances[instance].Port }.Uri;
+                if (uri.AbsolutePath == "/mcp")
+                {
+                    Interlocked.Increment(ref _mcp[instance]);
+                }
+            }
+
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     /// <summary>Sends POSTs meant for one instance to another (GETs go where they were meant), and notes their paths.</summary>

@@ -21,7 +21,7 @@ namespace McpSseAuth.Tests.EndToEnd;
 /// </remarks>
 public sealed class ScaleOutTests(RedisServer redis) : ScaleOutContract, IClassFixture<RedisServer>
 {
-    protected override Task<SampleCluster> StartClusterAsync() => SampleCluster.StartAsync(redis);
+    protected override Task<SampleCluster> StartClusterAsync(Action<IServiceCollection>? services = null) => SampleCluster.StartAsync(redis, services: services);
 
     // ---- 5. an instance killed and started again ----
 
@@ -63,11 +63,35 @@ public sealed class ScaleOutTests(RedisServer redis) : ScaleOutContract, IClassF
                 using var relayed = await McpWire.PostJsonAsync(b, messagePath, McpWire.Initialize, sse.AccessToken);
                 Assert.Equal(HttpStatusCode.Accepted, relayed.StatusCode);
 
+                // A Streamable HTTP session A holds, served through B while A lives.
+                string streamable;
+                using (var init = await McpWire.PostJsonAsync(a, "/mcp", McpWire.Initialize, tokens.AccessToken))
+                {
+                    Assert.Equal(HttpStatusCode.OK, init.StatusCode);
+                    streamable = Assert.Single(init.Headers.GetValues("Mcp-Session-Id"));
+                }
+
+                using (var notified = await McpWire.PostJsonAsync(b, "/mcp", Initialized, tokens.AccessToken, streamable))
+                {
+                    Assert.Equal(HttpStatusCode.Accepted, notified.StatusCode);
+                }
+
+                using (var listed = await McpWire.PostJsonAsync(b, "/mcp", McpWire.ListTools, tokens.AccessToken, streamable))
+                {
+                    Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+                    Assert.Contains("whoami", await listed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+                }
+
                 await processA.KillAsync();
 
-                // B still finds the session listed, but its holder does not answer: 404, so the client opens a new stream.
+                // B still finds the sessions listed, but their holder does not answer: 404, so the client opens a new stream
+                // or starts a new session, without waiting on a holder that is gone.
                 using var orphaned = await McpWire.PostJsonAsync(b, messagePath, McpWire.ListTools, sse.AccessToken);
                 Assert.Equal(HttpStatusCode.NotFound, orphaned.StatusCode);
+                var asked = Stopwatch.StartNew();
+                using var orphanedStreamable = await McpWire.PostJsonAsync(b, "/mcp", McpWire.ListTools, tokens.AccessToken, streamable);
+                Assert.Equal(HttpStatusCode.NotFound, orphanedStreamable.StatusCode);
+                Assert.True(asked.Elapsed < FailFast, $"B took {asked.Elapsed} to give up on A.");
             }
 
             using var refreshedOnB = await new OAuthFlow(b).RefreshAsync(clientId, tokens.RefreshToken);

@@ -34,22 +34,30 @@ public sealed class SampleCluster : IAsyncDisposable
     public SampleApp this[int index] => _instances[index];
 
     /// <summary>Starts <paramref name="instances"/> instances, one after the other, each serving once this returns.</summary>
-    public static Task<SampleCluster> StartAsync(RedisServer redis, int instances = 2, Action<McpOAuthOptions>? configure = null)
+    public static Task<SampleCluster> StartAsync(RedisServer redis, int instances = 2, Action<McpOAuthOptions>? configure = null, Action<IServiceCollection>? services = null)
     {
         ArgumentNullException.ThrowIfNull(redis);
-        return StartAsync(redis, instances, configure, (cluster, s) => s.AddMcpOAuthRedis(redis.ConnectionString, o => o.KeyPrefix = cluster.KeyPrefix), settings: null);
+        return StartAsync(redis, instances, configure, (cluster, s) =>
+        {
+            s.AddMcpOAuthRedis(redis.ConnectionString, o => o.KeyPrefix = cluster.KeyPrefix);
+            services?.Invoke(s);
+        }, settings: null);
     }
 
     /// <summary>
     /// Starts <paramref name="instances"/> instances of the sample on one PostgreSQL database (its <c>ConnectionStrings:Postgres</c>,
     /// the sample's own migrations applied by the first), one after the other, each serving once this returns.
     /// </summary>
-    public static Task<SampleCluster> StartOnPostgresAsync(string connectionString, int instances = 2, Action<McpOAuthOptions>? configure = null)
+    public static Task<SampleCluster> StartOnPostgresAsync(string connectionString, int instances = 2, Action<McpOAuthOptions>? configure = null, Action<IServiceCollection>? services = null)
         => StartAsync(
             null,
             instances,
             configure,
-            (_, s) => s.AddMcpOAuthEntityFrameworkCore<McpSseAuth.SampleServer.SampleDbContext>(o => o.BusPollInterval = TimeSpan.FromMilliseconds(100)),
+            (_, s) =>
+            {
+                s.AddMcpOAuthEntityFrameworkCore<McpSseAuth.SampleServer.SampleDbContext>(o => o.BusPollInterval = TimeSpan.FromMilliseconds(100));
+                services?.Invoke(s);
+            },
             new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = connectionString });
 
     private static async Task<SampleCluster> StartAsync(RedisServer? redis, int instances, Action<McpOAuthOptions>? configure, Action<SampleCluster, IServiceCollection> storage, IReadOnlyDictionary<string, string?>? settings)

@@ -5,29 +5,30 @@ using McpSseAuth.Storage;
 namespace McpSseAuth.Sessions;
 
 /// <summary>
-/// The session directory of legacy SSE across instances: each instance lists its SSE sessions in the storage with the
-/// session's user and client, so an instance that receives a message for a session it does not hold can find the holder.
+/// The session directory across instances: each instance lists its sessions — legacy SSE streams and Streamable HTTP
+/// sessions — in the storage with the session's user and client, so an instance that receives a request for a session it
+/// does not hold can find the holder.
 /// Its upkeep re-lists this instance's sessions and ends any whose grant was revoked while a published revocation was lost.
 /// Off with a single instance (the in-process bus).
 /// </summary>
-internal sealed class SseDirectory([Microsoft.Extensions.DependencyInjection.FromKeyedServices(Telemetry.MeasuredStorage.Key)] IMcpOAuthStorage storage, IMcpOAuthBus bus, McpSessionRegistry registry, IGrantRevocations revocations, TimeProvider time)
+internal sealed class SessionDirectory([Microsoft.Extensions.DependencyInjection.FromKeyedServices(Telemetry.MeasuredStorage.Key)] IMcpOAuthStorage storage, IMcpOAuthBus bus, McpSessionRegistry registry, IGrantRevocations revocations, TimeProvider time)
 {
     /// <summary>True when instances share a bus: sessions are listed, and messages relayed.</summary>
     public bool Enabled { get; } = bus is not InProcessBus;
 
-    /// <summary>Lists an SSE session of this instance in the directory, for the others to find.</summary>
+    /// <summary>Lists a session of this instance in the directory, for the others to find.</summary>
     public async ValueTask ListAsync(SessionEntry entry, CancellationToken cancellationToken)
     {
-        if (Enabled && entry.Info.Transport == McpSessionTransport.Sse)
+        if (Enabled)
         {
-            await storage.SetAsync(Key(entry.Info.SessionId), Encode(new SseHolder(bus.InstanceId, entry.Info.Subject, entry.Info.ClientId)), ListedUntil(), null, cancellationToken);
+            await storage.SetAsync(Key(entry.Info.SessionId), Encode(new SessionHolder(bus.InstanceId, entry.Info.Subject, entry.Info.ClientId, entry.Info.Transport)), ListedUntil(), null, cancellationToken);
         }
     }
 
     /// <summary>Removes an ended session from the directory (it also expires by itself if this instance dies).</summary>
     public async ValueTask UnlistAsync(SessionEntry entry)
     {
-        if (Enabled && entry.Info.Transport == McpSessionTransport.Sse)
+        if (Enabled)
         {
             try
             {
@@ -44,7 +45,7 @@ internal sealed class SseDirectory([Microsoft.Extensions.DependencyInjection.Fro
     /// Where a session named by a message is: here (the entry), on another instance (the holder), or nowhere. Waits up to
     /// <paramref name="timeout"/>: the SDK announces a session before it is listed, here or in the directory.
     /// </summary>
-    public async Task<(SessionEntry? Local, SseHolder? Remote)> LocateAsync(string sessionId, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<(SessionEntry? Local, SessionHolder? Remote)> LocateAsync(string sessionId, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         while (true)
@@ -55,7 +56,7 @@ internal sealed class SseDirectory([Microsoft.Extensions.DependencyInjection.Fro
             }
 
             if (await storage.GetAsync(Key(sessionId), cancellationToken) is { } listed
-                && JsonSerializer.Deserialize(listed.Value.Span, RelayJsonContext.Default.SseHolder) is { } holder
+                && JsonSerializer.Deserialize(listed.Value.Span, RelayJsonContext.Default.SessionHolder) is { } holder
                 && holder.Instance != bus.InstanceId)
             {
                 return (null, holder);
@@ -92,7 +93,7 @@ internal sealed class SseDirectory([Microsoft.Extensions.DependencyInjection.Fro
         return time.GetUtcNow() + registry.SweepPeriod * 3;
     }
 
-    private static byte[] Encode(SseHolder holder) => JsonSerializer.SerializeToUtf8Bytes(holder, RelayJsonContext.Default.SseHolder);
+    private static byte[] Encode(SessionHolder holder) => JsonSerializer.SerializeToUtf8Bytes(holder, RelayJsonContext.Default.SessionHolder);
 
-    private static string Key(string sessionId) => StoredJson.Key("sse", sessionId);
+    private static string Key(string sessionId) => StoredJson.Key("mcp-session", sessionId);
 }
