@@ -26,6 +26,7 @@ public sealed class TelemetryCapture : IAsyncDisposable
 {
     private readonly List<Activity> _spans = [];
     private readonly List<MetricSnapshot> _metrics = [];
+    private readonly SemaphoreSlim _ended = new(0);
 
     public TelemetryCapture(Action<McpOAuthOptions>? configure = null)
     {
@@ -33,7 +34,7 @@ public sealed class TelemetryCapture : IAsyncDisposable
             configure: configure,
             settings: new Dictionary<string, string?> { ["OpenTelemetry:Enabled"] = "true" },
             services: services => services
-                .ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(_spans))
+                .ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(_spans).AddProcessor(new Ended(_ended)))
                 .ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddInMemoryExporter(_metrics)));
         Http = App.CreateDefaultClient(App.BaseAddress, new TraceParent(TraceId));
     }
@@ -59,6 +60,27 @@ public sealed class TelemetryCapture : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The spans of <see cref="TraceId"/> once each of McpSseAuth's has its parent exported too: ASP.NET Core ends a
+    /// request's span after its response reached the client, so a request's own span may still be open when the test
+    /// looks. Waits for each further span to end, up to 15 s, then returns what there is (the assertions say what is missing).
+    /// </summary>
+    public async Task<IReadOnlyList<Activity>> SettledSpansAsync()
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            var spans = Spans;
+            var ids = spans.Select(s => s.SpanId).ToHashSet();
+            var left = TimeSpan.FromSeconds(15) - waited.Elapsed;
+            if (spans.Where(s => s.Source.Name == McpOAuthDefaults.TelemetryName).All(s => ids.Contains(s.ParentSpanId))
+                || left <= TimeSpan.Zero || !await _ended.WaitAsync(left))
+            {
+                return spans;
+            }
+        }
+    }
+
     /// <summary>The sum of <paramref name="name"/>'s points whose attributes include <paramref name="tags"/>, as last exported.</summary>
     public long Sum(string name, params (string Key, string Value)[] tags) => Points(name, tags).Sum(p => p.GetSumLong());
 
@@ -75,6 +97,7 @@ public sealed class TelemetryCapture : IAsyncDisposable
     {
         Http.Dispose();
         await App.DisposeAsync();
+        _ended.Dispose();
     }
 
     private List<MetricPoint> Points(string name, (string Key, string Value)[] tags)
@@ -100,6 +123,12 @@ public sealed class TelemetryCapture : IAsyncDisposable
     }
 
     /// <summary>Puts every request in the capture's trace, as a caller that traces would.</summary>
+    /// <summary>Tells <see cref="SettledSpansAsync"/> that a span ended (after the exporter took it).</summary>
+    private sealed class Ended(SemaphoreSlim ended) : BaseProcessor<Activity>
+    {
+        public override void OnEnd(Activity data) => ended.Release();
+    }
+
     private sealed class TraceParent(ActivityTraceId traceId) : DelegatingHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

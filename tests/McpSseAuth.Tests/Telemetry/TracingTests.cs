@@ -39,7 +39,7 @@ public sealed class TracingTests
             Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);
         }
 
-        var spans = capture.Spans;
+        var spans = await capture.SettledSpansAsync();
         var ours = spans.Where(s => s.Source.Name == McpOAuthDefaults.TelemetryName).ToList();
         foreach (var name in new[] { "mcpsseauth.register", "mcpsseauth.authorize", "mcpsseauth.sign_in", "mcpsseauth.consent", "mcpsseauth.token", "mcpsseauth.bearer.validate", "mcpsseauth.mcp.guards" })
         {
