@@ -74,7 +74,7 @@ internal sealed class OperatorPagesEndpoint(OperatorGate gate, OperatorDesk desk
         await audit.OperatorActedAsync(context, op.Name, action!.Replace('_', ' '), subject, clientId, result);
 
         // Post/redirect/get: a reload does not post again.
-        var page = (context.Request.PathBase + options.Value.Paths.Operator).ToUriComponent();
+        var page = PageUrl(context);
         var done = result is { GrantsRevoked: 0, ConsentsForgotten: 0, SessionsEnded: 0 } && action != "remove_user" ? "nothing" : action;
         context.Response.Redirect(action == "remove_user"
             ? QueryHelpers.AddQueryString(page, "done", done)
@@ -96,8 +96,7 @@ internal sealed class OperatorPagesEndpoint(OperatorGate gate, OperatorDesk desk
             Row(context, detail.User),
             [.. detail.Grants.Select(g => new OperatorGrantRow(g.GrantId, g.ClientId, g.ClientName, string.Join(" ", g.Scopes), AccountPages.Date(g.CreatedAt), AccountPages.Date(g.LastUsedAt), AccountPages.Date(g.ExpiresAt)))],
             [.. detail.Sessions.Select(s => new OperatorSessionRow(s.SessionId, s.Transport == "sse" ? "Legacy SSE" : "Streamable HTTP", s.ClientId, AccountPages.Date(s.CreatedAt), AccountPages.Date(s.LastActivityAt)))],
-            (context.Request.PathBase + options.Value.Paths.Operator).ToUriComponent(),
-            (context.Request.PathBase + options.Value.Paths.Operator).ToUriComponent(),
+            PageUrl(context),
             antiforgery.GetAndStoreTokens(context));
         await pages.WriteAsync<OperatorUserPage>(context, StatusCodes.Status200OK, detail.User.Name, view);
     }
@@ -106,7 +105,9 @@ internal sealed class OperatorPagesEndpoint(OperatorGate gate, OperatorDesk desk
 
     private OperatorUserRow Row(HttpContext context, OperatorUser user)
         => new(user.Subject, user.Name, user.Method, Date(user.LastSignInAt), user.LiveSessions,
-            QueryHelpers.AddQueryString((context.Request.PathBase + options.Value.Paths.Operator).ToUriComponent(), "user", user.Subject));
+            QueryHelpers.AddQueryString(PageUrl(context), "user", user.Subject));
+
+    private string PageUrl(HttpContext context) => (context.Request.PathBase + options.Value.Paths.Operator).ToUriComponent();
 
     private static string? Date(DateTimeOffset? value) => value is { } at ? AccountPages.Date(at) : null;
 

@@ -5,8 +5,8 @@ namespace McpSseAuth.Pages;
 /// <summary>The operator's overview: every user who signed in, and every client; dates already written for people.</summary>
 internal sealed record OperatorOverviewView(AccountNavView Nav, string? Notice, IReadOnlyList<OperatorUserRow> Users, IReadOnlyList<OperatorClientRow> Clients);
 
-/// <summary>One user: their grants and live sessions, each with its revoke form.</summary>
-internal sealed record OperatorUserView(AccountNavView Nav, string? Notice, OperatorUserRow User, IReadOnlyList<OperatorGrantRow> Grants, IReadOnlyList<OperatorSessionRow> Sessions, string Action, string OverviewHref, AntiforgeryTokenSet Antiforgery);
+/// <summary>One user: their grants and live sessions, each with its revoke form; <paramref name="Page"/> is the overview, where the forms post.</summary>
+internal sealed record OperatorUserView(AccountNavView Nav, string? Notice, OperatorUserRow User, IReadOnlyList<OperatorGrantRow> Grants, IReadOnlyList<OperatorSessionRow> Sessions, string Page, AntiforgeryTokenSet Antiforgery);
 
 internal sealed record OperatorUserRow(string Subject, string Name, string? Method, string? LastSignIn, int LiveSessions, string Href);
 
