@@ -5,6 +5,7 @@ using System.Text.Json;
 using McpSseAuth.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
 using TestHttp = McpSseAuth.Tests.Integration.Http;
 
 namespace McpSseAuth.Tests.EndToEnd;
@@ -392,6 +393,70 @@ public abstract class ScaleOutContract
 
         Assert.Empty(cluster.Service<IMcpSessions>(1).ListForUser("alice"));
         Assert.True(sessionToB.Relayed >= 2, $"Session requests sent to B: {sessionToB.Relayed}");
+    }
+
+    [Fact]
+    public async Task SdkClient_Streamable_SessionOnA_EveryRequestOfItAtB_ACancelledCallStopsOnA_AndAnElicitationIsAnsweredThroughB()
+    {
+        await using var cluster = await StartClusterAsync(s => s.AddMcpServer().WithTools<RelayTools>());
+        var sessionToB = new SessionRequestsElsewhere(cluster[0].BaseAddress, cluster[1].BaseAddress) { InnerHandler = new SocketsHttpHandler() };
+        using var http = new HttpClient(sessionToB);
+        var asked = 0;
+        var options = new McpClientOptions
+        {
+            ProtocolVersion = "2025-11-25",
+            Handlers = new McpClientHandlers
+            {
+                ElicitationHandler = (request, _) =>
+                {
+                    Interlocked.Increment(ref asked);
+                    Assert.Equal("Your name?", request?.Message);
+                    return ValueTask.FromResult(new ElicitResult { Action = "accept", Content = new Dictionary<string, JsonElement> { ["name"] = JsonSerializer.SerializeToElement("Ada") } });
+                },
+            },
+        };
+        await using var client = await SdkClients.ConnectAsync(new Uri(cluster.Resource("/mcp")), HttpTransportMode.StreamableHttp, "alice", http, clientOptions: options);
+        Assert.Single(await cluster.Service<IMcpSessions>(0).WaitForCountAsync("alice", 1));
+
+        // The server's question travels on the call's stream from A through B; the client's answer, posted to B, reaches A.
+        var named = Guid.NewGuid().ToString("N");
+        var greeted = await client.CallToolAsync("ask_name", new Dictionary<string, object?> { ["run"] = named }).AsTask().WaitAsync(Recovery);
+        Assert.Equal("hello Ada", SdkClients.TextOf(greeted));
+        Assert.Equal(1, asked);
+        Assert.Equal(1, RelayTools.RunsOf(named));
+
+        // A cancellation as the spec has it: notifications/cancelled naming the request, posted to B, stops the call on A.
+        // (The C# SDK client's CancellationToken only aborts the HTTP request during a Streamable HTTP call and sends no
+        // notification — csharp-sdk#1365 — so the test sends it, as the TypeScript client does on abort.)
+        var waiting = Guid.NewGuid().ToString("N");
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var requestId = new RequestId("cancel-" + waiting);
+        var call = client.SendRequestAsync(
+            new JsonRpcRequest
+            {
+                Id = requestId,
+                Method = "tools/call",
+                Params = new System.Text.Json.Nodes.JsonObject { ["name"] = "wait_for_cancel", ["arguments"] = new System.Text.Json.Nodes.JsonObject { ["run"] = waiting }, ["_meta"] = new System.Text.Json.Nodes.JsonObject { ["progressToken"] = waiting } },
+            });
+        await using (client.RegisterNotificationHandler("notifications/progress", (_, _) =>
+        {
+            started.TrySetResult();
+            return ValueTask.CompletedTask;
+        }))
+        {
+            await started.Task.WaitAsync(Recovery);
+        }
+
+        Assert.Equal(1, RelayTools.RunsOf(waiting));
+        await client.SendNotificationAsync("notifications/cancelled", new CancelledNotificationParams { RequestId = requestId, Reason = "the user changed their mind" });
+        await RelayTools.CancelledAsync(waiting).WaitAsync(Recovery);
+        Assert.Equal(1, RelayTools.RunsOf(waiting));
+
+        // The session carries on through B after both.
+        Assert.Contains("user=alice", SdkClients.TextOf(await client.CallToolAsync("whoami")), StringComparison.Ordinal);
+        Assert.Empty(cluster.Service<IMcpSessions>(1).ListForUser("alice"));
+        Assert.True(sessionToB.Relayed >= 4, $"Session requests sent to B: {sessionToB.Relayed}");
+        Assert.False(call.IsCompletedSuccessfully);
     }
 
     // ---- 4. revocation on B ends A's stream ----
