@@ -355,7 +355,7 @@ export async function completeAuthorization(authorizationUrl, { user, password, 
 // ---------------------------------------------------------------------------------------------
 // In-memory OAuthClientProvider
 
-class HeadlessOAuthProvider {
+export class HeadlessOAuthProvider {
   constructor({ redirectUrl, user, password, decision, upstream, noRefresh, clientMetadataUrl }) {
     this._redirectUrl = redirectUrl;
     // A client ID metadata document URL: used as the client_id when the server supports them (no registration).

@@ -459,6 +459,42 @@ public abstract class ScaleOutContract
         Assert.False(call.IsCompletedSuccessfully);
     }
 
+    [Fact]
+    public async Task TypeScriptClient_Streamable_EveryRequestToTheNextInstance_SignsInGetsProgressCancelsAndEndsTheSession()
+    {
+        await using var cluster = await StartClusterAsync(s => s.AddMcpServer().WithTools<RelayTools>());
+        var run = Guid.NewGuid().ToString("N");
+
+        var result = await TypeScriptClient.RunScriptAsync(
+            "round-robin-client.mjs",
+            "--url", cluster.Resource("/mcp"),
+            "--instance", cluster[0].BaseAddress.ToString(),
+            "--instance", cluster[1].BaseAddress.ToString(),
+            "--user", "alice", "--password", "alice", "--run", run);
+
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.StandardError}");
+        var output = result.Output!.Value;
+        Assert.False(string.IsNullOrEmpty(output.GetProperty("sessionId").GetString()));
+        var tools = output.GetProperty("tools").EnumerateArray().Select(t => t.GetString()).ToArray();
+        Assert.Contains("count_to", tools);
+        Assert.Equal("counted 5", output.GetProperty("counted").GetString());
+        Assert.Equal([1.0, 2.0, 3.0, 4.0, 5.0], output.GetProperty("progress").EnumerateArray().Select(p => p.GetDouble()));
+        Assert.Equal(1, RelayTools.RunsOf(run + "-count"));
+
+        // The client aborted the call at its first progress and posted notifications/cancelled to whichever instance was
+        // next: the call stopped where it ran, once.
+        Assert.Equal("aborted", output.GetProperty("cancelled").GetString());
+        await RelayTools.CancelledAsync(run + "-cancel").WaitAsync(Recovery);
+        Assert.Equal(1, RelayTools.RunsOf(run + "-cancel"));
+        Assert.Contains("user=alice", output.GetProperty("whoami").GetString(), StringComparison.Ordinal);
+
+        // Both instances took the client's requests; the session it ended is gone from the one that held it.
+        var requests = output.GetProperty("requests").EnumerateArray().Select(r => r.GetInt32()).ToArray();
+        Assert.True(requests.All(r => r >= 4), "requests per instance: " + string.Join(", ", requests));
+        Assert.Empty(await cluster.Service<IMcpSessions>(0).WaitForCountAsync("alice", 0));
+        Assert.Empty(await cluster.Service<IMcpSessions>(1).WaitForCountAsync("alice", 0));
+    }
+
     // ---- 4. revocation on B ends A's stream ----
 
     [Theory]
