@@ -92,6 +92,7 @@ public static class McpOAuthServiceCollectionExtensions
         services.TryAddSingleton<GrantRevocation>();
         services.TryAddSingleton<McpSseAuth.Grants.GrantUse>();
         services.TryAddSingleton<McpSseAuth.Sessions.SessionDirectory>();
+        services.TryAddSingleton<McpSseAuth.Sessions.SessionSeats>();
         services.TryAddSingleton<McpSseAuth.Sessions.SseRelay>();
         services.TryAddSingleton<McpSseAuth.Sessions.StreamableRelay>();
         services.TryAddSingleton<McpSseAuth.Mcp.McpRefusals>();

@@ -4,12 +4,16 @@ namespace McpSseAuth;
 public sealed class McpOAuthSessionOptions
 {
     /// <summary>
-    /// Live stateful MCP sessions (SSE streams and Streamable HTTP sessions) one user may hold at once; a new one beyond
-    /// it is refused with 429. Default 20.
+    /// Live stateful MCP sessions (SSE streams and Streamable HTTP sessions) one user may hold at once, on all instances
+    /// that share the storage; a new one beyond it is refused with 429. Default 20.
     /// </summary>
     public int MaxPerUser { get; set; } = 20;
 
-    /// <summary>Live stateful MCP sessions of this server instance at once; a new one beyond it is refused with 503. Default 10,000.</summary>
+    /// <summary>
+    /// Live stateful MCP sessions of the server at once — all instances that share the storage, counted from their
+    /// session listings (sessions opening at the very same moment can overshoot it by their number); a new one beyond it
+    /// is refused with 503. Default 10,000.
+    /// </summary>
     public int MaxTotal { get; set; } = 10_000;
 
     /// <summary>

@@ -101,10 +101,10 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
     /// <summary>
     /// A fair share of the user's places for <paramref name="clientId"/>, at the per-user cap: when another client of the
     /// user holds more of their sessions than this one, that client's least recently used idle session ends and its place
-    /// is freed now, so one client cannot lock the user's other clients out. False when this client is itself the largest
-    /// holder (it should close one of its own) or no session of the largest holder is idle.
+    /// is freed now, so one client cannot lock the user's other clients out. Null when this client is itself the largest
+    /// holder (it should close one of its own) or no session of the largest holder is idle; else the session ended.
     /// </summary>
-    public bool TryMakeRoomFor(string subject, string clientId)
+    public SessionEntry? TryMakeRoomFor(string subject, string clientId)
     {
         lock (_fairShare)
         {
@@ -113,13 +113,13 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
             var largest = live.GroupBy(e => e.Info.ClientId, StringComparer.Ordinal).OrderByDescending(g => g.Count()).FirstOrDefault();
             if (largest is null || largest.Count() <= mine)
             {
-                return false;
+                return null;
             }
 
             var victim = largest.Where(e => e.InFlight == 0).OrderBy(e => e.LastActivity).FirstOrDefault();
             if (victim is null || !Cancel(victim, "made room for another client of the same user", McpSessionEndReason.Ended))
             {
-                return false;
+                return null;
             }
 
             // Its place is free at once; the session's own end (Remove) then finds it gone and counts nothing twice.
@@ -128,17 +128,20 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
                 Uncount(subject);
             }
 
-            return true;
+            return victim;
         }
     }
 
-    /// <summary>Gives back a place no session took over.</summary>
-    public void Release(SessionReservation reservation)
+    /// <summary>Gives back a place no session took over; true when it did (its seat, if any, is the caller's to give back).</summary>
+    public bool Release(SessionReservation reservation)
     {
-        if (reservation.TryGiveBack())
+        if (!reservation.TryGiveBack())
         {
-            Uncount(reservation.Subject);
+            return false;
         }
+
+        Uncount(reservation.Subject);
+        return true;
     }
 
     private void Uncount(string subject)
@@ -162,8 +165,9 @@ internal sealed class McpSessionRegistry : IMcpSessions, IDisposable
             user.FindFirst(GrantClaims.GrantId)?.Value,
             (user.FindFirst("scope")?.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries),
             _time.GetUtcNow());
-        var entry = new SessionEntry(info, CancellationTokenSource.CreateLinkedTokenSource(sessionEnded)) { User = user };
-        if (reservation is null || reservation.Subject != info.Subject || !reservation.TryTakeOver())
+        var tookOver = reservation is not null && reservation.Subject == info.Subject && reservation.TryTakeOver();
+        var entry = new SessionEntry(info, CancellationTokenSource.CreateLinkedTokenSource(sessionEnded)) { User = user, Seat = tookOver ? reservation!.Seat : null };
+        if (!tookOver)
         {
             // Opened without a place taken beforehand: counted now (it may overshoot a cap, it is never refused here).
             Interlocked.Increment(ref _total);

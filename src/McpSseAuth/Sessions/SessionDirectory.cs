@@ -11,8 +11,11 @@ namespace McpSseAuth.Sessions;
 /// Its upkeep re-lists this instance's sessions and ends any whose grant was revoked while a published revocation was lost.
 /// Off with a single instance (the in-process bus).
 /// </summary>
-internal sealed class SessionDirectory([Microsoft.Extensions.DependencyInjection.FromKeyedServices(Telemetry.MeasuredStorage.Key)] IMcpOAuthStorage storage, IMcpOAuthBus bus, McpSessionRegistry registry, IGrantRevocations revocations, TimeProvider time)
+internal sealed class SessionDirectory([Microsoft.Extensions.DependencyInjection.FromKeyedServices(Telemetry.MeasuredStorage.Key)] IMcpOAuthStorage storage, IMcpOAuthBus bus, McpSessionRegistry registry, SessionSeats seats, IGrantRevocations revocations, TimeProvider time)
 {
+    /// <summary>The storage partition of every instance's listings: counted for the server-wide cap (<see cref="SessionSeats"/>).</summary>
+    public const string Partition = "mcp-sessions";
+
     /// <summary>True when instances share a bus: sessions are listed, and messages relayed.</summary>
     public bool Enabled { get; } = bus is not InProcessBus;
 
@@ -21,7 +24,7 @@ internal sealed class SessionDirectory([Microsoft.Extensions.DependencyInjection
     {
         if (Enabled)
         {
-            await storage.SetAsync(Key(entry.Info.SessionId), Encode(new SessionHolder(bus.InstanceId, entry.Info.Subject, entry.Info.ClientId, entry.Info.Transport)), ListedUntil(), null, cancellationToken);
+            await storage.SetAsync(Key(entry.Info.SessionId), Encode(new SessionHolder(bus.InstanceId, entry.Info.Subject, entry.Info.ClientId, entry.Info.Transport)), ListedUntil(), Partition, cancellationToken);
         }
     }
 
@@ -72,7 +75,7 @@ internal sealed class SessionDirectory([Microsoft.Extensions.DependencyInjection
         }
     }
 
-    /// <summary>Keeps this instance's sessions listed; ends those whose grant was revoked. Throws what the storage throws.</summary>
+    /// <summary>Keeps this instance's sessions listed and their seats kept; ends those whose grant was revoked. Throws what the storage throws.</summary>
     public async Task UpkeepAsync(CancellationToken cancellationToken)
     {
         foreach (var entry in registry.Entries.ToList())
@@ -84,6 +87,7 @@ internal sealed class SessionDirectory([Microsoft.Extensions.DependencyInjection
             }
 
             await ListAsync(entry, cancellationToken);
+            await seats.KeepAsync(entry, cancellationToken);
         }
     }
 

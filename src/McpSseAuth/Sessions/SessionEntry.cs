@@ -27,6 +27,16 @@ internal sealed class SessionEntry(McpSessionInfo info, CancellationTokenSource 
     /// <summary>Why McpSseAuth ended it, when it did (null: the client closed it).</summary>
     public McpSessionEndReason? EndReason { get; set; }
 
+    /// <summary>Its seat under the caps across instances, taken over from the request that opened it (<see cref="SessionSeats"/>).</summary>
+    public SessionSeat? Seat { get; init; }
+
+    private readonly TaskCompletionSource _gone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the session has ended and given its seat back.</summary>
+    public Task Gone => _gone.Task;
+
+    public void MarkGone() => _gone.TrySetResult();
+
     /// <summary>Who opened it: the user a message relayed from another instance is handled as (<see cref="SseRelay"/>).</summary>
     public ClaimsPrincipal User { get; init; } = new();
 

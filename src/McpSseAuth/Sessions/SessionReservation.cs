@@ -10,6 +10,9 @@ internal sealed class SessionReservation(string subject)
 
     public string Subject { get; } = subject;
 
+    /// <summary>Its seat under the per-user cap across instances (<see cref="SessionSeats"/>), when instances share one.</summary>
+    public SessionSeat? Seat { get; set; }
+
     public bool TryTakeOver() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
 
     public bool TryGiveBack() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;

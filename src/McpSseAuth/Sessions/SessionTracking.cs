@@ -9,7 +9,7 @@ namespace McpSseAuth.Sessions;
 /// <see cref="McpSessionRegistry"/> and run it on a token the registry can cancel. Stateless requests (2026-07-28 clients)
 /// have no session and pass through untracked.
 /// </summary>
-internal sealed class SessionTracking(McpSessionRegistry registry, Grants.IGrantRevocations revocations, SessionDirectory directory, IOptions<McpOAuthOptions> options) : IPostConfigureOptions<HttpServerTransportOptions>
+internal sealed class SessionTracking(McpSessionRegistry registry, Grants.IGrantRevocations revocations, SessionDirectory directory, SessionSeats seats, IOptions<McpOAuthOptions> options) : IPostConfigureOptions<HttpServerTransportOptions>
 {
     public void PostConfigure(string? name, HttpServerTransportOptions transport)
     {
@@ -49,6 +49,8 @@ internal sealed class SessionTracking(McpSessionRegistry registry, Grants.IGrant
             {
                 registry.Remove(entry);
                 await directory.UnlistAsync(entry);
+                await seats.GiveBackAsync(entry.Seat);
+                entry.MarkGone();
                 await events.SessionEnded(new McpSessionEventContext(entry.Info, entry.EndReason ?? McpSessionEndReason.Closed));
             }
         };

@@ -9,9 +9,9 @@ namespace McpSseAuth.Tests.EndToEnd;
 /// </summary>
 public sealed class PostgresScaleOutTests : ScaleOutContract
 {
-    protected override async Task<SampleCluster> StartClusterAsync(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
+    protected override async Task<SampleCluster> StartClusterAsync(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null, Action<McpOAuthOptions>? configure = null)
     {
         var server = await PostgresServer.SharedAsync();
-        return await SampleCluster.StartOnPostgresAsync(await server.CreateDatabaseAsync(), services: services);
+        return await SampleCluster.StartOnPostgresAsync(await server.CreateDatabaseAsync(), configure: configure, services: services);
     }
 }

@@ -18,7 +18,7 @@ namespace McpSseAuth.Tests.EndToEnd;
 /// a DPoP proof is used once, legacy SSE messages posted to B reach the stream held by A, and a revocation on B ends A's
 /// stream at once.
 /// </summary>
-public abstract class ScaleOutContract
+public abstract partial class ScaleOutContract
 {
     // Generous bounds, for a loaded machine: they say "not hanging" and "recovers by itself", not how fast.
     protected static readonly TimeSpan FailFast = TimeSpan.FromSeconds(15);
@@ -28,7 +28,7 @@ public abstract class ScaleOutContract
     protected const string Initialized = """{"jsonrpc":"2.0","method":"notifications/initialized"}""";
 
     /// <summary>Two instances of the sample on the shared storage under test, with one issuer.</summary>
-    protected abstract Task<SampleCluster> StartClusterAsync(Action<IServiceCollection>? services = null);
+    protected abstract Task<SampleCluster> StartClusterAsync(Action<IServiceCollection>? services = null, Action<McpOAuthOptions>? configure = null);
 
     [Fact]
     public async Task ADpopProof_UsedOnOneInstance_IsRefusedWhenReplayedToTheOther()

@@ -21,7 +21,7 @@ namespace McpSseAuth.Tests.EndToEnd;
 /// </remarks>
 public sealed class ScaleOutTests(RedisServer redis) : ScaleOutContract, IClassFixture<RedisServer>
 {
-    protected override Task<SampleCluster> StartClusterAsync(Action<IServiceCollection>? services = null) => SampleCluster.StartAsync(redis, services: services);
+    protected override Task<SampleCluster> StartClusterAsync(Action<IServiceCollection>? services = null, Action<McpOAuthOptions>? configure = null) => SampleCluster.StartAsync(redis, configure: configure, services: services);
 
     // ---- 5. an instance killed and started again ----
 
