@@ -23,6 +23,10 @@ dotnet bench/McpSseAuth.Benchmarks/bin/Release/net10.0/McpSseAuth.Benchmarks.dll
 # (bench/results/gateway.md; with --quick: gateway-quick.*).
 dotnet bench/McpSseAuth.Benchmarks/bin/Release/net10.0/McpSseAuth.Benchmarks.dll gateway $quick
 
+# Several instances without sticky routing: tools/call through a round-robin balancer in front of two instances on one
+# redis-server vs one instance (bench/results/instances.md; with --quick: instances-quick.*).
+dotnet bench/McpSseAuth.Benchmarks/bin/Release/net10.0/McpSseAuth.Benchmarks.dll instances $quick
+
 # Hot paths with BenchmarkDotNet, allocations included (bench/results/micro/results/; --quick: one pass each, a dry run, in micro-quick/).
 job=()
 if [ -n "$quick" ]; then

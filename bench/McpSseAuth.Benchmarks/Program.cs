@@ -1,12 +1,14 @@
 using System.Globalization;
 using McpSseAuth.Benchmarks.AuthServers;
 using McpSseAuth.Benchmarks.Gateway;
+using McpSseAuth.Benchmarks.Instances;
 using McpSseAuth.Benchmarks.Mcp;
 
 namespace McpSseAuth.Benchmarks;
 
 /// <summary>
 /// <c>McpSseAuth.Benchmarks gateway [--quick]</c>: the gateway's relay overhead (bench/results/gateway.md).
+/// <c>McpSseAuth.Benchmarks instances [--quick]</c>: two instances behind a round-robin balancer vs one (bench/results/instances.md).
 /// <c>McpSseAuth.Benchmarks all|mcp|sessions|as|chart [--quick] [--results FILE] [--servers a,b] [--duration S] [--warmup S]</c>: runs the load benchmarks, saves
 /// their results (bench/results/results.json unless told otherwise), and draws the charts and the summary from them.
 /// <c>--servers</c> narrows the authorization servers of <c>as</c> (keys: <see cref="AuthServersSettings.AllServers"/>),
@@ -34,6 +36,11 @@ internal static class Program
         if (command == "gateway")
         {
             return await GatewayAsync(args);
+        }
+
+        if (command == "instances")
+        {
+            return await InstancesAsync(args);
         }
 
         if (command is null || !Commands.Contains(command))
@@ -241,12 +248,28 @@ internal static class Program
             : new GatewayRelaySettings([1, 16], TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10), 3);
         Console.WriteLine($"Gateway relay: {settings}");
         var results = await GatewayRelayCommand.RunAsync(settings, Console.Out, CancellationToken.None);
+        await WriteResultsAsync(quick ? "gateway-quick" : "gateway", settings.ToString(), results, GatewayRelayCommand.ToMarkdown(results));
+        return 0;
+    }
+
+    /// <summary>The instances benchmark: its own results (bench/results/instances.json and instances.md, or instances-quick.*).</summary>
+    private static async Task<int> InstancesAsync(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var settings = quick
+            ? new InstancesSettings([4], TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), 1)
+            : new InstancesSettings([1, 16], TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10), 3);
+        Console.WriteLine($"Instances: {settings}");
+        var results = await InstancesCommand.RunAsync(settings, Console.Out, CancellationToken.None);
+        await WriteResultsAsync(quick ? "instances-quick" : "instances", settings.ToString(), results, InstancesCommand.ToMarkdown(results));
+        return 0;
+    }
+
+    private static async Task WriteResultsAsync(string name, string settings, IReadOnlyList<McpLoadResult> results, string markdown)
+    {
         var folder = Path.Combine(Servers.RepositoryRoot, "bench", "results");
-        var name = quick ? "gateway-quick" : "gateway";
-        await File.WriteAllTextAsync(Path.Combine(folder, name + ".json"), System.Text.Json.JsonSerializer.Serialize(new { startedAt = DateTimeOffset.UtcNow, machine = MachineInfo.Read(), settings = settings.ToString(), results }, IndentedJson));
-        var markdown = GatewayRelayCommand.ToMarkdown(results);
+        await File.WriteAllTextAsync(Path.Combine(folder, name + ".json"), System.Text.Json.JsonSerializer.Serialize(new { startedAt = DateTimeOffset.UtcNow, machine = MachineInfo.Read(), settings, results }, IndentedJson));
         await File.WriteAllTextAsync(Path.Combine(folder, name + ".md"), markdown);
         Console.WriteLine(markdown);
-        return 0;
     }
 }

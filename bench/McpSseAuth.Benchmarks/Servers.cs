@@ -27,9 +27,10 @@ internal static class Servers
     /// file in <paramref name="dataFolder"/>, or its state on <paramref name="redis"/>, or else in memory
     /// (<c>Storage:Memory</c>). Limits meant for the open internet (registrations per address, sessions per user) are
     /// lifted so that one machine's driver can load it. Logging at Warning, unless <paramref name="defaultLogging"/> keeps
-    /// the sample's own levels (Information, to the console).
+    /// the sample's own levels (Information, to the console). Several instances on one storage share one
+    /// <paramref name="issuer"/> (the first one's address: its <paramref name="port"/> chosen beforehand).
     /// </summary>
-    public static Task<ServerProcess> StartSampleAsync(string? dataFolder, string name = "McpSseAuth (sample)", string? redis = null, bool defaultLogging = false)
+    public static Task<ServerProcess> StartSampleAsync(string? dataFolder, string name = "McpSseAuth (sample)", string? redis = null, bool defaultLogging = false, int? port = null, Uri? issuer = null)
     {
         var environment = new Dictionary<string, string>(Common)
         {
@@ -52,13 +53,18 @@ internal static class Servers
             environment["Storage__Memory"] = "true";
         }
 
+        if (issuer is not null)
+        {
+            environment["McpOAuth__Issuer"] = issuer.ToString().TrimEnd('/');
+        }
+
         if (defaultLogging)
         {
             environment.Remove("Logging__LogLevel__Default");
             environment.Remove("Logging__LogLevel__Microsoft.AspNetCore");
         }
 
-        return StartDotnetAsync(name, Built("samples/McpSseAuth.SampleServer", "McpSseAuth.SampleServer"), environment, "/");
+        return StartDotnetAsync(name, Built("samples/McpSseAuth.SampleServer", "McpSseAuth.SampleServer"), environment, "/", port);
     }
 
     /// <summary>The baseline: the sample's MCP server without authentication (bench/McpSseAuth.BenchServer), on a free port.</summary>
@@ -87,10 +93,9 @@ internal static class Servers
         return folder;
     }
 
-    private static async Task<ServerProcess> StartDotnetAsync(string name, string assembly, Dictionary<string, string> environment, string readyPath)
+    private static async Task<ServerProcess> StartDotnetAsync(string name, string assembly, Dictionary<string, string> environment, string readyPath, int? port = null)
     {
-        var port = ServerProcess.FreePort();
-        var baseAddress = new Uri("http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
+        var baseAddress = new Uri("http://127.0.0.1:" + (port ?? ServerProcess.FreePort()).ToString(CultureInfo.InvariantCulture));
         return await ServerProcess.StartAsync(
             name,
             "dotnet",

@@ -34,7 +34,7 @@ internal static class Summary
                     var ratio = server == baseline ? "" : Invariant($"**{runs.Sum(r => r.CallsPerSecond) / none.Sum(r => r.CallsPerSecond):F2}**");
                     var added = server == baseline ? "" : Invariant($"{runs.Average(r => r.ServerCpuUsPerCall) - none.Average(r => r.ServerCpuUsPerCall):F0}");
                     text.Append(Invariant($"| {transport} | {concurrency} | {server} | {runs.Average(r => r.CallsPerSecond):F0} | {ratio} | "));
-                    text.AppendLine(Invariant($"{Median(runs, r => r.P50Ms):F2} | {Median(runs, r => r.P99Ms):F2} | {runs.Average(r => r.ServerCpuUsPerCall):F0} | {added} |"));
+                    text.AppendLine(Invariant($"{Medians.Of(runs, r => r.P50Ms):F2} | {Medians.Of(runs, r => r.P99Ms):F2} | {runs.Average(r => r.ServerCpuUsPerCall):F0} | {added} |"));
                 }
             }
 
@@ -95,7 +95,7 @@ internal static class Summary
                     var perSecond = runs.Average(r => r.PerSecond);
                     var times = McpSseAuthFlow.IsMcpSseAuth(server) ? "" : Invariant($"**{ours / perSecond:F1}**");
                     text.AppendLine(Invariant(
-                        $"| {server} | {measure} | {runs[0].Concurrency} | {perSecond:F0} | {Median(runs, r => r.P50Ms):F1} | {Median(runs, r => r.P99Ms):F1} | {runs.Average(r => r.ServerCpuMsPerOp):F2} | {times} |"));
+                        $"| {server} | {measure} | {runs[0].Concurrency} | {perSecond:F0} | {Medians.Of(runs, r => r.P50Ms):F1} | {Medians.Of(runs, r => r.P99Ms):F1} | {runs.Average(r => r.ServerCpuMsPerOp):F2} | {times} |"));
                 }
             }
 
@@ -111,11 +111,6 @@ internal static class Summary
         return text.ToString();
     }
 
-    private static double Median<T>(IReadOnlyList<T> runs, Func<T, double> value)
-    {
-        var sorted = runs.Select(value).Order().ToList();
-        return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
 
     private static string Invariant(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
 }

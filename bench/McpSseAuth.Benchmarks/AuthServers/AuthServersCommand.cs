@@ -113,18 +113,12 @@ internal static class AuthServersCommand
         await log.WriteLineAsync($"{"server",-44} {"measure",-10} {"per s",9} {"p50 ms",8} {"p99 ms",8} {"CPU ms/op",9} {"errors",7}");
         foreach (var group in results.GroupBy(r => (r.Server, r.Measure)))
         {
-            await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{group.Key.Server,-44} {group.Key.Measure,-10} {Median(group, r => r.PerSecond),9:0.0} {Median(group, r => r.P50Ms),8:0.00} {Median(group, r => r.P99Ms),8:0.00} {Median(group, r => r.ServerCpuMsPerOp),9:0.00} {group.Sum(r => r.Errors),7}"));
+            await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{group.Key.Server,-44} {group.Key.Measure,-10} {Medians.Of(group, r => r.PerSecond),9:0.0} {Medians.Of(group, r => r.P50Ms),8:0.00} {Medians.Of(group, r => r.P99Ms),8:0.00} {Medians.Of(group, r => r.ServerCpuMsPerOp),9:0.00} {group.Sum(r => r.Errors),7}"));
         }
 
         foreach (var line in AuthServerGoals.Lines(results, AuthServerGoals.MeasurePasswordHashMs()))
         {
             await log.WriteLineAsync(line);
         }
-    }
-
-    private static double Median(IEnumerable<AuthServerResult> results, Func<AuthServerResult, double> value)
-    {
-        var sorted = results.Select(value).Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

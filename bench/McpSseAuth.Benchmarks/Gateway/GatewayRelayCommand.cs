@@ -74,24 +74,19 @@ internal static class GatewayRelayCommand
         text.AppendLine("|---|---|---|---|---|");
         foreach (var group in results.GroupBy(r => (r.Concurrency, r.Server)).OrderBy(g => g.Key.Concurrency))
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {group.Key.Concurrency} | {group.Key.Server} | {Median(group, r => r.CallsPerSecond):F0} | {Median(group, r => r.P50Ms):F2} | {Median(group, r => r.P99Ms):F2} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {group.Key.Concurrency} | {group.Key.Server} | {Medians.Of(group, r => r.CallsPerSecond):F0} | {Medians.Of(group, r => r.P50Ms):F2} | {Medians.Of(group, r => r.P99Ms):F2} |");
         }
 
         text.AppendLine();
         foreach (var concurrency in results.Select(r => r.Concurrency).Distinct().Order())
         {
-            double Rate(string server) => Median(results.Where(r => r.Concurrency == concurrency && r.Server == server), r => r.CallsPerSecond);
+            double Rate(string server) => Medians.Of(results.Where(r => r.Concurrency == concurrency && r.Server == server), r => r.CallsPerSecond);
             text.AppendLine(CultureInfo.InvariantCulture, $"- c{concurrency}: through the gateway / direct (remote Streamable HTTP) = **{Rate(ThroughToRemote) / Rate(Direct):F2}** (goal ≥ 0.8); through the gateway / supergateway (stdio) = **{Rate(ThroughToStdio) / Rate(Supergateway):F2}**");
         }
 
         return text.ToString();
     }
 
-    private static double Median(IEnumerable<McpLoadResult> results, Func<McpLoadResult, double> value)
-    {
-        var sorted = results.Select(value).Order().ToArray();
-        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
 
     /// <summary>An access token for one of the gateway's servers, by the flow a client runs (register, sign in as alice, consent, PKCE).</summary>
     private static async Task<IReadOnlyDictionary<McpTransport, string>> TokensAsync(ServerProcess gateway, string resourcePath, CancellationToken cancellationToken)

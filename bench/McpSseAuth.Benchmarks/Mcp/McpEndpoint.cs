@@ -15,9 +15,10 @@ internal enum McpTransport
 
 /// <summary>
 /// A server under load: where its transports are (<c>/mcp</c> and <c>/sse</c> unless told), and the bearer token each
-/// sends (none for the unauthenticated baseline).
+/// sends (none for the unauthenticated baseline). With <paramref name="RoundRobin"/>, each request goes to the next of
+/// those instances in turn, as a load balancer without affinity sends it.
 /// </summary>
-internal sealed record McpEndpoint(string Name, Uri BaseAddress, IReadOnlyDictionary<McpTransport, string>? AccessTokens, string StreamablePath = "/mcp", string SsePath = "/sse")
+internal sealed record McpEndpoint(string Name, Uri BaseAddress, IReadOnlyDictionary<McpTransport, string>? AccessTokens, string StreamablePath = "/mcp", string SsePath = "/sse", IReadOnlyList<Uri>? RoundRobin = null)
 {
     public Uri StreamableUri => new(BaseAddress, StreamablePath);
 
@@ -32,7 +33,17 @@ internal sealed record McpEndpoint(string Name, Uri BaseAddress, IReadOnlyDictio
     }
 
     /// <summary>One HTTP client for a whole run: unbounded connections (an SSE stream holds one each), no proxy, no redirects.</summary>
-    public static HttpClient CreateHttpClient() => new(new SocketsHttpHandler
+    public static HttpClient CreateHttpClient() => new(CreateHandler())
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    /// <summary>The HTTP client of a run against this endpoint: <see cref="CreateHttpClient()"/>, round-robin when it has instances.</summary>
+    public HttpClient CreateClient() => RoundRobin is { Count: > 0 } instances
+        ? new HttpClient(new RoundRobinHandler(instances) { InnerHandler = CreateHandler() }) { Timeout = Timeout.InfiniteTimeSpan }
+        : CreateHttpClient();
+
+    private static SocketsHttpHandler CreateHandler() => new()
     {
         UseProxy = false,
         AllowAutoRedirect = false,
@@ -42,8 +53,18 @@ internal sealed record McpEndpoint(string Name, Uri BaseAddress, IReadOnlyDictio
         PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
         ConnectTimeout = TimeSpan.FromSeconds(30),
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
     };
+
+    /// <summary>A load balancer without affinity, in the client: each request's host and port become the next instance's.</summary>
+    private sealed class RoundRobinHandler(IReadOnlyList<Uri> instances) : DelegatingHandler
+    {
+        private int _next = -1;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var instance = instances[(int)((uint)Interlocked.Increment(ref _next) % (uint)instances.Count)];
+            request.RequestUri = new UriBuilder(request.RequestUri!) { Host = instance.Host, Port = instance.Port }.Uri;
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 }

@@ -30,9 +30,12 @@ internal static class McpLoadBenchmark
         int concurrency,
         TimeSpan warmup,
         TimeSpan duration,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IReadOnlyList<ServerProcess>? alsoServing = null)
     {
-        using var http = McpEndpoint.CreateHttpClient();
+        using var http = endpoint.CreateClient();
+        // The CPU of every process serving the endpoint (both instances behind a balancer).
+        ServerProcess[] servers = [server, .. alsoServing ?? []];
         var latencies = new Latencies();
         long errors = 0;
         string? firstError = null;
@@ -105,9 +108,9 @@ internal static class McpLoadBenchmark
         async Task ReadCpuAsync()
         {
             await Task.Delay(windowStart, cancellationToken);
-            cpuAtStart = server.CpuTime;
+            cpuAtStart = servers.Aggregate(TimeSpan.Zero, (sum, s) => sum + s.CpuTime);
             await Task.Delay(windowEnd - clock.Elapsed, cancellationToken);
-            cpuAtEnd = server.CpuTime;
+            cpuAtEnd = servers.Aggregate(TimeSpan.Zero, (sum, s) => sum + s.CpuTime);
         }
 
         var cpu = ReadCpuAsync();

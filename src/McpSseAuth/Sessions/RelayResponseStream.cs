@@ -4,9 +4,10 @@ namespace McpSseAuth.Sessions;
 
 /// <summary>
 /// The body of a relayed request's response on the holder: what the SDK writes is sent to the sender as it is flushed —
-/// first the response's status and headers (<see cref="StreamFrameKind.Head"/>), then numbered chunks, then
-/// <see cref="StreamFrameKind.End"/>; while nothing is written for <see cref="PingInterval"/>, a ping says the holder is
-/// still there. Frames go out one at a time, in order.
+/// first the response's status and headers (<see cref="StreamFrameKind.Head"/>, with what was written before the first
+/// flush), then numbered chunks; the frame sent when the response completes says it is the last. While nothing is written
+/// for <see cref="PingInterval"/>, a ping says the holder is still there. Frames go out one at a time, in order: a JSON
+/// answer is one frame, a tool call's event stream two.
 /// </summary>
 internal sealed class RelayResponseStream(string id, HttpResponse response, Func<StreamFrame, Task> publish, TimeProvider time) : Stream
 {
@@ -89,29 +90,34 @@ internal sealed class RelayResponseStream(string id, HttpResponse response, Func
                 return;
             }
 
+            byte[]? body = null;
+            if (_pending.Length > 0)
+            {
+                body = _pending.ToArray();
+                _pending.SetLength(0);
+            }
+
             if (!_headSent)
             {
                 _headSent = true;
+                _ended = end;
                 await SendLockedAsync(new StreamFrame
                 {
                     Id = id,
                     Kind = StreamFrameKind.Head,
                     Status = response.StatusCode,
                     Headers = response.Headers.Where(h => !HopHeaders.Contains(h.Key)).ToDictionary(h => h.Key, h => h.Value.Select(v => v ?? "").ToArray(), StringComparer.OrdinalIgnoreCase),
+                    Seq = body is null ? 0 : _seq++,
+                    Body = body,
+                    Last = end,
                 });
             }
-
-            if (_pending.Length > 0)
+            else if (body is not null || end)
             {
-                var body = _pending.ToArray();
-                _pending.SetLength(0);
-                await SendLockedAsync(new StreamFrame { Id = id, Kind = StreamFrameKind.Chunk, Seq = _seq++, Body = body });
-            }
-
-            if (end)
-            {
-                _ended = true;
-                await SendLockedAsync(new StreamFrame { Id = id, Kind = StreamFrameKind.End });
+                _ended = end;
+                await SendLockedAsync(body is null
+                    ? new StreamFrame { Id = id, Kind = StreamFrameKind.End }
+                    : new StreamFrame { Id = id, Kind = StreamFrameKind.Chunk, Seq = _seq++, Body = body, Last = end });
             }
         }
         finally

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using McpSseAuth.Grants;
 using McpSseAuth.Storage;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace McpSseAuth.Sessions;
 
@@ -11,8 +12,13 @@ namespace McpSseAuth.Sessions;
 /// Its upkeep re-lists this instance's sessions and ends any whose grant was revoked while a published revocation was lost.
 /// Off with a single instance (the in-process bus).
 /// </summary>
-internal sealed class SessionDirectory([Microsoft.Extensions.DependencyInjection.FromKeyedServices(Telemetry.MeasuredStorage.Key)] IMcpOAuthStorage storage, IMcpOAuthBus bus, McpSessionRegistry registry, SessionSeats seats, IGrantRevocations revocations, TimeProvider time)
+internal sealed class SessionDirectory([Microsoft.Extensions.DependencyInjection.FromKeyedServices(Telemetry.MeasuredStorage.Key)] IMcpOAuthStorage storage, IMcpOAuthBus bus, McpSessionRegistry registry, SessionSeats seats, IGrantRevocations revocations, TimeProvider time) : IDisposable
 {
+    // Where sessions held elsewhere are, as found: a session never moves, and one that ended or whose holder died is
+    // answered 404 by the relay either way. Saves a storage read on each relayed request; bounded, each entry small.
+    private readonly MemoryCache _found = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+    private static readonly TimeSpan RememberedFor = TimeSpan.FromMinutes(1);
+
     /// <summary>The storage partition of every instance's listings: counted for the server-wide cap (<see cref="SessionSeats"/>).</summary>
     public const string Partition = "mcp-sessions";
 
@@ -58,10 +64,16 @@ internal sealed class SessionDirectory([Microsoft.Extensions.DependencyInjection
                 return (local, null);
             }
 
+            if (_found.TryGetValue(sessionId, out SessionHolder? found) && found is not null)
+            {
+                return (null, found);
+            }
+
             if (await storage.GetAsync(Key(sessionId), cancellationToken) is { } listed
                 && JsonSerializer.Deserialize(listed.Value.Span, RelayJsonContext.Default.SessionHolder) is { } holder
                 && holder.Instance != bus.InstanceId)
             {
+                _found.Set(sessionId, holder, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = RememberedFor });
                 return (null, holder);
             }
 
@@ -100,4 +112,6 @@ internal sealed class SessionDirectory([Microsoft.Extensions.DependencyInjection
     private static byte[] Encode(SessionHolder holder) => JsonSerializer.SerializeToUtf8Bytes(holder, RelayJsonContext.Default.SessionHolder);
 
     private static string Key(string sessionId) => StoredJson.Key("mcp-session", sessionId);
+
+    public void Dispose() => _found.Dispose();
 }

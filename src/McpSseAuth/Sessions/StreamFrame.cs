@@ -6,7 +6,7 @@ internal enum StreamFrameKind
     /// <summary>A Streamable HTTP request for the holder's session (sender → holder).</summary>
     Request,
 
-    /// <summary>The response's status and headers (holder → sender), before its body.</summary>
+    /// <summary>The response's status and headers (holder → sender), with the first piece of its body when there is one.</summary>
     Head,
 
     /// <summary>A piece of the response's body, numbered from 0 (holder → sender).</summary>
@@ -40,4 +40,7 @@ internal sealed class StreamFrame
     public int Status { get; init; }
     public long Seq { get; init; }
     public byte[]? Body { get; init; }
+
+    /// <summary>The response is complete with this frame (a head or a chunk): no <see cref="StreamFrameKind.End"/> follows.</summary>
+    public bool Last { get; init; }
 }

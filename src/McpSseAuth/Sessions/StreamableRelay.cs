@@ -80,15 +80,25 @@ internal sealed partial class StreamableRelay(
 
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             long expected = 0;
+            var frame = head;
             while (true)
             {
-                var frame = await NextAsync(frames, SilenceTimeout, context.RequestAborted);
                 switch (frame?.Kind)
                 {
-                    case StreamFrameKind.Chunk when frame.Seq == expected:
-                        expected++;
-                        await context.Response.Body.WriteAsync(frame.Body, context.RequestAborted);
-                        await context.Response.Body.FlushAsync(context.RequestAborted);
+                    case StreamFrameKind.Head or StreamFrameKind.Chunk when frame.Body is null || frame.Seq == expected:
+                        if (frame.Body is not null)
+                        {
+                            expected++;
+                            await context.Response.Body.WriteAsync(frame.Body, context.RequestAborted);
+                            await context.Response.Body.FlushAsync(context.RequestAborted);
+                        }
+
+                        if (frame.Last)
+                        {
+                            ended = true;
+                            return;
+                        }
+
                         break;
                     case StreamFrameKind.Ping:
                         break;
@@ -100,6 +110,8 @@ internal sealed partial class StreamableRelay(
                         Log.StreamableRelayUnanswered(logger, sessionId, holder.Instance, frame is null ? "fell silent" : "lost a frame", "the end of the stream");
                         return;
                 }
+
+                frame = await NextAsync(frames, SilenceTimeout, context.RequestAborted);
             }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)

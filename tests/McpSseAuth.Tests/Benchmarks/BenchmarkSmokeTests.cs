@@ -59,6 +59,21 @@ public sealed class BenchmarkSmokeTests
     }
 
     [Fact]
+    public async Task Instances_OneAndTwoBehindARoundRobinBalancer_CallTheToolWithoutErrors_AndTheRatioIsStated()
+    {
+        var results = await McpSseAuth.Benchmarks.Instances.InstancesCommand.RunAsync(new([2], Warmup, Window, 1), TextWriter.Null, CancellationToken.None);
+
+        Assert.Equal(2, results.Count);
+        Assert.All(results, r =>
+        {
+            Assert.True(r.Errors == 0, $"{r.Server}: {r.Errors} errors, first: {r.FirstError}");
+            Assert.True(r.Calls > 0, $"{r.Server}: no call completed");
+            Assert.True(r.ServerCpuUsPerCall > 0, $"{r.Server}: no server CPU time read");
+        });
+        Assert.Matches(@"- c2: two instances round-robin / one instance = \*\*\d+\.\d\d\*\* calls/s", McpSseAuth.Benchmarks.Instances.InstancesCommand.ToMarkdown(results));
+    }
+
+    [Fact]
     public async Task McpCallAllocations_OfTheSampleTheFloorAndTheBaseline_AreCountedByType()
     {
         var micro = Servers.Built("bench/McpSseAuth.Benchmarks.Micro", "McpSseAuth.Benchmarks.Micro");

@@ -34,6 +34,11 @@ public sealed class RelayTools
 
     private static readonly ConcurrentDictionary<string, TaskCompletionSource> CancelledRuns = new(StringComparer.Ordinal);
 
+    private static readonly ConcurrentDictionary<string, TaskCompletionSource> StartedRuns = new(StringComparer.Ordinal);
+
+    /// <summary>Completes when a call of <paramref name="run"/> to wait_for_cancel has started.</summary>
+    public static Task StartedAsync(string run) => StartedRuns.GetOrAdd(run, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
     /// <summary>Completes when the call of <paramref name="run"/> sees its cancellation.</summary>
     public static Task CancelledAsync(string run) => CancelledRuns.GetOrAdd(run, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
@@ -41,6 +46,7 @@ public sealed class RelayTools
     public static async Task<string> WaitForCancel(IProgress<ProgressNotificationValue> progress, string run, CancellationToken cancellationToken)
     {
         Runs.AddOrUpdate(run, 1, (_, runs) => runs + 1);
+        StartedRuns.GetOrAdd(run, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         progress.Report(new ProgressNotificationValue { Progress = 0, Message = "started" });
         try
         {

@@ -115,6 +115,8 @@ public abstract partial class ScaleOutContract
                 Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted), (one.StatusCode, two.StatusCode));
             }
 
+            await RelayTools.StartedAsync(run + "-10").WaitAsync(Recovery);
+
             using (var three = await McpWire.PostJsonAsync(b, messagePath, Waiting(12), tokens.AccessToken))
             {
                 await AssertRefusedAsync(three, HttpStatusCode.TooManyRequests, "requests waiting for an answer");
@@ -133,6 +135,7 @@ public abstract partial class ScaleOutContract
                 Assert.Equal(HttpStatusCode.Accepted, retried.StatusCode);
             }
 
+            await RelayTools.StartedAsync(run + "-12").WaitAsync(Recovery);
             Assert.Equal(1, RelayTools.RunsOf(run + "-12"));
             Assert.Equal(2, Assert.Single(cluster.Service<IMcpSessions>(0).ListForUser("alice")).RequestsInFlight);
         }
