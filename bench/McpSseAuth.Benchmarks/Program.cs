@@ -240,28 +240,22 @@ internal static class Program
     private static string Invariant(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The relay benchmark: its own results (bench/results/gateway.json and gateway.md, or gateway-quick.*).</summary>
-    private static async Task<int> GatewayAsync(string[] args)
-    {
-        var quick = args.Contains("--quick");
-        var settings = quick
-            ? new GatewayRelaySettings([4], TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), 1)
-            : new GatewayRelaySettings([1, 16], TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10), 3);
-        Console.WriteLine($"Gateway relay: {settings}");
-        var results = await GatewayRelayCommand.RunAsync(settings, Console.Out, CancellationToken.None);
-        await WriteResultsAsync(quick ? "gateway-quick" : "gateway", settings.ToString(), results, GatewayRelayCommand.ToMarkdown(results));
-        return 0;
-    }
+    private static Task<int> GatewayAsync(string[] args) => AlternatedAsync(args, "gateway", GatewayRelayCommand.RunAsync, GatewayRelayCommand.ToMarkdown);
 
     /// <summary>The instances benchmark: its own results (bench/results/instances.json and instances.md, or instances-quick.*).</summary>
-    private static async Task<int> InstancesAsync(string[] args)
+    private static Task<int> InstancesAsync(string[] args) => AlternatedAsync(args, "instances", InstancesCommand.RunAsync, InstancesCommand.ToMarkdown);
+
+    private static async Task<int> AlternatedAsync(
+        string[] args,
+        string name,
+        Func<AlternatedRunSettings, TextWriter, CancellationToken, Task<IReadOnlyList<McpLoadResult>>> run,
+        Func<IReadOnlyList<McpLoadResult>, string> toMarkdown)
     {
         var quick = args.Contains("--quick");
-        var settings = quick
-            ? new InstancesSettings([4], TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), 1)
-            : new InstancesSettings([1, 16], TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10), 3);
-        Console.WriteLine($"Instances: {settings}");
-        var results = await InstancesCommand.RunAsync(settings, Console.Out, CancellationToken.None);
-        await WriteResultsAsync(quick ? "instances-quick" : "instances", settings.ToString(), results, InstancesCommand.ToMarkdown(results));
+        var settings = AlternatedRunSettings.For(quick);
+        Console.WriteLine($"{name}: {settings}");
+        var results = await run(settings, Console.Out, CancellationToken.None);
+        await WriteResultsAsync(quick ? name + "-quick" : name, settings.ToString(), results, toMarkdown(results));
         return 0;
     }
 

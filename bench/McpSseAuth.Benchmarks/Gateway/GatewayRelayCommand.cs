@@ -5,9 +5,6 @@ using McpSseAuth.Benchmarks.Mcp;
 
 namespace McpSseAuth.Benchmarks.Gateway;
 
-/// <summary>What the relay benchmark runs: concurrency levels, window lengths and rounds.</summary>
-internal sealed record GatewayRelaySettings(IReadOnlyList<int> Concurrencies, TimeSpan Warmup, TimeSpan Duration, int Rounds);
-
 /// <summary>
 /// The gateway's relay overhead: <c>tools/call</c> of server-everything's <c>echo</c> over Streamable HTTP, straight to the
 /// remote server and through the gateway (a real access token, its own resource); and over stdio through supergateway
@@ -16,7 +13,7 @@ internal sealed record GatewayRelaySettings(IReadOnlyList<int> Concurrencies, Ti
 /// </summary>
 internal static class GatewayRelayCommand
 {
-    public static async Task<IReadOnlyList<McpLoadResult>> RunAsync(GatewayRelaySettings settings, TextWriter log, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<McpLoadResult>> RunAsync(AlternatedRunSettings settings, TextWriter log, CancellationToken cancellationToken)
     {
         var dataFolder = Servers.NewDataFolder();
         try

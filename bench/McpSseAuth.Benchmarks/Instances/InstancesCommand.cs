@@ -5,12 +5,6 @@ using McpSseAuth.Benchmarks.Mcp;
 
 namespace McpSseAuth.Benchmarks.Instances;
 
-/// <summary>What the instances benchmark runs: concurrency levels, window lengths and rounds.</summary>
-internal sealed record InstancesSettings(IReadOnlyList<int> Concurrencies, TimeSpan Warmup, TimeSpan Duration, int Rounds)
-{
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"concurrency {string.Join("/", Concurrencies)}, {Warmup.TotalSeconds:F0} s warm-up + {Duration.TotalSeconds:F0} s measured per run, {Rounds} rounds");
-}
-
 /// <summary>
 /// Several instances without sticky routing: <c>tools/call</c> over stateful Streamable HTTP sessions (a 2025-era client),
 /// to one instance of the sample, and through a round-robin balancer in front of two (each request to the next instance:
@@ -23,7 +17,7 @@ internal static class InstancesCommand
     public const string One = "one instance";
     public const string RoundRobin = "two instances, round-robin";
 
-    public static async Task<IReadOnlyList<McpLoadResult>> RunAsync(InstancesSettings settings, TextWriter log, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<McpLoadResult>> RunAsync(AlternatedRunSettings settings, TextWriter log, CancellationToken cancellationToken)
     {
         await using var redis = await BenchRedis.StartAsync();
         var port = ServerProcess.FreePort();

@@ -155,7 +155,7 @@ public sealed class BenchmarkSmokeTests
     public async Task GatewayRelay_AllFourPaths_CallTheToolWithoutErrors_AndTheRatiosAreWritten()
     {
         var results = await McpSseAuth.Benchmarks.Gateway.GatewayRelayCommand.RunAsync(
-            new McpSseAuth.Benchmarks.Gateway.GatewayRelaySettings([2], Warmup, Window, 1), TextWriter.Null, CancellationToken.None);
+            new AlternatedRunSettings([2], Warmup, Window, 1), TextWriter.Null, CancellationToken.None);
 
         Assert.Equal(4, results.Count);
         Assert.All(results, r =>

@@ -51,13 +51,7 @@ public abstract partial class ScaleOutContract
         }
 
         // Alice ends her session on A, at B: her place is free, and a new session opens on A.
-        using (var delete = new HttpRequestMessage(HttpMethod.Delete, "/mcp"))
-        {
-            delete.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", alice.AccessToken);
-            delete.Headers.Add("Mcp-Session-Id", first);
-            using var deleted = await b.SendAsync(delete);
-            Assert.True(deleted.IsSuccessStatusCode, $"DELETE at B: {(int)deleted.StatusCode}");
-        }
+        await EndSessionAsync(b, alice.AccessToken, first);
 
         Assert.Empty(await cluster.Service<IMcpSessions>(0).WaitForCountAsync("alice", 0));
         await WaitForListedSessionsAsync(cluster, 2);

@@ -316,13 +316,7 @@ public abstract partial class ScaleOutContract
         Assert.Empty(cluster.Service<IMcpSessions>(1).ListForUser("alice"));
 
         // Ended at B: gone on A, and any instance answers 404 for it after.
-        using (var delete = new HttpRequestMessage(HttpMethod.Delete, "/mcp"))
-        {
-            delete.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", alice.AccessToken);
-            delete.Headers.Add("Mcp-Session-Id", sessionId);
-            using var deleted = await b.SendAsync(delete);
-            Assert.True(deleted.IsSuccessStatusCode, $"DELETE at B: {(int)deleted.StatusCode}");
-        }
+        await EndSessionAsync(b, alice.AccessToken, sessionId);
 
         Assert.Empty(await cluster.Service<IMcpSessions>(0).WaitForCountAsync("alice", 0));
         using var after = await McpWire.PostJsonAsync(b, "/mcp", WhoAmICall, alice.AccessToken, sessionId);
@@ -576,6 +570,16 @@ public abstract partial class ScaleOutContract
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"The token endpoint answered {(int)response.StatusCode}: {body}");
         using var json = JsonDocument.Parse(body);
         return new TokenSet(clientId, json.RootElement.GetProperty("access_token").GetString()!, json.RootElement.GetProperty("refresh_token").GetString()!);
+    }
+
+    /// <summary>Ends a Streamable HTTP session with its DELETE, sent to <paramref name="http"/>'s instance.</summary>
+    protected static async Task EndSessionAsync(HttpClient http, string token, string sessionId)
+    {
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, "/mcp");
+        delete.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        delete.Headers.Add("Mcp-Session-Id", sessionId);
+        using var deleted = await http.SendAsync(delete);
+        Assert.True(deleted.IsSuccessStatusCode, $"DELETE answered {(int)deleted.StatusCode}");
     }
 
     protected static async Task<string> InitializeStreamableAsync(HttpClient http, string token)
