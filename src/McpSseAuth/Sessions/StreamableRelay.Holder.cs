@@ -32,7 +32,7 @@ internal sealed partial class StreamableRelay
             if (request.SessionId is not { } sessionId || registry.Find(sessionId) is not { } entry
                 || !_handlers.TryGetValue(HandlerKey(request.Method ?? "", request.Path), out var handler))
             {
-                await WriteNotFoundAsync(context);
+                await WriteNotFoundAsync(context, NotHeld);
             }
             else
             {

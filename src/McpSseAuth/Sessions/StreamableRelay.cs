@@ -68,7 +68,7 @@ internal sealed partial class StreamableRelay(
             {
                 Log.StreamableRelayUnanswered(logger, sessionId, holder.Instance, "did not answer", "404");
                 ended = true;
-                await WriteNotFoundAsync(context);
+                await WriteNotFoundAsync(context, HolderSilent);
                 return;
             }
 
@@ -202,11 +202,14 @@ internal sealed partial class StreamableRelay(
         }
     }
 
-    private static Task WriteNotFoundAsync(HttpContext context)
+    private const string HolderSilent = "Session not found: the server holding it does not answer. Start a new session.";
+    private const string NotHeld = "Session not found: it has ended. Start a new session.";
+
+    private static Task WriteNotFoundAsync(HttpContext context, string message)
     {
         context.Response.StatusCode = StatusCodes.Status404NotFound;
         context.Response.ContentType = "application/json";
-        return context.Response.Body.WriteAsync(JsonRpcErrors.RpcError(McpErrorCode.InvalidRequest, "Session not found: the server holding it does not answer. Start a new session.")).AsTask();
+        return context.Response.Body.WriteAsync(JsonRpcErrors.RpcError(McpErrorCode.InvalidRequest, message)).AsTask();
     }
 
     private ValueTask PublishAsync(string instance, StreamFrame frame, CancellationToken cancellationToken)

@@ -321,6 +321,8 @@ public abstract partial class ScaleOutContract
         Assert.Empty(await cluster.Service<IMcpSessions>(0).WaitForCountAsync("alice", 0));
         using var after = await McpWire.PostJsonAsync(b, "/mcp", WhoAmICall, alice.AccessToken, sessionId);
         Assert.Equal(HttpStatusCode.NotFound, after.StatusCode);
+        // B remembers that A held it, and A says it has ended.
+        Assert.Contains("Session not found: it has ended", await after.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
