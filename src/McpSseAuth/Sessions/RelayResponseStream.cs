@@ -4,14 +4,18 @@ namespace McpSseAuth.Sessions;
 
 /// <summary>
 /// The body of a relayed request's response on the holder: what the SDK writes is sent to the sender as it is flushed —
-/// first the response's status and headers (<see cref="StreamFrameKind.Head"/>, with what was written before the first
-/// flush), then numbered chunks; the frame sent when the response completes says it is the last. While nothing is written
-/// for <see cref="PingInterval"/>, a ping says the holder is still there. Frames go out one at a time, in order: a JSON
-/// answer is one frame, a tool call's event stream two.
+/// first the response's status and headers (<see cref="StreamFrameKind.Head"/>) with the first piece of its body, then
+/// numbered chunks; the frame sent when the response completes says it is the last. Headers flushed alone (the SDK does so
+/// as a stream starts) wait up to <see cref="HeadGrace"/> for the first piece, then go alone, so a long call's client
+/// still sees them at once. While nothing is written for <see cref="PingInterval"/>, a ping says the holder is still there.
+/// Frames go out one at a time, in order: a JSON answer is one frame, a quick tool call's event stream two.
 /// </summary>
 internal sealed class RelayResponseStream(string id, HttpResponse response, Func<StreamFrame, Task> publish, TimeProvider time) : Stream
 {
     public static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long headers flushed alone wait for the body's first piece to travel with.</summary>
+    public static readonly TimeSpan HeadGrace = TimeSpan.FromMilliseconds(250);
 
     // Not the client's to see: how this hop was framed.
     private static readonly HashSet<string> HopHeaders = new(StringComparer.OrdinalIgnoreCase) { "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive" };
@@ -21,6 +25,7 @@ internal sealed class RelayResponseStream(string id, HttpResponse response, Func
     private long _seq;
     private bool _headSent;
     private bool _ended;
+    private Task? _headLater;
     private long _lastSent = time.GetTimestamp();
 
     public override bool CanRead => false;
@@ -90,6 +95,12 @@ internal sealed class RelayResponseStream(string id, HttpResponse response, Func
                 return;
             }
 
+            if (!_headSent && _pending.Length == 0 && !end)
+            {
+                _headLater ??= SendHeadLaterAsync();
+                return;
+            }
+
             byte[]? body = null;
             if (_pending.Length > 0)
             {
@@ -99,18 +110,8 @@ internal sealed class RelayResponseStream(string id, HttpResponse response, Func
 
             if (!_headSent)
             {
-                _headSent = true;
                 _ended = end;
-                await SendLockedAsync(new StreamFrame
-                {
-                    Id = id,
-                    Kind = StreamFrameKind.Head,
-                    Status = response.StatusCode,
-                    Headers = response.Headers.Where(h => !HopHeaders.Contains(h.Key)).ToDictionary(h => h.Key, h => h.Value.Select(v => v ?? "").ToArray(), StringComparer.OrdinalIgnoreCase),
-                    Seq = body is null ? 0 : _seq++,
-                    Body = body,
-                    Last = end,
-                });
+                await SendHeadLockedAsync(body, end);
             }
             else if (body is not null || end)
             {
@@ -124,6 +125,49 @@ internal sealed class RelayResponseStream(string id, HttpResponse response, Func
         {
             _sending.Release();
         }
+    }
+
+    private async Task SendHeadLaterAsync()
+    {
+        await Task.Delay(HeadGrace, time);
+        try
+        {
+            await _sending.WaitAsync();
+            try
+            {
+                if (!_headSent && !_ended)
+                {
+                    await SendHeadLockedAsync(null, false);
+                }
+            }
+            finally
+            {
+                _sending.Release();
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The response completed (and its head went with it) before the grace was over.
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The bus failed: the sender hears nothing and answers 404 at its timeout; the response's next frame fails the same way.
+        }
+    }
+
+    private Task SendHeadLockedAsync(byte[]? body, bool last)
+    {
+        _headSent = true;
+        return SendLockedAsync(new StreamFrame
+        {
+            Id = id,
+            Kind = StreamFrameKind.Head,
+            Status = response.StatusCode,
+            Headers = response.Headers.Where(h => !HopHeaders.Contains(h.Key)).ToDictionary(h => h.Key, h => h.Value.Select(v => v ?? "").ToArray(), StringComparer.OrdinalIgnoreCase),
+            Seq = body is null ? 0 : _seq++,
+            Body = body,
+            Last = last,
+        });
     }
 
     private async Task SendLockedAsync(StreamFrame frame)

@@ -26,10 +26,10 @@ public sealed class RelayResponseStreamTests
     }
 
     [Fact]
-    public async Task AnEventStream_FlushedAsItGoes_SendsTheHeadAtOnce_NumberedChunks_AndEndsOnce()
+    public async Task AnEventStream_FlushedAsItGoes_SendsTheHeadWithTheFirstEvent_NumberedChunks_AndEndsOnce()
     {
         var (stream, frames) = Create(StatusCodes.Status200OK, "text/event-stream");
-        await stream.FlushAsync();                                      // headers out before any event
+        await stream.FlushAsync();                                      // headers alone, as the SDK starts a stream: held back
         await stream.WriteAsync(Encoding.UTF8.GetBytes("data: 1\n\n"));
         await stream.FlushAsync();
         await stream.FlushAsync();                                      // nothing new: no frame
@@ -38,20 +38,53 @@ public sealed class RelayResponseStreamTests
         await stream.CompleteAsync();                                   // already complete: no frame
 
         Assert.Equal(
-            [(StreamFrameKind.Head, 0L, null, false), (StreamFrameKind.Chunk, 0L, "data: 1\n\n", false), (StreamFrameKind.Chunk, 1L, "data: 2\n\n", true)],
+            [(StreamFrameKind.Head, 0L, "data: 1\n\n", false), (StreamFrameKind.Chunk, 1L, "data: 2\n\n", true)],
             frames.Select(f => (f.Kind, f.Seq, f.Body is null ? null : Encoding.UTF8.GetString(f.Body), f.Last)));
     }
 
     [Fact]
-    public async Task AStreamCompletedWithNothingLeft_EndsWithAnEndFrame()
+    public async Task HeadersFlushedAlone_GoAloneOnceTheGraceIsOver_SoALongCallsClientSeesThem()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var first = new TaskCompletionSource<StreamFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var frames = new List<StreamFrame>();
+        var context = new DefaultHttpContext();
+        context.Response.ContentType = "text/event-stream";
+        await using var stream = new RelayResponseStream("r1", context.Response, frame =>
+        {
+            lock (frames)
+            {
+                frames.Add(frame);
+            }
+
+            first.TrySetResult(frame);
+            return Task.CompletedTask;
+        }, clock);
+
+        await stream.FlushAsync();
+        clock.Advance(RelayResponseStream.HeadGrace - TimeSpan.FromMilliseconds(1));
+        Assert.False(first.Task.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        var head = await first.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal((StreamFrameKind.Head, (byte[]?)null, false), (head.Kind, head.Body, head.Last));
+        await stream.WriteAsync(Encoding.UTF8.GetBytes("data: late\n\n"));
+        await stream.CompleteAsync();
+        lock (frames)
+        {
+            Assert.Equal([(StreamFrameKind.Head, 0L, false), (StreamFrameKind.Chunk, 0L, true)], frames.Select(f => (f.Kind, f.Seq, f.Last)));
+        }
+    }
+
+    [Fact]
+    public async Task AResponseCompletedWithNoBody_IsOneHeadThatSaysItIsTheLast()
     {
         var (stream, frames) = Create(StatusCodes.Status202Accepted, null);
         await stream.FlushAsync();
         await stream.CompleteAsync();
 
-        Assert.Equal([StreamFrameKind.Head, StreamFrameKind.End], frames.Select(f => f.Kind));
-        Assert.Equal(202, frames[0].Status);
-        Assert.False(frames[0].Last);
+        var frame = Assert.Single(frames);
+        Assert.Equal((StreamFrameKind.Head, 202, (byte[]?)null, true), (frame.Kind, frame.Status, frame.Body, frame.Last));
     }
 
     private static (RelayResponseStream Stream, List<StreamFrame> Frames) Create(int status, string? contentType)
