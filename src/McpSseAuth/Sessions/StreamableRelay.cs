@@ -90,8 +90,10 @@ internal sealed partial class StreamableRelay(
                         {
                             expected++;
                             await context.Response.Body.WriteAsync(frame.Body, context.RequestAborted);
-                            await context.Response.Body.FlushAsync(context.RequestAborted);
                         }
+
+                        // The client sees the head at once, with or without a body (a GET stream may carry nothing for long).
+                        await context.Response.Body.FlushAsync(context.RequestAborted);
 
                         if (frame.Last)
                         {

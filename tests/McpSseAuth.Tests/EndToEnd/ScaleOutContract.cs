@@ -326,6 +326,38 @@ public abstract partial class ScaleOutContract
     }
 
     [Fact]
+    public async Task Streamable_SessionOnA_ItsGetStreamOpenedAtB_CarriesWhatTheServerSendsUnasked()
+    {
+        // The SDK's session objects, by session id, as each instance starts them: to send a message no request asked for.
+        var servers = new System.Collections.Concurrent.ConcurrentDictionary<string, ModelContextProtocol.Server.McpServer>(StringComparer.Ordinal);
+#pragma warning disable MCPEXP002 // the SDK's hook around a session's run, to reach the session's server object
+        await using var cluster = await StartClusterAsync(s => s.Configure<ModelContextProtocol.AspNetCore.HttpServerTransportOptions>(o => o.RunSessionHandler = (_, server, ended) =>
+        {
+            servers[server.SessionId!] = server;
+            return server.RunAsync(ended);
+        }));
+#pragma warning restore MCPEXP002
+        using var a = cluster[0].CreateRawClient();
+        using var b = cluster[1].CreateRawClient();
+        var tokens = await new OAuthFlow(a).GetTokensAsync(cluster.Resource("/mcp"), "alice");
+        var sessionId = await InitializeStreamableAsync(a, tokens.AccessToken);
+        Assert.Single(await cluster.Service<IMcpSessions>(0).WaitForCountAsync("alice", 1));
+
+        // The standalone stream, opened at B, is A's: what A's session sends unasked reaches the client through B.
+        var (stream, reader) = await McpWire.OpenStandaloneStreamAsync(b, tokens.AccessToken, sessionId);
+        using (stream)
+        using (reader)
+        {
+            Assert.Equal("text/event-stream", stream.Content.Headers.ContentType?.MediaType);
+            await servers[sessionId].SendNotificationAsync("notifications/tools/list_changed");
+            using var message = JsonDocument.Parse(await McpWire.ReadDataEventAsync(reader));
+            Assert.Equal("notifications/tools/list_changed", message.RootElement.GetProperty("method").GetString());
+        }
+
+        Assert.Empty(cluster.Service<IMcpSessions>(1).ListForUser("alice"));
+    }
+
+    [Fact]
     public async Task SdkClient_Streamable_EveryRequestToTheNextInstance_SignsInListsAndCallsTools()
     {
         await using var cluster = await StartClusterAsync();
