@@ -64,7 +64,14 @@ internal sealed partial class StreamableRelay(
                 Body = body,
             }, context.RequestAborted);
 
-            if (await NextAsync(frames, AnswerTimeout, context.RequestAborted) is not { Kind: StreamFrameKind.Head } head)
+            // A holder that takes long to start its response (a JSON answer comes whole) pings meanwhile: it is there.
+            var first = await NextAsync(frames, AnswerTimeout, context.RequestAborted);
+            while (first is { Kind: StreamFrameKind.Ping })
+            {
+                first = await NextAsync(frames, SilenceTimeout, context.RequestAborted);
+            }
+
+            if (first is not { Kind: StreamFrameKind.Head } head)
             {
                 Log.StreamableRelayUnanswered(logger, sessionId, holder.Instance, "did not answer", "404");
                 ended = true;
