@@ -19,105 +19,100 @@ public sealed class StreamableRelayForwardTests
     [Fact]
     public async Task AHolderThatPingsBeforeItsResponseStarts_IsWaitedFor_PastTheAnswerTimeout()
     {
-        var clock = new WaitsClock();
-        var bus = new MemoryBus();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton<TimeProvider>(clock);
-        services.AddSingleton<IMcpOAuthBus>(bus);
-        services.AddMcpOAuth(o => o.AddUser("alice", "alice"));
-        await using var provider = services.BuildServiceProvider();
-        var relay = provider.GetRequiredService<StreamableRelay>();
-        await ((IHostedService)relay).StartAsync(CancellationToken.None);
-        try
+        await using var receiver = await Receiver.StartAsync();
+        var (request, forwarding, response) = await receiver.ForwardAsync();
+
+        // The holder serves the request and pings, its response not started, past the time a silent holder gets. The clock
+        // moves only once the receiver waits for the next frame (its waits are timers on the clock).
+        var waits = 1;
+        await receiver.Clock.WaitsAsync(waits);
+        for (var elapsed = TimeSpan.Zero; elapsed <= StreamableRelay.AnswerTimeout * 2; elapsed += RelayResponseStream.PingInterval / 2)
         {
-            // The holder: notes the request it is handed.
-            var handed = new TaskCompletionSource<StreamFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
-            await using var holder = await bus.SubscribeAsync("mcp:holder", payload =>
-            {
-                handed.TrySetResult(JsonSerializer.Deserialize(payload.Span, RelayJsonContext.Default.StreamFrame)!);
-                return ValueTask.CompletedTask;
-            }, CancellationToken.None);
-
-            var context = new DefaultHttpContext();
-            context.Request.Method = HttpMethods.Post;
-            context.Request.Path = "/mcp";
-            context.Response.Body = new MemoryStream();
-            var forwarding = relay.ForwardAsync(context, new SessionHolder("holder", "alice", "client", McpSessionTransport.StreamableHttp), "s1", Encoding.UTF8.GetBytes("{}"), "mcp:tools");
-            var request = await handed.Task.WaitAsync(TimeSpan.FromSeconds(10));
-
-            // It serves the request and pings, its response not started, past the time a silent holder gets. The clock moves
-            // only once the receiver waits for the next frame (its waits are timers on the clock).
-            var waits = 1;
-            await clock.WaitsAsync(waits);
-            for (var elapsed = TimeSpan.Zero; elapsed <= StreamableRelay.AnswerTimeout * 2; elapsed += RelayResponseStream.PingInterval / 2)
-            {
-                await bus.PublishAsync("mcp:receiver", Frame(new StreamFrame { Id = request.Id, Kind = StreamFrameKind.Ping }), CancellationToken.None);
-                await clock.WaitsAsync(++waits);
-                clock.Advance(RelayResponseStream.PingInterval / 2);
-                Assert.False(forwarding.IsCompleted, $"answered at {elapsed} while the holder still served the request: {context.Response.StatusCode}");
-            }
-
-            await bus.PublishAsync("mcp:receiver", Frame(new StreamFrame
-            {
-                Id = request.Id,
-                Kind = StreamFrameKind.Head,
-                Status = StatusCodes.Status200OK,
-                Headers = new() { ["Content-Type"] = ["application/json"] },
-                Body = Encoding.UTF8.GetBytes("""{"jsonrpc":"2.0","id":1,"result":{}}"""),
-                Last = true,
-            }), CancellationToken.None);
-            await forwarding.WaitAsync(TimeSpan.FromSeconds(10));
-
-            Assert.Equal((StatusCodes.Status200OK, "application/json"), (context.Response.StatusCode, context.Response.ContentType));
-            Assert.Equal("""{"jsonrpc":"2.0","id":1,"result":{}}""", Encoding.UTF8.GetString(((MemoryStream)context.Response.Body).ToArray()));
+            await receiver.FromHolderAsync(new StreamFrame { Id = request.Id, Kind = StreamFrameKind.Ping });
+            await receiver.Clock.WaitsAsync(++waits);
+            receiver.Clock.Advance(RelayResponseStream.PingInterval / 2);
+            Assert.False(forwarding.IsCompleted, $"answered at {elapsed} while the holder still served the request: {response.StatusCode}");
         }
-        finally
+
+        await receiver.FromHolderAsync(new StreamFrame
         {
-            await ((IHostedService)relay).StopAsync(CancellationToken.None);
-        }
+            Id = request.Id,
+            Kind = StreamFrameKind.Head,
+            Status = StatusCodes.Status200OK,
+            Headers = new() { ["Content-Type"] = ["application/json"] },
+            Body = Encoding.UTF8.GetBytes("""{"jsonrpc":"2.0","id":1,"result":{}}"""),
+            Last = true,
+        });
+        await forwarding.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal((StatusCodes.Status200OK, "application/json"), (response.StatusCode, response.ContentType));
+        Assert.Equal("""{"jsonrpc":"2.0","id":1,"result":{}}""", Encoding.UTF8.GetString(((MemoryStream)response.Body).ToArray()));
     }
 
     [Fact]
     public async Task AHolderThatSaysNothing_Gets404_AtTheAnswerTimeout()
     {
-        var clock = new WaitsClock();
-        var bus = new MemoryBus();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton<TimeProvider>(clock);
-        services.AddSingleton<IMcpOAuthBus>(bus);
-        services.AddMcpOAuth(o => o.AddUser("alice", "alice"));
-        await using var provider = services.BuildServiceProvider();
-        var relay = provider.GetRequiredService<StreamableRelay>();
-        await ((IHostedService)relay).StartAsync(CancellationToken.None);
-        try
+        await using var receiver = await Receiver.StartAsync();
+        var (_, forwarding, response) = await receiver.ForwardAsync();
+        await receiver.Clock.WaitsAsync(1);
+
+        receiver.Clock.Advance(StreamableRelay.AnswerTimeout - TimeSpan.FromSeconds(1));
+        Assert.False(forwarding.IsCompleted);
+        receiver.Clock.Advance(TimeSpan.FromSeconds(1));
+        await forwarding.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(StatusCodes.Status404NotFound, response.StatusCode);
+        Assert.Contains("does not answer", Encoding.UTF8.GetString(((MemoryStream)response.Body).ToArray()), StringComparison.Ordinal);
+    }
+
+    /// <summary>The instance that received a request (<c>receiver</c>), its relay started, and the holder (<c>holder</c>) the test plays.</summary>
+    private sealed class Receiver : IAsyncDisposable
+    {
+        private readonly MemoryBus _bus = new();
+        private ServiceProvider _provider = null!;
+        private StreamableRelay _relay = null!;
+
+        public WaitsClock Clock { get; } = new();
+
+        public static async Task<Receiver> StartAsync()
         {
-            var handed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            await using var holder = await bus.SubscribeAsync("mcp:holder", _ =>
+            var receiver = new Receiver();
+            var services = new ServiceCollection();
+            services.AddLogging();
+            services.AddSingleton<TimeProvider>(receiver.Clock);
+            services.AddSingleton<IMcpOAuthBus>(receiver._bus);
+            services.AddMcpOAuth(o => o.AddUser("alice", "alice"));
+            receiver._provider = services.BuildServiceProvider();
+            receiver._relay = receiver._provider.GetRequiredService<StreamableRelay>();
+            await ((IHostedService)receiver._relay).StartAsync(CancellationToken.None);
+            return receiver;
+        }
+
+        /// <summary>Hands a POST to the holder; returns the request as the holder got it, the forwarding, and the client's response.</summary>
+        public async Task<(StreamFrame Request, Task Forwarding, HttpResponse Response)> ForwardAsync()
+        {
+            var handed = new TaskCompletionSource<StreamFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
+            await _bus.SubscribeAsync("mcp:holder", payload =>
             {
-                handed.TrySetResult();
+                handed.TrySetResult(JsonSerializer.Deserialize(payload.Span, RelayJsonContext.Default.StreamFrame)!);
                 return ValueTask.CompletedTask;
             }, CancellationToken.None);
             var context = new DefaultHttpContext();
             context.Request.Method = HttpMethods.Post;
             context.Request.Path = "/mcp";
             context.Response.Body = new MemoryStream();
-            var forwarding = relay.ForwardAsync(context, new SessionHolder("holder", "alice", "client", McpSessionTransport.StreamableHttp), "s1", Encoding.UTF8.GetBytes("{}"), "mcp:tools");
-            await handed.Task.WaitAsync(TimeSpan.FromSeconds(10));
-            await clock.WaitsAsync(1);
-
-            clock.Advance(StreamableRelay.AnswerTimeout - TimeSpan.FromSeconds(1));
-            Assert.False(forwarding.IsCompleted);
-            clock.Advance(TimeSpan.FromSeconds(1));
-            await forwarding.WaitAsync(TimeSpan.FromSeconds(10));
-
-            Assert.Equal(StatusCodes.Status404NotFound, context.Response.StatusCode);
-            Assert.Contains("does not answer", Encoding.UTF8.GetString(((MemoryStream)context.Response.Body).ToArray()), StringComparison.Ordinal);
+            var forwarding = _relay.ForwardAsync(context, new SessionHolder("holder", "alice", "client", McpSessionTransport.StreamableHttp), "s1", Encoding.UTF8.GetBytes("{}"), "mcp:tools");
+            return (await handed.Task.WaitAsync(TimeSpan.FromSeconds(10)), forwarding, context.Response);
         }
-        finally
+
+        /// <summary>A frame from the holder to the receiver.</summary>
+        public ValueTask FromHolderAsync(StreamFrame frame)
+            => _bus.PublishAsync("mcp:receiver", JsonSerializer.SerializeToUtf8Bytes(frame, RelayJsonContext.Default.StreamFrame), CancellationToken.None);
+
+        public async ValueTask DisposeAsync()
         {
-            await ((IHostedService)relay).StopAsync(CancellationToken.None);
+            await ((IHostedService)_relay).StopAsync(CancellationToken.None);
+            await _provider.DisposeAsync();
         }
     }
 
@@ -147,8 +142,6 @@ public sealed class StreamableRelayForwardTests
             }
         }
     }
-
-    private static byte[] Frame(StreamFrame frame) => JsonSerializer.SerializeToUtf8Bytes(frame, RelayJsonContext.Default.StreamFrame);
 
     /// <summary>A bus in memory between "instances" of one test: this process is <c>receiver</c>; a message goes to its channel's subscriber at once.</summary>
     private sealed class MemoryBus : IMcpOAuthBus
