@@ -34,7 +34,7 @@ internal static class InstancesCommand
         log.WriteLine("Warming up both paths...");
         foreach (var (endpoint, also) in targets)
         {
-            Ensure(await McpLoadBenchmark.RunAsync(endpoint, a, McpTransport.StreamableHttp, 4, TimeSpan.Zero, settings.Warmup + settings.Warmup, cancellationToken, also), a, b);
+            (await McpLoadBenchmark.RunAsync(endpoint, a, McpTransport.StreamableHttp, 4, TimeSpan.Zero, settings.Warmup + settings.Warmup, cancellationToken, also)).EnsureNoErrors(a, b);
         }
 
         var results = new List<McpLoadResult>();
@@ -46,7 +46,7 @@ internal static class InstancesCommand
                 {
                     var result = await McpLoadBenchmark.RunAsync(endpoint, a, McpTransport.StreamableHttp, concurrency, settings.Warmup, settings.Duration, cancellationToken, also);
                     log.WriteLine($"  round {round + 1} c{concurrency,-3} {result.Server,-28} {result.CallsPerSecond,8:F0} calls/s  p50 {result.P50Ms,6:F2} ms  p99 {result.P99Ms,6:F2} ms  CPU {result.ServerCpuUsPerCall,6:F0} µs/call  errors {result.Errors}");
-                    Ensure(result, a, b);
+                    result.EnsureNoErrors(a, b);
                     results.Add(result);
                 }
             }
@@ -76,12 +76,4 @@ internal static class InstancesCommand
         return text.ToString();
     }
 
-
-    private static void Ensure(McpLoadResult result, ServerProcess a, ServerProcess b)
-    {
-        if (result.Errors > 0 || result.Calls == 0)
-        {
-            throw new InvalidOperationException($"{result.Server} c{result.Concurrency}: {result.Errors} errors, {result.Calls} calls. First error: {result.FirstError}\nInstance A:\n{a.Output}\nInstance B:\n{b.Output}");
-        }
-    }
 }

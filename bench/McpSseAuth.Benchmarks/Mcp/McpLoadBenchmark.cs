@@ -13,7 +13,18 @@ internal sealed record McpLoadResult(
     double P50Ms,
     double P99Ms,
     double ServerCpuUsPerCall,
-    string? FirstError);
+    string? FirstError)
+{
+    /// <summary>A run with errors measures the errors, not the server: throws, with the output of <paramref name="servers"/>, when a call failed or none completed.</summary>
+    public void EnsureNoErrors(params ServerProcess[] servers)
+    {
+        if (Errors > 0 || Calls == 0)
+        {
+            throw new InvalidOperationException(
+                $"{Server} {Transport} c{Concurrency}: {Errors} errors, {Calls} calls. First error: {FirstError}" + string.Concat(servers.Select(s => $"\n{s.Name} output:\n{s.Output}")));
+        }
+    }
+}
 
 /// <summary>
 /// Closed-loop load: <c>concurrency</c> virtual users, each with its own MCP session (opened before the clock starts),

@@ -39,7 +39,7 @@ internal static class McpTrafficCommand
                 {
                     // Long enough for .NET's tiered JIT to settle: on 2 busy cores it keeps compiling for a while.
                     var warm = await McpLoadBenchmark.RunAsync(endpoint, server, transport, 8, TimeSpan.Zero, settings.FirstWarmup, cancellationToken);
-                    EnsureNoErrors(warm, server);
+                    warm.EnsureNoErrors(server);
                 }
             }
 
@@ -55,7 +55,7 @@ internal static class McpTrafficCommand
                         {
                             var result = await McpLoadBenchmark.RunAsync(endpoint, server, transport, concurrency, settings.Warmup, settings.Duration, cancellationToken);
                             log.WriteLine($"  round {round + 1} {result.Transport,-15} c{concurrency,-3} {result.Server,-20} {result.CallsPerSecond,8:F0} calls/s  p50 {result.P50Ms,6:F2} ms  p99 {result.P99Ms,6:F2} ms  server CPU {result.ServerCpuUsPerCall,6:F0} µs/call  errors {result.Errors}");
-                            EnsureNoErrors(result, server);
+                            result.EnsureNoErrors(server);
                             results.Add(result);
                         }
                     }
@@ -67,16 +67,6 @@ internal static class McpTrafficCommand
         finally
         {
             Directory.Delete(dataFolder, recursive: true);
-        }
-    }
-
-    /// <summary>A run with errors measures the errors, not the server: stop and say what failed.</summary>
-    private static void EnsureNoErrors(McpLoadResult result, ServerProcess server)
-    {
-        if (result.Errors > 0 || result.Calls == 0)
-        {
-            throw new InvalidOperationException(
-                $"{result.Server} {result.Transport} c{result.Concurrency}: {result.Errors} errors, {result.Calls} calls. First error: {result.FirstError}\nServer output:\n{server.Output}");
         }
     }
 }
